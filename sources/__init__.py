@@ -1,1 +1,33 @@
-"""sources."""
+"""Landing sources: one module per source with its contract and sample generator; its staging SQL beside it."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from sources import (
+    benefits_claims,
+    census_ts001,
+    census_ts007a,
+    crm_contacts,
+    dfg_cases,
+    housing_options,
+    hr_absence,
+    imd2019,
+    leisure_visits,
+    lettings,
+    llpg,
+    localities,
+    ons_lookup,
+    planning_applications,
+    police_street,
+    waste_reports,
+)
+from sources.contract import SourceContract
+
+# Reference data first: the generator and the docs list them in this order.
+ALL_SOURCES: tuple[ModuleType, ...] = (
+    localities, ons_lookup, llpg, census_ts001, census_ts007a, imd2019,
+    crm_contacts, housing_options, benefits_claims, planning_applications, dfg_cases, waste_reports, hr_absence,
+    police_street, lettings, leisure_visits,
+)
+CONTRACTS: dict[str, SourceContract] = {m.CONTRACT.name: m.CONTRACT for m in ALL_SOURCES}

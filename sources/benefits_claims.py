@@ -1,0 +1,61 @@
+"""Housing Benefit and Council Tax Reduction: claims and changes decided in the month (CSV, Windows-1252)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, month_end, write_csv
+from sources.sample.people import full_name, ni_number, phone
+
+CONTRACT = SourceContract(
+    name="benefits_claims",
+    title="Housing Benefit and Council Tax Reduction decisions",
+    kind="service",
+    provider="Bromsgrove District Council, Revenues and Benefits",
+    system="Revenues and benefits system",
+    format="csv",
+    encoding="CP1252",
+    file_glob="hb_ctr_decisions_*.csv",
+    columns=(
+        Column("Claim Ref"),
+        Column("Claim Type", description="HB or CTR"),
+        Column("Event Type", description="New claim or Change of circumstances"),
+        Column("Date Received", "DATE", description="First contact: the claim or change reached us"),
+        Column("All Evidence Date", "DATE", description="Last piece of evidence received"),
+        Column("Decision Date", "DATE"),
+        Column("Decision", description="Awarded, Refused, Withdrawn"),
+        Column("UPRN", "BIGINT", required=False),
+        Column("Claimant Name", personal=True),
+        Column("NI Number", personal=True),
+        Column("Telephone", personal=True),
+    ),
+    cadence=Cadence("monthly", due_day=5),
+    owner=Owner(team="revenues_benefits", email="benefits@bromsgrove.example"),
+    conforms_to=("core.dim_address",),
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    for index, month in enumerate(ctx.months):
+        rng = ctx.rng(CONTRACT.name, month)
+        improved = index >= ctx.months_count - 12  # the redesign also shortens end-to-end time
+        rows = []
+        for n in range(int(rng.gauss(420, 30))):
+            new = rng.random() < 0.3
+            decided = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
+            evidence_wait = int(rng.expovariate(1 / (6 if improved else 12))) if new else int(rng.expovariate(1 / 3))
+            decision_lag = int(rng.expovariate(1 / (5 if new else 3))) + 1
+            evidence = decided - dt.timedelta(days=decision_lag)
+            received = evidence - dt.timedelta(days=evidence_wait)
+            rows.append((f"{'N' if new else 'C'}{month:%y%m}{n:04d}", rng.choice(["HB", "CTR", "CTR"]),
+                         "New claim" if new else "Change of circumstances", received.strftime("%d/%m/%Y"),
+                         evidence.strftime("%d/%m/%Y"), decided.strftime("%d/%m/%Y"),
+                         rng.choices(["Awarded", "Refused", "Withdrawn"], weights=[0.8, 0.15, 0.05])[0],
+                         rng.choice(ctx.geography.addresses).uprn, full_name(rng), ni_number(rng), phone(rng)))
+        files.append(write_csv(ctx.folder(CONTRACT.name) / f"hb_ctr_decisions_{month:%Y-%m}.csv", header, rows,
+                               encoding="cp1252"))
+    return files

@@ -1,0 +1,55 @@
+"""ONS Census 2021 TS001: number of usual residents, by LSOA and by ward (bulk CSV download)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, write_csv
+
+TOTAL = "Residence type: Total; measures: Value"
+HOUSEHOLD = "Residence type: Lives in a household; measures: Value"
+COMMUNAL = "Residence type: Lives in a communal establishment; measures: Value"
+
+CONTRACT = SourceContract(
+    name="census_ts001",
+    title="Census 2021 usual residents (TS001)",
+    kind="reference",
+    provider="Office for National Statistics",
+    system="Census 2021 bulk download (NOMIS)",
+    format="csv",
+    file_glob="census2021-ts001-*.csv",
+    columns=(
+        Column("date"),
+        Column("geography"),
+        Column("geography code"),
+        Column(TOTAL, "BIGINT"),
+        Column(HOUSEHOLD, "BIGINT"),
+        Column(COMMUNAL, "BIGINT"),
+    ),
+    cadence=Cadence("ad hoc"),
+    owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
+    conforms_to=("core.dim_ward", "core.dim_lsoa"),
+    description="Denominator for rates per 1,000 residents. Files: -lsoa.csv and -ward.csv.",
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    geo = ctx.geography
+    header = [c.name for c in CONTRACT.columns]
+    folder = ctx.folder(CONTRACT.name)
+    rng = ctx.rng(CONTRACT.name)
+
+    def split(total: int) -> tuple[int, int]:
+        communal = min(total, rng.randint(0, 40))
+        return total - communal, communal
+
+    lsoa_rows = [(2021, l.name, l.code, l.population, *split(l.population))
+                 for l in [*geo.lsoas, *geo.neighbour_lsoas]]
+    ward_rows = []
+    for ward in geo.wards:
+        members = [r for r, l in zip(lsoa_rows, geo.lsoas, strict=False) if l.ward == ward]
+        ward_rows.append((2021, ward.name, ward.code, ward.population,
+                          sum(m[4] for m in members), sum(m[5] for m in members)))
+    return [write_csv(folder / "census2021-ts001-lsoa.csv", header, lsoa_rows),
+            write_csv(folder / "census2021-ts001-ward.csv", header, ward_rows)]

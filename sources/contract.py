@@ -1,0 +1,82 @@
+"""What a source promises: its files, format, columns, cadence, owner and personal data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Format = Literal["csv", "xlsx"]
+Kind = Literal["service", "partner", "reference"]
+
+
+def snake(name: str) -> str:
+    """Column name as staging spells it: 'Contact Ref' -> 'contact_ref'."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
+def normalise_header(name: str) -> str:
+    """Header as compared when matching delivered columns to the contract (case, spacing, BOM)."""
+    return re.sub(r"\s+", " ", name.replace("\ufeff", "")).strip().lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One delivered column. `type` is the staged type; raw keeps every value as delivered text."""
+
+    name: str
+    type: str = "VARCHAR"
+    required: bool = True
+    personal: bool = False
+    description: str = ""
+    aliases: tuple[str, ...] = ()  # other spellings seen in real deliveries (e.g. WD23CD for WD24CD)
+
+    def matches(self, delivered: str) -> bool:
+        wanted = {normalise_header(n) for n in (self.name, *self.aliases)}
+        return normalise_header(delivered) in wanted
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often files arrive: `monthly` files are due by `due_day` of the following month."""
+
+    frequency: Literal["daily", "monthly", "quarterly", "annual", "ad hoc"]
+    due_day: int | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    team: str  # team id from the catalogue's teams.yaml
+    email: str
+
+
+@dataclass(frozen=True)
+class SourceContract:
+    """The declared contract of one landing source. Staging SQL lives beside it as <name>.sql."""
+
+    name: str
+    title: str
+    kind: Kind
+    provider: str
+    system: str
+    format: Format
+    file_glob: str
+    columns: tuple[Column, ...]
+    cadence: Cadence
+    owner: Owner
+    description: str = ""
+    encoding: str = "utf-8"
+    sheet: str | None = None  # XLSX: sheet name (first sheet when None)
+    conforms_to: tuple[str, ...] = field(default=())  # core tables staging joins to (e.g. core.dim_address)
+
+    @property
+    def personal_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.personal]
+
+    @property
+    def staging_sql_path(self) -> Path:
+        return Path(__file__).with_name(f"{self.name}.sql")
+
+    def staging_sql(self) -> str:
+        return self.staging_sql_path.read_text(encoding="utf-8")

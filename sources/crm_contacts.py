@@ -1,0 +1,84 @@
+"""Customer contact (CRM) demand log: every contact, classified at first contact as value or failure demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, write_csv
+from sources.sample.people import full_name, phone
+
+CHANNELS = {"Phone": 0.52, "Face to face": 0.12, "Email": 0.14, "Web form": 0.19, "Letter": 0.03}
+SERVICES = {"Benefits": 0.22, "Council Tax": 0.24, "Waste": 0.2, "Planning": 0.08, "Housing": 0.1,
+            "Environmental Health": 0.06, "Other": 0.1}
+VALUE = ["Request for service", "Make a payment", "Apply", "Report a change", "Information request"]
+FAILURE = ["Progress chasing", "Not understood letter", "Repeat request", "Service not delivered",
+           "Wrong information given", "Complaint"]
+
+CONTRACT = SourceContract(
+    name="crm_contacts",
+    title="Customer contact demand log (CRM)",
+    kind="service",
+    provider="Bromsgrove District Council, Customer Access and Financial Support",
+    system="CRM (customer contact system)",
+    format="csv",
+    encoding="CP1252",
+    file_glob="crm_contacts_*.csv",
+    columns=(
+        Column("Contact Ref", description="CRM contact reference (pseudonymised in staging)"),
+        Column("Received", "TIMESTAMP", description="When the customer contacted us (dd/mm/yyyy hh:mm)"),
+        Column("Closed", "TIMESTAMP", required=False, description="When the contact was closed; blank if open"),
+        Column("Channel", description="Phone, Face to face, Email, Web form or Letter"),
+        Column("Service", description="Service the contact was about"),
+        Column("Demand Type", description="Value or Failure, recorded at first contact"),
+        Column("Demand Category", description="What the customer wanted, in their terms"),
+        Column("Resolved At First Contact", "BOOLEAN", description="Y/N"),
+        Column("UPRN", "BIGINT", required=False, description="Property the contact concerns, if any"),
+        Column("Customer Name", personal=True),
+        Column("Telephone", personal=True),
+        Column("Notes", personal=True, description="Free-text notes by the adviser"),
+    ),
+    cadence=Cadence("monthly", due_day=5),
+    owner=Owner(team="customer_services", email="customer.services@bromsgrove.example"),
+    conforms_to=("core.dim_address",),
+    description="The demand log behind the systems-thinking measures: failure demand and first-contact resolution.",
+)
+
+
+def _pick(rng, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    addresses = ctx.geography.addresses
+    header = [c.name for c in CONTRACT.columns]
+    for index, month in enumerate(ctx.months):
+        rng = ctx.rng(CONTRACT.name, month)
+        seasonal = 1.15 if month.month in (3, 4) else (0.85 if month.month in (8, 12) else 1.0)
+        count = int(rng.gauss(2400, 90) * seasonal)
+        # A check-plan-do redesign of benefits contact two years in cuts failure demand.
+        failure_share = 0.42 if index < ctx.months_count - 12 else 0.33
+        rows = []
+        for n in range(count):
+            received = ctx.random_time(rng, month)
+            service = _pick(rng, SERVICES)
+            failure = rng.random() < failure_share * (1.2 if service == "Benefits" else 1.0)
+            resolved = rng.random() < (0.55 if failure else 0.78)
+            closed = "" if rng.random() < 0.02 else (received + dt.timedelta(
+                minutes=rng.randint(3, 25) if resolved else rng.randint(60, 60 * 24 * 12))).strftime("%d/%m/%Y %H:%M")
+            uprn: object = rng.choice(addresses).uprn if rng.random() < 0.86 else ""
+            if rng.random() < 0.002:
+                uprn = 999000000000 + n  # mistyped by the adviser: not in the gazetteer
+            name = full_name(rng)
+            notes = rng.choice([
+                f"{name} says the bill of £{rng.randint(80, 900)} is wrong", "Customer “very unhappy” – called twice",
+                f"Call back on {phone(rng)}", "Advised online form", "", "Passed to back office"])
+            rows.append((f"CRM{month:%y%m}{n:05d}", received.strftime("%d/%m/%Y %H:%M"), closed,
+                         _pick(rng, CHANNELS), service, "Failure" if failure else "Value",
+                         rng.choice(FAILURE if failure else VALUE), "Y" if resolved else "N", uprn, name,
+                         phone(rng), notes))
+        files.append(write_csv(ctx.folder(CONTRACT.name) / f"crm_contacts_{month:%Y-%m}.csv", header, rows,
+                               encoding="cp1252"))
+    return files

@@ -1,0 +1,61 @@
+"""Housing options / homelessness casework system: cases closed in the month (XLSX report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, month_end, write_xlsx
+from sources.sample.people import full_name, phone
+
+OUTCOMES = {"Prevented": 0.46, "Relieved": 0.22, "Main duty accepted": 0.12, "No duty owed": 0.12,
+            "Withdrawn": 0.08}
+REASONS = ["Family or friends no longer willing to accommodate", "End of private rented tenancy",
+           "Domestic abuse", "Relationship breakdown", "Mortgage arrears", "Leaving institution"]
+
+CONTRACT = SourceContract(
+    name="housing_options",
+    title="Housing options and homelessness cases",
+    kind="service",
+    provider="Bromsgrove District Council, Housing Options",
+    system="Housing options casework system",
+    format="xlsx",
+    sheet="Closed cases",
+    file_glob="housing_options_closed_*.xlsx",
+    columns=(
+        Column("Case Ref"),
+        Column("Approach Date", "DATE", description="First contact with the service"),
+        Column("Approach Reason"),
+        Column("Outcome", description="Prevented, Relieved, Main duty accepted, No duty owed, Withdrawn"),
+        Column("Outcome Date", "DATE"),
+        Column("UPRN", "BIGINT", required=False, description="Last settled address"),
+        Column("Applicant Name", personal=True),
+        Column("Date of Birth", personal=True),
+        Column("Telephone", personal=True),
+        Column("Case Notes", personal=True),
+    ),
+    cadence=Cadence("monthly", due_day=7),
+    owner=Owner(team="housing_options", email="housing.options@bromsgrove.example"),
+    conforms_to=("core.dim_address",),
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    for month in ctx.months:
+        rng = ctx.rng(CONTRACT.name, month)
+        rows = []
+        for n in range(max(5, int(rng.gauss(38, 6)))):
+            closed = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
+            opened = closed - dt.timedelta(days=int(rng.lognormvariate(3.6, 0.6)))
+            name = full_name(rng)
+            rows.append((f"HO-{month:%y%m}-{n:03d}", opened, rng.choice(REASONS),
+                         rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0], closed,
+                         rng.choice(ctx.geography.addresses).uprn, name,
+                         dt.date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28)), phone(rng),
+                         f"{name} approached after notice served"))
+        files.append(write_xlsx(ctx.folder(CONTRACT.name) / f"housing_options_closed_{month:%Y-%m}.xlsx",
+                                f"Housing Options - cases closed {month:%B %Y}", header, rows, sheet="Closed cases"))
+    return files

@@ -1,0 +1,56 @@
+"""HR sickness absence: working days lost per employee per month, with FTE (CSV, Windows-1252)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, write_csv
+from sources.sample.people import full_name
+
+TEAMS = {"Customer Services": 38, "Revenues and Benefits": 45, "Environmental Services": 95, "Planning": 28,
+         "Housing Options": 16, "Policy": 6, "Finance": 22}
+
+CONTRACT = SourceContract(
+    name="hr_absence",
+    title="Sickness absence by employee and month",
+    kind="service",
+    provider="Bromsgrove District Council, Human Resources",
+    system="HR and payroll system",
+    format="csv",
+    encoding="CP1252",
+    file_glob="sickness_absence_*.csv",
+    columns=(
+        Column("Employee Number"),
+        Column("Employee Name", personal=True),
+        Column("Team"),
+        Column("FTE", "DOUBLE"),
+        Column("Month", description="YYYY-MM"),
+        Column("Working Days Lost", "DOUBLE"),
+        Column("Absence Reason", required=False, personal=True, description="Health data: special category"),
+    ),
+    cadence=Cadence("monthly", due_day=10),
+    owner=Owner(team="hr", email="hr@bromsgrove.example"),
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    staff = []
+    for team, size in TEAMS.items():
+        rng = ctx.rng(CONTRACT.name, team)
+        staff += [(f"E{len(staff) + k:05d}", full_name(rng), team, rng.choice([1.0, 1.0, 1.0, 0.8, 0.6, 0.5]))
+                  for k in range(size)]
+    for month in ctx.months:
+        rng = ctx.rng(CONTRACT.name, month)
+        winter = 1.4 if month.month in (12, 1, 2) else 1.0
+        rows = []
+        for number, name, team, fte in staff:
+            sick = rng.random() < 0.09 * winter
+            days = round(min(20.0, rng.expovariate(1 / 4)) * fte, 1) if sick else 0
+            reason = rng.choice(["Cold/flu", "Musculoskeletal", "Stress – work related", "Surgery"]) if sick else ""
+            rows.append((number, name, team, fte, f"{month:%Y-%m}", days, reason))
+        files.append(write_csv(ctx.folder(CONTRACT.name) / f"sickness_absence_{month:%Y-%m}.csv", header, rows,
+                               encoding="cp1252"))
+    return files

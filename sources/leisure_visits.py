@@ -1,0 +1,51 @@
+"""Leisure provider's monthly visits return, by site and activity (XLSX with title rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, write_xlsx
+
+SITES = {"Bromsgrove Sport and Leisure Centre": "Sanders Park", "Haybridge Sports Centre": "Hagley West",
+         "Woodrush Sports Centre": "Wythall West", "Sanders Park Splash Pad": "Sanders Park"}
+ACTIVITIES = {"Swimming": 5200, "Gym": 9800, "Classes": 4100, "Sports hall": 2300}
+
+CONTRACT = SourceContract(
+    name="leisure_visits",
+    title="Leisure centre visits",
+    kind="partner",
+    provider="Leisure provider (contracted operator)",
+    system="Leisure provider monthly return",
+    format="xlsx",
+    file_glob="leisure_return_*.xlsx",
+    columns=(
+        Column("Month", "DATE"),
+        Column("Site"),
+        Column("Site Ward Code"),
+        Column("Activity"),
+        Column("Visits", "BIGINT"),
+        Column("Concession Visits", "BIGINT", description="Visits at a concessionary price (part of Visits)"),
+    ),
+    cadence=Cadence("monthly", due_day=15),
+    owner=Owner(team="leisure", email="leisure@bromsgrove.example"),
+    conforms_to=("core.dim_ward",),
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    wards = {w.name: w.code for w in ctx.geography.wards}
+    for month in ctx.months:
+        rng = ctx.rng(CONTRACT.name, month)
+        rows = []
+        for k, (site, ward) in enumerate(SITES.items()):
+            for activity, base in ACTIVITIES.items():
+                if site.endswith("Splash Pad") and (activity != "Swimming" or month.month not in (5, 6, 7, 8, 9)):
+                    continue
+                visits = int(base * (0.6 if k else 1.0) * rng.uniform(0.85, 1.15))
+                rows.append((month, site, wards[ward], activity, visits, int(visits * rng.uniform(0.15, 0.3))))
+        files.append(write_xlsx(ctx.folder(CONTRACT.name) / f"leisure_return_{month:%Y-%m}.xlsx",
+                                f"Monthly visits return - {month:%B %Y}", header, rows, sheet="Visits"))
+    return files

@@ -1,0 +1,51 @@
+"""Housing association lettings return: homes let in the month (CSV from the stock-transfer association)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, month_end, write_csv
+from sources.sample.people import full_name, phone
+
+CONTRACT = SourceContract(
+    name="lettings",
+    title="Housing association lettings",
+    kind="partner",
+    provider="Bromsgrove District Housing Trust (sample partner)",
+    system="Housing association lettings return",
+    format="csv",
+    file_glob="lettings_return_*.csv",
+    columns=(
+        Column("Letting Ref"),
+        Column("UPRN", "BIGINT"),
+        Column("Property Type", description="House, Flat, Bungalow, Maisonette"),
+        Column("Bedrooms", "INTEGER"),
+        Column("Void Start Date", "DATE", description="Previous tenancy ended"),
+        Column("Tenancy Start Date", "DATE"),
+        Column("Council Nomination", "BOOLEAN", description="Y if let to a household nominated by the council"),
+        Column("Tenant Name", personal=True),
+        Column("Tenant Telephone", personal=True),
+    ),
+    cadence=Cadence("monthly", due_day=15),
+    owner=Owner(team="housing_strategy", email="housing.strategy@bromsgrove.example"),
+    conforms_to=("core.dim_address",),
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    for month in ctx.months:
+        rng = ctx.rng(CONTRACT.name, month)
+        rows = []
+        for n in range(int(rng.gauss(30, 5))):
+            start = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
+            void = start - dt.timedelta(days=int(rng.lognormvariate(3.0, 0.5)))
+            rows.append((f"L{month:%y%m}{n:03d}", rng.choice(ctx.geography.addresses).uprn,
+                         rng.choice(["House", "Flat", "Bungalow", "Maisonette"]), rng.randint(1, 4),
+                         void.strftime("%d/%m/%Y"), start.strftime("%d/%m/%Y"), rng.choice("YYYN"),
+                         full_name(rng), phone(rng)))
+        files.append(write_csv(ctx.folder(CONTRACT.name) / f"lettings_return_{month:%Y-%m}.csv", header, rows))
+    return files

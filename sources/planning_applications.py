@@ -1,0 +1,60 @@
+"""Planning applications decided in the month (CSV export from the planning system)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, month_end, write_csv
+from sources.sample.people import full_name
+
+TYPES = {"Major": (0.04, 91, "FUL"), "Minor": (0.3, 56, "FUL"), "Other": (0.66, 56, "HH")}
+
+CONTRACT = SourceContract(
+    name="planning_applications",
+    title="Planning applications decided",
+    kind="service",
+    provider="Bromsgrove District Council, Planning and Regeneration",
+    system="Planning application system",
+    format="csv",
+    file_glob="planning_decisions_*.csv",
+    columns=(
+        Column("Application Number"),
+        Column("Application Type", description="Major, Minor or Other (the government's PS1/PS2 groups)"),
+        Column("Date Received", "DATE"),
+        Column("Date Valid", "DATE"),
+        Column("Decision Date", "DATE"),
+        Column("Decision", description="Granted or Refused"),
+        Column("Extension Agreed", "BOOLEAN", description="Y if the applicant agreed an extension of time"),
+        Column("UPRN", "BIGINT", required=False),
+        Column("Applicant Name", personal=True),
+        Column("Agent Name", personal=True),
+        Column("Proposal", personal=True, description="Free text; may name people"),
+    ),
+    cadence=Cadence("monthly", due_day=5),
+    owner=Owner(team="planning", email="planning@bromsgrove.example"),
+    conforms_to=("core.dim_address",),
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    for month in ctx.months:
+        rng = ctx.rng(CONTRACT.name, month)
+        rows = []
+        for n in range(int(rng.gauss(95, 10))):
+            kind = rng.choices(list(TYPES), weights=[t[0] for t in TYPES.values()])[0]
+            target, suffix = TYPES[kind][1], TYPES[kind][2]
+            decided = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
+            days = int(rng.gauss(target * 0.8, target * 0.25))
+            valid = decided - dt.timedelta(days=max(10, days))
+            received = valid - dt.timedelta(days=rng.randint(0, 14))
+            extension = "Y" if days > target and rng.random() < 0.5 else "N"
+            rows.append((f"{valid:%y}/{n + 100 * month.month:05d}/{suffix}", kind, received.isoformat(),
+                         valid.isoformat(), decided.isoformat(), rng.choice(["Granted"] * 9 + ["Refused"]),
+                         extension, rng.choice(ctx.geography.addresses).uprn, full_name(rng), full_name(rng),
+                         "Single storey rear extension" if kind == "Other" else "Erection of dwellings"))
+        files.append(write_csv(ctx.folder(CONTRACT.name) / f"planning_decisions_{month:%Y-%m}.csv", header, rows))
+    return files

@@ -1,0 +1,73 @@
+"""police.uk street-level crime: West Mercia Police's monthly file (the exact public format)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.sample import SampleContext, write_csv
+
+CRIME_TYPES = {"Violence and sexual offences": 0.33, "Criminal damage and arson": 0.09, "Shoplifting": 0.08,
+               "Public order": 0.09, "Vehicle crime": 0.07, "Burglary": 0.06, "Other theft": 0.08,
+               "Other crime": 0.03, "Drugs": 0.03, "Theft from the person": 0.01, "Bicycle theft": 0.01,
+               "Robbery": 0.01, "Possession of weapons": 0.01}
+OUTCOMES = ["Investigation complete; no suspect identified", "Unable to prosecute suspect", "Under investigation",
+            "Awaiting court outcome", "Offender given a caution", "Status update unavailable"]
+STREETS = ["On or near Supermarket", "On or near Parking Area", "On or near High Street", "On or near Petrol Station",
+           "On or near Sports/Recreation Area", "On or near Church Road", "On or near Station Road"]
+
+CONTRACT = SourceContract(
+    name="police_street",
+    title="Street-level crime and anti-social behaviour (police.uk)",
+    kind="partner",
+    provider="West Mercia Police via data.police.uk",
+    system="police.uk monthly street file",
+    format="csv",
+    file_glob="**/*-west-mercia-street.csv",
+    columns=(
+        Column("Crime ID", required=True, description="Blank for anti-social behaviour"),
+        Column("Month", description="YYYY-MM"),
+        Column("Reported by"),
+        Column("Falls within"),
+        Column("Longitude", "DOUBLE"),
+        Column("Latitude", "DOUBLE"),
+        Column("Location", description="Anonymised 'On or near ...' point, or 'No location'"),
+        Column("LSOA code"),
+        Column("LSOA name"),
+        Column("Crime type"),
+        Column("Last outcome category"),
+        Column("Context"),
+    ),
+    cadence=Cadence("monthly", due_day=28),
+    owner=Owner(team="community_safety", email="community.safety@bromsgrove.example"),
+    conforms_to=("core.dim_lsoa",),
+    description="The force-wide file: rows outside Bromsgrove and 'No location' rows are kept out of scope.",
+)
+
+
+def generate(ctx: SampleContext) -> list[Path]:
+    files = []
+    header = [c.name for c in CONTRACT.columns]
+    force = "West Mercia Police"
+    areas = [(l, 1.0) for l in ctx.geography.lsoas] + [(l, 3.0) for l in ctx.geography.neighbour_lsoas]
+    for month in ctx.months:
+        rng = ctx.rng(CONTRACT.name, month)
+        rows = []
+        for n in range(int(rng.gauss(1300, 60))):
+            lsoa = rng.choices([a for a, _ in areas], weights=[w for _, w in areas])[0]
+            asb = rng.random() < 0.2
+            crime_type = "Anti-social behaviour" if asb else rng.choices(list(CRIME_TYPES),
+                                                                         weights=list(CRIME_TYPES.values()))[0]
+            crime_id = "" if asb else hashlib.sha256(f"{month}{n}".encode()).hexdigest()
+            outcome = "" if asb else rng.choice(OUTCOMES)
+            if rng.random() < 0.012:  # no location: blank coordinates and LSOA
+                rows.append((crime_id, f"{month:%Y-%m}", force, force, "", "", "No location", "", "", crime_type,
+                             outcome, ""))
+                continue
+            rows.append((crime_id, f"{month:%Y-%m}", force, force, f"{-2.06 + rng.uniform(-0.1, 0.1):.6f}",
+                         f"{52.33 + rng.uniform(-0.08, 0.08):.6f}", rng.choice(STREETS), lsoa.code, lsoa.name,
+                         crime_type, outcome, ""))
+        folder = ctx.folder(CONTRACT.name) / f"{month:%Y-%m}"
+        files.append(write_csv(folder / f"{month:%Y-%m}-west-mercia-street.csv", header, rows))
+    return files

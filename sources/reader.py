@@ -1,0 +1,252 @@
+"""Landing file -> raw.<source>: every delivered row as text, plus lineage columns. One file, one transaction."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import logging
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from sources.contract import Column, SourceContract, normalise_header
+from warehouse.db import load_extension
+
+log = logging.getLogger(__name__)
+LINEAGE_COLUMNS = ("_source_file", "_file_sha256", "_row_number", "_loaded_at", "_run_id")
+XLSX_HEADER_SEARCH_ROWS = 30
+XLSX_LAST_COLUMN = "AZ"
+
+
+class SourceFileError(Exception):
+    """A landing file that cannot be loaded. The message names the file and the problem."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+@dataclass
+class LoadReport:
+    """What one raw load did, for the asset's metadata and the run summary."""
+
+    source: str
+    files_found: int = 0
+    files_loaded: list[str] = field(default_factory=list)
+    files_skipped: list[str] = field(default_factory=list)  # same bytes already loaded
+    rows_loaded: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def discover_files(contract: SourceContract, folder: Path) -> list[Path]:
+    """Files in the drop folder matching the contract's pattern, oldest name first. Ignores hidden files,
+    Office lock files (~$...) and partial downloads."""
+    if not folder.is_dir():
+        return []
+    found = [p for p in folder.glob(contract.file_glob) if p.is_file()]
+    return sorted(p for p in found
+                  if not p.name.startswith((".", "~$")) and not p.name.endswith((".part", ".tmp", ".crdownload")))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def raw_table(contract: SourceContract) -> str:
+    return f"raw.{contract.name}"
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> None:
+    """Create raw.<source>, or add columns the contract gained since it was created."""
+    columns = ", ".join(f'"{c.name}" VARCHAR' for c in contract.columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(contract)} ({columns}, _source_file VARCHAR, "
+                "_file_sha256 VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP, _run_id VARCHAR)")
+    existing = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+        [contract.name]).fetchall()}
+    for column in contract.columns:
+        if column.name not in existing:
+            con.execute(f'ALTER TABLE {raw_table(contract)} ADD COLUMN "{column.name}" VARCHAR')
+
+
+def _match_columns(contract: SourceContract, delivered: list[str], path: Path) -> tuple[dict[str, str], list[str]]:
+    """Map contract column -> delivered column by name (order and case do not matter)."""
+    mapping: dict[str, str] = {}
+    for column in contract.columns:
+        hits = [d for d in delivered if column.matches(d)]
+        if hits:
+            mapping[column.name] = hits[0]
+    missing = [c.name for c in contract.columns if c.required and c.name not in mapping]
+    if missing:
+        raise SourceFileError(path, f"missing required column(s) {missing}; the file has {delivered}")
+    extra = [d for d in delivered if d not in mapping.values()]
+    return mapping, extra
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path) -> tuple[str, int]:
+    """A relation over the CSV, all text, and the file row number of its first data row."""
+    if contract.encoding.lower() not in ("utf-8", "utf8"):
+        load_extension(con, "encodings")
+    columns = "{" + ", ".join(f"'{_quote(n)}': 'VARCHAR'" for n in _csv_header(contract, path)) + "}"
+    relation = (f"read_csv('{_quote(path)}', header = true, columns = {columns}, auto_detect = false, "
+                f"delim = ',', quote = '\"', escape = '\"', encoding = '{contract.encoding}', "
+                "strict_mode = true, null_padding = false, max_line_size = 16777216)")
+    return relation, 2
+
+
+def _csv_header(contract: SourceContract, path: Path) -> list[str]:
+    """The header line's column names, decoded with the contract's encoding (a UTF-8 BOM is dropped)."""
+    codec = "utf-8-sig" if codecs.lookup(contract.encoding).name == "utf-8" else contract.encoding
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 20)
+    try:
+        line = first.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(path, f"the header is not valid {contract.encoding} text ({exc.reason} at byte "
+                                    f"{exc.start}); was the file exported in another encoding?") from exc
+    names = next(csv.reader([line.rstrip("\r\n")]), [])
+    if not any(n.strip() for n in names):
+        raise SourceFileError(path, "the first line is blank: no header row")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SourceFileError(path, f"column(s) {duplicates} appear more than once in the header")
+    return names
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path) -> tuple[str, int]:
+    """A relation over the sheet below its header row (found by name, below any title rows)."""
+    load_extension(con, "excel")
+    sheet = f", sheet = '{_quote(contract.sheet)}'" if contract.sheet else ""
+    try:
+        top = con.execute(f"SELECT * FROM read_xlsx('{_quote(path)}', header = false, all_varchar = true{sheet}, "
+                          f"range = 'A1:{XLSX_LAST_COLUMN}{XLSX_HEADER_SEARCH_ROWS}')").fetchall()
+    except duckdb.Error as exc:
+        raise SourceFileError(path, f"cannot open as XLSX{' sheet ' + contract.sheet if contract.sheet else ''}: "
+                                    f"{_first_line(exc)}") from exc
+    best_row, best_hits = -1, 0
+    for index, row in enumerate(top):
+        hits = sum(1 for cell in row if cell and any(c.matches(cell) for c in contract.columns))
+        if hits > best_hits:
+            best_row, best_hits = index, hits
+    if best_row < 0:
+        raise SourceFileError(path, f"no header row with the expected column names in the first "
+                                    f"{XLSX_HEADER_SEARCH_ROWS} rows")
+    header = list(top[best_row])
+    while header and header[-1] is None:
+        header.pop()
+    letters = [_column_letter(i) for i in range(len(header))]
+    header_row = best_row + 1
+    cols = ", ".join(f'"{letter}" AS "{_quote_ident(name or letter)}"' for letter, name in zip(letters, header))
+    relation = (f"(SELECT {cols} FROM read_xlsx('{_quote(path)}', header = false, all_varchar = true{sheet}, "
+                f"range = 'A{header_row + 1}:{letters[-1]}1048576'))")
+    return relation, header_row + 1
+
+
+def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, sha256: str,
+              run_id: str) -> tuple[int, int, list[str]]:
+    """Load one file into raw.<source> in one transaction. Returns (rows, blank rows, notes)."""
+    if path.stat().st_size == 0:
+        raise SourceFileError(path, "the file is empty (0 bytes)")
+    reader = _read_xlsx if contract.format == "xlsx" else _read_csv
+    relation, first_row = reader(con, contract, path)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM {relation}")
+    except duckdb.Error as exc:
+        raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
+                                    f"{_first_line(exc)}") from exc
+    delivered = [r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE _incoming)").fetchall()]
+    mapping, extra = _match_columns(contract, delivered, path)
+    notes = [f"unexpected column(s) not loaded: {extra}"] if extra else []
+    blank = " AND ".join(f'"{_quote_ident(d)}" IS NULL' for d in delivered)
+    select = ", ".join(
+        f'"{_quote_ident(mapping[c.name])}"' if c.name in mapping else "NULL" for c in contract.columns)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        blanks = con.execute(f"SELECT count(*) FROM _incoming WHERE {blank}").fetchone()[0]
+        con.execute(
+            f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, rowid + ?, ?, ? FROM _incoming "
+            f"WHERE NOT ({blank})",
+            [str(path), sha256, first_row, dt.datetime.now(), run_id])
+        rows = con.execute(f"SELECT count(*) FROM _incoming WHERE NOT ({blank})").fetchone()[0]
+        con.execute(
+            "INSERT INTO audit.loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [contract.name, path.name, str(path), sha256, path.stat().st_size, rows, blanks,
+             "; ".join(notes) or None, dt.datetime.now(), run_id])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS _incoming")
+    return rows, blanks, notes
+
+
+def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder: Path, run_id: str) -> LoadReport:
+    """Load every new file of one source. A file whose bytes were loaded before is skipped; a file that
+    cannot be read is reported (and the others still load) so one bad delivery does not block the rest."""
+    ensure_raw_table(con, contract)
+    report = LoadReport(source=contract.name)
+    files = discover_files(contract, folder)
+    report.files_found = len(files)
+    if not folder.is_dir():
+        report.notes.append(f"landing folder {folder} does not exist")
+    loaded = dict(con.execute("SELECT file_sha256, file_path FROM audit.loaded_files WHERE source = ?",
+                              [contract.name]).fetchall())
+    for path in files:
+        sha = file_sha256(path)
+        if sha in loaded:
+            if loaded[sha] != str(path):
+                con.execute("INSERT OR IGNORE INTO audit.duplicate_deliveries VALUES (?, ?, ?, ?, ?, ?)",
+                            [contract.name, str(path), sha, loaded[sha], dt.datetime.now(), run_id])
+                log.info("%s: %s has the same bytes as %s; skipped", contract.name, path.name, loaded[sha])
+            report.files_skipped.append(path.name)
+            continue
+        try:
+            rows, blanks, notes = load_file(con, contract, path, sha, run_id)
+        except SourceFileError as exc:
+            report.errors.append(str(exc))
+            log.error("%s", exc)
+            continue
+        loaded[sha] = str(path)
+        report.files_loaded.append(path.name)
+        report.rows_loaded += rows
+        report.notes += [f"{path.name}: {n}" for n in notes]
+        if blanks:
+            report.notes.append(f"{path.name}: {blanks} blank row(s) ignored")
+        log.info("%s: loaded %s (%d rows)", contract.name, path.name, rows)
+    return report
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = string.ascii_uppercase[rem] + letters
+    return letters
+
+
+def _quote(text: str | Path) -> str:
+    return str(text).replace("'", "''")
+
+
+def _quote_ident(text: str) -> str:
+    return text.replace('"', '""')
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
+
+
+__all__ = ["Column", "LINEAGE_COLUMNS", "LoadReport", "SourceFileError", "discover_files", "load_source",
+           "normalise_header"]

@@ -1,0 +1,133 @@
+"""The bundled sample: deterministic landing files in the formats Bromsgrove really receives."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sources.sample.geography import Geography
+
+log = logging.getLogger(__name__)
+SEED = 2016
+MONTHS = 36
+MARKER = ".bundled-sample.json"
+
+
+def last_full_month(today: dt.date | None = None) -> dt.date:
+    today = today or dt.date.today()
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def parse_month(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError as exc:
+        raise ValueError(f"end month must look like 2026-10, got {text!r}") from exc
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    return add_months(month, 1) - dt.timedelta(days=1)
+
+
+@dataclass
+class SampleContext:
+    """What every source generator needs: the months, the geography, a seeded RNG per source."""
+
+    landing_dir: Path
+    end_month: dt.date
+    months_count: int = MONTHS
+    geography: Geography = field(default_factory=Geography)
+
+    @property
+    def months(self) -> list[dt.date]:
+        return [add_months(self.end_month, -k) for k in range(self.months_count - 1, -1, -1)]
+
+    def rng(self, source: str, *parts: object) -> random.Random:
+        """A generator-private RNG: each source/month draws the same numbers whatever else changes."""
+        key = "|".join(map(str, (SEED, source, *parts)))
+        return random.Random(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big"))
+
+    def folder(self, source: str) -> Path:
+        path = self.landing_dir / source
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def random_time(self, rng: random.Random, month: dt.date, office_hours: bool = True) -> dt.datetime:
+        day = rng.randint(1, month_end(month).day)
+        hour = rng.randint(8, 17) if office_hours else rng.randint(0, 23)
+        return dt.datetime(month.year, month.month, day, hour, rng.randint(0, 59), rng.randint(0, 59))
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], encoding: str = "utf-8",
+              bom: bool = False) -> Path:
+    """CSV as council systems export it (CRLF line ends, minimal quoting)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=("utf-8-sig" if bom else encoding), newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, title: str, header: Sequence[str], rows: Iterable[Sequence[object]],
+               sheet: str = "Sheet1") -> Path:
+    """XLSX with a title and 'run at' row above the header, as report writers produce. Dates are real
+    Excel date cells. Document properties are fixed so the same content gives the same bytes (and hash)."""
+    import xlsxwriter  # only the generator needs it
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook.set_properties({"created": dt.datetime(2016, 1, 1), "author": "Report writer"})
+    date_fmt = workbook.add_format({"num_format": "dd/mm/yyyy"})
+    bold = workbook.add_format({"bold": True})
+    ws = workbook.add_worksheet(sheet)
+    ws.write(0, 0, title, bold)
+    ws.write(1, 0, "Produced by the system's report writer. OFFICIAL-SENSITIVE.")
+    ws.write_row(3, 0, header, bold)
+    for r, row in enumerate(rows, start=4):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.datetime | dt.date):
+                ws.write_datetime(r, c, value if isinstance(value, dt.datetime)
+                                  else dt.datetime(value.year, value.month, value.day), date_fmt)
+            elif value is None or value == "":
+                continue
+            else:
+                ws.write(r, c, value)
+    workbook.close()
+    return path
+
+
+def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: bool = False) -> list[Path]:
+    """Write the bundled sample into `landing_dir` (one folder per source). Returns the files written.
+
+    Skips the work when a sample with the same end month is already there, unless `force`."""
+    from sources import ALL_SOURCES  # the registry imports every source module
+
+    end_month = end_month or last_full_month()
+    marker = landing_dir / MARKER
+    if marker.exists() and not force:
+        existing = json.loads(marker.read_text())
+        if existing.get("end_month") == end_month.isoformat()[:7]:
+            log.info("bundled sample already in %s (end month %s)", landing_dir, existing["end_month"])
+            return []
+    ctx = SampleContext(landing_dir=landing_dir, end_month=end_month)
+    written: list[Path] = []
+    for source in ALL_SOURCES:
+        files = source.generate(ctx)
+        log.info("sample: %s -> %d files", source.CONTRACT.name, len(files))
+        written += files
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"end_month": end_month.isoformat()[:7], "seed": SEED, "files": len(written)}))
+    return written

@@ -1,0 +1,57 @@
+"""Configuration by environment variables, with defaults that run the bundled sample unchanged."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DISTRICT_CODE = "E07000234"  # Bromsgrove LAD
+DISTRICT_NAME = "Bromsgrove"
+
+# name, default, meaning: the README's environment-variable table is written from this list.
+ENV_VARS: list[tuple[str, str, str]] = [
+    ("BDC_DATA_DIR", "./data", "Root for generated and working data (landing, warehouse, published)."),
+    ("BDC_LANDING_DIR", "$BDC_DATA_DIR/landing", "Root of the landing folders, one sub-folder per source."),
+    ("BDC_LANDING_<SOURCE>", "$BDC_LANDING_DIR/<source>", "Drop folder of one source, e.g. BDC_LANDING_CRM_CONTACTS."),
+    ("BDC_WAREHOUSE_PATH", "$BDC_DATA_DIR/warehouse/working.duckdb", "The working warehouse the pipeline writes."),
+    ("BDC_PUBLISHED_PATH", "$BDC_DATA_DIR/published/bromsgrove.duckdb", "Read-only copy for BI tools and readers."),
+    ("BDC_PSEUDONYM_KEY", "(a development key)", "Secret mixed into pseudonymised case ids. Set it in production."),
+    ("BDC_SAMPLE_END_MONTH", "last full month", "Last month (YYYY-MM) of the bundled sample."),
+    ("DAGSTER_HOME", "./.dagster", "Dagster instance (run history, schedules); set by the Makefile."),
+]
+
+DEV_PSEUDONYM_KEY = "development-only-key-not-secret"
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved paths and secrets for one process. Read with `load_settings()`."""
+
+    data_dir: Path
+    landing_dir: Path
+    warehouse_path: Path
+    published_path: Path
+    pseudonym_key: str
+
+    def landing_for(self, source_name: str) -> Path:
+        """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
+        return _path(f"BDC_LANDING_{source_name.upper()}", self.landing_dir / source_name)
+
+
+def load_settings() -> Settings:
+    """Read the environment now (not at import time), so tests can point the pipeline elsewhere."""
+    data_dir = _path("BDC_DATA_DIR", PROJECT_ROOT / "data")
+    return Settings(
+        data_dir=data_dir,
+        landing_dir=_path("BDC_LANDING_DIR", data_dir / "landing"),
+        warehouse_path=_path("BDC_WAREHOUSE_PATH", data_dir / "warehouse" / "working.duckdb"),
+        published_path=_path("BDC_PUBLISHED_PATH", data_dir / "published" / "bromsgrove.duckdb"),
+        pseudonym_key=os.environ.get("BDC_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
+    )

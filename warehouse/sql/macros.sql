@@ -1,0 +1,37 @@
+-- Helper macros for staging SQL. Temporary: created on every connection, never stored in the warehouse.
+
+-- Text or Excel serial -> DATE. Accepts dd/mm/yyyy, yyyy-mm-dd and Excel day numbers (XLSX date cells).
+CREATE OR REPLACE TEMP MACRO uk_date(v) AS CASE
+    WHEN nullif(trim(v), '') IS NULL THEN NULL
+    WHEN regexp_full_match(trim(v), '\d{5}(\.\d+)?') THEN DATE '1899-12-30' + CAST(floor(CAST(trim(v) AS DOUBLE)) AS INTEGER)
+    ELSE coalesce(try_strptime(trim(v), ['%d/%m/%Y', '%Y-%m-%d'])::DATE, try_cast(trim(v) AS DATE))
+END;
+
+-- Text or Excel serial -> TIMESTAMP. Accepts dd/mm/yyyy hh:mm[:ss], ISO 8601 and Excel serials.
+CREATE OR REPLACE TEMP MACRO uk_timestamp(v) AS CASE
+    WHEN nullif(trim(v), '') IS NULL THEN NULL
+    WHEN regexp_full_match(trim(v), '\d{5}(\.\d+)?')
+        THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(trim(v) AS DOUBLE) * 86400) AS BIGINT) * 1000000)
+    ELSE coalesce(try_strptime(trim(v), ['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y']),
+                  try_cast(trim(v) AS TIMESTAMP))
+END;
+
+-- Y/N style flags -> BOOLEAN (NULL when it is neither).
+CREATE OR REPLACE TEMP MACRO yes_no(v) AS CASE
+    WHEN upper(trim(v)) IN ('Y', 'YES', 'TRUE', '1') THEN true
+    WHEN upper(trim(v)) IN ('N', 'NO', 'FALSE', '0') THEN false
+END;
+
+-- Amounts and counts as exported: thousands separators, pound signs and spaces tolerated.
+CREATE OR REPLACE TEMP MACRO to_number(v) AS
+    try_cast(replace(replace(replace(trim(v), ',', ''), '£', ''), ' ', '') AS DOUBLE);
+
+CREATE OR REPLACE TEMP MACRO clean(v) AS nullif(trim(v), '');
+
+-- A stable pseudonym for a case or person identifier (keyed: set BDC_PSEUDONYM_KEY in production).
+CREATE OR REPLACE TEMP MACRO pseudonymise(v) AS
+    CASE WHEN nullif(trim(v), '') IS NOT NULL
+         THEN left(sha256(getvariable('pseudonym_key') || ':' || trim(v)), 24) END;
+
+-- The reasons a staging row is rejected, joined; NULL when there are none.
+CREATE OR REPLACE TEMP MACRO reasons(parts) AS nullif(array_to_string(list_filter(parts, x -> x IS NOT NULL), '; '), '');
