@@ -23,7 +23,7 @@ install: $(VENV)/.synced
 
 ## run: install, generate the bundled sample (first time only), run the nightly job, print a summary
 run: install
-	$(VENV)/bin/python -m pipelines.cli run
+	$(VENV)/bin/python -m pipelines.cli run --sample
 
 ## dev: the Dagster UI (and daemon) on the project-local instance in .dagster/
 dev: install

@@ -1,0 +1,69 @@
+"""Command line: `python -m pipelines.cli run [--sample]` and `python -m pipelines.cli generate-sample`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import dagster as dg
+
+from sources.sample import generate_sample, last_full_month, parse_month
+from warehouse.settings import load_settings
+
+log = logging.getLogger("pipelines.cli")
+
+
+def _end_month(text: str | None):
+    text = text or os.environ.get("BDC_SAMPLE_END_MONTH")
+    return parse_month(text) if text else last_full_month()
+
+
+def cmd_generate_sample(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    files = generate_sample(settings.landing_dir, _end_month(args.end_month), force=args.force)
+    print(f"Bundled sample: {len(files)} files written to {settings.landing_dir}" if files else
+          f"Bundled sample already present in {settings.landing_dir} (use --force to regenerate)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.nightly import run_nightly, summary
+
+    settings = load_settings()
+    if args.sample:
+        files = generate_sample(settings.landing_dir, _end_month(args.end_month))
+        if files:
+            print(f"Generated the bundled sample: {len(files)} landing files in {settings.landing_dir}")
+    if os.environ.get("DAGSTER_HOME"):
+        instance = dg.DagsterInstance.get()
+    else:
+        log.warning("DAGSTER_HOME is not set: this run will not appear in the Dagster UI (use `make run`)")
+        instance = dg.DagsterInstance.ephemeral()
+    outcome = run_nightly(build_definitions(), instance=instance, log_level=args.log_level)
+    print()
+    print(summary(outcome, settings))
+    return 0 if outcome.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the nightly job now and print a summary")
+    run.add_argument("--sample", action="store_true", help="generate the bundled sample first if it is missing")
+    run.add_argument("--end-month", help="last month of the bundled sample, YYYY-MM (default: last full month)")
+    run.add_argument("--log-level", default="INFO", help="Dagster console log level (default INFO)")
+    run.set_defaults(func=cmd_run)
+    gen = sub.add_parser("generate-sample", help="write the bundled sample landing files")
+    gen.add_argument("--end-month", help="last month, YYYY-MM (default: last full month)")
+    gen.add_argument("--force", action="store_true", help="regenerate even if a sample is there")
+    gen.set_defaults(func=cmd_generate_sample)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Run the nightly job in this process and summarise it for the person at the terminal."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from warehouse.catalogue import catalogue
+from warehouse.settings import Settings
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+EXAMPLE_QUERY = ("SELECT title, period_start, round(value, 1) AS value FROM marts.dashboard_strategic "
+                 "WHERE is_latest ORDER BY purpose_id, title")
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    seconds: float
+    checks_passed: int
+    checks_failed: list[str]
+    measures_materialised: int
+    result: dg.ExecuteInProcessResult
+
+
+def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None,
+                log_level: str = "INFO") -> RunOutcome:
+    """Execute the `nightly` job in process (recorded in `instance` when given) and collect its outcome."""
+    job = defs.resolve_job_def("nightly")
+    started = time.monotonic()
+    config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config)
+    seconds = time.monotonic() - started
+    evaluations = [e for e in _check_evaluations(result)]
+    failed = [f"{'/'.join(e.asset_key.path)}:{e.check_name}" for e in evaluations if not e.passed]
+    materialised = {tuple(m.asset_key.path) for m in result.get_asset_materialization_events()
+                    if hasattr(m, "asset_key")} if hasattr(result, "get_asset_materialization_events") else set()
+    measures = sum(1 for k in materialised if k[0] == "measures")
+    return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), failed, measures, result)
+
+
+def _check_evaluations(result: dg.ExecuteInProcessResult) -> list[dg.AssetCheckEvaluation]:
+    return [e.event_specific_data for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def summary(outcome: RunOutcome, settings: Settings) -> str:
+    """A short plain-text report: sources loaded, measures, checks, and where to query."""
+    lines = [f"Nightly load {'SUCCEEDED' if outcome.success else 'FAILED'} in {outcome.seconds:.1f} s "
+             f"(Dagster run {outcome.run_id})", ""]
+    if settings.warehouse_path.exists():
+        with duckdb.connect(str(settings.warehouse_path)) as con:  # the run is over: no other writer
+            rows = con.execute("""
+                WITH files AS (SELECT source, count(*) FILTER (WHERE run_id = $run) AS new_files, count(*) AS files,
+                                      sum(rows_loaded) FILTER (WHERE run_id = $run) AS new_rows
+                               FROM audit.loaded_files GROUP BY source),
+                     rc AS (SELECT source, sum(raw_rows) AS raw_rows, sum(staged_rows) AS staged,
+                                   sum(quarantined) AS quarantined, sum(out_of_scope) AS out_of_scope
+                            FROM audit.row_conservation GROUP BY source)
+                SELECT source, coalesce(new_files, 0), coalesce(files, 0), coalesce(new_rows, 0),
+                       coalesce(raw_rows, 0), coalesce(staged, 0), coalesce(quarantined, 0), coalesce(out_of_scope, 0)
+                FROM files FULL JOIN rc USING (source) ORDER BY source""", {"run": outcome.run_id}).fetchall()
+        lines.append(f"{'source':<24}{'new files':>10}{'files':>7}{'new rows':>10}{'raw rows':>10}{'staged':>9}"
+                     f"{'quarantined':>13}{'out of scope':>14}")
+        for r in rows:
+            lines.append(f"{r[0]:<24}{r[1]:>10}{r[2]:>7}{r[3]:>10}{r[4]:>10}{r[5]:>9}{r[6]:>13}{r[7]:>14}")
+        lines.append("")
+    total = len(catalogue().measures)
+    lines.append(f"Measures materialised: {outcome.measures_materialised} of {total}")
+    lines.append(f"Checks: {outcome.checks_passed} passed, {len(outcome.checks_failed)} failed"
+                 + (": " + ", ".join(outcome.checks_failed) if outcome.checks_failed else ""))
+    published = settings.published_path
+    if outcome.success and published.exists():
+        lines += ["", f"Published warehouse (read-only): {published}",
+                  "Query it, e.g.:",
+                  f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{_relative(published)}', read_only=True)"
+                  f".sql(\\\"{EXAMPLE_QUERY}\\\").show()\""]
+    elif not outcome.success:
+        lines += ["", f"The published warehouse was not replaced: {published} still holds the last good load.",
+                  "Open the run in the Dagster UI (make dev) to see which step or check failed."]
+    return "\n".join(lines)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

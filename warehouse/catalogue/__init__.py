@@ -1,0 +1,139 @@
+"""The measure catalogue: purposes, teams and one YAML file per measure (definition, owner and SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CATALOGUE_DIR = Path(__file__).parent
+AGGREGATIONS = ("sum", "ratio", "per_population", "median")
+BREAKDOWNS = ("district", "locality", "ward", "team")
+IMPROVEMENT = ("up", "down", "neutral")
+LEVELS = ("strategic", "operational")
+FREQUENCIES = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
+
+
+class CatalogueError(ValueError):
+    """A catalogue entry that is incomplete or inconsistent; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Purpose:
+    id: str
+    title: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    service_area: str
+    email: str
+    hr_team_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One catalogue entry. `sql` returns observations; `warehouse.measure_sql` aggregates them."""
+
+    id: str
+    title: str
+    definition: str
+    purpose: str
+    level: str
+    team: str
+    owner_name: str
+    owner_email: str
+    unit: str
+    improvement: str
+    frequency: str
+    numerator: str
+    denominator: str | None
+    aggregation: str
+    breakdowns: tuple[str, ...]
+    source_tables: tuple[str, ...]
+    sql: str
+    scale: float = 1.0
+    public: bool = True
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    purposes: dict[str, Purpose]
+    teams: dict[str, Team]
+    measures: dict[str, Measure]
+
+
+def _required(entry: dict[str, Any], key: str, path: Path) -> Any:
+    value = entry.get(key)
+    if value in (None, "", []):
+        raise CatalogueError(f"{path}: '{key}' is required")
+    return value
+
+
+def _one_of(value: str, allowed: tuple[str, ...] | dict, key: str, path: Path) -> str:
+    if value not in allowed:
+        raise CatalogueError(f"{path}: {key} {value!r} is not one of {list(allowed)}")
+    return value
+
+
+def parse_measure(path: Path, purposes: dict[str, Purpose], teams: dict[str, Team]) -> Measure:
+    """Read and validate one measure file."""
+    entry = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    measure_id = _required(entry, "id", path)
+    if measure_id != path.stem:
+        raise CatalogueError(f"{path}: id {measure_id!r} must match the file name {path.stem!r}")
+    owner = _required(entry, "owner", path)
+    aggregation = _one_of(_required(entry, "aggregation", path), AGGREGATIONS, "aggregation", path)
+    if aggregation in ("ratio", "per_population") and not entry.get("denominator"):
+        raise CatalogueError(f"{path}: a {aggregation} measure needs a 'denominator' description")
+    breakdowns = tuple(entry.get("breakdowns") or ["district"])
+    for b in breakdowns:
+        _one_of(b, BREAKDOWNS, "breakdown", path)
+    if "district" not in breakdowns:
+        raise CatalogueError(f"{path}: breakdowns must include 'district' (the council-wide figure)")
+    return Measure(
+        id=measure_id,
+        title=_required(entry, "title", path),
+        definition=" ".join(str(_required(entry, "definition", path)).split()),
+        purpose=_one_of(_required(entry, "purpose", path), purposes, "purpose", path),
+        level=_one_of(_required(entry, "level", path), LEVELS, "level", path),
+        team=_one_of(_required(entry, "team", path), teams, "team", path),
+        owner_name=_required(owner, "name", path),
+        owner_email=_required(owner, "email", path),
+        unit=_required(entry, "unit", path),
+        improvement=_one_of(_required(entry, "improvement", path), IMPROVEMENT, "improvement", path),
+        frequency=_one_of(entry.get("frequency", "monthly"), FREQUENCIES, "frequency", path),
+        numerator=_required(entry, "numerator", path),
+        denominator=entry.get("denominator"),
+        aggregation=aggregation,
+        breakdowns=breakdowns,
+        source_tables=tuple(_required(entry, "source_tables", path)),
+        sql=_required(entry, "sql", path).strip().rstrip(";"),
+        scale=float(entry.get("scale", 1)),
+        public=bool(entry.get("public", True)),
+        path=path,
+    )
+
+
+def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    """Load and validate the whole catalogue. Raises CatalogueError naming the first bad file."""
+    purposes = {p["id"]: Purpose(**p) for p in yaml.safe_load((directory / "purposes.yaml").read_text())}
+    teams = {t["id"]: Team(**t) for t in yaml.safe_load((directory / "teams.yaml").read_text())}
+    measures = {}
+    for path in sorted((directory / "measures").glob("*.yaml")):
+        measure = parse_measure(path, purposes, teams)
+        measures[measure.id] = measure
+    return Catalogue(purposes=purposes, teams=teams, measures=measures)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The project's catalogue, loaded once per process."""
+    return load_catalogue()

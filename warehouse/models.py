@@ -1,0 +1,96 @@
+"""Building warehouse tables from SQL: staging (with row dispositions), core models and measures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from sources.contract import SourceContract
+from warehouse.db import SQL_DIR
+
+TABLE_REFERENCE = re.compile(r"\b(raw|staging|core|measures|marts)\.([a-z_][a-z0-9_]*)\b")
+CORE_DIR = SQL_DIR / "core"
+MARTS_DIR = SQL_DIR / "marts"
+
+
+def referenced_tables(sql: str) -> list[str]:
+    """Warehouse tables a SQL text reads (schema.table), in order of first mention."""
+    seen: dict[str, None] = {}
+    for schema, table in TABLE_REFERENCE.findall(re.sub(r"--[^\n]*", "", sql)):
+        seen[f"{schema}.{table}"] = None
+    return list(seen)
+
+
+def sql_models(directory: Path) -> dict[str, str]:
+    """name -> SQL of every model file in a folder (the file name is the table name)."""
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.sql"))}
+
+
+def build_table(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> int:
+    """Replace `table` with the result of `sql` atomically; return its row count."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@dataclass
+class StagingReport:
+    staged_rows: int
+    quarantined_rows: int
+    out_of_scope_rows: int
+    unbalanced_files: list[tuple]
+
+
+def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str) -> StagingReport:
+    """Run a source's staging SQL and split raw rows three ways: staged, quarantined (with reasons) and
+    out of scope. A raw row that yields several staging rows (an unpivot) is judged as one. Then record
+    row conservation per file: raw = staged + quarantined + out of scope."""
+    source = contract.name
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {contract.staging_sql()}")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _judged AS
+        SELECT *, CASE WHEN bool_or(_scope_reason IS NOT NULL) OVER raw_row THEN 'out_of_scope'
+                       WHEN bool_or(_reject_reason IS NOT NULL) OVER raw_row THEN 'quarantined'
+                       ELSE 'staged' END AS _disposition
+        FROM _staged WINDOW raw_row AS (PARTITION BY _file_sha256, _row_number)""")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"""CREATE OR REPLACE TABLE staging.{source} AS
+            SELECT * EXCLUDE (_reject_reason, _scope_reason, _disposition) FROM _judged
+            WHERE _disposition = 'staged'""")
+        for table, disposition, reason in (("quarantine", "quarantined", "_reject_reason"),
+                                           ("out_of_scope", "out_of_scope", "_scope_reason")):
+            con.execute(f"DELETE FROM audit.{table} WHERE source = ?", [source])
+            con.execute(f"""INSERT INTO audit.{table}
+                SELECT ?, _source_file, _file_sha256, _row_number,
+                       coalesce(string_agg(DISTINCT {reason}, '; '), 'another row from the same line failed'),
+                       ?, now()
+                FROM _judged WHERE _disposition = '{disposition}' GROUP BY ALL""", [source, run_id])
+        con.execute("DELETE FROM audit.row_conservation WHERE source = ?", [source])
+        con.execute(f"""INSERT INTO audit.row_conservation
+            SELECT ?, r._source_file, r._file_sha256, r.raw_rows,
+                   coalesce(d.staged, 0), coalesce(d.quarantined, 0), coalesce(d.out_of_scope, 0),
+                   r.raw_rows = coalesce(d.staged, 0) + coalesce(d.quarantined, 0) + coalesce(d.out_of_scope, 0),
+                   now(), ?
+            FROM (SELECT _source_file, _file_sha256, count(*) AS raw_rows FROM raw.{source} GROUP BY ALL) r
+            LEFT JOIN (
+                SELECT _file_sha256,
+                       count(DISTINCT _row_number) FILTER (WHERE _disposition = 'staged') AS staged,
+                       count(DISTINCT _row_number) FILTER (WHERE _disposition = 'quarantined') AS quarantined,
+                       count(DISTINCT _row_number) FILTER (WHERE _disposition = 'out_of_scope') AS out_of_scope
+                FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, run_id])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _staged")
+    totals = con.execute("""SELECT sum(staged_rows), sum(quarantined), sum(out_of_scope) FROM audit.row_conservation
+                            WHERE source = ?""", [source]).fetchone()
+    unbalanced = con.execute("""SELECT source_file, raw_rows, staged_rows, quarantined, out_of_scope
+                                FROM audit.row_conservation WHERE source = ? AND NOT balanced""", [source]).fetchall()
+    staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
+    return StagingReport(staged, int(totals[1] or 0), int(totals[2] or 0), unbalanced) if totals else \
+        StagingReport(staged, 0, 0, unbalanced)

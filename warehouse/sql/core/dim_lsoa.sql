@@ -1,0 +1,2 @@
+-- LSOAs of Bromsgrove and their best-fit ward (ONS lookup).
+SELECT lsoa_code, lsoa_name, ward_code FROM staging.ons_lookup

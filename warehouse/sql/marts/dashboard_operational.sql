@@ -1,0 +1,16 @@
+-- Dashboard, part 2: every measure by the team and service area that owns it, by locality and (where the
+-- data allows) by ward or team, for use across the whole system.
+SELECT
+    t.service_area, t.team_id, t.team_name,
+    m.measure_id, m.title, m.level, m.purpose_id, m.unit, m.improvement, m.owner_name,
+    v.area_type, v.area_code,
+    coalesce(a.area_name, area_team.team_name) AS area_name,
+    v.period_start, v.period_end, v.value, v.numerator, v.denominator,
+    lag(v.value) OVER (PARTITION BY v.measure_id, v.area_type, v.area_code ORDER BY v.period_start) AS previous_value,
+    v.period_start = max(v.period_start) OVER (PARTITION BY v.measure_id) AS is_latest
+FROM marts.measure_values v
+JOIN core.dim_measure m USING (measure_id)
+JOIN core.dim_team t ON t.team_id = m.team_id
+LEFT JOIN core.dim_area a ON a.area_type = v.area_type AND a.area_code = v.area_code
+LEFT JOIN core.dim_team area_team ON v.area_type = 'team' AND area_team.team_id = v.area_code
+ORDER BY t.service_area, t.team_id, m.measure_id, v.area_type, v.area_code, v.period_start
