@@ -13,8 +13,9 @@ from warehouse.models import build_table, referenced_tables
 def measure_asset(measure: Measure) -> dg.AssetsDefinition:
     sql = compile_measure(measure)
     key = table_key(f"measures.{measure.id}")
-    has_rows = dg.AssetCheckSpec("has_values", asset=key, blocking=True,
-                                 description="The measure produced at least one council-wide value.")
+    has_rows = dg.AssetCheckSpec("has_values", asset=key,
+                                 description="The measure produced at least one council-wide value (WARN: its "
+                                             "sources may not have delivered yet).")
 
     @dg.asset(
         key=key,
@@ -36,7 +37,7 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
             latest = con.execute(f"""SELECT period_start, value FROM measures.{measure.id}
                                      WHERE area_type = 'district' ORDER BY period_start DESC LIMIT 1""").fetchone()
         check = dg.AssetCheckResult(
-            check_name="has_values", passed=latest is not None, severity=dg.AssetCheckSeverity.ERROR,
+            check_name="has_values", passed=latest is not None, severity=dg.AssetCheckSeverity.WARN,
             description=(f"Latest council-wide value {latest[1]} for {latest[0]:%B %Y}." if latest else
                          f"{measure.title} has no council-wide values: its sources delivered nothing usable."),
             metadata={"owner": measure.owner_email},

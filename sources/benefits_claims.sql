@@ -19,7 +19,7 @@ SELECT
         CASE WHEN uk_date(r."Decision Date") < uk_date(r."Date Received") THEN 'Decision Date is before Date Received' END,
         CASE WHEN uk_date(r."All Evidence Date") NOT BETWEEN uk_date(r."Date Received") AND uk_date(r."Decision Date")
              THEN 'All Evidence Date is outside Date Received to Decision Date' END,
-        CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN ' || trim(r."UPRN") || ' is not in the gazetteer' END
+        CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason
 FROM raw.benefits_claims r

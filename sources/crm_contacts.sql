@@ -20,7 +20,7 @@ SELECT
         CASE WHEN lower(clean(r."Demand Type")) NOT IN ('value', 'failure') OR clean(r."Demand Type") IS NULL
              THEN 'Demand Type must be Value or Failure' END,
         CASE WHEN yes_no(r."Resolved At First Contact") IS NULL THEN 'Resolved At First Contact must be Y or N' END,
-        CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN ' || trim(r."UPRN") || ' is not in the gazetteer' END
+        CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason
 FROM raw.crm_contacts r

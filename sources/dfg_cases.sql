@@ -14,7 +14,7 @@ SELECT
         CASE WHEN uk_date(r."Completion Date") IS NULL THEN 'Completion Date is not a date' END,
         CASE WHEN uk_date(r."Completion Date") < uk_date(r."Referral Date") THEN 'Completion Date is before Referral Date' END,
         CASE WHEN to_number(r."Grant Amount") < 0 THEN 'Grant Amount is negative' END,
-        CASE WHEN a.uprn IS NULL THEN 'UPRN ' || coalesce(trim(r."UPRN"), '(blank)') || ' is not in the gazetteer' END
+        CASE WHEN a.uprn IS NULL THEN 'UPRN is blank or not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason
 FROM raw.dfg_cases r

@@ -14,7 +14,7 @@ SELECT
         CASE WHEN uk_date(r."Outcome Date") < uk_date(r."Approach Date") THEN 'Outcome Date is before Approach Date' END,
         CASE WHEN coalesce(clean(r."Outcome"), '') NOT IN ('Prevented', 'Relieved', 'Main duty accepted', 'No duty owed', 'Withdrawn')
              THEN 'Outcome ' || coalesce(r."Outcome", '(blank)') || ' is not a known outcome' END,
-        CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN ' || trim(r."UPRN") || ' is not in the gazetteer' END
+        CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason
 FROM raw.housing_options r

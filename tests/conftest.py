@@ -1,0 +1,50 @@
+"""Shared test helpers: run the nightly job in process against a landing folder in a temp dir."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.nightly import RunOutcome, run_nightly
+from warehouse.settings import Settings, load_settings
+
+FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
+
+
+@pytest.fixture
+def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point every BDC_* path into a fresh temp folder (the landing folder starts empty)."""
+    monkeypatch.setenv("BDC_DATA_DIR", str(tmp_path / "data"))
+    for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    settings.landing_dir.mkdir(parents=True)
+    return settings
+
+
+@pytest.fixture
+def run_pipeline() -> Callable[[], RunOutcome]:
+    """Run the nightly job once, in process, with an ephemeral Dagster instance."""
+
+    def _run() -> RunOutcome:
+        return run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+
+    return _run
+
+
+def copy_fixture(settings: Settings, *only: str) -> None:
+    """Copy the hand-made fixture landing folder (or some sources of it) into the test's landing folder."""
+    for source in sorted(FIXTURE_LANDING.iterdir()):
+        if not only or source.name in only:
+            shutil.copytree(source, settings.landing_dir / source.name, dirs_exist_ok=True)
+
+
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()

@@ -1,0 +1,131 @@
+"""The hand-made fixture: measure values worked out by hand (see the comments), row conservation,
+idempotent re-runs, duplicate deliveries and personal data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from sources import CONTRACTS
+from sources.contract import snake
+from tests.conftest import copy_fixture, query
+
+ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
+DISTRICT = "E07000234"
+
+# Fixture contacts, January 2026 (C5 has UPRN 9999, not in the gazetteer, so it is quarantined):
+#   C1 Alpha failure not-resolved, C2 Alpha value resolved, C3 Beta failure resolved, C4 (no UPRN) value resolved
+# February: C6 Gamma value resolved, C7 Gamma failure not-resolved.
+# Residents: Alpha 1,000, Beta 2,000, Gamma 3,000; localities North = Alpha + Beta, South = Gamma.
+# Police January, in district: Alpha burglary + violence, Beta ASB, Gamma shoplifting; Redditch and
+# "No location" rows are out of scope.
+EXPECTED = [
+    # measure, month, area type, area code, value
+    ("failure_demand_share", "2026-01-01", "district", DISTRICT, 50.0),       # C1, C3 of C1..C4
+    ("failure_demand_share", "2026-01-01", "ward", ALPHA, 50.0),              # C1 of C1, C2
+    ("failure_demand_share", "2026-01-01", "ward", BETA, 100.0),              # C3
+    ("failure_demand_share", "2026-01-01", "locality", "north", 200 / 3),     # C1, C3 of C1..C3
+    ("failure_demand_share", "2026-02-01", "district", DISTRICT, 50.0),       # C7 of C6, C7
+    ("failure_demand_share", "2026-02-01", "locality", "south", 50.0),
+    ("resolved_first_contact_pct", "2026-01-01", "district", DISTRICT, 75.0),  # C2, C3, C4 of four
+    ("contacts_received", "2026-01-01", "district", DISTRICT, 4.0),
+    ("contacts_received", "2026-01-01", "locality", "north", 3.0),
+    ("contacts_received", "2026-01-01", "ward", GAMMA, 0.0),                  # counts are zero-filled
+    ("contacts_received", "2026-02-01", "ward", GAMMA, 2.0),
+    ("online_contact_share", "2026-01-01", "district", DISTRICT, 50.0),       # C2 web form, C3 email
+    ("crimes_per_1000", "2026-01-01", "district", DISTRICT, 0.5),             # 3 crimes / 6,000 x 1,000
+    ("crimes_per_1000", "2026-01-01", "ward", ALPHA, 2.0),                    # 2 / 1,000 x 1,000
+    ("crimes_per_1000", "2026-01-01", "ward", BETA, 0.0),                     # ASB is not a crime here
+    ("crimes_per_1000", "2026-01-01", "ward", GAMMA, 1000 / 3000),
+    ("crimes_per_1000", "2026-01-01", "locality", "north", 2000 / 3000),
+    ("asb_incidents", "2026-01-01", "district", DISTRICT, 1.0),
+    ("asb_incidents", "2026-01-01", "ward", BETA, 1.0),
+]
+
+
+@pytest.fixture
+def fixture_run(warehouse_env, run_pipeline):
+    copy_fixture(warehouse_env)
+    outcome = run_pipeline()
+    assert outcome.success, outcome.checks_failed
+    return warehouse_env, outcome
+
+
+def test_hand_computed_measure_values(fixture_run):
+    settings, _ = fixture_run
+    for measure, month, area_type, area_code, expected in EXPECTED:
+        rows = query(settings.published_path, """SELECT value FROM marts.measure_values WHERE measure_id = ?
+                     AND period_start = ?::DATE AND area_type = ? AND area_code = ?""",
+                     [measure, month, area_type, area_code])
+        assert len(rows) == 1, (measure, month, area_type, area_code, rows)
+        assert rows[0][0] == pytest.approx(expected), (measure, month, area_type, area_code)
+    # A ratio with no observations is absent, not zero: nobody in South contacted us in January.
+    assert not query(settings.published_path, """SELECT 1 FROM marts.measure_values WHERE measure_id =
+                     'failure_demand_share' AND period_start = DATE '2026-01-01' AND area_code = 'south'""")
+
+
+def test_row_conservation_for_every_fixture_file(fixture_run):
+    settings, _ = fixture_run
+    rows = {(src, f.split("/")[-1]): (raw, staged, quarantined, oos, ok) for src, f, raw, staged, quarantined, oos, ok
+            in query(settings.published_path, """SELECT source, source_file, raw_rows, staged_rows, quarantined,
+                     out_of_scope, balanced FROM audit.row_conservation""")}
+    delivered = {p.name for p in settings.landing_dir.rglob("*.csv")}
+    assert {name for _, name in rows} == delivered
+    assert all(r[4] for r in rows.values())
+    assert rows[("crm_contacts", "crm_contacts_2026-01.csv")] == (5, 4, 1, 0, True)
+    assert rows[("police_street", "2026-01-west-mercia-street.csv")] == (6, 4, 0, 2, True)
+    assert rows[("ons_lookup", "LSOA21_WD24_LAD24_EW_LU.csv")] == (4, 3, 0, 1, True)
+    quarantined = query(settings.published_path, "SELECT source, row_number, reason FROM audit.quarantine")
+    assert quarantined == [("crm_contacts", 6, "UPRN is not in the gazetteer")]  # C5: line 6 of the file
+    out = sorted(r[0] for r in query(settings.published_path,
+                                    "SELECT reason FROM audit.out_of_scope WHERE source = 'police_street'"))
+    assert out == ["no location: the police could not place it in an LSOA", "outside Bromsgrove (Redditch 001A)"]
+
+
+def test_rerun_with_no_new_files_changes_nothing(fixture_run, run_pipeline):
+    settings, first = fixture_run
+    snapshot_sql = "SELECT * FROM marts.measure_values ORDER BY ALL"
+    before = query(settings.published_path, snapshot_sql)
+    files_before = query(settings.warehouse_path, "SELECT source, file_sha256, run_id FROM audit.loaded_files ORDER BY ALL")
+    raw_before = query(settings.warehouse_path, "SELECT count(*) FROM raw.crm_contacts")
+    second = run_pipeline()
+    assert second.success
+    assert query(settings.published_path, snapshot_sql) == before
+    assert query(settings.warehouse_path, "SELECT source, file_sha256, run_id FROM audit.loaded_files ORDER BY ALL") \
+        == files_before
+    assert query(settings.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == raw_before
+    assert query(settings.published_path, "SELECT run_id FROM marts.publish_info") == [(second.run_id,)]
+
+
+def test_redelivered_file_with_same_hash_is_skipped(fixture_run, run_pipeline):
+    settings, _ = fixture_run
+    folder = settings.landing_dir / "crm_contacts"
+    shutil.copy(folder / "crm_contacts_2026-01.csv", folder / "crm_contacts_2026-01 (resent).csv")
+    assert run_pipeline().success
+    assert query(settings.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == [(7,)]
+    duplicates = query(settings.warehouse_path, "SELECT file_path, duplicate_of FROM audit.duplicate_deliveries")
+    assert len(duplicates) == 1 and duplicates[0][0].endswith("(resent).csv")
+    assert query(settings.published_path, """SELECT value FROM marts.measure_values WHERE measure_id =
+                 'contacts_received' AND area_type = 'district' AND period_start = DATE '2026-01-01'""") == [(4.0,)]
+
+
+def test_personal_data_never_reaches_staging(fixture_run):
+    settings, _ = fixture_run
+    for contract in CONTRACTS.values():
+        columns = {r[0] for r in query(settings.warehouse_path, """SELECT column_name FROM information_schema.columns
+                   WHERE table_schema = 'staging' AND table_name = ?""", [contract.name])}
+        assert columns, f"staging.{contract.name} missing"
+        for personal in contract.personal_columns:
+            assert snake(personal) not in columns and personal not in columns, (contract.name, personal)
+    # No fixture name, phone number or free-text note survives anywhere outside raw.
+    tables = query(settings.warehouse_path, """SELECT table_schema || '.' || table_name FROM information_schema.tables
+                   WHERE table_schema IN ('staging', 'core', 'measures', 'marts', 'audit')""")
+    for needle in ("Smith", "07700 900", "£120", "Letter unclear", "Church Road"):
+        for (table,) in tables:
+            hits = query(settings.warehouse_path,
+                         f"SELECT count(*) FROM {table} t WHERE contains(CAST(t AS VARCHAR), ?)", [needle])
+            assert hits == [(0,)], (needle, table)
+    # raw still holds what was delivered, decoded from Windows-1252.
+    assert query(settings.warehouse_path, """SELECT "Notes" FROM raw.crm_contacts WHERE "Contact Ref" = 'C1'""") \
+        == [("Says the £120 bill is “wrong”",)]
