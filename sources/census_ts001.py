@@ -44,11 +44,11 @@ def generate(ctx: SampleContext) -> list[Path]:
         communal = min(total, rng.randint(0, 40))
         return total - communal, communal
 
-    lsoa_rows = [(2021, l.name, l.code, l.population, *split(l.population))
-                 for l in [*geo.lsoas, *geo.neighbour_lsoas]]
+    lsoa_rows = [(2021, lsoa.name, lsoa.code, lsoa.population, *split(lsoa.population))
+                 for lsoa in [*geo.lsoas, *geo.neighbour_lsoas]]
     ward_rows = []
     for ward in geo.wards:
-        members = [r for r, l in zip(lsoa_rows, geo.lsoas, strict=False) if l.ward == ward]
+        members = [r for r, lsoa in zip(lsoa_rows, geo.lsoas, strict=False) if lsoa.ward == ward]
         ward_rows.append((2021, ward.name, ward.code, ward.population,
                           sum(m[4] for m in members), sum(m[5] for m in members)))
     return [write_csv(folder / "census2021-ts001-lsoa.csv", header, lsoa_rows),

@@ -46,11 +46,11 @@ def generate(ctx: SampleContext) -> list[Path]:
     geo = ctx.geography
     header = [c.name for c in CONTRACT.columns]
     folder = ctx.folder(CONTRACT.name)
-    lsoa_rows = [(2021, l.name, l.code, l.population, *_bands(l.population))
-                 for l in [*geo.lsoas, *geo.neighbour_lsoas]]
+    lsoa_rows = [(2021, lsoa.name, lsoa.code, lsoa.population, *_bands(lsoa.population))
+                 for lsoa in [*geo.lsoas, *geo.neighbour_lsoas]]
     ward_rows = []
     for ward in geo.wards:
-        members = [b for b, l in zip(lsoa_rows, geo.lsoas, strict=False) if l.ward == ward]
+        members = [b for b, lsoa in zip(lsoa_rows, geo.lsoas, strict=False) if lsoa.ward == ward]
         sums = [sum(m[i] for m in members) for i in range(4, 4 + len(BANDS))]
         ward_rows.append((2021, ward.name, ward.code, sum(sums), *sums))
     return [write_csv(folder / "census2021-ts007a-lsoa.csv", header, lsoa_rows),

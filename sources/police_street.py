@@ -50,7 +50,7 @@ def generate(ctx: SampleContext) -> list[Path]:
     files = []
     header = [c.name for c in CONTRACT.columns]
     force = "West Mercia Police"
-    areas = [(l, 1.0) for l in ctx.geography.lsoas] + [(l, 3.0) for l in ctx.geography.neighbour_lsoas]
+    areas = [(a, 1.0) for a in ctx.geography.lsoas] + [(a, 3.0) for a in ctx.geography.neighbour_lsoas]
     for month in ctx.months:
         rng = ctx.rng(CONTRACT.name, month)
         rows = []

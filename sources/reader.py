@@ -146,7 +146,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: P
         header.pop()
     letters = [_column_letter(i) for i in range(len(header))]
     header_row = best_row + 1
-    cols = ", ".join(f'"{letter}" AS "{_quote_ident(name or letter)}"' for letter, name in zip(letters, header))
+    pairs = zip(letters, header, strict=True)
+    cols = ", ".join(f'"{letter}" AS "{_quote_ident(name or letter)}"' for letter, name in pairs)
     relation = (f"(SELECT {cols} FROM read_xlsx('{_quote(path)}', header = false, all_varchar = true{sheet}, "
                 f"range = 'A{header_row + 1}:{letters[-1]}1048576'))")
     return relation, header_row + 1
@@ -160,24 +161,33 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
     reader = _read_xlsx if contract.format == "xlsx" else _read_csv
     relation, first_row = reader(con, contract, path)
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM {relation}")
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
         raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
                                     f"{_first_line(exc)}") from exc
-    delivered = [r[0] for r in con.execute("SELECT column_name FROM (DESCRIBE _incoming)").fetchall()]
+    delivered = [r[0] for r in described]
     mapping, extra = _match_columns(contract, delivered, path)
     notes = [f"unexpected column(s) not loaded: {extra}"] if extra else []
     blank = " AND ".join(f'"{_quote_ident(d)}" IS NULL' for d in delivered)
+    # Number rows in file order; keep everything up to the last non-blank row (an XLSX range pads with
+    # empty rows to the sheet's end; those are not part of the delivery).
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _incoming AS
+            SELECT * FROM (SELECT row_number() OVER () - 1 AS _offset, ({blank}) AS _blank, * FROM {relation})
+            QUALIFY _offset <= coalesce(max(_offset) FILTER (WHERE NOT _blank) OVER (), -1)""")
+    except duckdb.Error as exc:
+        raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
+                                    f"{_first_line(exc)}") from exc
     select = ", ".join(
         f'"{_quote_ident(mapping[c.name])}"' if c.name in mapping else "NULL" for c in contract.columns)
     con.execute("BEGIN TRANSACTION")
     try:
-        blanks = con.execute(f"SELECT count(*) FROM _incoming WHERE {blank}").fetchone()[0]
+        blanks, rows = con.execute("SELECT count(*) FILTER (WHERE _blank), count(*) FILTER (WHERE NOT _blank) "
+                                   "FROM _incoming").fetchone()
         con.execute(
-            f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, rowid + ?, ?, ? FROM _incoming "
-            f"WHERE NOT ({blank})",
+            f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, _offset + ?, ?, ? FROM _incoming "
+            "WHERE NOT _blank ORDER BY _offset",
             [str(path), sha256, first_row, dt.datetime.now(), run_id])
-        rows = con.execute(f"SELECT count(*) FROM _incoming WHERE NOT ({blank})").fetchone()[0]
         con.execute(
             "INSERT INTO audit.loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [contract.name, path.name, str(path), sha256, path.stat().st_size, rows, blanks,

@@ -47,7 +47,8 @@ def generate(ctx: SampleContext) -> list[Path]:
             kind = rng.choices(list(TYPES), weights=list(TYPES.values()))[0]
             reported = ctx.random_time(rng, month, office_hours=False)
             hours = rng.expovariate(1 / (60 if kind == "Fly-tipping" else 30))
-            completed = "" if rng.random() < 0.015 else (reported + dt.timedelta(hours=hours)).strftime("%d/%m/%Y %H:%M")
+            completed_at = reported + dt.timedelta(hours=hours)
+            completed = "" if rng.random() < 0.015 else completed_at.strftime("%d/%m/%Y %H:%M")
             rows.append((f"SS{month:%y%m}{n:05d}", kind, reported.strftime("%d/%m/%Y %H:%M"), completed,
                          rng.choice(ctx.geography.addresses).uprn, full_name(rng), phone(rng),
                          "Mattress and bags by the lay-by" if kind == "Fly-tipping" else "Bin not emptied again"))

@@ -87,13 +87,13 @@ def test_rerun_with_no_new_files_changes_nothing(fixture_run, run_pipeline):
     settings, first = fixture_run
     snapshot_sql = "SELECT * FROM marts.measure_values ORDER BY ALL"
     before = query(settings.published_path, snapshot_sql)
-    files_before = query(settings.warehouse_path, "SELECT source, file_sha256, run_id FROM audit.loaded_files ORDER BY ALL")
+    files_sql = "SELECT source, file_sha256, run_id FROM audit.loaded_files ORDER BY ALL"
+    files_before = query(settings.warehouse_path, files_sql)
     raw_before = query(settings.warehouse_path, "SELECT count(*) FROM raw.crm_contacts")
     second = run_pipeline()
     assert second.success
     assert query(settings.published_path, snapshot_sql) == before
-    assert query(settings.warehouse_path, "SELECT source, file_sha256, run_id FROM audit.loaded_files ORDER BY ALL") \
-        == files_before
+    assert query(settings.warehouse_path, files_sql) == files_before
     assert query(settings.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == raw_before
     assert query(settings.published_path, "SELECT run_id FROM marts.publish_info") == [(second.run_id,)]
 

@@ -51,7 +51,8 @@ def compile_measure(measure: Measure) -> str:
     area_type = " ".join(f"WHEN GROUPING({GROUP_COLUMN[g]}) = 0 THEN '{g}'" for g in groups)
     area_code = " ".join(f"WHEN GROUPING({GROUP_COLUMN[g]}) = 0 THEN {GROUP_COLUMN[g]}" for g in groups)
     area_type_sql = f"CASE {area_type} ELSE 'district' END" if groups else "'district'"
-    area_code_sql = f"CASE {area_code} ELSE getvariable('district_code') END" if groups else "getvariable('district_code')"
+    district = "getvariable('district_code')"
+    area_code_sql = f"CASE {area_code} ELSE {district} END" if groups else district
     value, denominator = _value(measure)
     zero_fill = measure.aggregation in ("sum", "per_population")
     area_types = ", ".join(f"'{b}'" for b in measure.breakdowns if b != "team")

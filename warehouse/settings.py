@@ -10,18 +10,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DISTRICT_CODE = "E07000234"  # Bromsgrove LAD
 DISTRICT_NAME = "Bromsgrove"
 
-# name, default, meaning: the README's environment-variable table is written from this list.
-ENV_VARS: list[tuple[str, str, str]] = [
-    ("BDC_DATA_DIR", "./data", "Root for generated and working data (landing, warehouse, published)."),
-    ("BDC_LANDING_DIR", "$BDC_DATA_DIR/landing", "Root of the landing folders, one sub-folder per source."),
-    ("BDC_LANDING_<SOURCE>", "$BDC_LANDING_DIR/<source>", "Drop folder of one source, e.g. BDC_LANDING_CRM_CONTACTS."),
-    ("BDC_WAREHOUSE_PATH", "$BDC_DATA_DIR/warehouse/working.duckdb", "The working warehouse the pipeline writes."),
-    ("BDC_PUBLISHED_PATH", "$BDC_DATA_DIR/published/bromsgrove.duckdb", "Read-only copy for BI tools and readers."),
-    ("BDC_PSEUDONYM_KEY", "(a development key)", "Secret mixed into pseudonymised case ids. Set it in production."),
-    ("BDC_SAMPLE_END_MONTH", "last full month", "Last month (YYYY-MM) of the bundled sample."),
-    ("DAGSTER_HOME", "./.dagster", "Dagster instance (run history, schedules); set by the Makefile."),
-]
-
 DEV_PSEUDONYM_KEY = "development-only-key-not-secret"
 
 

@@ -73,7 +73,7 @@ class Geography:
         self.lsoas: list[Lsoa] = []
         for ward in self.wards:
             split = rng.randint(40, 60) / 100
-            for part in (split, 1 - split):
+            for _share in (split, 1 - split):
                 n = len(self.lsoas)
                 self.lsoas.append(Lsoa(f"E01032{110 + n:03d}", f"{DISTRICT_NAME} {n // 4 + 1:03d}{'ABCD'[n % 4]}",
                                        ward, DISTRICT_CODE, DISTRICT_NAME, 0))

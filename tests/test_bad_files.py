@@ -1,0 +1,34 @@
+"""Unreadable deliveries fail with a message naming the file, load nothing, and keep the last good publish."""
+
+from __future__ import annotations
+
+from tests.conftest import copy_fixture, query
+
+
+def test_missing_column_is_reported_and_blocks_publishing(warehouse_env, run_pipeline):
+    copy_fixture(warehouse_env)
+    assert run_pipeline().success
+    published_before = warehouse_env.published_path.read_bytes()
+    bad = warehouse_env.landing_dir / "crm_contacts" / "crm_contacts_2026-03.csv"
+    bad.write_text("Contact Ref,Received,Channel\r\nC9,01/03/2026 09:00,Phone\r\n", encoding="cp1252")
+    outcome = run_pipeline()
+    assert not outcome.success
+    assert "raw/crm_contacts:files_readable" in outcome.checks_failed
+    evaluation = next(e for e in outcome.result.get_asset_check_evaluations() if e.check_name == "files_readable"
+                      and e.asset_key.path == ["raw", "crm_contacts"])
+    errors = evaluation.metadata["errors"].value
+    assert "crm_contacts_2026-03.csv" in errors and "missing required column" in errors and "Demand Type" in errors
+    # Nothing of the bad file reached raw, and readers still have the previous published warehouse.
+    assert query(warehouse_env.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == [(7,)]
+    assert warehouse_env.published_path.read_bytes() == published_before
+
+
+def test_file_in_the_wrong_encoding_is_named(warehouse_env, run_pipeline):
+    copy_fixture(warehouse_env, "localities", "ons_lookup")
+    lookup = warehouse_env.landing_dir / "ons_lookup" / "LSOA21_WD24_LAD24_EW_LU.csv"
+    lookup.write_bytes(lookup.read_bytes().replace(b"Redditch ward 1", "Redditch Ward – 1".encode("cp1252")))
+    outcome = run_pipeline()
+    evaluation = next(e for e in outcome.result.get_asset_check_evaluations() if e.check_name == "files_readable"
+                      and e.asset_key.path == ["raw", "ons_lookup"])
+    assert not evaluation.passed
+    assert "LSOA21_WD24_LAD24_EW_LU.csv" in evaluation.metadata["errors"].value

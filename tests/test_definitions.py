@@ -1,0 +1,61 @@
+"""The Dagster code location loads and is catalogue-driven; the catalogue rejects incomplete entries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import build_definitions
+from sources import CONTRACTS
+from warehouse.catalogue import CATALOGUE_DIR, CatalogueError, catalogue, load_catalogue
+
+
+def test_definitions_load_with_an_asset_per_measure_and_source():
+    defs = build_definitions()
+    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
+    for measure in catalogue().measures:
+        assert f"measures/{measure}" in keys
+    for source in CONTRACTS:
+        assert f"raw/{source}" in keys and f"staging/{source}" in keys
+    assert {"marts/measure_values", "marts/dashboard_strategic", "marts/dashboard_operational",
+            "marts/dashboard_demographics", "published/warehouse"} <= keys
+    schedule = defs.resolve_schedule_def("nightly_0200")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Europe/London"
+    assert defs.resolve_job_def("nightly") is not None
+
+
+def test_catalogue_covers_every_purpose_with_two_measures():
+    cat = catalogue()
+    assert len(cat.measures) >= 24
+    for purpose in cat.purposes:
+        assert sum(m.purpose == purpose for m in cat.measures.values()) >= 2, purpose
+    assert len({m.team for m in cat.measures.values() if m.level == "operational"}) >= 3
+    assert any(m.aggregation == "per_population" for m in cat.measures.values())
+
+
+def test_workspace_yaml_loads_the_definitions():
+    workspace = (Path(__file__).parent.parent / "workspace.yaml").read_text()
+    assert "pipelines.definitions" in workspace
+
+
+def test_incomplete_catalogue_entry_is_rejected_with_its_file(tmp_path: Path):
+    shutil.copytree(CATALOGUE_DIR, tmp_path / "catalogue", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    entry = tmp_path / "catalogue" / "measures" / "missed_bins.yaml"
+    entry.write_text(entry.read_text().replace("improvement: down\n", ""))
+    with pytest.raises(CatalogueError, match=r"missed_bins.yaml: 'improvement' is required"):
+        load_catalogue(tmp_path / "catalogue")
+
+
+def test_new_catalogue_file_adds_an_asset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    shutil.copytree(CATALOGUE_DIR, tmp_path / "catalogue", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    source = (tmp_path / "catalogue" / "measures" / "missed_bins.yaml").read_text()
+    (tmp_path / "catalogue" / "measures" / "garden_bins_missed.yaml").write_text(
+        source.replace("id: missed_bins", "id: garden_bins_missed"))
+    cat = load_catalogue(tmp_path / "catalogue")
+    from assets.measures import measure_asset
+
+    asset = measure_asset(cat.measures["garden_bins_missed"])
+    assert dg.AssetKey(["measures", "garden_bins_missed"]) in asset.keys
