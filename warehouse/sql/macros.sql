@@ -34,4 +34,4 @@ CREATE OR REPLACE TEMP MACRO pseudonymise(v) AS
          THEN left(sha256(getvariable('pseudonym_key') || ':' || trim(v)), 24) END;
 
 -- The reasons a staging row is rejected, joined; NULL when there are none.
-CREATE OR REPLACE TEMP MACRO reasons(parts) AS nullif(array_to_string(list_filter(parts, x -> x IS NOT NULL), '; '), '');
+CREATE OR REPLACE TEMP MACRO reasons(parts) AS nullif(array_to_string(parts, '; '), '');  -- NULL parts are skipped
