@@ -8,7 +8,11 @@ import decimal
 import dagster as dg
 import duckdb
 
+from warehouse.db import WarehouseResource
+from warehouse.models import build_table, referenced_tables
+
 PREVIEW_ROWS = 5
+POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
 
 
 def table_key(qualified: str) -> dg.AssetKey:
@@ -45,3 +49,20 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.M
             records=[dg.TableRecord({n: _plain(v) for n, v in zip(names, row, strict=True)}) for row in preview],
             schema=schema),
     }
+
+
+def sql_model_asset(schema: str, name: str, sql: str) -> dg.AssetsDefinition:
+    """An asset that (re)builds `schema.name` from the SQL file warehouse/sql/<schema>/<name>.sql. Its leading
+    `--` comment is the description; its dependencies are the tables the SQL names."""
+    table = f"{schema}.{name}"
+    description = " ".join(ln[2:].strip() for ln in sql.splitlines() if ln.startswith("--"))
+
+    @dg.asset(key=table_key(table), group_name=schema, kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
+              deps=[table_key(t) for t in referenced_tables(sql) if t != table],
+              description=f"{description} SQL: warehouse/sql/{schema}/{name}.sql")
+    def _model(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            build_table(con, table, sql)
+            return dg.MaterializeResult(metadata=table_metadata(con, table))
+
+    return _model

@@ -4,30 +4,11 @@ dimensions (purposes, teams, measures) read from warehouse/catalogue."""
 
 import dagster as dg
 
-from assets.common import table_key, table_metadata
+from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
 from warehouse.catalogue import catalogue
 from warehouse.catalogue_tables import CATALOGUE_TABLES, build_catalogue_table
 from warehouse.db import WarehouseResource
-from warehouse.models import CORE_DIR, build_table, referenced_tables, sql_models
-
-POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
-
-
-def _description(sql: str) -> str:
-    lines = [ln[2:].strip() for ln in sql.splitlines() if ln.startswith("--")]
-    return " ".join(lines)
-
-
-def core_sql_asset(name: str, sql: str) -> dg.AssetsDefinition:
-    @dg.asset(key=table_key(f"core.{name}"), group_name="core", kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
-              deps=[table_key(t) for t in referenced_tables(sql) if t != f"core.{name}"],
-              description=f"{_description(sql)} SQL: warehouse/sql/core/{name}.sql")
-    def _core(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            build_table(con, f"core.{name}", sql)
-            return dg.MaterializeResult(metadata=table_metadata(con, f"core.{name}"))
-
-    return _core
+from warehouse.models import CORE_DIR, sql_models
 
 
 def catalogue_asset(name: str) -> dg.AssetsDefinition:
@@ -41,5 +22,5 @@ def catalogue_asset(name: str) -> dg.AssetsDefinition:
     return _catalogue
 
 
-CORE_ASSETS = [core_sql_asset(n, s) for n, s in sql_models(CORE_DIR).items()] + \
+CORE_ASSETS = [sql_model_asset("core", n, s) for n, s in sql_models(CORE_DIR).items()] + \
               [catalogue_asset(n) for n in CATALOGUE_TABLES]

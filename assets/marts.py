@@ -3,14 +3,13 @@
 
 import dagster as dg
 
-from assets.common import table_key, table_metadata
+from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
-from warehouse.models import MARTS_DIR, build_table, referenced_tables, sql_models
+from warehouse.models import MARTS_DIR, build_table, sql_models
 from warehouse.publish import publish
 from warehouse.settings import load_settings
 
-POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
 MEASURE_VALUES_COLUMNS = ("measure_id, period_start, period_end, area_type, area_code, value, numerator, "
                           "denominator, observations")
 
@@ -29,21 +28,7 @@ def measure_values(warehouse: WarehouseResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata=table_metadata(con, "marts.measure_values"))
 
 
-def mart_asset(name: str, sql: str) -> dg.AssetsDefinition:
-    description = " ".join(ln[2:].strip() for ln in sql.splitlines() if ln.startswith("--"))
-
-    @dg.asset(key=table_key(f"marts.{name}"), group_name="marts", kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
-              deps=[table_key(t) for t in referenced_tables(sql)],
-              description=f"{description} SQL: warehouse/sql/marts/{name}.sql")
-    def _mart(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            build_table(con, f"marts.{name}", sql)
-            return dg.MaterializeResult(metadata=table_metadata(con, f"marts.{name}"))
-
-    return _mart
-
-
-DASHBOARD_ASSETS = [mart_asset(n, s) for n, s in sql_models(MARTS_DIR).items()]
+DASHBOARD_ASSETS = [sql_model_asset("marts", n, s) for n, s in sql_models(MARTS_DIR).items()]
 
 
 @dg.asset(key=dg.AssetKey(["published", "warehouse"]), group_name="publish", kinds={"duckdb"},

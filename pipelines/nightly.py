@@ -12,7 +12,6 @@ import duckdb
 from warehouse.catalogue import catalogue
 from warehouse.settings import Settings
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 EXAMPLE_QUERY = ("SELECT title, period_start, round(value, 1) AS value FROM marts.dashboard_strategic "
                  "WHERE is_latest ORDER BY purpose_id, title")
 
@@ -36,17 +35,11 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config)
     seconds = time.monotonic() - started
-    evaluations = [e for e in _check_evaluations(result)]
-    failed = [f"{'/'.join(e.asset_key.path)}:{e.check_name}" for e in evaluations if not e.passed]
-    materialised = {tuple(m.asset_key.path) for m in result.get_asset_materialization_events()
-                    if hasattr(m, "asset_key")} if hasattr(result, "get_asset_materialization_events") else set()
-    measures = sum(1 for k in materialised if k[0] == "measures")
-    return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), failed, measures, result)
-
-
-def _check_evaluations(result: dg.ExecuteInProcessResult) -> list[dg.AssetCheckEvaluation]:
-    return [e.event_specific_data for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    evaluations = result.get_asset_check_evaluations()
+    failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+    measures = {e.asset_key for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "measures"}
+    return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), failed, len(measures),
+                      result)
 
 
 def summary(outcome: RunOutcome, settings: Settings) -> str:

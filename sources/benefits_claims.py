@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, month_end, write_csv
+from sources.sample import SampleContext, month_end, monthly_deliveries
 from sources.sample.people import full_name, ni_number, phone
 
 CONTRACT = SourceContract(
@@ -33,17 +33,13 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="revenues_benefits", email="benefits@bromsgrove.example"),
-    conforms_to=("core.dim_address",),
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
-    for index, month in enumerate(ctx.months):
-        rng = ctx.rng(CONTRACT.name, month)
+    def rows(rng, month: dt.date, index: int) -> list[tuple]:
         improved = index >= ctx.months_count - 12  # the redesign also shortens end-to-end time
-        rows = []
+        out = []
         for n in range(int(rng.gauss(420, 30))):
             new = rng.random() < 0.3
             decided = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
@@ -51,11 +47,11 @@ def generate(ctx: SampleContext) -> list[Path]:
             decision_lag = int(rng.expovariate(1 / (5 if new else 3))) + 1
             evidence = decided - dt.timedelta(days=decision_lag)
             received = evidence - dt.timedelta(days=evidence_wait)
-            rows.append((f"{'N' if new else 'C'}{month:%y%m}{n:04d}", rng.choice(["HB", "CTR", "CTR"]),
-                         "New claim" if new else "Change of circumstances", received.strftime("%d/%m/%Y"),
-                         evidence.strftime("%d/%m/%Y"), decided.strftime("%d/%m/%Y"),
-                         rng.choices(["Awarded", "Refused", "Withdrawn"], weights=[0.8, 0.15, 0.05])[0],
-                         rng.choice(ctx.geography.addresses).uprn, full_name(rng), ni_number(rng), phone(rng)))
-        files.append(write_csv(ctx.folder(CONTRACT.name) / f"hb_ctr_decisions_{month:%Y-%m}.csv", header, rows,
-                               encoding="cp1252"))
-    return files
+            out.append((f"{'N' if new else 'C'}{month:%y%m}{n:04d}", rng.choice(["HB", "CTR", "CTR"]),
+                        "New claim" if new else "Change of circumstances", received.strftime("%d/%m/%Y"),
+                        evidence.strftime("%d/%m/%Y"), decided.strftime("%d/%m/%Y"),
+                        rng.choices(["Awarded", "Refused", "Withdrawn"], weights=[0.8, 0.15, 0.05])[0],
+                        rng.choice(ctx.geography.addresses).uprn, full_name(rng), ni_number(rng), phone(rng)))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "hb_ctr_decisions_{month:%Y-%m}.csv", rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, write_delivery
 
 TOTAL = "Residence type: Total; measures: Value"
 HOUSEHOLD = "Residence type: Lives in a household; measures: Value"
@@ -29,15 +29,12 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("ad hoc"),
     owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
-    conforms_to=("core.dim_ward", "core.dim_lsoa"),
     description="Denominator for rates per 1,000 residents. Files: -lsoa.csv and -ward.csv.",
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
     geo = ctx.geography
-    header = [c.name for c in CONTRACT.columns]
-    folder = ctx.folder(CONTRACT.name)
     rng = ctx.rng(CONTRACT.name)
 
     def split(total: int) -> tuple[int, int]:
@@ -51,5 +48,5 @@ def generate(ctx: SampleContext) -> list[Path]:
         members = [r for r, lsoa in zip(lsoa_rows, geo.lsoas, strict=False) if lsoa.ward == ward]
         ward_rows.append((2021, ward.name, ward.code, ward.population,
                           sum(m[4] for m in members), sum(m[5] for m in members)))
-    return [write_csv(folder / "census2021-ts001-lsoa.csv", header, lsoa_rows),
-            write_csv(folder / "census2021-ts001-ward.csv", header, ward_rows)]
+    return [write_delivery(ctx, CONTRACT, "census2021-ts001-lsoa.csv", lsoa_rows),
+            write_delivery(ctx, CONTRACT, "census2021-ts001-ward.csv", ward_rows)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, write_delivery
 
 BANDS = ["Aged 4 years and under"] + [f"Aged {a} to {a + 4} years" for a in range(5, 85, 5)] + \
         ["Aged 85 years and over"]
@@ -31,7 +31,6 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("ad hoc"),
     owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
-    conforms_to=("core.dim_ward", "core.dim_lsoa"),
     description="Demographic profile for the Dashboard's demographics section.",
 )
 
@@ -44,8 +43,6 @@ def _bands(total: int) -> list[int]:
 
 def generate(ctx: SampleContext) -> list[Path]:
     geo = ctx.geography
-    header = [c.name for c in CONTRACT.columns]
-    folder = ctx.folder(CONTRACT.name)
     lsoa_rows = [(2021, lsoa.name, lsoa.code, lsoa.population, *_bands(lsoa.population))
                  for lsoa in [*geo.lsoas, *geo.neighbour_lsoas]]
     ward_rows = []
@@ -53,5 +50,5 @@ def generate(ctx: SampleContext) -> list[Path]:
         members = [b for b, lsoa in zip(lsoa_rows, geo.lsoas, strict=False) if lsoa.ward == ward]
         sums = [sum(m[i] for m in members) for i in range(4, 4 + len(BANDS))]
         ward_rows.append((2021, ward.name, ward.code, sum(sums), *sums))
-    return [write_csv(folder / "census2021-ts007a-lsoa.csv", header, lsoa_rows),
-            write_csv(folder / "census2021-ts007a-ward.csv", header, ward_rows)]
+    return [write_delivery(ctx, CONTRACT, "census2021-ts007a-lsoa.csv", lsoa_rows),
+            write_delivery(ctx, CONTRACT, "census2021-ts007a-ward.csv", ward_rows)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -68,7 +68,11 @@ class SourceContract:
     description: str = ""
     encoding: str = "utf-8"
     sheet: str | None = None  # XLSX: sheet name (first sheet when None)
-    conforms_to: tuple[str, ...] = field(default=())  # core tables staging joins to (e.g. core.dim_address)
+
+    @property
+    def header(self) -> list[str]:
+        """Column names in the order the sample generator writes them."""
+        return [c.name for c in self.columns]
 
     @property
     def personal_columns(self) -> list[str]:

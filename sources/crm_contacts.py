@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, monthly_deliveries
 from sources.sample.people import full_name, phone
 
 CHANNELS = {"Phone": 0.52, "Face to face": 0.12, "Email": 0.14, "Web form": 0.19, "Letter": 0.03}
@@ -41,7 +41,6 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="customer_services", email="customer.services@bromsgrove.example"),
-    conforms_to=("core.dim_address",),
     description="The demand log behind the systems-thinking measures: failure demand and first-contact resolution.",
 )
 
@@ -51,17 +50,14 @@ def _pick(rng, weights: dict[str, float]) -> str:
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
     addresses = ctx.geography.addresses
-    header = [c.name for c in CONTRACT.columns]
-    for index, month in enumerate(ctx.months):
-        rng = ctx.rng(CONTRACT.name, month)
+
+    def rows(rng, month: dt.date, index: int) -> list[tuple]:
         seasonal = 1.15 if month.month in (3, 4) else (0.85 if month.month in (8, 12) else 1.0)
-        count = int(rng.gauss(2400, 90) * seasonal)
-        # A check-plan-do redesign of benefits contact two years in cuts failure demand.
+        # A check-plan-do redesign of benefits contact in the last year cuts failure demand.
         failure_share = 0.42 if index < ctx.months_count - 12 else 0.33
-        rows = []
-        for n in range(count):
+        out = []
+        for n in range(int(rng.gauss(2400, 90) * seasonal)):
             received = ctx.random_time(rng, month)
             service = _pick(rng, SERVICES)
             failure = rng.random() < failure_share * (1.2 if service == "Benefits" else 1.0)
@@ -75,10 +71,10 @@ def generate(ctx: SampleContext) -> list[Path]:
             notes = rng.choice([
                 f"{name} says the bill of £{rng.randint(80, 900)} is wrong", "Customer “very unhappy” – called twice",
                 f"Call back on {phone(rng)}", "Advised online form", "", "Passed to back office"])
-            rows.append((f"CRM{month:%y%m}{n:05d}", received.strftime("%d/%m/%Y %H:%M"), closed,
-                         _pick(rng, CHANNELS), service, "Failure" if failure else "Value",
-                         rng.choice(FAILURE if failure else VALUE), "Y" if resolved else "N", uprn, name,
-                         phone(rng), notes))
-        files.append(write_csv(ctx.folder(CONTRACT.name) / f"crm_contacts_{month:%Y-%m}.csv", header, rows,
-                               encoding="cp1252"))
-    return files
+            out.append((f"CRM{month:%y%m}{n:05d}", received.strftime("%d/%m/%Y %H:%M"), closed,
+                        _pick(rng, CHANNELS), service, "Failure" if failure else "Value",
+                        rng.choice(FAILURE if failure else VALUE), "Y" if resolved else "N", uprn, name,
+                        phone(rng), notes))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "crm_contacts_{month:%Y-%m}.csv", rows)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, month_end, write_xlsx
+from sources.sample import SampleContext, month_end, monthly_deliveries
 from sources.sample.people import full_name, phone
 
 CONTRACT = SourceContract(
@@ -16,6 +16,7 @@ CONTRACT = SourceContract(
     provider="Bromsgrove District Council, Home Improvement Agency",
     system="Home improvement agency case system",
     format="xlsx",
+    sheet="Completions",
     file_glob="dfg_completions_*.xlsx",
     columns=(
         Column("Case Ref"),
@@ -31,24 +32,21 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=10),
     owner=Owner(team="housing_strategy", email="housing.strategy@bromsgrove.example"),
-    conforms_to=("core.dim_address",),
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
-    for month in ctx.months:
-        rng = ctx.rng(CONTRACT.name, month)
-        rows = []
+    def rows(rng, month: dt.date, _index: int) -> list[tuple]:
+        out = []
         for n in range(max(3, int(rng.gauss(14, 3)))):
             done = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
             approved = done - dt.timedelta(days=int(rng.gauss(60, 20)))
             referred = approved - dt.timedelta(days=max(7, int(rng.gauss(110, 35))))
             adaptation = rng.choice(["Level access shower", "Stairlift", "Ramp", "Through-floor lift"])
-            rows.append((f"DFG{month:%y%m}{n:02d}", referred, approved, done, adaptation,
-                         round(rng.uniform(2500, 30000), 2), rng.choice(ctx.geography.addresses).uprn,
-                         full_name(rng), phone(rng), "Key safe code with OT"))
-        files.append(write_xlsx(ctx.folder(CONTRACT.name) / f"dfg_completions_{month:%Y-%m}.xlsx",
-                                f"DFG completions {month:%B %Y}", header, rows, sheet="Completions"))
-    return files
+            out.append((f"DFG{month:%y%m}{n:02d}", referred, approved, done, adaptation,
+                        round(rng.uniform(2500, 30000), 2), rng.choice(ctx.geography.addresses).uprn,
+                        full_name(rng), phone(rng), "Key safe code with OT"))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "dfg_completions_{month:%Y-%m}.xlsx", rows,
+                              title="DFG completions {month:%B %Y}")

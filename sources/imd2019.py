@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, write_delivery
 
 CONTRACT = SourceContract(
     name="imd2019",
@@ -28,7 +28,6 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("ad hoc"),
     owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
-    conforms_to=("core.dim_lsoa",),
     description="LSOA 2011 codes; the sample uses the same codes as 2021 (most Bromsgrove LSOAs did not change).",
 )
 
@@ -42,6 +41,5 @@ def generate(ctx: SampleContext) -> list[Path]:
         decile = min(10, rank * 10 // 32844 + 1)
         rows.append((lsoa.code, lsoa.name, lsoa.lad_code, lsoa.lad_name, score, rank, decile,
                      round(score / 300, 3), round(score / 380, 3)))
-    header = [c.name for c in CONTRACT.columns]
     name = "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv"
-    return [write_csv(ctx.folder(CONTRACT.name) / name, header, rows)]
+    return [write_delivery(ctx, CONTRACT, name, rows)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_xlsx
+from sources.sample import SampleContext, monthly_deliveries
 
 SITES = {"Bromsgrove Sport and Leisure Centre": "Sanders Park", "Haybridge Sports Centre": "Hagley West",
          "Woodrush Sports Centre": "Wythall West", "Sanders Park Splash Pad": "Sanders Park"}
@@ -18,6 +18,7 @@ CONTRACT = SourceContract(
     provider="Leisure provider (contracted operator)",
     system="Leisure provider monthly return",
     format="xlsx",
+    sheet="Visits",
     file_glob="leisure_return_*.xlsx",
     columns=(
         Column("Month", "DATE"),
@@ -29,23 +30,21 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=15),
     owner=Owner(team="leisure", email="leisure@bromsgrove.example"),
-    conforms_to=("core.dim_ward",),
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
     wards = {w.name: w.code for w in ctx.geography.wards}
-    for month in ctx.months:
-        rng = ctx.rng(CONTRACT.name, month)
-        rows = []
+
+    def rows(rng, month, _index: int) -> list[tuple]:
+        out = []
         for k, (site, ward) in enumerate(SITES.items()):
             for activity, base in ACTIVITIES.items():
                 if site.endswith("Splash Pad") and (activity != "Swimming" or month.month not in (5, 6, 7, 8, 9)):
                     continue
                 visits = int(base * (0.6 if k else 1.0) * rng.uniform(0.85, 1.15))
-                rows.append((month, site, wards[ward], activity, visits, int(visits * rng.uniform(0.15, 0.3))))
-        files.append(write_xlsx(ctx.folder(CONTRACT.name) / f"leisure_return_{month:%Y-%m}.xlsx",
-                                f"Monthly visits return - {month:%B %Y}", header, rows, sheet="Visits"))
-    return files
+                out.append((month, site, wards[ward], activity, visits, int(visits * rng.uniform(0.15, 0.3))))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "leisure_return_{month:%Y-%m}.xlsx", rows,
+                              title="Monthly visits return - {month:%B %Y}")

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, month_end, write_csv
+from sources.sample import SampleContext, month_end, monthly_deliveries
 from sources.sample.people import full_name, phone
 
 CONTRACT = SourceContract(
@@ -30,22 +30,19 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=15),
     owner=Owner(team="housing_strategy", email="housing.strategy@bromsgrove.example"),
-    conforms_to=("core.dim_address",),
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
-    for month in ctx.months:
-        rng = ctx.rng(CONTRACT.name, month)
-        rows = []
+    def rows(rng, month: dt.date, _index: int) -> list[tuple]:
+        out = []
         for n in range(int(rng.gauss(30, 5))):
             start = dt.date(month.year, month.month, rng.randint(1, month_end(month).day))
             void = start - dt.timedelta(days=int(rng.lognormvariate(3.0, 0.5)))
-            rows.append((f"L{month:%y%m}{n:03d}", rng.choice(ctx.geography.addresses).uprn,
-                         rng.choice(["House", "Flat", "Bungalow", "Maisonette"]), rng.randint(1, 4),
-                         void.strftime("%d/%m/%Y"), start.strftime("%d/%m/%Y"), rng.choice("YYYN"),
-                         full_name(rng), phone(rng)))
-        files.append(write_csv(ctx.folder(CONTRACT.name) / f"lettings_return_{month:%Y-%m}.csv", header, rows))
-    return files
+            out.append((f"L{month:%y%m}{n:03d}", rng.choice(ctx.geography.addresses).uprn,
+                        rng.choice(["House", "Flat", "Bungalow", "Maisonette"]), rng.randint(1, 4),
+                        void.strftime("%d/%m/%Y"), start.strftime("%d/%m/%Y"), rng.choice("YYYN"),
+                        full_name(rng), phone(rng)))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "lettings_return_{month:%Y-%m}.csv", rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, write_delivery
 
 CONTRACT = SourceContract(
     name="llpg",
@@ -25,7 +25,6 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=10),
     owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
-    conforms_to=("core.dim_ward", "core.dim_lsoa"),
     description="Joins address-level service data to wards, LSOAs and localities.",
 )
 
@@ -34,5 +33,4 @@ def generate(ctx: SampleContext) -> list[Path]:
     rows = []
     for a in ctx.geography.addresses:
         rows.append((a.uprn, f"{a.line}, Bromsgrove", a.postcode, a.lsoa.ward.code, a.lsoa.code, "RD"))
-    header = [c.name for c in CONTRACT.columns]
-    return [write_csv(ctx.folder(CONTRACT.name) / f"llpg_{ctx.end_month:%Y-%m}.csv", header, rows)]
+    return [write_delivery(ctx, CONTRACT, f"llpg_{ctx.end_month:%Y-%m}.csv", rows)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, write_delivery
 
 CONTRACT = SourceContract(
     name="localities",
@@ -28,4 +28,4 @@ CONTRACT = SourceContract(
 
 def generate(ctx: SampleContext) -> list[Path]:
     rows = [(w.code, w.name, w.locality) for w in ctx.geography.wards]
-    return [write_csv(ctx.folder(CONTRACT.name) / "localities.csv", [c.name for c in CONTRACT.columns], rows)]
+    return [write_delivery(ctx, CONTRACT, "localities.csv", rows)]

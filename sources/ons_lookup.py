@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, write_delivery
 
 WARD_YEARS = ("22", "23", "24", "25")  # ONS renames ward columns every release
 
@@ -41,5 +41,4 @@ def generate(ctx: SampleContext) -> list[Path]:
         rows.append((lsoa.code, lsoa.name, f"E05016{k:03d}", f"{lsoa.lad_name} ward {k % 4 + 1}", lsoa.lad_code,
                      lsoa.lad_name))
     rows = [(*r, i + 1) for i, r in enumerate(rows)]
-    header = [c.name for c in CONTRACT.columns]
-    return [write_csv(ctx.folder(CONTRACT.name) / "LSOA21_WD24_LAD24_EW_LU.csv", header, rows, bom=True)]
+    return [write_delivery(ctx, CONTRACT, "LSOA21_WD24_LAD24_EW_LU.csv", rows, bom=True)]

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, month_end, write_csv
+from sources.sample import SampleContext, month_end, monthly_deliveries
 from sources.sample.people import full_name
 
 TYPES = {"Major": (0.04, 91, "FUL"), "Minor": (0.3, 56, "FUL"), "Other": (0.66, 56, "HH")}
@@ -34,16 +34,12 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="planning", email="planning@bromsgrove.example"),
-    conforms_to=("core.dim_address",),
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
-    for month in ctx.months:
-        rng = ctx.rng(CONTRACT.name, month)
-        rows = []
+    def rows(rng, month: dt.date, _index: int) -> list[tuple]:
+        out = []
         for n in range(int(rng.gauss(95, 10))):
             kind = rng.choices(list(TYPES), weights=[t[0] for t in TYPES.values()])[0]
             target, suffix = TYPES[kind][1], TYPES[kind][2]
@@ -52,9 +48,10 @@ def generate(ctx: SampleContext) -> list[Path]:
             valid = decided - dt.timedelta(days=max(10, days))
             received = valid - dt.timedelta(days=rng.randint(0, 14))
             extension = "Y" if days > target and rng.random() < 0.5 else "N"
-            rows.append((f"{valid:%y}/{n + 100 * month.month:05d}/{suffix}", kind, received.isoformat(),
-                         valid.isoformat(), decided.isoformat(), rng.choice(["Granted"] * 9 + ["Refused"]),
-                         extension, rng.choice(ctx.geography.addresses).uprn, full_name(rng), full_name(rng),
-                         "Single storey rear extension" if kind == "Other" else "Erection of dwellings"))
-        files.append(write_csv(ctx.folder(CONTRACT.name) / f"planning_decisions_{month:%Y-%m}.csv", header, rows))
-    return files
+            out.append((f"{valid:%y}/{n + 100 * month.month:05d}/{suffix}", kind, received.isoformat(),
+                        valid.isoformat(), decided.isoformat(), rng.choice(["Granted"] * 9 + ["Refused"]),
+                        extension, rng.choice(ctx.geography.addresses).uprn, full_name(rng), full_name(rng),
+                        "Single storey rear extension" if kind == "Other" else "Erection of dwellings"))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "planning_decisions_{month:%Y-%m}.csv", rows)

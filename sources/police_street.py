@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, monthly_deliveries
 
 CRIME_TYPES = {"Violence and sexual offences": 0.33, "Criminal damage and arson": 0.09, "Shoplifting": 0.08,
                "Public order": 0.09, "Vehicle crime": 0.07, "Burglary": 0.06, "Other theft": 0.08,
@@ -41,19 +41,16 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=28),
     owner=Owner(team="community_safety", email="community.safety@bromsgrove.example"),
-    conforms_to=("core.dim_lsoa",),
     description="The force-wide file: rows outside Bromsgrove and 'No location' rows are kept out of scope.",
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
     force = "West Mercia Police"
     areas = [(a, 1.0) for a in ctx.geography.lsoas] + [(a, 3.0) for a in ctx.geography.neighbour_lsoas]
-    for month in ctx.months:
-        rng = ctx.rng(CONTRACT.name, month)
-        rows = []
+
+    def rows(rng, month, _index: int) -> list[tuple]:
+        out = []
         for n in range(int(rng.gauss(1300, 60))):
             lsoa = rng.choices([a for a, _ in areas], weights=[w for _, w in areas])[0]
             asb = rng.random() < 0.2
@@ -62,12 +59,13 @@ def generate(ctx: SampleContext) -> list[Path]:
             crime_id = "" if asb else hashlib.sha256(f"{month}{n}".encode()).hexdigest()
             outcome = "" if asb else rng.choice(OUTCOMES)
             if rng.random() < 0.012:  # no location: blank coordinates and LSOA
-                rows.append((crime_id, f"{month:%Y-%m}", force, force, "", "", "No location", "", "", crime_type,
-                             outcome, ""))
+                out.append((crime_id, f"{month:%Y-%m}", force, force, "", "", "No location", "", "", crime_type,
+                            outcome, ""))
                 continue
-            rows.append((crime_id, f"{month:%Y-%m}", force, force, f"{-2.06 + rng.uniform(-0.1, 0.1):.6f}",
-                         f"{52.33 + rng.uniform(-0.08, 0.08):.6f}", rng.choice(STREETS), lsoa.code, lsoa.name,
-                         crime_type, outcome, ""))
-        folder = ctx.folder(CONTRACT.name) / f"{month:%Y-%m}"
-        files.append(write_csv(folder / f"{month:%Y-%m}-west-mercia-street.csv", header, rows))
-    return files
+            out.append((crime_id, f"{month:%Y-%m}", force, force, f"{-2.06 + rng.uniform(-0.1, 0.1):.6f}",
+                        f"{52.33 + rng.uniform(-0.08, 0.08):.6f}", rng.choice(STREETS), lsoa.code, lsoa.name,
+                        crime_type, outcome, ""))
+        return out
+
+    # police.uk's download keeps each month in its own folder
+    return monthly_deliveries(ctx, CONTRACT, "{month:%Y-%m}/{month:%Y-%m}-west-mercia-street.csv", rows)

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from sources.contract import Column, SourceContract, normalise_header
+from sources.contract import SourceContract
 from warehouse.db import load_extension
 
 log = logging.getLogger(__name__)
-LINEAGE_COLUMNS = ("_source_file", "_file_sha256", "_row_number", "_loaded_at", "_run_id")
 XLSX_HEADER_SEARCH_ROWS = 30
 XLSX_LAST_COLUMN = "AZ"
 
@@ -257,6 +256,3 @@ def _quote_ident(text: str) -> str:
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
-
-__all__ = ["Column", "LINEAGE_COLUMNS", "LoadReport", "SourceFileError", "discover_files", "load_source",
-           "normalise_header"]

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sources.contract import Cadence, Column, Owner, SourceContract
-from sources.sample import SampleContext, write_csv
+from sources.sample import SampleContext, monthly_deliveries
 from sources.sample.people import full_name, phone
 
 TYPES = {"Missed bin - residual": 0.34, "Missed bin - recycling": 0.26, "Missed bin - garden": 0.12,
@@ -32,26 +32,21 @@ CONTRACT = SourceContract(
     ),
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="environmental_services", email="environmental.services@bromsgrove.example"),
-    conforms_to=("core.dim_address",),
 )
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    files = []
-    header = [c.name for c in CONTRACT.columns]
-    for month in ctx.months:
-        rng = ctx.rng(CONTRACT.name, month)
-        rows = []
-        count = int(rng.gauss(310, 25) * (1.3 if month.month in (6, 7, 8) else 1.0))
-        for n in range(count):
+    def rows(rng, month: dt.date, _index: int) -> list[tuple]:
+        out = []
+        for n in range(int(rng.gauss(310, 25) * (1.3 if month.month in (6, 7, 8) else 1.0))):
             kind = rng.choices(list(TYPES), weights=list(TYPES.values()))[0]
             reported = ctx.random_time(rng, month, office_hours=False)
             hours = rng.expovariate(1 / (60 if kind == "Fly-tipping" else 30))
             completed_at = reported + dt.timedelta(hours=hours)
             completed = "" if rng.random() < 0.015 else completed_at.strftime("%d/%m/%Y %H:%M")
-            rows.append((f"SS{month:%y%m}{n:05d}", kind, reported.strftime("%d/%m/%Y %H:%M"), completed,
-                         rng.choice(ctx.geography.addresses).uprn, full_name(rng), phone(rng),
-                         "Mattress and bags by the lay-by" if kind == "Fly-tipping" else "Bin not emptied again"))
-        files.append(write_csv(ctx.folder(CONTRACT.name) / f"street_scene_reports_{month:%Y-%m}.csv", header, rows,
-                               bom=True))
-    return files
+            out.append((f"SS{month:%y%m}{n:05d}", kind, reported.strftime("%d/%m/%Y %H:%M"), completed,
+                        rng.choice(ctx.geography.addresses).uprn, full_name(rng), phone(rng),
+                        "Mattress and bags by the lay-by" if kind == "Fly-tipping" else "Bin not emptied again"))
+        return out
+
+    return monthly_deliveries(ctx, CONTRACT, "street_scene_reports_{month:%Y-%m}.csv", rows, bom=True)

@@ -87,10 +87,10 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
         raise
     finally:
         con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _staged")
-    totals = con.execute("""SELECT sum(staged_rows), sum(quarantined), sum(out_of_scope) FROM audit.row_conservation
-                            WHERE source = ?""", [source]).fetchone()
+    quarantined, out_of_scope = con.execute(
+        "SELECT coalesce(sum(quarantined), 0), coalesce(sum(out_of_scope), 0) FROM audit.row_conservation "
+        "WHERE source = ?", [source]).fetchone()
     unbalanced = con.execute("""SELECT source_file, raw_rows, staged_rows, quarantined, out_of_scope
                                 FROM audit.row_conservation WHERE source = ? AND NOT balanced""", [source]).fetchall()
     staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
-    return StagingReport(staged, int(totals[1] or 0), int(totals[2] or 0), unbalanced) if totals else \
-        StagingReport(staged, 0, 0, unbalanced)
+    return StagingReport(staged, int(quarantined), int(out_of_scope), unbalanced)

@@ -8,10 +8,11 @@ import hashlib
 import json
 import logging
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sources.contract import SourceContract
 from sources.sample.geography import Geography
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,26 @@ def write_xlsx(path: Path, title: str, header: Sequence[str], rows: Iterable[Seq
                 ws.write(r, c, value)
     workbook.close()
     return path
+
+
+def write_delivery(ctx: SampleContext, contract: SourceContract, name: str, rows: Iterable[Sequence[object]],
+                   title: str = "", bom: bool = False) -> Path:
+    """Write one landing file of `contract` in its declared format, encoding and sheet."""
+    path = ctx.folder(contract.name) / name
+    if contract.format == "xlsx":
+        return write_xlsx(path, title, contract.header, rows, sheet=contract.sheet or "Sheet1")
+    return write_csv(path, contract.header, rows, encoding=contract.encoding, bom=bom)
+
+
+def monthly_deliveries(ctx: SampleContext, contract: SourceContract, name: str,
+                       rows_for_month: Callable[[random.Random, dt.date, int], Iterable[Sequence[object]]],
+                       title: str = "", bom: bool = False) -> list[Path]:
+    """One file per sample month. `name` and `title` are formatted with the month (e.g. "x_{month:%Y-%m}.csv");
+    `rows_for_month(rng, month, index)` gets a seeded RNG private to the source and month."""
+    return [write_delivery(ctx, contract, name.format(month=month),
+                           rows_for_month(ctx.rng(contract.name, month), month, index),
+                           title=title.format(month=month), bom=bom)
+            for index, month in enumerate(ctx.months)]
 
 
 def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: bool = False) -> list[Path]:
