@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from warehouse.settings import DISTRICT_CODE, load_settings
 
@@ -51,19 +53,36 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class WarehouseResource(DuckDBResource):
-    """The working warehouse. One writer at a time: the nightly job runs in process, step by step."""
+    """The working warehouse. One writer at a time: the nightly job runs in process, step by step, and every
+    step of a run shares one connection, opened when the run starts and closed when it ends."""
+
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        self._run_connection = self._open()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        config = {"custom_user_agent": "bromsgrove-warehouse", **self.connection_config}
+        con = duckdb.connect(self.database, config=config)
+        prepare(con)
+        ensure_schemas(con)
+        return con
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The run's connection; outside a run (a script, a test) a connection of its own, closed afterwards."""
+        if self._run_connection is not None:
+            yield self._run_connection
+            return
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with self.get_connection() as con:
-            prepare(con)
-            ensure_schemas(con)
+        con = self._open()
+        try:
             yield con
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchone()[0])
+        finally:
+            con.close()
