@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from sources.contract import SourceContract
-from warehouse.db import load_extension
+from warehouse.db import load_extension, transaction
 
 log = logging.getLogger(__name__)
 XLSX_HEADER_SEARCH_ROWS = 30
@@ -179,22 +179,18 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                                     f"{_first_line(exc)}") from exc
     select = ", ".join(
         f'"{_quote_ident(mapping[c.name])}"' if c.name in mapping else "NULL" for c in contract.columns)
-    con.execute("BEGIN TRANSACTION")
     try:
-        blanks, rows = con.execute("SELECT count(*) FILTER (WHERE _blank), count(*) FILTER (WHERE NOT _blank) "
-                                   "FROM _incoming").fetchone()
-        con.execute(
-            f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, _offset + ?, ?, ? FROM _incoming "
-            "WHERE NOT _blank ORDER BY _offset",
-            [str(path), sha256, first_row, dt.datetime.now(), run_id])
-        con.execute(
-            "INSERT INTO audit.loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [contract.name, path.name, str(path), sha256, path.stat().st_size, rows, blanks,
-             "; ".join(notes) or None, dt.datetime.now(), run_id])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            blanks, rows = con.execute("SELECT count(*) FILTER (WHERE _blank), count(*) FILTER (WHERE NOT _blank) "
+                                       "FROM _incoming").fetchone()
+            con.execute(
+                f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, _offset + ?, ?, ? FROM _incoming "
+                "WHERE NOT _blank ORDER BY _offset",
+                [str(path), sha256, first_row, dt.datetime.now(), run_id])
+            con.execute(
+                "INSERT INTO audit.loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [contract.name, path.name, str(path), sha256, path.stat().st_size, rows, blanks,
+                 "; ".join(notes) or None, dt.datetime.now(), run_id])
     finally:
         con.execute("DROP TABLE IF EXISTS _incoming")
     return rows, blanks, notes

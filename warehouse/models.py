@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from sources.contract import SourceContract
-from warehouse.db import SQL_DIR
+from warehouse.db import SQL_DIR, transaction
 
 TABLE_REFERENCE = re.compile(r"\b(raw|staging|core|measures|marts)\.([a-z_][a-z0-9_]*)\b")
 CORE_DIR = SQL_DIR / "core"
@@ -55,36 +55,32 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
                        WHEN bool_or(_reject_reason IS NOT NULL) OVER raw_row THEN 'quarantined'
                        ELSE 'staged' END AS _disposition
         FROM _staged WINDOW raw_row AS (PARTITION BY _file_sha256, _row_number)""")
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"""CREATE OR REPLACE TABLE staging.{source} AS
-            SELECT * EXCLUDE (_reject_reason, _scope_reason, _disposition) FROM _judged
-            WHERE _disposition = 'staged'""")
-        for table, disposition, reason in (("quarantine", "quarantined", "_reject_reason"),
-                                           ("out_of_scope", "out_of_scope", "_scope_reason")):
-            con.execute(f"DELETE FROM audit.{table} WHERE source = ?", [source])
-            con.execute(f"""INSERT INTO audit.{table}
-                SELECT ?, _source_file, _file_sha256, _row_number,
-                       coalesce(string_agg(DISTINCT {reason}, '; '), 'another row from the same line failed'),
-                       ?, now()
-                FROM _judged WHERE _disposition = '{disposition}' GROUP BY ALL""", [source, run_id])
-        con.execute("DELETE FROM audit.row_conservation WHERE source = ?", [source])
-        con.execute(f"""INSERT INTO audit.row_conservation
-            SELECT ?, r._source_file, r._file_sha256, r.raw_rows,
-                   coalesce(d.staged, 0), coalesce(d.quarantined, 0), coalesce(d.out_of_scope, 0),
-                   r.raw_rows = coalesce(d.staged, 0) + coalesce(d.quarantined, 0) + coalesce(d.out_of_scope, 0),
-                   now(), ?
-            FROM (SELECT _source_file, _file_sha256, count(*) AS raw_rows FROM raw.{source} GROUP BY ALL) r
-            LEFT JOIN (
-                SELECT _file_sha256,
-                       count(DISTINCT _row_number) FILTER (WHERE _disposition = 'staged') AS staged,
-                       count(DISTINCT _row_number) FILTER (WHERE _disposition = 'quarantined') AS quarantined,
-                       count(DISTINCT _row_number) FILTER (WHERE _disposition = 'out_of_scope') AS out_of_scope
-                FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, run_id])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(f"""CREATE OR REPLACE TABLE staging.{source} AS
+                SELECT * EXCLUDE (_reject_reason, _scope_reason, _disposition) FROM _judged
+                WHERE _disposition = 'staged'""")
+            for table, disposition, reason in (("quarantine", "quarantined", "_reject_reason"),
+                                               ("out_of_scope", "out_of_scope", "_scope_reason")):
+                con.execute(f"DELETE FROM audit.{table} WHERE source = ?", [source])
+                con.execute(f"""INSERT INTO audit.{table}
+                    SELECT ?, _source_file, _file_sha256, _row_number,
+                           coalesce(string_agg(DISTINCT {reason}, '; '), 'another row from the same line failed'),
+                           ?, now()
+                    FROM _judged WHERE _disposition = '{disposition}' GROUP BY ALL""", [source, run_id])
+            con.execute("DELETE FROM audit.row_conservation WHERE source = ?", [source])
+            con.execute(f"""INSERT INTO audit.row_conservation
+                SELECT ?, r._source_file, r._file_sha256, r.raw_rows,
+                       coalesce(d.staged, 0), coalesce(d.quarantined, 0), coalesce(d.out_of_scope, 0),
+                       r.raw_rows = coalesce(d.staged, 0) + coalesce(d.quarantined, 0) + coalesce(d.out_of_scope, 0),
+                       now(), ?
+                FROM (SELECT _source_file, _file_sha256, count(*) AS raw_rows FROM raw.{source} GROUP BY ALL) r
+                LEFT JOIN (
+                    SELECT _file_sha256,
+                           count(DISTINCT _row_number) FILTER (WHERE _disposition = 'staged') AS staged,
+                           count(DISTINCT _row_number) FILTER (WHERE _disposition = 'quarantined') AS quarantined,
+                           count(DISTINCT _row_number) FILTER (WHERE _disposition = 'out_of_scope') AS out_of_scope
+                    FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, run_id])
     finally:
         con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _staged")
     quarantined, out_of_scope = con.execute(
