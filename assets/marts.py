@@ -1,14 +1,22 @@
 """Marts: the tidy measure_values table and the three parts of the Dashboard (seed section 7)."""
 
 
+from pathlib import Path
+
 import dagster as dg
 
+from assets.checks import CRITERION_DESCRIPTIONS, check_result
 from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
+from quality.outcome import record
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
 from warehouse.models import MARTS_DIR, build_table, sql_models
 from warehouse.publish import publish
 from warehouse.settings import load_settings
+
+SCORECARD_SQL = Path(__file__).resolve().parent.parent / "quality" / "scorecard.sql"
+MEASURE_VALUES_CRITERIA = ("well_defined", "timely", "reliable", "accurate")
+DASHBOARD_CRITERIA = ("well_defined", "reliable", "accurate")
 
 MEASURE_VALUES_COLUMNS = ("measure_id, period_start, period_end, area_type, area_code, value, numerator, "
                           "denominator, observations")
@@ -29,10 +37,69 @@ def measure_values(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 DASHBOARD_ASSETS = [sql_model_asset("marts", n, s) for n, s in sql_models(MARTS_DIR).items()]
+DASHBOARD_KEYS = [a.key for a in DASHBOARD_ASSETS]
+
+
+def _gx_specs(key: dg.AssetKey, criteria: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(c, asset=key, blocking=c != "timely",
+                              description=f"{CRITERION_DESCRIPTIONS[c]} (Great Expectations suites.)")
+            for c in criteria]
+
+
+def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+            marts: list[str], criteria: tuple[str, ...]):
+    from quality.gx_marts import outcomes, validate_marts  # lazy: GX costs seconds and ~240 MB to import
+
+    measures = list(catalogue().measures.values())
+    owners = {m.id: m.owner_email for m in measures}
+    with warehouse.connect() as con:
+        report = validate_marts(con, measures if "marts.measure_values" in marts else [],
+                                load_settings().quality_dir, dashboards="marts.measure_values" not in marts)
+        docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
+                "expectations_run": report.expectations}
+        for mart in marts:
+            for criterion in criteria:
+                found = outcomes(report, mart, criterion, owners, POLICY_OWNERS[0])
+                record(con, found, context.run.run_id)
+                worst = max(found, key=lambda o: ("pass", "warn", "fail").index(o.status))
+                result = check_result(worst, asset_key=table_key(mart))
+                failing = [o for o in found if not o.passed]
+                summary = "; ".join(f"{o.subject}: {o.summary}" for o in failing[:5])
+                yield dg.AssetCheckResult(
+                    check_name=criterion, asset_key=table_key(mart), passed=result.passed,
+                    severity=result.severity,
+                    description=(f"{len(failing)} of {len(found)} judged failed. {summary}" if failing
+                                 else "All Great Expectations passed."),
+                    metadata={**result.metadata, **docs,
+                              "measures_failing": ", ".join(o.subject for o in failing) or "none"})
+
+
+@dg.multi_asset_check(specs=_gx_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA),
+                      name="measure_values_expectations",
+                      description="Great Expectations suites per measure on marts.measure_values, with Data Docs.")
+def measure_values_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    yield from _run_gx(context, warehouse, ["marts.measure_values"], MEASURE_VALUES_CRITERIA)
+
+
+@dg.multi_asset_check(specs=[s for k in DASHBOARD_KEYS for s in _gx_specs(k, DASHBOARD_CRITERIA)],
+                      name="dashboard_expectations",
+                      description="Great Expectations suites on the three dashboard marts, with Data Docs.")
+def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    yield from _run_gx(context, warehouse, [".".join(k.path) for k in DASHBOARD_KEYS], DASHBOARD_CRITERIA)
+
+
+@dg.asset(key=table_key("marts.quality_scorecard"), group_name="marts", kinds={"duckdb", "sql"},
+          owners=POLICY_OWNERS, deps=[measure_values, *DASHBOARD_ASSETS],
+          description="Data quality next to each measure: one row per measure x criterion x run with pass / "
+                      "warn / fail, the reason and when it last passed. SQL: quality/scorecard.sql")
+def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        build_table(con, "marts.quality_scorecard", SCORECARD_SQL.read_text(encoding="utf-8"))
+        return dg.MaterializeResult(metadata=table_metadata(con, "marts.quality_scorecard"))
 
 
 @dg.asset(key=dg.AssetKey(["published", "warehouse"]), group_name="publish", kinds={"duckdb"},
-          owners=POLICY_OWNERS, deps=[measure_values, *DASHBOARD_ASSETS],
+          owners=POLICY_OWNERS, deps=[measure_values, *DASHBOARD_ASSETS, quality_scorecard],
           description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

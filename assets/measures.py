@@ -3,19 +3,20 @@
 
 import dagster as dg
 
+from assets.checks import check_result, criterion_specs
 from assets.common import owners, table_key, table_metadata
+from quality.measure_checks import judge_measure
+from quality.outcome import record
 from warehouse.catalogue import Measure, catalogue
 from warehouse.db import WarehouseResource
 from warehouse.measure_sql import compile_measure
 from warehouse.models import build_table, referenced_tables
+from warehouse.settings import load_settings
 
 
 def measure_asset(measure: Measure) -> dg.AssetsDefinition:
     sql = compile_measure(measure)
     key = table_key(f"measures.{measure.id}")
-    has_rows = dg.AssetCheckSpec("has_values", asset=key,
-                                 description="The measure produced at least one council-wide value (WARN: its "
-                                             "sources may not have delivered yet).")
 
     @dg.asset(
         key=key,
@@ -28,22 +29,19 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
                   "numerator": measure.numerator, "denominator": measure.denominator or "",
                   "catalogue_file": f"warehouse/catalogue/measures/{measure.id}.yaml",
                   "definition_sql": dg.MetadataValue.md(f"```sql\n{measure.sql}\n```")},
-        check_specs=[has_rows],
+        check_specs=criterion_specs(key),
     )
-    def _measure(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _measure(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             build_table(con, f"measures.{measure.id}", sql)
             metadata = table_metadata(con, f"measures.{measure.id}")
             latest = con.execute(f"""SELECT period_start, value FROM measures.{measure.id}
                                      WHERE area_type = 'district' ORDER BY period_start DESC LIMIT 1""").fetchone()
-        check = dg.AssetCheckResult(
-            check_name="has_values", passed=latest is not None, severity=dg.AssetCheckSeverity.WARN,
-            description=(f"Latest council-wide value {latest[1]} for {latest[0]:%B %Y}." if latest else
-                         f"{measure.title} has no council-wide values: its sources delivered nothing usable."),
-            metadata={"owner": measure.owner_email},
-        )
+            outcomes = judge_measure(con, measure, load_settings().as_of, context.run_id)
+            record(con, outcomes, context.run_id)
         extra = {"latest_period": str(latest[0]), "latest_value": latest[1]} if latest else {}
-        return dg.MaterializeResult(metadata={**metadata, **extra}, check_results=[check])
+        return dg.MaterializeResult(metadata={**metadata, **extra},
+                                    check_results=[check_result(o) for o in outcomes])
 
     return _measure
 

@@ -3,18 +3,24 @@
 
 import dagster as dg
 
+from assets.checks import check_result, criterion_specs
 from assets.common import owners, table_key, table_metadata
+from quality.contracts import quarantine_rule_failures
+from quality.outcome import record
+from quality.source_checks import judge_source
+from quality.source_rules import CONTRACTS as STAGED_CONTRACTS
 from sources import CONTRACTS
 from sources.contract import SourceContract
 from warehouse.db import WarehouseResource
 from warehouse.models import referenced_tables, stage_source
+from warehouse.settings import load_settings
 
 
 def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
     key = table_key(f"staging.{contract.name}")
-    conservation = dg.AssetCheckSpec(
-        "row_conservation", asset=key, blocking=True,
-        description="For every delivered file: raw rows = staged + quarantined + out of scope.")
+    staged_contract = STAGED_CONTRACTS[contract.name]
+    criteria = ("relevant", "well_defined", *(("timely",) if contract.cadence.frequency == "monthly" else ()),
+                "reliable", "verifiable", "accurate")
 
     @dg.asset(
         key=key,
@@ -23,32 +29,25 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
         owners=owners(contract.owner.team, contract.owner.email),
         deps=[table_key(t) for t in referenced_tables(contract.staging_sql())],
         description=f"{contract.title}: typed and conformed; personal data removed "
-                    f"({', '.join(contract.personal_columns) or 'none delivered'}). SQL: sources/{contract.name}.sql",
-        check_specs=[conservation],
+                    f"({', '.join(contract.personal_columns) or 'none delivered'}). SQL: sources/{contract.name}.sql;"
+                    f" pandera contract: quality/source_rules.py.",
+        check_specs=criterion_specs(key, criteria),
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            report = stage_source(con, contract, context.run_id)
+            report = stage_source(con, contract, context.run_id,
+                                  lambda c: quarantine_rule_failures(c, staged_contract))
             metadata = table_metadata(con, f"staging.{contract.name}")
             reasons = con.execute("""SELECT reason, count(*) AS n FROM audit.quarantine WHERE source = ?
                                      GROUP BY reason ORDER BY n DESC LIMIT 5""", [contract.name]).fetchall()
-        balanced = not report.unbalanced_files
-        check = dg.AssetCheckResult(
-            check_name="row_conservation",
-            passed=balanced,
-            severity=dg.AssetCheckSeverity.ERROR,
-            description="Every delivered row is accounted for." if balanced else
-            f"{len(report.unbalanced_files)} file(s) lost or gained rows between raw and staging.",
-            metadata={"unbalanced_files": dg.MetadataValue.json(
-                [dict(zip(("file", "raw", "staged", "quarantined", "out_of_scope"), map(str, f), strict=True))
-                 for f in report.unbalanced_files])},
-        )
+            outcomes = judge_source(con, contract, staged_contract, load_settings().as_of, context.run_id)
+            record(con, outcomes, context.run_id)
         return dg.MaterializeResult(
             metadata={**metadata, "quarantined_rows": report.quarantined_rows,
                       "out_of_scope_rows": report.out_of_scope_rows,
                       "top_quarantine_reasons": dg.MetadataValue.md(
                           "\n".join(f"- {n} x {r}" for r, n in reasons) or "none")},
-            check_results=[check],
+            check_results=[check_result(o) for o in outcomes],
         )
 
     return _staging

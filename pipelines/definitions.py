@@ -5,7 +5,14 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.core import CORE_ASSETS
-from assets.marts import DASHBOARD_ASSETS, measure_values, published_warehouse
+from assets.marts import (
+    DASHBOARD_ASSETS,
+    dashboard_expectations,
+    measure_values,
+    measure_values_expectations,
+    published_warehouse,
+    quality_scorecard,
+)
 from assets.measures import MEASURE_ASSETS
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
@@ -13,7 +20,8 @@ from warehouse.db import WarehouseResource
 from warehouse.settings import load_settings
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, *DASHBOARD_ASSETS,
-              published_warehouse]
+              quality_scorecard, published_warehouse]
+ALL_CHECKS = [measure_values_expectations, dashboard_expectations]
 
 # One DuckDB writer at a time: every step runs in this one process, in dependency order.
 nightly_job = dg.define_asset_job(
@@ -36,6 +44,7 @@ def build_definitions() -> dg.Definitions:
     """Definitions for the current environment (paths come from BDC_* variables; see the README)."""
     return dg.Definitions(
         assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         resources={"warehouse": WarehouseResource(database=str(load_settings().warehouse_path))},

@@ -16,7 +16,6 @@ SELECT
              THEN 'Event Type must be New claim or Change of circumstances' END,
         CASE WHEN uk_date(r."Date Received") IS NULL THEN 'Date Received is not a date' END,
         CASE WHEN uk_date(r."Decision Date") IS NULL THEN 'Decision Date is not a date' END,
-        CASE WHEN uk_date(r."Decision Date") < uk_date(r."Date Received") THEN 'Decision Date is before Date Received' END,
         CASE WHEN uk_date(r."All Evidence Date") NOT BETWEEN uk_date(r."Date Received") AND uk_date(r."Decision Date")
              THEN 'All Evidence Date is outside Date Received to Decision Date' END,
         CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END

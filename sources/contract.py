@@ -43,6 +43,18 @@ class Cadence:
 
     frequency: Literal["daily", "monthly", "quarterly", "annual", "ad hoc"]
     due_day: int | None = None
+    grace_days: int = 14  # days after the due day before a missing file is an error, not a warning
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How much doubt a source's checks tolerate before they warn or fail."""
+
+    volume_tolerance: float = 0.5       # reliable: a delivery may differ from the usual row count by this share
+    history_deliveries: int = 12        # reliable: how many earlier deliveries make "the usual"
+    min_volume: int = 20                # reliable: deliveries usually smaller than this are not judged by size
+    max_quarantine_share: float = 0.05  # accurate: a file with more bad rows than this fails (any at all warns)
+    min_rows_for_share: int = 20        # accurate: smaller files only warn (one slip in five rows is not systemic)
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class SourceContract:
     description: str = ""
     encoding: str = "utf-8"
     sheet: str | None = None  # XLSX: sheet name (first sheet when None)
+    thresholds: Thresholds = Thresholds()
 
     @property
     def header(self) -> list[str]:

@@ -13,7 +13,6 @@ SELECT
     reasons([
         CASE WHEN clean(r."Contact Ref") IS NULL THEN 'Contact Ref is blank' END,
         CASE WHEN uk_timestamp(r."Received") IS NULL THEN 'Received is not a date and time' END,
-        CASE WHEN uk_timestamp(r."Closed") < uk_timestamp(r."Received") THEN 'Closed is before Received' END,
         CASE WHEN clean(r."Closed") IS NOT NULL AND uk_timestamp(r."Closed") IS NULL THEN 'Closed is not a date and time' END,
         CASE WHEN lower(clean(r."Channel")) NOT IN ('phone', 'face to face', 'email', 'web form', 'letter')
              OR clean(r."Channel") IS NULL THEN 'Channel ' || coalesce(r."Channel", '(blank)') || ' is not a known channel' END,

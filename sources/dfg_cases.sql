@@ -12,7 +12,6 @@ SELECT
         CASE WHEN clean(r."Case Ref") IS NULL THEN 'Case Ref is blank' END,
         CASE WHEN uk_date(r."Referral Date") IS NULL THEN 'Referral Date is not a date' END,
         CASE WHEN uk_date(r."Completion Date") IS NULL THEN 'Completion Date is not a date' END,
-        CASE WHEN uk_date(r."Completion Date") < uk_date(r."Referral Date") THEN 'Completion Date is before Referral Date' END,
         CASE WHEN to_number(r."Grant Amount") < 0 THEN 'Grant Amount is negative' END,
         CASE WHEN a.uprn IS NULL THEN 'UPRN is blank or not in the gazetteer' END
     ]) AS _reject_reason,

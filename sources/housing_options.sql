@@ -11,7 +11,6 @@ SELECT
         CASE WHEN clean(r."Case Ref") IS NULL THEN 'Case Ref is blank' END,
         CASE WHEN uk_date(r."Approach Date") IS NULL THEN 'Approach Date is not a date' END,
         CASE WHEN uk_date(r."Outcome Date") IS NULL THEN 'Outcome Date is not a date' END,
-        CASE WHEN uk_date(r."Outcome Date") < uk_date(r."Approach Date") THEN 'Outcome Date is before Approach Date' END,
         CASE WHEN coalesce(clean(r."Outcome"), '') NOT IN ('Prevented', 'Relieved', 'Main duty accepted', 'No duty owed', 'Withdrawn')
              THEN 'Outcome ' || coalesce(r."Outcome", '(blank)') || ' is not a known outcome' END,
         CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END

@@ -11,9 +11,7 @@ SELECT
         CASE WHEN clean(r."Team") IS NULL THEN 'Team is blank' END,
         CASE WHEN NOT coalesce(to_number(r."FTE") > 0 AND to_number(r."FTE") <= 1.0, false) THEN 'FTE must be above 0 and at most 1' END,
         CASE WHEN try_strptime(trim(r."Month"), '%Y-%m') IS NULL THEN 'Month is not YYYY-MM' END,
-        CASE WHEN NOT coalesce(to_number(r."Working Days Lost") >= 0, false) THEN 'Working Days Lost is missing or negative' END,
-        CASE WHEN count(*) OVER (PARTITION BY clean(r."Employee Number"), trim(r."Month")) > 1
-             THEN 'employee appears more than once for the month' END
+        CASE WHEN NOT coalesce(to_number(r."Working Days Lost") >= 0, false) THEN 'Working Days Lost is missing or negative' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason
 FROM raw.hr_absence r

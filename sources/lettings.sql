@@ -11,7 +11,6 @@ SELECT
     reasons([
         CASE WHEN clean(r."Letting Ref") IS NULL THEN 'Letting Ref is blank' END,
         CASE WHEN uk_date(r."Tenancy Start Date") IS NULL THEN 'Tenancy Start Date is not a date' END,
-        CASE WHEN uk_date(r."Void Start Date") > uk_date(r."Tenancy Start Date") THEN 'Void Start Date is after Tenancy Start Date' END,
         CASE WHEN a.uprn IS NULL THEN 'UPRN is blank or not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason

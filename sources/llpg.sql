@@ -9,8 +9,7 @@ SELECT
     reasons([
         CASE WHEN try_cast(trim("UPRN") AS BIGINT) IS NULL THEN 'UPRN is not a number' END,
         CASE WHEN w.ward_code IS NULL THEN 'Ward Code ' || coalesce(clean("Ward Code"), '(blank)') || ' is not a Bromsgrove ward' END,
-        CASE WHEN l.lsoa_code IS NULL THEN 'LSOA Code ' || coalesce(clean("LSOA Code"), '(blank)') || ' is not a Bromsgrove LSOA' END,
-        CASE WHEN count(*) OVER (PARTITION BY r._file_sha256, trim("UPRN")) > 1 THEN 'UPRN listed more than once in the file' END
+        CASE WHEN l.lsoa_code IS NULL THEN 'LSOA Code ' || coalesce(clean("LSOA Code"), '(blank)') || ' is not a Bromsgrove LSOA' END
     ]) AS _reject_reason,
     -- Each delivery is a full snapshot: rows of older snapshots are superseded, not lost.
     CASE WHEN r._file_sha256 <> latest.sha THEN 'superseded by a later gazetteer snapshot' END AS _scope_reason

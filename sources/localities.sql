@@ -7,8 +7,7 @@ SELECT
     _source_file, _file_sha256, _row_number,
     reasons([
         CASE WHEN NOT regexp_full_match(coalesce(upper(clean("Ward Code")), ''), 'E05\d{6}') THEN 'Ward Code is not an ONS ward code (E05 and six digits)' END,
-        CASE WHEN clean("Locality") IS NULL THEN 'Locality is blank' END,
-        CASE WHEN count(*) OVER (PARTITION BY upper(clean("Ward Code"))) > 1 THEN 'ward listed more than once' END
+        CASE WHEN clean("Locality") IS NULL THEN 'Locality is blank' END
     ])                                             AS _reject_reason,
     NULL::VARCHAR                                  AS _scope_reason
 FROM raw.localities

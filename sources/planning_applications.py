@@ -48,7 +48,7 @@ def generate(ctx: SampleContext) -> list[Path]:
             valid = decided - dt.timedelta(days=max(10, days))
             received = valid - dt.timedelta(days=rng.randint(0, 14))
             extension = "Y" if days > target and rng.random() < 0.5 else "N"
-            out.append((f"{valid:%y}/{n + 100 * month.month:05d}/{suffix}", kind, received.isoformat(),
+            out.append((f"{valid:%y}/{_index * 1000 + n:05d}/{suffix}", kind, received.isoformat(),
                         valid.isoformat(), decided.isoformat(), rng.choice(["Granted"] * 9 + ["Refused"]),
                         extension, rng.choice(ctx.geography.addresses).uprn, full_name(rng), full_name(rng),
                         "Single storey rear extension" if kind == "Other" else "Erection of dwellings"))

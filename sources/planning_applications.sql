@@ -15,7 +15,6 @@ SELECT
              THEN 'Application Type must be Major, Minor or Other' END,
         CASE WHEN uk_date(r."Date Valid") IS NULL THEN 'Date Valid is not a date' END,
         CASE WHEN uk_date(r."Decision Date") IS NULL THEN 'Decision Date is not a date' END,
-        CASE WHEN uk_date(r."Decision Date") < uk_date(r."Date Valid") THEN 'Decision Date is before Date Valid' END,
         CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason

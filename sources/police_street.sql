@@ -11,9 +11,7 @@ SELECT
         CASE WHEN try_strptime(trim(r."Month"), '%Y-%m') IS NULL THEN 'Month is not YYYY-MM' END,
         CASE WHEN clean(r."Crime type") IS NULL THEN 'Crime type is blank' END,
         CASE WHEN clean(r."Crime ID") IS NULL AND clean(r."Crime type") <> 'Anti-social behaviour'
-             THEN 'Crime ID is blank on a crime that is not anti-social behaviour' END,
-        CASE WHEN clean(r."Crime ID") IS NOT NULL
-              AND count(*) OVER (PARTITION BY clean(r."Crime ID"), trim(r."Month")) > 1 THEN 'Crime ID repeated in the month' END
+             THEN 'Crime ID is blank on a crime that is not anti-social behaviour' END
     ]) AS _reject_reason,
     CASE WHEN clean(r."LSOA code") IS NULL THEN 'no location: the police could not place it in an LSOA'
          WHEN l.lsoa_code IS NULL THEN 'outside Bromsgrove (' || coalesce(clean(r."LSOA name"), r."LSOA code") || ')' END

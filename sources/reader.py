@@ -6,8 +6,11 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import html
 import logging
+import re
 import string
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +95,8 @@ def _match_columns(contract: SourceContract, delivered: list[str], path: Path) -
     return mapping, extra
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path) -> tuple[str, int]:
+def _read_csv(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
+              notes: list[str]) -> tuple[str, int]:
     """A relation over the CSV, all text, and the file row number of its first data row."""
     if contract.encoding.lower() not in ("utf-8", "utf8"):
         load_extension(con, "encodings")
@@ -122,15 +126,40 @@ def _csv_header(contract: SourceContract, path: Path) -> list[str]:
     return names
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path) -> tuple[str, int]:
+def xlsx_sheet_names(path: Path) -> list[str]:
+    """The worksheet names of an XLSX file, in workbook order (read from xl/workbook.xml)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml").decode("utf-8")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise SourceFileError(path, f"is not an XLSX workbook ({exc})") from exc
+    return [html.unescape(n) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook)]
+
+
+def _sheet(contract: SourceContract, path: Path, notes: list[str]) -> str | None:
+    """The sheet to read: the contract's, or the only sheet when a one-sheet workbook renamed it."""
+    if not contract.sheet:
+        return None
+    names = xlsx_sheet_names(path)
+    if contract.sheet in names:
+        return contract.sheet
+    if len(names) == 1:
+        notes.append(f"sheet {contract.sheet!r} not found; read the only sheet, {names[0]!r}")
+        return names[0]
+    raise SourceFileError(path, f"has no sheet {contract.sheet!r}; its sheets are {names}")
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
+               notes: list[str]) -> tuple[str, int]:
     """A relation over the sheet below its header row (found by name, below any title rows)."""
     load_extension(con, "excel")
-    sheet = f", sheet = '{_quote(contract.sheet)}'" if contract.sheet else ""
+    sheet_name = _sheet(contract, path, notes)
+    sheet = f", sheet = '{_quote(sheet_name)}'" if sheet_name else ""
     try:
         top = con.execute(f"SELECT * FROM read_xlsx('{_quote(path)}', header = false, all_varchar = true{sheet}, "
                           f"range = 'A1:{XLSX_LAST_COLUMN}{XLSX_HEADER_SEARCH_ROWS}')").fetchall()
     except duckdb.Error as exc:
-        raise SourceFileError(path, f"cannot open as XLSX{' sheet ' + contract.sheet if contract.sheet else ''}: "
+        raise SourceFileError(path, f"cannot open as XLSX{' sheet ' + sheet_name if sheet_name else ''}: "
                                     f"{_first_line(exc)}") from exc
     best_row, best_hits = -1, 0
     for index, row in enumerate(top):
@@ -158,7 +187,8 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
     if path.stat().st_size == 0:
         raise SourceFileError(path, "the file is empty (0 bytes)")
     reader = _read_xlsx if contract.format == "xlsx" else _read_csv
-    relation, first_row = reader(con, contract, path)
+    notes: list[str] = []
+    relation, first_row = reader(con, contract, path, notes)
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
@@ -166,7 +196,8 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                                     f"{_first_line(exc)}") from exc
     delivered = [r[0] for r in described]
     mapping, extra = _match_columns(contract, delivered, path)
-    notes = [f"unexpected column(s) not loaded: {extra}"] if extra else []
+    if extra:
+        notes.append(f"unexpected column(s) not loaded: {extra}")
     blank = " AND ".join(f'"{_quote_ident(d)}" IS NULL' for d in delivered)
     # Number rows in file order; keep everything up to the last non-blank row (an XLSX range pads with
     # empty rows to the sheet's end; those are not part of the delivery).
@@ -183,6 +214,8 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
         with transaction(con):
             blanks, rows = con.execute("SELECT count(*) FILTER (WHERE _blank), count(*) FILTER (WHERE NOT _blank) "
                                        "FROM _incoming").fetchone()
+            if rows == 0:
+                notes.append("the file has a header but no data rows")
             con.execute(
                 f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, _offset + ?, ?, ? FROM _incoming "
                 "WHERE NOT _blank ORDER BY _offset",

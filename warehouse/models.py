@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,31 +44,55 @@ class StagingReport:
     unbalanced_files: list[tuple]
 
 
-def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str) -> StagingReport:
-    """Run a source's staging SQL and split raw rows three ways: staged, quarantined (with reasons) and
-    out of scope. A raw row that yields several staging rows (an unpivot) is judged as one. Then record
-    row conservation per file: raw = staged + quarantined + out of scope."""
+RuleFailures = Callable[[duckdb.DuckDBPyConnection], object]
+
+
+def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str,
+                 rule_failures: RuleFailures | None = None) -> StagingReport:
+    """Run a source's staging SQL and split raw rows three ways: staged, quarantined (with reasons and the
+    checks that failed) and out of scope. `rule_failures`, given the connection, must fill the temp table
+    `_rule_failures(_file_sha256, _row_number, check_name, criterion, reason)` from the candidate rows in
+    `_staged` (the source's pandera row rules). A raw row that yields several staging rows (an unpivot) is
+    judged as one. Then record row conservation per file: raw = staged + quarantined + out of scope."""
     source = contract.name
     con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {contract.staging_sql()}")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _rule_failures (_file_sha256 VARCHAR, _row_number BIGINT,
+                   check_name VARCHAR, criterion VARCHAR, reason VARCHAR)""")
+    if rule_failures is not None:
+        rule_failures(con)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _judged AS
-        SELECT *, CASE WHEN bool_or(_scope_reason IS NOT NULL) OVER raw_row THEN 'out_of_scope'
-                       WHEN bool_or(_reject_reason IS NOT NULL) OVER raw_row THEN 'quarantined'
-                       ELSE 'staged' END AS _disposition
-        FROM _staged WINDOW raw_row AS (PARTITION BY _file_sha256, _row_number)""")
+        SELECT s.* EXCLUDE (_reject_reason),
+               nullif(concat_ws('; ', s._reject_reason, f.reasons), '') AS _reject_reason,
+               nullif(concat_ws('; ', CASE WHEN s._reject_reason IS NOT NULL THEN 'conform' END, f.checks), '')
+                   AS _failed_checks,
+               CASE WHEN bool_or(s._scope_reason IS NOT NULL) OVER raw_row THEN 'out_of_scope'
+                    WHEN bool_or(s._reject_reason IS NOT NULL OR f.reasons IS NOT NULL) OVER raw_row
+                        THEN 'quarantined'
+                    ELSE 'staged' END AS _disposition
+        FROM _staged s
+        LEFT JOIN (SELECT _file_sha256, _row_number, string_agg(DISTINCT reason, '; ') AS reasons,
+                          string_agg(DISTINCT check_name, '; ') AS checks
+                   FROM _rule_failures GROUP BY ALL) f USING (_file_sha256, _row_number)
+        WINDOW raw_row AS (PARTITION BY s._file_sha256, s._row_number)""")
     try:
         with transaction(con):
             con.execute(f"""CREATE OR REPLACE TABLE staging.{source} AS
-                SELECT * EXCLUDE (_reject_reason, _scope_reason, _disposition) FROM _judged
+                SELECT * EXCLUDE (_reject_reason, _failed_checks, _scope_reason, _disposition) FROM _judged
                 WHERE _disposition = 'staged'""")
-            for table, disposition, reason in (("quarantine", "quarantined", "_reject_reason"),
-                                               ("out_of_scope", "out_of_scope", "_scope_reason")):
-                con.execute(f"DELETE FROM audit.{table} WHERE source = ?", [source])
-                con.execute(f"""INSERT INTO audit.{table}
-                    SELECT ?, _source_file, _file_sha256, _row_number,
-                           coalesce(string_agg(DISTINCT {reason}, '; '), 'another row from the same line failed'),
-                           ?, now()
-                    FROM _judged WHERE _disposition = '{disposition}' GROUP BY ALL""", [source, run_id])
+            con.execute("DELETE FROM audit.quarantine WHERE source = ?", [source])
+            con.execute("""INSERT INTO audit.quarantine BY NAME
+                SELECT ? AS source, _source_file AS source_file, _file_sha256 AS file_sha256,
+                       _row_number AS row_number,
+                       coalesce(string_agg(DISTINCT _reject_reason, '; '), 'another row from the same line failed')
+                           AS reason,
+                       coalesce(string_agg(DISTINCT _failed_checks, '; '), 'same_line') AS failed_checks,
+                       ? AS run_id, now() AS recorded_at
+                FROM _judged WHERE _disposition = 'quarantined' GROUP BY ALL""", [source, run_id])
+            con.execute("DELETE FROM audit.out_of_scope WHERE source = ?", [source])
+            con.execute("""INSERT INTO audit.out_of_scope
+                SELECT ?, _source_file, _file_sha256, _row_number, string_agg(DISTINCT _scope_reason, '; '), ?, now()
+                FROM _judged WHERE _disposition = 'out_of_scope' GROUP BY ALL""", [source, run_id])
             con.execute("DELETE FROM audit.row_conservation WHERE source = ?", [source])
             con.execute(f"""INSERT INTO audit.row_conservation
                 SELECT ?, r._source_file, r._file_sha256, r.raw_rows,
@@ -82,7 +107,7 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
                            count(DISTINCT _row_number) FILTER (WHERE _disposition = 'out_of_scope') AS out_of_scope
                     FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, run_id])
     finally:
-        con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _staged")
+        con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _staged; DROP TABLE IF EXISTS _rule_failures")
     quarantined, out_of_scope = con.execute(
         "SELECT coalesce(sum(quarantined), 0), coalesce(sum(out_of_scope), 0) FROM audit.row_conservation "
         "WHERE source = ?", [source]).fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ class Settings:
     warehouse_path: Path
     published_path: Path
     pseudonym_key: str
+    quality_dir: Path  # GX project (stored results) and the Data Docs site
+    as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
 
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
@@ -42,4 +45,15 @@ def load_settings() -> Settings:
         warehouse_path=_path("BDC_WAREHOUSE_PATH", data_dir / "warehouse" / "working.duckdb"),
         published_path=_path("BDC_PUBLISHED_PATH", data_dir / "published" / "bromsgrove.duckdb"),
         pseudonym_key=os.environ.get("BDC_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
+        quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
+        as_of=_as_of(os.environ.get("BDC_AS_OF")),
     )
+
+
+def _as_of(value: str | None) -> dt.date:
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"BDC_AS_OF must be a date like 2026-11-26, not {value!r}") from exc

@@ -37,6 +37,34 @@ class Team:
     hr_team_name: str | None = None
 
 
+DEFAULT_MAX_LAG_DAYS = {"monthly": 45, "quarterly": 100, "annual": 400}
+UNIT_RANGES = {"percent": (0.0, 100.0)}  # any other unit: not negative, no upper bound
+
+
+@dataclass(frozen=True)
+class Rebase:
+    """A recorded change of definition (or a check-plan-do system change) from `start`."""
+
+    start: str
+    definition: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Per-measure thresholds for the six criteria (catalogue key `quality:`; all optional)."""
+
+    max_lag_days: int = 45           # timely: days from period end to load before WARN
+    grace_days: int = 30             # timely: further days before FAIL
+    volume_tolerance: float = 0.5    # reliable: latest volume may differ from the usual by this share
+    history_periods: int = 12        # reliable: how many earlier periods make "the usual"
+    min_volume: int = 20             # reliable: below this many records a period is too small to judge
+    allow_gaps: bool = False         # timely: periods may legitimately have no value (e.g. no cases at all)
+    min_value: float = 0.0           # accurate: allowed value range
+    max_value: float | None = None
+    unallocated_share: float = 0.25  # accurate: share of the district total with no ward before WARN
+
+
 @dataclass(frozen=True)
 class Measure:
     """One catalogue entry. `sql` returns observations; `warehouse.measure_sql` aggregates them."""
@@ -60,6 +88,8 @@ class Measure:
     sql: str
     scale: float = 1.0
     public: bool = True
+    quality: QualityRules = QualityRules()
+    rebases: tuple[Rebase, ...] = ()
     path: Path | None = None
 
 
@@ -118,8 +148,30 @@ def parse_measure(path: Path, purposes: dict[str, Purpose], teams: dict[str, Tea
         sql=_required(entry, "sql", path).strip().rstrip(";"),
         scale=float(entry.get("scale", 1)),
         public=bool(entry.get("public", True)),
+        quality=_quality(entry, entry["unit"], entry.get("frequency", "monthly"), path),
+        rebases=_rebases(entry, path),
         path=path,
     )
+
+
+def _quality(entry: dict[str, Any], unit: str, frequency: str, path: Path) -> QualityRules:
+    given = entry.get("quality") or {}
+    unknown = set(given) - set(QualityRules.__dataclass_fields__)
+    if unknown:
+        raise CatalogueError(f"{path}: unknown quality setting(s) {sorted(unknown)}; "
+                             f"allowed: {sorted(QualityRules.__dataclass_fields__)}")
+    low, high = UNIT_RANGES.get(unit, (0.0, None))
+    defaults = {"max_lag_days": DEFAULT_MAX_LAG_DAYS[frequency], "min_value": low, "max_value": high}
+    return QualityRules(**{**defaults, **given})
+
+
+def _rebases(entry: dict[str, Any], path: Path) -> tuple[Rebase, ...]:
+    out = []
+    for item in entry.get("rebases") or []:
+        if not isinstance(item, dict) or not item.get("from") or not item.get("reason"):
+            raise CatalogueError(f"{path}: each rebase needs 'from' (a date) and 'reason'")
+        out.append(Rebase(str(item["from"]), item.get("definition"), str(item["reason"])))
+    return tuple(out)
 
 
 def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:

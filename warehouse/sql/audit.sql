@@ -59,3 +59,32 @@ CREATE TABLE IF NOT EXISTS audit.row_conservation (
     checked_at    TIMESTAMP NOT NULL,
     run_id        VARCHAR
 );
+
+-- Which checks a quarantined row failed ('conform' = the staging SQL could not type or conform it).
+ALTER TABLE audit.quarantine ADD COLUMN IF NOT EXISTS failed_checks VARCHAR;
+
+-- Every data-quality check result, per run: the history behind marts.quality_scorecard.
+CREATE TABLE IF NOT EXISTS audit.check_results (
+    run_id       VARCHAR,
+    checked_at   TIMESTAMP NOT NULL,
+    subject_type VARCHAR NOT NULL,   -- 'source', 'measure' or 'mart'
+    subject      VARCHAR NOT NULL,   -- source name, measure id or mart table
+    criterion    VARCHAR NOT NULL,   -- relevant, well_defined, timely, reliable, verifiable, accurate
+    check_name   VARCHAR NOT NULL,   -- the Dagster check (or GX suite) that produced it
+    status       VARCHAR NOT NULL,   -- pass, warn or fail
+    period       DATE,               -- the period judged, where the check is about one
+    rows_failed  BIGINT,
+    reason       VARCHAR NOT NULL,
+    sample       VARCHAR,            -- JSON: a few failing rows
+    owner        VARCHAR
+);
+
+-- Each measure definition (SHA-256 of its catalogue SQL) the warehouse has published, and since when.
+CREATE TABLE IF NOT EXISTS audit.measure_definitions (
+    measure_id     VARCHAR NOT NULL,
+    definition     VARCHAR NOT NULL,   -- first 12 hex digits of the SHA-256 of the measure's SQL
+    first_seen_at  TIMESTAMP NOT NULL,
+    run_id         VARCHAR,
+    rebase_reason  VARCHAR,            -- from the catalogue's `rebases` entry, when the change was recorded
+    PRIMARY KEY (measure_id, definition)
+);

@@ -1,0 +1,47 @@
+"""The six criteria as Dagster asset checks: specs for an asset, and results from quality Outcomes."""
+
+import dagster as dg
+
+from quality.outcome import CRITERIA, Outcome
+
+CRITERION_DESCRIPTIONS = {
+    "relevant": "Relevant: linked to a purpose and used by a measure or dashboard (nothing orphaned).",
+    "well_defined": "Well defined: complete definition, and the data matches its contract (types, codes, "
+                    "no ambiguous categories).",
+    "timely": "Timely: delivered on its cadence and recent enough to act on, with no missing period.",
+    "reliable": "Reliable: volumes in line with history, no duplicate keys, definition unchanged mid-series.",
+    "verifiable": "Verifiable: every value traces back to the delivered rows it came from, and recomputing "
+                  "from them gives the same figure.",
+    "accurate": "Accurate: values possible for what they measure (ranges, numerator within denominator, dates "
+                "not in the future, totals reconcile).",
+}
+# Lateness is reported (WARN, then ERROR after a grace period) but does not stop the rest of the warehouse
+# being published: the last good data stays, marked late, on the Dashboard.
+NOT_BLOCKING = {"timely"}
+
+
+def criterion_specs(key: dg.AssetKey, criteria: tuple[str, ...] = CRITERIA) -> list[dg.AssetCheckSpec]:
+    """One check per criterion on `key`; all but timely are blocking (an ERROR stops what depends on it)."""
+    return [dg.AssetCheckSpec(c, asset=key, blocking=c not in NOT_BLOCKING, description=CRITERION_DESCRIPTIONS[c])
+            for c in criteria]
+
+
+def check_result(outcome: Outcome, asset_key: dg.AssetKey | None = None,
+                 check_name: str | None = None) -> dg.AssetCheckResult:
+    """An Outcome as the Dagster check result the Policy Team reads: plain-English description and the
+    subject, period, problems, failing row count, sample and owner as metadata."""
+    severity = dg.AssetCheckSeverity.ERROR if outcome.status == "fail" else dg.AssetCheckSeverity.WARN
+    metadata: dict[str, object] = {
+        "criterion": outcome.criterion,
+        "status": outcome.status,
+        outcome.subject_type: outcome.title or outcome.subject,
+        "period": f"{outcome.period:%B %Y}" if outcome.period else "all periods",
+        "what_failed": dg.MetadataValue.md("\n".join(f"- {p}" for p in outcome.problems) or "nothing"),
+        "rows_failed": outcome.rows_failed,
+        "owner": outcome.owner,
+    }
+    if outcome.sample:
+        metadata["sample"] = dg.MetadataValue.json(outcome.sample)
+    return dg.AssetCheckResult(
+        check_name=check_name or outcome.criterion, asset_key=asset_key, passed=outcome.passed, severity=severity,
+        description=outcome.summary, metadata=metadata)

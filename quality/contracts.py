@@ -1,0 +1,257 @@
+"""Pandera contracts for the staged sources, validated inside DuckDB through pandera's ibis backend.
+
+A contract has two parts, both pandera:
+- **row rules**: DataFrame-level checks that judge one row at a time (key unique across deliveries, dates
+  not in the future and inside the delivery's month, one date not before another, no spreadsheet formulas
+  in text). They run on the candidate staging rows before staging is written; the rows that fail are
+  quarantined with the check's name, file and row number. Each rule is an ibis boolean expression, so
+  pandera compiles it to SQL that DuckDB runs: nothing is pulled into pandas.
+- **the schema**: every staged column's type, nullability, closed code list and range, plus key uniqueness.
+  It validates the staged table after the row rules have taken the bad rows out; a failure there means the
+  staging SQL let something through, and the source's `well_defined` check fails.
+The per-source declarations are in `quality/source_rules.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import duckdb
+
+if TYPE_CHECKING:
+    import ibis
+    import pandera.ibis as pa
+
+FAILURE_SAMPLE = 5
+LINEAGE = ("_source_file", "_file_sha256", "_row_number")
+FORMULA_PATTERN = r"^\s*[=+@]|^\s*-\s*[A-Za-z(]"  # how a spreadsheet formula starts (not a negative number)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A staged column: its ibis type, whether it may be blank, and its allowed values."""
+
+    dtype: str  # ibis type name: string, int64, int32, float64, boolean, date, timestamp
+    nullable: bool = True
+    isin: tuple[str, ...] | None = None
+    ge: float | None = None
+    le: float | None = None
+    pattern: str | None = None  # a regular expression the whole value must match
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """One row-level rule. `passes(table)` is an ibis boolean column (true = the row is fine);
+    `reason(table)` an ibis string column saying, for a failing row, what is wrong."""
+
+    name: str
+    criterion: str
+    passes: Callable[[ibis.Table], ibis.Column]
+    reason: Callable[[ibis.Table], ibis.Column]
+
+
+@dataclass(frozen=True)
+class StagedContract:
+    """What a staged source promises. `key` must be unique across every delivery; `period_column` must fall
+    in the month named in the delivery's file name; each (earlier, later) pair in `order` must not be
+    reversed; `not_future` columns must not be after the load; `text` columns must not hold formulas."""
+
+    source: str
+    fields: dict[str, Field]
+    key: tuple[str, ...] = ()
+    key_scope: Literal["all deliveries", "each file"] = "all deliveries"
+    period_column: str | None = None
+    order: tuple[tuple[str, str], ...] = ()
+    not_future: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+    extra_rules: tuple[RowRule, ...] = field(default=())
+
+    def row_rules(self) -> list[RowRule]:
+        """Every row rule of this contract, generated from its declarations, then any extra ones."""
+        return [*_key_rules(self.key, self.key_scope), *_future_rules(self.not_future),
+                *_period_rules(self.period_column), *_order_rules(self.order), *_formula_rules(self.text),
+                *self.extra_rules]
+
+    def schema(self) -> pa.DataFrameSchema:
+        """The pandera (ibis) schema of the staged table."""
+        import ibis.expr.datatypes as dt
+        import pandera.ibis as pa
+
+        columns = {}
+        for name, spec in self.fields.items():
+            checks = []
+            if spec.isin is not None:
+                checks.append(pa.Check.isin(list(spec.isin), n_failure_cases=FAILURE_SAMPLE))
+            if spec.ge is not None:
+                checks.append(pa.Check.ge(spec.ge, n_failure_cases=FAILURE_SAMPLE))
+            if spec.le is not None:
+                checks.append(pa.Check.le(spec.le, n_failure_cases=FAILURE_SAMPLE))
+            if spec.pattern is not None:
+                checks.append(pa.Check.str_matches(f"^(?:{spec.pattern})$", n_failure_cases=FAILURE_SAMPLE))
+            columns[name] = pa.Column(dt.dtype(spec.dtype), nullable=spec.nullable, checks=checks)
+        # Uniqueness across the whole table: only where the key applies to all deliveries and is never blank
+        # (police.uk anti-social behaviour rows have no Crime ID, and pandera counts blanks as equal).
+        unique = self.key_scope == "all deliveries" and self.key and not self.fields[self.key[0]].nullable
+        return pa.DataFrameSchema(columns, unique=list(self.key) if unique else None, name=f"staging.{self.source}")
+
+
+def _label(column: str) -> str:
+    return column.replace("_", " ").capitalize()
+
+
+def _key_rules(key: tuple[str, ...], scope: str) -> list[RowRule]:
+    if not key:
+        return []
+    import ibis
+
+    def key_window(t: ibis.Table) -> ibis.expr.builders.LegacyWindowBuilder:
+        group = [t[c] for c in key] + ([t._file_sha256] if scope == "each file" else [])
+        return ibis.window(group_by=group, order_by=[t._source_file, t._row_number])
+
+    def first_delivery(t: ibis.Table) -> ibis.Column:
+        return t[key[0]].isnull() | (ibis.row_number().over(key_window(t)) == 0)
+
+    def reason(t: ibis.Table) -> ibis.Column:
+        window = key_window(t)
+        first_file = t._source_file.first().over(window).re_extract(r"([^/\\]+)$", 1)
+        first_row = t._row_number.first().over(window).cast("string")
+        return ibis.literal(f"duplicate key ({', '.join(key)}): first delivered in ") + first_file + \
+            ibis.literal(" row ") + first_row
+
+    return [RowRule("unique_key", "reliable", first_delivery, reason)]
+
+
+def _future_rules(columns: tuple[str, ...]) -> list[RowRule]:
+    import ibis
+
+    rules = []
+    for column in columns:
+        def passes(t: ibis.Table, c: str = column) -> ibis.Column:
+            limit = ibis.now() if t[c].type().is_timestamp() else ibis.today()
+            return t[c].isnull() | (t[c] <= limit)
+
+        def reason(t: ibis.Table, c: str = column) -> ibis.Column:
+            return ibis.literal(f"{_label(c)} ") + t[c].cast("string") + ibis.literal(" is in the future")
+
+        rules.append(RowRule(f"{column}_not_in_future", "accurate", passes, reason))
+    return rules
+
+
+def delivery_month(t: ibis.Table) -> ibis.Column:
+    """The month a delivery is for, from the YYYY-MM in its file name (null when the name has none)."""
+    text = t._source_file.re_extract(r"(\d{4}-\d{2})[^/\\]*$", 1)
+    return (text.nullif("") + "-01").cast("date")
+
+
+def _period_rules(column: str | None) -> list[RowRule]:
+    if column is None:
+        return []
+    import ibis
+
+    def passes(t: ibis.Table) -> ibis.Column:
+        month = delivery_month(t)
+        value = t[column].cast("date")
+        return month.isnull() | value.isnull() | (
+            (value >= month) & (value < month.cast("timestamp") + ibis.interval(months=1)))
+
+    def reason(t: ibis.Table) -> ibis.Column:
+        return (ibis.literal(f"{_label(column)} ") + t[column].cast("string")
+                + ibis.literal(" is outside the delivery's month ") + delivery_month(t).strftime("%Y-%m"))
+
+    return [RowRule("in_delivery_period", "accurate", passes, reason)]
+
+
+def _order_rules(pairs: tuple[tuple[str, str], ...]) -> list[RowRule]:
+    import ibis
+
+    rules = []
+    for earlier, later in pairs:
+        def passes(t: ibis.Table, a: str = earlier, b: str = later) -> ibis.Column:
+            return t[a].isnull() | t[b].isnull() | (t[b] >= t[a])
+
+        def reason(t: ibis.Table, a: str = earlier, b: str = later) -> ibis.Column:
+            return (ibis.literal(f"{_label(b)} ") + t[b].cast("string") + ibis.literal(f" is before {_label(a)} ")
+                    + t[a].cast("string"))
+
+        rules.append(RowRule(f"{later}_not_before_{earlier}", "accurate", passes, reason))
+    return rules
+
+
+def _formula_rules(columns: tuple[str, ...]) -> list[RowRule]:
+    import ibis
+
+    rules = []
+    for column in columns:
+        def passes(t: ibis.Table, c: str = column) -> ibis.Column:
+            return t[c].isnull() | ~t[c].re_search(FORMULA_PATTERN)
+
+        def reason(t: ibis.Table, c: str = column) -> ibis.Column:
+            return ibis.literal(f"{_label(c)} looks like a spreadsheet formula: ") + t[c].left(60)
+
+        rules.append(RowRule(f"{column}_not_a_formula", "well_defined", passes, reason))
+    return rules
+
+
+def _ibis(con: duckdb.DuckDBPyConnection):
+    import ibis
+
+    return ibis.duckdb.from_connection(con)
+
+
+def quarantine_rule_failures(con: duckdb.DuckDBPyConnection, contract: StagedContract, table: str = "_staged") -> int:
+    """Run the contract's row rules (as pandera checks) over `table` and write every failing row's lineage,
+    check name and reason to the temp table `_rule_failures`. Returns the number of failures."""
+    import ibis
+    import pandera.ibis as pa
+
+    con.execute("""CREATE OR REPLACE TEMP TABLE _rule_failures (
+        _file_sha256 VARCHAR, _row_number BIGINT, check_name VARCHAR, criterion VARCHAR, reason VARCHAR)""")
+    rules = contract.row_rules()
+    if not rules:
+        return 0
+    t = _ibis(con).table(table)
+    parts = []
+    for rule in rules:
+        check = pa.Check(lambda data, r=rule: r.passes(data.table), name=rule.name, ignore_na=False)
+        failing = check(t.mutate(_reason=rule.reason(t))).failure_cases
+        parts.append(failing.select(
+            "_file_sha256", "_row_number", check_name=ibis.literal(rule.name),
+            criterion=ibis.literal(rule.criterion), reason=failing._reason.fill_null(rule.name)))
+    union = parts[0] if len(parts) == 1 else ibis.union(*parts)
+    con.execute(f"INSERT INTO _rule_failures {ibis.to_sql(union, dialect='duckdb')}")
+    return con.execute("SELECT count(*) FROM _rule_failures").fetchone()[0]
+
+
+@dataclass
+class SchemaReport:
+    """The staged table against its pandera schema: one line per failed check, with a few failing values."""
+
+    failures: list[dict] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def validate_staged(con: duckdb.DuckDBPyConnection, contract: StagedContract) -> SchemaReport:
+    """Validate staging.<source> against the contract's schema (lazily: every failure, not just the first)."""
+    import pandera.ibis as pa
+
+    # An empty table has nothing to judge (and pandera's ibis not-null check reads all() over no rows as null).
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM staging.{contract.source})").fetchone()[0]:
+        return SchemaReport()
+    table = _ibis(con).table(contract.source, database="staging")
+    try:
+        contract.schema().validate(table, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        report = SchemaReport()
+        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+            report.failures.append({
+                "column": None if column != column else column, "check": str(check),
+                "examples": [str(v) for v in group["failure_case"].head(FAILURE_SAMPLE)]})
+        return report
+    return SchemaReport()
+

@@ -1,0 +1,248 @@
+"""Great Expectations suites for the marts, run on small frames cut from DuckDB, with Data Docs.
+
+One suite per measure over its rows of `marts.measure_values` (value range by unit, the key, area types,
+the full area grid per period), one per measure over its council-wide series (no missing period, volume in
+line with history, ward and locality sums reconciling to the district total where the measure is
+additive), and one per dashboard mart. Each expectation's `meta` names the criterion it serves and whether
+breaking it is an error ("fail") or a doubt ("warn"). GX is imported here only (it costs seconds and
+~240 MB), and the module is imported only inside the check that runs it.
+
+Results go to the GX file project under `<quality_dir>/gx` (kept between runs) and the Data Docs site is
+rebuilt into `<quality_dir>/data_docs`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from quality.outcome import Outcome, verdict
+from warehouse.catalogue import FREQUENCIES, Measure
+
+DOCS_SITE = "policy_team"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Failure:
+    mart: str
+    measure_id: str | None
+    criterion: str
+    severity: str  # fail or warn
+    expectation: str
+    column: str
+    unexpected: int
+    examples: list
+
+    def detail_text(self) -> str:
+        examples = f", e.g. {'; '.join(self.examples[:3])}" if self.examples else ""
+        return f"{self.mart}: {self.expectation} ({self.column}) fails for {self.unexpected} row(s){examples}."
+
+
+@dataclass
+class MartReport:
+    docs_index: Path
+    expectations: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _meta(criterion: str, severity: str = "fail", **extra: str) -> dict:
+    return {"criterion": criterion, "severity": severity, **extra}
+
+
+def measure_value_expectations(measure: Measure, expected_areas: dict[str, int]) -> Iterator:
+    """Expectations on one measure's rows of marts.measure_values."""
+    rules = measure.quality
+    yield gxe.ExpectColumnValuesToNotBeNull(column="period_start", meta=_meta("well_defined"))
+    yield gxe.ExpectColumnValuesToNotBeNull(column="area_code", meta=_meta("well_defined"))
+    yield gxe.ExpectColumnValuesToBeInSet(column="area_type", value_set=list(measure.breakdowns),
+                                          meta=_meta("well_defined"))
+    yield gxe.ExpectCompoundColumnsToBeUnique(column_list=["period_start", "area_type", "area_code"],
+                                              meta=_meta("reliable"))
+    yield gxe.ExpectColumnValuesToBeBetween(column="value", min_value=rules.min_value, max_value=rules.max_value,
+                                            meta=_meta("accurate", unit=measure.unit))
+    if measure.aggregation in ("sum", "per_population"):  # counts are zero-filled: every area, every period
+        for area_type, count in expected_areas.items():
+            yield gxe.ExpectColumnValuesToBeBetween(
+                column=f"areas_{area_type}", min_value=count, max_value=count,
+                meta=_meta("well_defined", detail=f"every period has all {count} {area_type} areas"))
+
+
+def series_expectations(measure: Measure) -> Iterator:
+    """Expectations on one measure's council-wide series (one row per period)."""
+    rules = measure.quality
+    if not rules.allow_gaps:
+        yield gxe.ExpectColumnValuesToBeBetween(column="periods_since_previous", min_value=1, max_value=1,
+                                                meta=_meta("timely", "warn", detail="no period missing"))
+    yield gxe.ExpectColumnValuesToBeBetween(
+        column="volume_ratio", min_value=1 - rules.volume_tolerance, max_value=1 + rules.volume_tolerance,
+        meta=_meta("reliable", "warn", detail="records per period in line with the previous periods' median"))
+    if measure.aggregation in ("sum", "per_population") and "ward" in measure.breakdowns:
+        yield gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="district_numerator", column_B="ward_numerator", or_equal=True,
+            meta=_meta("accurate", detail="ward counts never add up to more than the district total"))
+        yield gxe.ExpectColumnValuesToBeBetween(
+            column="unplaced_share", min_value=0, max_value=rules.unallocated_share,
+            meta=_meta("accurate", "warn", detail="most of the district total is placed in a ward"))
+        if "locality" in measure.breakdowns:
+            yield gxe.ExpectColumnPairValuesToBeEqual(
+                column_A="ward_numerator", column_B="locality_numerator",
+                meta=_meta("accurate", detail="locality counts add up to the same as their wards"))
+
+
+def dashboard_expectations(mart: str) -> Iterator:
+    keys = {"dashboard_strategic": ["measure_id", "period_start"],
+            "dashboard_operational": ["measure_id", "area_type", "area_code", "period_start"],
+            "dashboard_demographics": ["area_type", "area_code", "indicator"]}[mart]
+    yield gxe.ExpectCompoundColumnsToBeUnique(column_list=keys, meta=_meta("reliable"))
+    for column in keys:
+        yield gxe.ExpectColumnValuesToNotBeNull(column=column, meta=_meta("well_defined"))
+    if mart == "dashboard_demographics":
+        yield gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0, meta=_meta("accurate"))
+        yield gxe.ExpectColumnValuesToBeBetween(column="percent_value", min_value=0, max_value=100,
+                                                meta=_meta("accurate", detail="percentages are 0 to 100"))
+    else:
+        yield gxe.ExpectColumnValuesToNotBeNull(column="owner_name", meta=_meta("well_defined"))
+
+
+def _measure_frames(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[pd.DataFrame, pd.DataFrame]:
+    areas = ", ".join(f"count(*) FILTER (WHERE area_type = '{b}') OVER (PARTITION BY period_start) AS areas_{b}"
+                      for b in measure.breakdowns)
+    values = con.execute(f"""SELECT measure_id, period_start, area_type, area_code, value, {areas}
+                             FROM marts.measure_values WHERE measure_id = ?""", [measure.id]).df()
+    unit = FREQUENCIES[measure.frequency]
+    history, min_volume = measure.quality.history_periods, measure.quality.min_volume
+    series = con.execute(f"""
+        WITH by_area AS (
+            SELECT period_start,
+                   max(numerator) FILTER (WHERE area_type = 'district') AS district_numerator,
+                   max(observations) FILTER (WHERE area_type = 'district') AS observations,
+                   coalesce(sum(numerator) FILTER (WHERE area_type = 'ward'), 0) AS ward_numerator,
+                   coalesce(sum(numerator) FILTER (WHERE area_type = 'locality'), 0) AS locality_numerator
+            FROM marts.measure_values WHERE measure_id = ? GROUP BY period_start)
+        SELECT *,
+               datediff('{unit}', lag(period_start) OVER (ORDER BY period_start), period_start)
+                   AS periods_since_previous,
+               CASE WHEN count(*) OVER history >= 3 AND median(observations) OVER history >= {min_volume}
+                    THEN observations / nullif(median(observations) OVER history, 0) END AS volume_ratio,
+               CASE WHEN district_numerator > 0 THEN 1 - ward_numerator / district_numerator END AS unplaced_share
+        FROM by_area
+        WINDOW history AS (ORDER BY period_start ROWS BETWEEN {history} PRECEDING AND 1 PRECEDING)
+        ORDER BY period_start""", [measure.id]).df()
+    return values, series
+
+
+def _dashboard_frame(con: duckdb.DuckDBPyConnection, mart: str) -> pd.DataFrame:
+    if mart == "dashboard_demographics":
+        return con.execute("""SELECT *, CASE WHEN unit = 'percent' THEN value END AS percent_value
+                              FROM marts.dashboard_demographics""").df()
+    return con.execute(f"SELECT * FROM marts.{mart}").df()
+
+
+def _context(quality_dir: Path):
+    context = gx.get_context(mode="file", project_root_dir=str(quality_dir))
+    context.variables.progress_bars = {"globally": False}
+    docs = quality_dir / "data_docs"
+    if DOCS_SITE not in (context.get_config().data_docs_sites or {}):
+        context.add_data_docs_site(DOCS_SITE, {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+    return context, docs
+
+
+def _validate(context, name: str, frame: pd.DataFrame, expectations: Iterator, key: list[str]):
+    source = context.data_sources.add_or_update_pandas("marts")
+    asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
+    batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or \
+        asset.add_batch_definition_whole_dataframe("whole")
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=list(expectations)))
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": key,
+                     "partial_unexpected_count": 5}
+    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+
+
+def _failures(result, mart: str, measure_id: str | None) -> Iterator[Failure]:
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        meta = config.meta or {}
+        detail = item.result or {}
+        examples = (detail.get("unexpected_index_list") or detail.get("partial_unexpected_list") or [])[:5]
+        yield Failure(mart, measure_id, meta.get("criterion", "accurate"), meta.get("severity", "fail"),
+                      meta.get("detail") or config.type.replace("_", " "),
+                      str(config.kwargs.get("column") or config.kwargs.get("column_list")
+                          or f"{config.kwargs.get('column_A')} / {config.kwargs.get('column_B')}"),
+                      int(detail.get("unexpected_count") or 0), [_example(e) for e in examples])
+
+
+def _example(item: object) -> str:
+    """'period_start 2026-11-01: volume_ratio 0.0889' from GX's {column: value} dicts of numpy/pandas values."""
+    if not isinstance(item, dict):
+        return str(item)
+    def plain(v: object) -> str:
+        if hasattr(v, "strftime"):
+            return v.strftime("%Y-%m-%d")
+        return f"{float(v):.4g}" if isinstance(v, float) or type(v).__name__.startswith("float") else str(v)
+    keys = [k for k in ("period_start", "area_type", "area_code") if k in item]
+    rest = [k for k in item if k not in keys]
+    return " ".join(plain(item[k]) for k in keys) + ": " + ", ".join(f"{k} {plain(item[k])}" for k in rest)
+
+
+def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], quality_dir: Path,
+                   dashboards: bool = True) -> MartReport:
+    """Run the suites of `measures` (on marts.measure_values) and, if asked, of the dashboard marts; store
+    the results and rebuild the Data Docs site."""
+    context, docs = _context(quality_dir)
+    report = MartReport(docs_index=docs / "index.html")
+    expected = dict(con.execute("""SELECT area_type, count(*) FROM core.dim_area GROUP BY 1
+                                   UNION ALL SELECT 'team', count(*) FROM core.dim_team""").fetchall())
+    for measure in measures:
+        values, series = _measure_frames(con, measure)
+        areas = {b: expected.get(b, 0) for b in measure.breakdowns if b != "team"}
+        for name, frame, expectations, key in (
+                (f"measure_values.{measure.id}", values, measure_value_expectations(measure, areas),
+                 ["period_start", "area_type", "area_code"]),
+                (f"measure_series.{measure.id}", series, series_expectations(measure), ["period_start"])):
+            expectations = list(expectations)
+            report.expectations += len(expectations)
+            result = _validate(context, name, frame, iter(expectations), key)
+            report.failures += _failures(result, "marts.measure_values", measure.id)
+    for mart in ("dashboard_strategic", "dashboard_operational", "dashboard_demographics") if dashboards else ():
+        expectations = list(dashboard_expectations(mart))
+        report.expectations += len(expectations)
+        keys = [e.column_list for e in expectations if isinstance(e, gxe.ExpectCompoundColumnsToBeUnique)][0]
+        result = _validate(context, mart, _dashboard_frame(con, mart), iter(expectations), list(keys))
+        report.failures += _failures(result, f"marts.{mart}", None)
+    context.build_data_docs(site_names=[DOCS_SITE])
+    log.info("GX: %d expectations, %d failed; Data Docs at %s", report.expectations, len(report.failures),
+             report.docs_index)
+    return report
+
+
+def outcomes(report: MartReport, mart: str, criterion: str, owners: dict[str, str], policy: str) -> list[Outcome]:
+    """One Outcome per measure (or one for a dashboard mart) for `criterion` from the GX failures."""
+    failures = [f for f in report.failures if f.mart == mart and f.criterion == criterion]
+    subjects = {f.measure_id for f in failures} | (set(owners) if mart == "marts.measure_values" else {None})
+    out = []
+    for subject in sorted(subjects, key=str):
+        mine = [f for f in failures if f.measure_id == subject]
+        text = [f.detail_text() for f in mine]
+        out.append(verdict(
+            "measure" if subject else "mart", subject or mart, criterion, owners.get(subject, policy),
+            errors=[t for f, t in zip(mine, text, strict=True) if f.severity == "fail"],
+            warnings=[t for f, t in zip(mine, text, strict=True) if f.severity == "warn"],
+            ok="All Great Expectations passed.", rows_failed=sum(f.unexpected for f in mine),
+            sample=[{"expectation": f.expectation, "column": f.column, "examples": f.examples} for f in mine[:5]],
+            check_name=f"gx:{mart}"))
+    return out

@@ -1,0 +1,78 @@
+"""The result of judging one source, measure or mart against one criterion, and where it is recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import duckdb
+
+CRITERIA = ("relevant", "well_defined", "timely", "reliable", "verifiable", "accurate")
+Status = Literal["pass", "warn", "fail"]
+SAMPLE_ROWS = 5
+
+
+@dataclass
+class Outcome:
+    """One criterion's verdict, written for the Policy Team: what was judged, what failed, how many rows,
+    a few examples and who owns it. `status` is pass, warn (a doubt: the run continues) or fail (an
+    error: what depends on it is not published)."""
+
+    subject_type: Literal["source", "measure", "mart"]
+    subject: str
+    criterion: str
+    status: Status
+    summary: str
+    owner: str
+    title: str = ""
+    check_name: str = ""
+    period: dt.date | None = None
+    rows_failed: int = 0
+    problems: list[str] = field(default_factory=list)
+    sample: list[dict] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"unknown criterion {self.criterion!r}")
+        self.check_name = self.check_name or self.criterion
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+def verdict(subject_type: str, subject: str, criterion: str, owner: str, *, errors: list[str],
+            warnings: list[str], ok: str, title: str = "", **extra: object) -> Outcome:
+    """An Outcome from lists of problems: any error fails, else any warning warns, else it passes with `ok`."""
+    status: Status = "fail" if errors else "warn" if warnings else "pass"
+    problems = errors + warnings
+    summary = ok if status == "pass" else " ".join(problems[:3]) + (
+        f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+    return Outcome(subject_type, subject, criterion, status, summary, owner, title=title, problems=problems,
+                   **extra)
+
+
+def sample_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
+                limit: int = SAMPLE_ROWS) -> list[dict]:
+    """The first `limit` rows of a query as plain dicts (for a check's sample)."""
+    cursor = con.execute(f"SELECT * FROM ({sql}) LIMIT {limit}", params or [])
+    names = [d[0] for d in cursor.description]
+    return [{n: _jsonable(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()]
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def record(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str) -> None:
+    """Append outcomes to audit.check_results (the history behind marts.quality_scorecard)."""
+    now = dt.datetime.now()
+    con.executemany(
+        "INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, now, o.subject_type, o.subject, o.criterion, o.check_name, o.status, o.period, o.rows_failed,
+          o.summary, json.dumps(o.sample, default=str) if o.sample else None, o.owner] for o in outcomes])

@@ -1,0 +1,177 @@
+"""The six criteria: a clean fixture night where every check passes, then for each criterion a copy of that
+warehouse broken on purpose and the named check failing with the expected reason."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.definitions import build_definitions
+from pipelines.nightly import RunOutcome, run_nightly
+from quality import measure_checks, source_checks
+from quality.source_rules import CONTRACTS as STAGED
+from sources import CONTRACTS
+from tests.conftest import FIXTURE_LANDING, copy_fixture, query
+from warehouse.catalogue import Rebase, catalogue
+from warehouse.db import ensure_schemas, prepare
+from warehouse.settings import Settings, load_settings
+
+AS_OF = dt.date(2026, 3, 1)  # the fixture holds January and February 2026; February's files are not yet due
+FIXTURE_MEASURES = ("contacts_received", "failure_demand_share", "resolved_first_contact_pct",
+                    "online_contact_share", "crimes_per_1000", "asb_incidents")
+FIXTURE_SOURCES = ("crm_contacts", "police_street", "llpg", "localities", "ons_lookup", "census_ts001")
+
+
+@pytest.fixture(scope="module")
+def clean_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, RunOutcome]]:
+    """The fixture landing without its one bad contact row (C5, UPRN not in the gazetteer), loaded once."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BDC_DATA_DIR", str(tmp_path_factory.mktemp("clean") / "data"))
+        env.setenv("BDC_AS_OF", AS_OF.isoformat())
+        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH", "BDC_QUALITY_DIR"):
+            env.delenv(name, raising=False)
+        settings = load_settings()
+        copy_fixture(settings)
+        january = settings.landing_dir / "crm_contacts" / "crm_contacts_2026-01.csv"
+        lines = january.read_bytes().split(b"\r\n")
+        january.write_bytes(b"\r\n".join(line for line in lines if not line.startswith(b"C5,")))
+        outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+        yield settings, outcome
+
+
+@pytest.fixture
+def con(clean_night, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable copy of the clean night's working warehouse, to break on purpose."""
+    settings, _ = clean_night
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(settings.warehouse_path, copy)
+    connection = duckdb.connect(str(copy))
+    prepare(connection)
+    ensure_schemas(connection)
+    yield connection
+    connection.close()
+
+
+def _measure(measure_id: str, **changes):
+    return dataclasses.replace(catalogue().measures[measure_id], **changes)
+
+
+def test_clean_fixture_passes_all_six_criteria(clean_night):
+    settings, outcome = clean_night
+    assert outcome.success, outcome.checks_failed
+    evaluations = {(tuple(e.asset_key.path), e.check_name): e for e in outcome.result.get_asset_check_evaluations()}
+    for measure in FIXTURE_MEASURES:
+        for criterion in ("relevant", "well_defined", "timely", "reliable", "verifiable", "accurate"):
+            evaluation = evaluations[(("measures", measure), criterion)]
+            assert evaluation.passed, (measure, criterion, evaluation.description)
+    for source in FIXTURE_SOURCES:
+        failed = [(k, e.description) for k, e in evaluations.items() if k[0] == ("staging", source) and not e.passed]
+        assert not failed, failed
+    # The scorecard has one passing row per fixture measure and criterion, with when it last passed.
+    rows = query(settings.published_path, """SELECT measure_id, criterion, status, last_passed_at IS NOT NULL
+                 FROM marts.quality_scorecard WHERE measure_id IN ('contacts_received', 'crimes_per_1000')""")
+    assert len(rows) == 12 and {r[2] for r in rows} == {"pass"} and all(r[3] for r in rows)
+
+
+def test_relevant_fails_for_a_measure_without_a_purpose():
+    outcome = measure_checks.relevant(_measure("contacts_received", purpose="nowhere"))
+    assert outcome.status == "fail" and "Purpose 'nowhere' is not one of the council's purposes" in outcome.summary
+    orphan = measure_checks.relevant(_measure("contacts_received", source_tables=("core.fact_contacts",
+                                                                                   "core.fact_cases")))
+    assert orphan.status == "warn" and "core.fact_cases" in orphan.summary
+
+
+def test_well_defined_fails_for_a_vague_definition_and_an_unknown_code(con):
+    vague = measure_checks.well_defined(con, _measure("contacts_received", definition="Contacts."))
+    assert vague.status == "fail" and "fewer than 8 words" in vague.summary
+    # A staged value outside the contract's closed list fails the source's pandera schema.
+    con.execute("UPDATE staging.crm_contacts SET channel = 'fax' WHERE contact_key = "
+                "(SELECT min(contact_key) FROM staging.crm_contacts)")
+    outcome = source_checks.well_defined(con, CONTRACTS["crm_contacts"], STAGED["crm_contacts"])
+    assert outcome.status == "fail" and "channel" in outcome.summary and "fax" in outcome.summary
+
+
+def test_timely_warns_then_fails_as_a_source_and_a_measure_get_later(con):
+    crm = CONTRACTS["crm_contacts"]
+    assert source_checks.timely(con, crm, AS_OF).status == "pass"
+    # January and February have arrived; March's file is due on 5 April, with 14 days' grace.
+    assert source_checks.timely(con, crm, dt.date(2026, 4, 5)).status == "pass"
+    warn = source_checks.timely(con, crm, dt.date(2026, 4, 12))
+    assert warn.status == "warn" and "March 2026 file" in warn.summary and "7 day(s) late" in warn.summary
+    fail = source_checks.timely(con, crm, dt.date(2026, 4, 30))  # 25 days late, grace is 14
+    assert fail.status == "fail"
+    measure = catalogue().measures["contacts_received"]          # February ended 28 Feb; allowed lag 45 days
+    assert measure_checks.timely(con, measure, dt.date(2026, 4, 20)).status == "warn"
+    assert measure_checks.timely(con, measure, dt.date(2026, 5, 30)).status == "fail"
+
+
+def test_reliable_flags_a_small_delivery_and_an_unrecorded_change_of_definition(con):
+    # Five earlier months of about 100 contacts, then a month of 40: more than 50% below the usual.
+    con.execute("DELETE FROM measures.contacts_received WHERE area_type = 'district'")
+    con.execute("""INSERT INTO measures.contacts_received (measure_id, period_start, period_end, area_type,
+                   area_code, value, numerator, denominator, observations)
+                   SELECT 'contacts_received', m, last_day(m), 'district', 'E07000234', n, n, NULL, n
+                   FROM (VALUES (DATE '2025-09-01', 100), (DATE '2025-10-01', 104), (DATE '2025-11-01', 96),
+                                (DATE '2025-12-01', 101), (DATE '2026-01-01', 99), (DATE '2026-02-01', 40)) v(m, n)""")
+    measure = catalogue().measures["contacts_received"]
+    outcome = measure_checks.reliable(con, measure, "run-1")
+    assert outcome.status == "warn" and "February 2026 rests on 40 records; usually about 100" in outcome.summary
+    # The definition seen on the clean night is recorded; new SQL without a rebase is flagged...
+    changed = _measure("failure_demand_share", sql=catalogue().measures["failure_demand_share"].sql + " WHERE true")
+    flagged = measure_checks.reliable(con, changed, "run-2")
+    assert flagged.status == "warn" and "changed" in flagged.summary and "without a recorded rebase" in flagged.summary
+    # ...and accepted once the catalogue records the rebase for that definition.
+    rebased = dataclasses.replace(changed, rebases=(Rebase("2026-02-01", measure_checks.definition_hash(changed),
+                                                           "counts web chats too"),))
+    assert measure_checks.reliable(con, rebased, "run-3").status == "pass"
+
+
+def test_verifiable_recomputes_from_raw_and_catches_a_changed_value(con):
+    measure = catalogue().measures["failure_demand_share"]
+    assert measure_checks.verifiable(con, measure).status == "pass"
+    con.execute("""UPDATE measures.failure_demand_share SET value = 60 WHERE area_type = 'district'
+                   AND period_start = DATE '2026-01-01'""")
+    outcome = measure_checks.verifiable(con, measure)
+    assert outcome.status == "fail" and outcome.rows_failed == 1
+    assert outcome.sample[0]["published"] == 60 and outcome.sample[0]["recomputed"] == pytest.approx(50.0)
+
+
+def test_verifiable_fails_when_a_row_no_longer_traces_to_raw(con):
+    # A raw row disappears (as if raw were edited by hand): the fact row built from it cannot be traced.
+    con.execute("DELETE FROM raw.crm_contacts WHERE \"Contact Ref\" = 'C1'")
+    outcome = measure_checks.verifiable(con, catalogue().measures["contacts_received"])
+    assert outcome.status == "fail" and "1 source row(s) do not trace back" in outcome.summary
+    source = source_checks.verifiable(con, CONTRACTS["crm_contacts"])
+    assert source.status == "fail" and "1 staged row(s) do not trace back" in source.summary
+
+
+def test_accurate_fails_for_a_percentage_over_100_and_a_negative_count(con):
+    con.execute("""UPDATE measures.failure_demand_share SET value = 150, numerator = 3, denominator = 2
+                   WHERE area_type = 'district' AND period_start = DATE '2026-01-01'""")
+    outcome = measure_checks.accurate(con, catalogue().measures["failure_demand_share"], AS_OF)
+    assert outcome.status == "fail" and outcome.rows_failed == 1 and outcome.sample[0]["problem"] == "above 100.0"
+    con.execute("UPDATE measures.contacts_received SET value = -1, numerator = -1 WHERE area_code = 'E05015402'"
+                " AND period_start = DATE '2026-02-01'")
+    negative = measure_checks.accurate(con, catalogue().measures["contacts_received"], AS_OF)
+    assert negative.status == "fail" and negative.sample[0]["problem"] == "below 0"
+
+
+def test_check_results_name_the_owner_and_period(clean_night):
+    _, outcome = clean_night
+    evaluation = next(e for e in outcome.result.get_asset_check_evaluations()
+                      if e.asset_key.path == ["measures", "crimes_per_1000"] and e.check_name == "timely")
+    metadata = {k: v.value for k, v in evaluation.metadata.items()}
+    assert metadata["owner"] == "community.safety@bromsgrove.example"
+    assert metadata["period"] == "January 2026" and metadata["measure"] == "Recorded crime per 1,000 residents"
+
+
+def test_fixture_landing_is_untouched():
+    # The clean night edits its own copy: the shared fixture still has C5 for the other tests.
+    assert b"\r\nC5," in (FIXTURE_LANDING / "crm_contacts" / "crm_contacts_2026-01.csv").read_bytes()
