@@ -22,7 +22,8 @@ class RunOutcome:
     run_id: str
     seconds: float
     checks_passed: int
-    checks_failed: list[str]
+    checks_failed: list[str]  # every check that did not pass: errors and warnings
+    checks_errored: list[str]  # those that failed with ERROR severity
     measures_materialised: int
     result: dg.ExecuteInProcessResult
 
@@ -36,10 +37,15 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config)
     seconds = time.monotonic() - started
     evaluations = result.get_asset_check_evaluations()
-    failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+    failed = [e for e in evaluations if not e.passed]
+    errored = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
     measures = {e.asset_key for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "measures"}
-    return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), failed, len(measures),
-                      result)
+    return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), _names(failed),
+                      _names(errored), len(measures), result)
+
+
+def _names(evaluations: list) -> list[str]:
+    return [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations]
 
 
 def summary(outcome: RunOutcome, settings: Settings) -> str:
@@ -65,8 +71,14 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
         lines.append("")
     total = len(catalogue().measures)
     lines.append(f"Measures materialised: {outcome.measures_materialised} of {total}")
-    lines.append(f"Checks: {outcome.checks_passed} passed, {len(outcome.checks_failed)} failed"
-                 + (": " + ", ".join(outcome.checks_failed) if outcome.checks_failed else ""))
+    warned = [c for c in outcome.checks_failed if c not in outcome.checks_errored]
+    lines.append(f"Checks: {outcome.checks_passed} passed, {len(warned)} warned, {len(outcome.checks_errored)} "
+                 "failed (ERROR)")
+    for label, names in (("  ERROR: ", outcome.checks_errored), ("  WARN:  ", warned)):
+        lines += [label + name for name in names]
+    docs = settings.quality_dir / "data_docs" / "index.html"
+    if docs.exists():
+        lines.append(f"Data quality: marts.quality_scorecard; Great Expectations Data Docs: {_relative(docs)}")
     published = settings.published_path
     if outcome.success and published.exists():
         lines += ["", f"Published warehouse (read-only): {published}",

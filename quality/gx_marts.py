@@ -14,6 +14,7 @@ rebuilt into `<quality_dir>/data_docs`.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from quality.outcome import Outcome, verdict
 from warehouse.catalogue import FREQUENCIES, Measure
 
 DOCS_SITE = "policy_team"
+KEEP_RUNS = 7  # validation results kept per suite (a week of nights); Data Docs re-renders all that is kept
 log = logging.getLogger(__name__)
 
 
@@ -224,10 +226,21 @@ def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], qual
         keys = [e.column_list for e in expectations if isinstance(e, gxe.ExpectCompoundColumnsToBeUnique)][0]
         result = _validate(context, mart, _dashboard_frame(con, mart), iter(expectations), list(keys))
         report.failures += _failures(result, f"marts.{mart}", None)
+    _prune_results(quality_dir / "gx" / "uncommitted" / "validations", docs / "validations")
     context.build_data_docs(site_names=[DOCS_SITE])
     log.info("GX: %d expectations, %d failed; Data Docs at %s", report.expectations, len(report.failures),
              report.docs_index)
     return report
+
+
+def _prune_results(results: Path, docs_pages: Path, keep: int = KEEP_RUNS) -> None:
+    """Keep the newest `keep` stored results of each suite (GX stores one folder per run, named by UTC time,
+    under <suite>/__none__/) and drop the rendered pages so the site is rebuilt from what is kept: without
+    this, every night would re-render every night before it."""
+    for runs in results.rglob("__none__"):
+        for old in sorted(p for p in runs.iterdir() if p.is_dir())[:-keep]:
+            shutil.rmtree(old)
+    shutil.rmtree(docs_pages, ignore_errors=True)
 
 
 def outcomes(report: MartReport, mart: str, criterion: str, owners: dict[str, str], policy: str) -> list[Outcome]:

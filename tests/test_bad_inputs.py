@@ -59,6 +59,11 @@ def bad_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settin
         published = settings.published_path.read_bytes()
         landing = settings.landing_dir
         _march_contacts(landing)
+        # A late February batch of 20 contacts, 2 from a channel the contract does not know: 10% of the file
+        # fails, more than the 5% allowed, so staging.crm_contacts' `accurate` check is an ERROR.
+        batch = [f"F{n:02d},10/02/2026 09:00,,{'Fax' if n in (3, 7) else 'Phone'},Waste,Value,Apply,Y,1001,A,1,"
+                 for n in range(1, 21)]
+        _csv(landing / "crm_contacts" / "crm_contacts_2026-02-late.csv", [",".join(CRM_HEADER), *batch])
         _csv(landing / "waste_reports" / "street_scene_reports_2026-01.csv",
              ["Report Ref,Report Type,Reported At,Completed At,UPRN,Reporter Name,Reporter Phone,Description",
               "W1,Fly-tipping,10/01/2026 08:00,11/01/2026 09:00,1001,A,1,Sofa"], encoding="utf-8", bom=True)
@@ -107,6 +112,19 @@ def test_unreadable_files_are_named_and_block_publishing(bad_night):
     materialised = {tuple(m.asset_key.path) for m in outcome.result.get_asset_materialization_events()}
     assert ("marts", "measure_values") not in materialised and ("published", "warehouse") not in materialised
     assert settings.published_path.read_bytes() == published
+
+
+def test_a_file_with_too_many_bad_rows_fails_accurate_and_stops_its_measures(bad_night):
+    _, outcome, _ = bad_night
+    evaluation = next(e for e in outcome.result.get_asset_check_evaluations()
+                      if e.asset_key.path == ["staging", "crm_contacts"] and e.check_name == "accurate")
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    assert "crm_contacts_2026-02-late.csv: 2 of 20 rows failed (10%, more than 5%)" in evaluation.description
+    assert evaluation.metadata["owner"].value == "customer.services@bromsgrove.example"
+    materialised = {tuple(m.asset_key.path) for m in outcome.result.get_asset_materialization_events()}
+    assert ("staging", "crm_contacts") in materialised  # staged, and the bad rows quarantined...
+    assert ("core", "fact_contacts") not in materialised  # ...but nothing built from it until someone acts
+    assert ("measures", "contacts_received") not in materialised
 
 
 def test_reordered_renamed_case_and_extra_columns_still_load(bad_night):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +177,35 @@ def test_check_results_name_the_owner_and_period(clean_night):
 def test_fixture_landing_is_untouched():
     # The clean night edits its own copy: the shared fixture still has C5 for the other tests.
     assert b"\r\nC5," in (FIXTURE_LANDING / "crm_contacts" / "crm_contacts_2026-01.csv").read_bytes()
+
+
+def test_gx_data_docs_name_the_failing_expectation(con, tmp_path: Path):
+    from quality.gx_marts import validate_marts
+
+    con.execute("""UPDATE marts.measure_values SET value = 150 WHERE measure_id = 'failure_demand_share'
+                   AND area_type = 'ward' AND area_code = 'E05015401' AND period_start = DATE '2026-01-01'""")
+    report = validate_marts(con, [catalogue().measures["failure_demand_share"]], tmp_path, dashboards=False)
+    [failure] = report.failures
+    assert (failure.measure_id, failure.criterion, failure.severity, failure.column) == (
+        "failure_demand_share", "accurate", "fail", "value")
+    assert failure.examples == ["2026-01-01 ward E05015401: value 150"]
+    assert report.docs_index.is_file()
+    pages = list((tmp_path / "data_docs" / "validations").rglob("*measure_values.failure_demand_share.html"))
+    assert len(pages) == 1
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(pages[0].read_text(encoding="utf-8"))).split())
+    assert "Failed" in text
+    assert ("values must be greater than or equal to 0.0 and less than or equal to 100.0 . 1 unexpected values "
+            "found") in text
+    assert "150.0 1 2026-01-01T00:00:00 ward E05015401" in text  # the failing row, named
+
+
+def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
+    from quality.gx_marts import _prune_results
+
+    runs = tmp_path / "validations" / "measure_values" / "contacts_received" / "__none__"
+    for day in range(1, 10):
+        (runs / f"202611{day:02d}T020000.000000Z").mkdir(parents=True)
+    (tmp_path / "docs" / "validations").mkdir(parents=True)
+    _prune_results(tmp_path / "validations", tmp_path / "docs" / "validations", keep=7)
+    assert sorted(p.name[:8] for p in runs.iterdir()) == [f"202611{d:02d}" for d in range(3, 10)]
+    assert not (tmp_path / "docs" / "validations").exists()
