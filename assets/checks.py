@@ -27,7 +27,7 @@ def criterion_specs(key: dg.AssetKey, criteria: tuple[str, ...] = CRITERIA) -> l
 
 
 def check_result(outcome: Outcome, asset_key: dg.AssetKey | None = None,
-                 check_name: str | None = None) -> dg.AssetCheckResult:
+                 extra_metadata: dict[str, object] | None = None) -> dg.AssetCheckResult:
     """An Outcome as the Dagster check result the Policy Team reads: plain-English description and the
     subject, period, problems, failing row count, sample and owner as metadata."""
     severity = dg.AssetCheckSeverity.ERROR if outcome.status == "fail" else dg.AssetCheckSeverity.WARN
@@ -43,5 +43,5 @@ def check_result(outcome: Outcome, asset_key: dg.AssetKey | None = None,
     if outcome.sample:
         metadata["sample"] = dg.MetadataValue.json(outcome.sample)
     return dg.AssetCheckResult(
-        check_name=check_name or outcome.criterion, asset_key=asset_key, passed=outcome.passed, severity=severity,
-        description=outcome.summary, metadata=metadata)
+        check_name=outcome.criterion, asset_key=asset_key, passed=outcome.passed, severity=severity,
+        description=outcome.summary, metadata={**metadata, **(extra_metadata or {})})

@@ -7,7 +7,7 @@ import dagster as dg
 
 from assets.checks import CRITERION_DESCRIPTIONS, check_result
 from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
-from quality.outcome import record
+from quality.outcome import combine, record
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
 from warehouse.models import MARTS_DIR, build_table, sql_models
@@ -61,17 +61,8 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
             for criterion in criteria:
                 found = outcomes(report, mart, criterion, owners, POLICY_OWNERS[0])
                 record(con, found, context.run.run_id)
-                worst = max(found, key=lambda o: ("pass", "warn", "fail").index(o.status))
-                result = check_result(worst, asset_key=table_key(mart))
-                failing = [o for o in found if not o.passed]
-                summary = "; ".join(f"{o.subject}: {o.summary}" for o in failing[:5])
-                yield dg.AssetCheckResult(
-                    check_name=criterion, asset_key=table_key(mart), passed=result.passed,
-                    severity=result.severity,
-                    description=(f"{len(failing)} of {len(found)} judged failed. {summary}" if failing
-                                 else "All Great Expectations passed."),
-                    metadata={**result.metadata, **docs,
-                              "measures_failing": ", ".join(o.subject for o in failing) or "none"})
+                whole = combine(found, "mart", mart, criterion, POLICY_OWNERS[0], f"gx:{mart}")
+                yield check_result(whole, asset_key=table_key(mart), extra_metadata=docs)
 
 
 @dg.multi_asset_check(specs=_gx_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA),

@@ -3,12 +3,13 @@
 One suite per measure over its rows of `marts.measure_values` (value range by unit, the key, area types,
 the full area grid per period), one per measure over its council-wide series (no missing period, volume in
 line with history, ward and locality sums reconciling to the district total where the measure is
-additive), and one per dashboard mart. Each expectation's `meta` names the criterion it serves and whether
-breaking it is an error ("fail") or a doubt ("warn"). GX is imported here only (it costs seconds and
-~240 MB), and the module is imported only inside the check that runs it.
+additive), one per dashboard mart, and one reconciling the Census totals behind the demographics mart.
+Each expectation's `meta` names the criterion it serves and whether breaking it is an error ("fail") or a
+doubt ("warn"). GX is imported here only (it costs seconds and ~240 MB), and the module is imported only
+inside the check that runs it.
 
-Results go to the GX file project under `<quality_dir>/gx` (kept between runs) and the Data Docs site is
-rebuilt into `<quality_dir>/data_docs`.
+Results go to the GX file project under `<quality_dir>/gx` (the last KEEP_RUNS runs of each suite) and the
+Data Docs site is rebuilt into `<quality_dir>/data_docs`.
 """
 
 from __future__ import annotations
@@ -114,6 +115,24 @@ def dashboard_expectations(mart: str) -> Iterator:
         yield gxe.ExpectColumnValuesToNotBeNull(column="owner_name", meta=_meta("well_defined"))
 
 
+def census_expectations() -> Iterator:
+    """Census 2021 residents: LSOAs and wards both partition the district, so their totals must agree."""
+    yield gxe.ExpectColumnPairValuesToBeEqual(
+        column_A="lsoa_residents", column_B="ward_residents",
+        meta=_meta("accurate", detail="census totals match: LSOA residents add up to the ward residents"))
+    yield gxe.ExpectColumnPairValuesToBeEqual(
+        column_A="ward_residents", column_B="district_residents",
+        meta=_meta("accurate", detail="census totals match: ward residents add up to the district's"))
+
+
+def _census_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("""SELECT 'census 2021' AS census,
+                                 sum(usual_residents) FILTER (WHERE area_type = 'lsoa') AS lsoa_residents,
+                                 sum(usual_residents) FILTER (WHERE area_type = 'ward') AS ward_residents,
+                                 sum(usual_residents) FILTER (WHERE area_type = 'district') AS district_residents
+                          FROM core.population""").df()
+
+
 def _measure_frames(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[pd.DataFrame, pd.DataFrame]:
     areas = ", ".join(f"count(*) FILTER (WHERE area_type = '{b}') OVER (PARTITION BY period_start) AS areas_{b}"
                       for b in measure.breakdowns)
@@ -173,7 +192,7 @@ def _validate(context, name: str, frame: pd.DataFrame, expectations: Iterator, k
     return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
 
 
-def _failures(result, mart: str, measure_id: str | None) -> Iterator[Failure]:
+def _failures(result, mart: str, measure_id: str | None, key: list[str]) -> Iterator[Failure]:
     for item in result.results:
         if item.success:
             continue
@@ -185,18 +204,18 @@ def _failures(result, mart: str, measure_id: str | None) -> Iterator[Failure]:
                       meta.get("detail") or config.type.replace("_", " "),
                       str(config.kwargs.get("column") or config.kwargs.get("column_list")
                           or f"{config.kwargs.get('column_A')} / {config.kwargs.get('column_B')}"),
-                      int(detail.get("unexpected_count") or 0), [_example(e) for e in examples])
+                      int(detail.get("unexpected_count") or 0), [_example(e, key) for e in examples])
 
 
-def _example(item: object) -> str:
-    """'period_start 2026-11-01: volume_ratio 0.0889' from GX's {column: value} dicts of numpy/pandas values."""
+def _example(item: object, key: list[str]) -> str:
+    """'2026-11-01: volume_ratio 0.0889' from GX's {column: value} dicts of numpy/pandas values, key first."""
     if not isinstance(item, dict):
         return str(item)
     def plain(v: object) -> str:
         if hasattr(v, "strftime"):
             return v.strftime("%Y-%m-%d")
         return f"{float(v):.4g}" if isinstance(v, float) or type(v).__name__.startswith("float") else str(v)
-    keys = [k for k in ("period_start", "area_type", "area_code") if k in item]
+    keys = [k for k in key if k in item]
     rest = [k for k in item if k not in keys]
     return " ".join(plain(item[k]) for k in keys) + ": " + ", ".join(f"{k} {plain(item[k])}" for k in rest)
 
@@ -219,13 +238,18 @@ def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], qual
             expectations = list(expectations)
             report.expectations += len(expectations)
             result = _validate(context, name, frame, iter(expectations), key)
-            report.failures += _failures(result, "marts.measure_values", measure.id)
+            report.failures += _failures(result, "marts.measure_values", measure.id, key)
     for mart in ("dashboard_strategic", "dashboard_operational", "dashboard_demographics") if dashboards else ():
         expectations = list(dashboard_expectations(mart))
         report.expectations += len(expectations)
         keys = [e.column_list for e in expectations if isinstance(e, gxe.ExpectCompoundColumnsToBeUnique)][0]
         result = _validate(context, mart, _dashboard_frame(con, mart), iter(expectations), list(keys))
-        report.failures += _failures(result, f"marts.{mart}", None)
+        report.failures += _failures(result, f"marts.{mart}", None, list(keys))
+    if dashboards:  # the demographics mart's populations: census totals reconcile
+        expectations = list(census_expectations())
+        report.expectations += len(expectations)
+        result = _validate(context, "census_totals", _census_frame(con), iter(expectations), ["census"])
+        report.failures += _failures(result, "marts.dashboard_demographics", None, ["census"])
     _prune_results(quality_dir / "gx" / "uncommitted" / "validations", docs / "validations")
     context.build_data_docs(site_names=[DOCS_SITE])
     log.info("GX: %d expectations, %d failed; Data Docs at %s", report.expectations, len(report.failures),

@@ -55,6 +55,21 @@ def verdict(subject_type: str, subject: str, criterion: str, owner: str, *, erro
                    **extra)
 
 
+def combine(outcomes: list[Outcome], subject_type: str, subject: str, criterion: str, default_owner: str,
+            check_name: str) -> Outcome:
+    """One verdict over many (e.g. a mart judged measure by measure): the worst status; the problems of the
+    ones that did not pass, each prefixed with its subject; their owners; their failing rows added up."""
+    failing = [o for o in outcomes if not o.passed]
+    worst = max((o.status for o in outcomes), key=("pass", "warn", "fail").index, default="pass")
+    problems = [f"{o.subject}: {p}" for o in failing for p in o.problems]
+    owners = sorted({o.owner for o in failing}) or [default_owner]
+    summary = (f"{len(failing)} of {len(outcomes)} failed. " + " ".join(problems[:3]) if failing
+               else f"All {len(outcomes)} passed.")
+    return Outcome(subject_type, subject, criterion, worst, summary, ", ".join(owners), check_name=check_name,
+                   rows_failed=sum(o.rows_failed for o in failing), problems=problems,
+                   sample=[s for o in failing for s in o.sample][:SAMPLE_ROWS])
+
+
 def sample_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
                 limit: int = SAMPLE_ROWS) -> list[dict]:
     """The first `limit` rows of a query as plain dicts (for a check's sample)."""

@@ -21,7 +21,7 @@ from quality import measure_checks, source_checks
 from quality.source_rules import CONTRACTS as STAGED
 from sources import CONTRACTS
 from tests.conftest import FIXTURE_LANDING, copy_fixture, query
-from warehouse.catalogue import Rebase, catalogue
+from warehouse.catalogue import CatalogueError, Rebase, catalogue, parse_measure
 from warehouse.db import ensure_schemas, prepare
 from warehouse.settings import Settings, load_settings
 
@@ -209,3 +209,29 @@ def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
     _prune_results(tmp_path / "validations", tmp_path / "docs" / "validations", keep=7)
     assert sorted(p.name[:8] for p in runs.iterdir()) == [f"202611{d:02d}" for d in range(3, 10)]
     assert not (tmp_path / "docs" / "validations").exists()
+
+
+def test_gx_census_totals_must_reconcile(con, tmp_path: Path):
+    from quality.gx_marts import validate_marts
+
+    con.execute("UPDATE core.population SET usual_residents = 999 WHERE area_type = 'lsoa' AND area_code = 'E01032110'")
+    report = validate_marts(con, [], tmp_path, dashboards=True)
+    census = [f for f in report.failures if "census totals" in f.expectation]
+    assert [(f.mart, f.criterion, f.severity, f.column) for f in census] == [
+        ("marts.dashboard_demographics", "accurate", "fail", "lsoa_residents / ward_residents")]
+    assert census[0].examples == ["census 2021: lsoa_residents 5999, ward_residents 6000"]
+
+
+def test_thresholds_are_set_per_measure_in_the_catalogue(con, tmp_path: Path):
+    source = catalogue().measures["contacts_received"].path
+    text = source.read_text(encoding="utf-8")
+    (tmp_path / "contacts_received.yaml").write_text(text + "quality:\n  max_lag_days: 10\n  grace_days: 5\n")
+    cat = catalogue()
+    measure = parse_measure(tmp_path / "contacts_received.yaml", cat.purposes, cat.teams)
+    assert (measure.quality.max_lag_days, measure.quality.grace_days, measure.quality.max_value) == (10, 5, None)
+    # February ended on the 28th: 12 days later is past the 10 allowed (WARN), 20 days past 10 + 5 (FAIL).
+    assert measure_checks.timely(con, measure, dt.date(2026, 3, 12)).status == "warn"
+    assert measure_checks.timely(con, measure, dt.date(2026, 3, 20)).status == "fail"
+    (tmp_path / "contacts_received.yaml").write_text(text + "quality:\n  max_lag: 10\n")
+    with pytest.raises(CatalogueError, match="unknown quality setting"):
+        parse_measure(tmp_path / "contacts_received.yaml", cat.purposes, cat.teams)
