@@ -10,7 +10,7 @@ from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metad
 from quality.outcome import combine, record
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
-from warehouse.models import MARTS_DIR, build_table, sql_models
+from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import publish
 from warehouse.settings import load_settings
 
@@ -30,10 +30,13 @@ def measure_values_sql() -> str:
           deps=[table_key(f"measures.{m}") for m in catalogue().measures],
           description="Every measure, tidy: one row per measure x period x area (district, locality, ward, "
                       "team), with value, numerator and denominator.")
-def measure_values(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def measure_values(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        build_table(con, "marts.measure_values", measure_values_sql())
-        return dg.MaterializeResult(metadata=table_metadata(con, "marts.measure_values"))
+        changes = rebuild_keeping_history(con, measure_values_sql(), context.run_id)
+        if changes:
+            context.log.info(f"{changes} earlier measure value(s) changed; see audit.measure_value_changes")
+        return dg.MaterializeResult(metadata={**table_metadata(con, "marts.measure_values"),
+                                              "earlier_values_changed": changes})
 
 
 DASHBOARD_ASSETS = [sql_model_asset("marts", n, s) for n, s in sql_models(MARTS_DIR).items()]

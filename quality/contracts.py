@@ -200,7 +200,8 @@ def _ibis(con: duckdb.DuckDBPyConnection):
     return ibis.duckdb.from_connection(con)
 
 
-def quarantine_rule_failures(con: duckdb.DuckDBPyConnection, contract: StagedContract, table: str = "_staged") -> int:
+def quarantine_rule_failures(con: duckdb.DuckDBPyConnection, contract: StagedContract,
+                             table: str = "_in_scope") -> int:
     """Run the contract's row rules (as pandera checks) over `table` and write every failing row's lineage,
     check name and reason to the temp table `_rule_failures`. Returns the number of failures."""
     import ibis

@@ -56,6 +56,16 @@ def discover_files(contract: SourceContract, folder: Path) -> list[Path]:
                   if not p.name.startswith((".", "~$")) and not p.name.endswith((".part", ".tmp", ".crdownload")))
 
 
+PERIOD_IN_NAME = re.compile(r"(\d{4}-\d{2})")
+
+
+def delivery_key(file_name: str) -> str:
+    """What a file is a delivery of: the YYYY-MM period in its name (a corrected file for a month replaces
+    the earlier one), or, for a name without a period, the name itself."""
+    match = PERIOD_IN_NAME.search(file_name)
+    return match[1] if match else file_name
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -221,9 +231,15 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                 "WHERE NOT _blank ORDER BY _offset",
                 [str(path), sha256, first_row, dt.datetime.now(), run_id])
             con.execute(
-                "INSERT INTO audit.loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                """INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, size_bytes, rows_loaded,
+                   blank_rows, notes, loaded_at, run_id, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [contract.name, path.name, str(path), sha256, path.stat().st_size, rows, blanks,
-                 "; ".join(notes) or None, dt.datetime.now(), run_id])
+                 "; ".join(notes) or None, dt.datetime.now(), run_id, delivery_key(path.name)])
+            superseded = con.execute(
+                """UPDATE audit.loaded_files SET superseded_by = ?, superseded_at = now()
+                   WHERE source = ? AND delivery_key = ? AND file_sha256 <> ? AND superseded_by IS NULL
+                   RETURNING file_name""", [path.name, contract.name, delivery_key(path.name), sha256]).fetchall()
+            notes += [f"replaces {name} (a corrected delivery for {delivery_key(path.name)})" for (name,) in superseded]
     finally:
         con.execute("DROP TABLE IF EXISTS _incoming")
     return rows, blanks, notes
@@ -240,6 +256,10 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
         report.notes.append(f"landing folder {folder} does not exist")
     loaded = dict(con.execute("SELECT file_sha256, file_path FROM audit.loaded_files WHERE source = ?",
                               [contract.name]).fetchall())
+    for (name,) in con.execute("SELECT DISTINCT file_name FROM audit.loaded_files WHERE source = ? AND "
+                               "delivery_key IS NULL", [contract.name]).fetchall():  # loaded before the column
+        con.execute("UPDATE audit.loaded_files SET delivery_key = ? WHERE source = ? AND file_name = ?",
+                    [delivery_key(name), contract.name, name])
     for path in files:
         sha = file_sha256(path)
         if sha in loaded:

@@ -52,10 +52,17 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
     """Run a source's staging SQL and split raw rows three ways: staged, quarantined (with reasons and the
     checks that failed) and out of scope. `rule_failures`, given the connection, must fill the temp table
     `_rule_failures(_file_sha256, _row_number, check_name, criterion, reason)` from the candidate rows in
-    `_staged` (the source's pandera row rules). A raw row that yields several staging rows (an unpivot) is
+    scope, the view `_in_scope` (the source's pandera row rules). Rows of a superseded delivery are out of
+    scope. A raw row that yields several staging rows (an unpivot) is
     judged as one. Then record row conservation per file: raw = staged + quarantined + out of scope."""
     source = contract.name
     con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {contract.staging_sql()}")
+    # Rows of a delivery replaced by a corrected one stay in raw but are out of scope.
+    con.execute("""UPDATE _staged SET _scope_reason = 'superseded by ' || l.superseded_by || ', a corrected delivery'
+                   FROM audit.loaded_files l
+                   WHERE l.source = ? AND l.file_sha256 = _staged._file_sha256 AND l.superseded_by IS NOT NULL""",
+                [source])
+    con.execute("CREATE OR REPLACE TEMP VIEW _in_scope AS SELECT * FROM _staged WHERE _scope_reason IS NULL")
     con.execute("""CREATE OR REPLACE TEMP TABLE _rule_failures (_file_sha256 VARCHAR, _row_number BIGINT,
                    check_name VARCHAR, criterion VARCHAR, reason VARCHAR)""")
     if rule_failures is not None:
@@ -107,7 +114,8 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
                            count(DISTINCT _row_number) FILTER (WHERE _disposition = 'out_of_scope') AS out_of_scope
                     FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, run_id])
     finally:
-        con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _staged; DROP TABLE IF EXISTS _rule_failures")
+        con.execute("DROP TABLE IF EXISTS _judged; DROP VIEW IF EXISTS _in_scope; DROP TABLE IF EXISTS _staged; "
+                    "DROP TABLE IF EXISTS _rule_failures")
     quarantined, out_of_scope = con.execute(
         "SELECT coalesce(sum(quarantined), 0), coalesce(sum(out_of_scope), 0) FROM audit.row_conservation "
         "WHERE source = ?", [source]).fetchone()
@@ -115,3 +123,29 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
                                 FROM audit.row_conservation WHERE source = ? AND NOT balanced""", [source]).fetchall()
     staged = con.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
     return StagingReport(staged, int(quarantined), int(out_of_scope), unbalanced)
+
+
+MEASURE_KEY = ("measure_id", "period_start", "area_type", "area_code")
+
+
+def rebuild_keeping_history(con: duckdb.DuckDBPyConnection, sql: str, run_id: str) -> int:
+    """Rebuild marts.measure_values from `sql` and record in audit.measure_value_changes every value that
+    was there before and now differs or is gone (a corrected delivery, a late file). New periods are not
+    changes. Returns how many were recorded."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                         "AND table_name = 'measure_values'").fetchone()[0]
+    if not exists:
+        build_table(con, "marts.measure_values", sql)
+        return 0
+    keys = ", ".join(MEASURE_KEY)
+    with transaction(con):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _previous AS SELECT {keys}, value FROM marts.measure_values")
+        build_table(con, "marts.measure_values", sql)
+        changed = con.execute(f"""
+            INSERT INTO audit.measure_value_changes
+            SELECT p.measure_id, p.period_start, p.area_type, p.area_code, p.value, n.value,
+                   CASE WHEN n.measure_id IS NULL THEN 'removed' ELSE 'changed' END, ?, now()
+            FROM _previous p LEFT JOIN marts.measure_values n USING ({keys})
+            WHERE n.measure_id IS NULL OR p.value IS DISTINCT FROM n.value""", [run_id]).fetchone()[0]
+        con.execute("DROP TABLE _previous")
+    return changed

@@ -88,3 +88,22 @@ CREATE TABLE IF NOT EXISTS audit.measure_definitions (
     rebase_reason  VARCHAR,            -- from the catalogue's `rebases` entry, when the change was recorded
     PRIMARY KEY (measure_id, definition)
 );
+
+-- Corrected re-deliveries: a file for a delivery (the YYYY-MM period in its name, else its name) already
+-- loaded replaces the earlier one; the earlier stays in raw, marked here, and its rows are out of scope.
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS delivery_key VARCHAR;
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMP;
+
+-- Published measure values that a later run changed or removed (e.g. after a corrected re-delivery).
+CREATE TABLE IF NOT EXISTS audit.measure_value_changes (
+    measure_id   VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    area_type    VARCHAR NOT NULL,
+    area_code    VARCHAR NOT NULL,
+    old_value    DOUBLE,
+    new_value    DOUBLE,
+    change       VARCHAR NOT NULL,   -- changed or removed
+    run_id       VARCHAR,
+    changed_at   TIMESTAMP NOT NULL
+);
