@@ -1,9 +1,11 @@
-"""The Dagster Definitions: every asset, the nightly job, its 02:00 schedule and the warehouse resource."""
+"""The Dagster Definitions: every asset, the nightly job, its 02:00 schedule, the landing-folder sensors and
+the warehouse resource."""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from assets.common import table_key
 from assets.core import CORE_ASSETS
 from assets.marts import (
     DASHBOARD_ASSETS,
@@ -16,6 +18,8 @@ from assets.marts import (
 from assets.measures import MEASURE_ASSETS
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
+from pipelines.sensors import WRITER_TAG, landing_sensor
+from sources import CONTRACTS
 from warehouse.db import WarehouseResource
 from warehouse.settings import load_settings
 
@@ -28,8 +32,18 @@ nightly_job = dg.define_asset_job(
     "nightly",
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
+    tags={WRITER_TAG: "warehouse"},
     description="The nightly load: landing files -> raw -> staging -> core -> measures -> marts -> published.",
 )
+
+
+def affected_by(source: str) -> list[dg.AssetKey]:
+    """The assets a delivery of `source` changes: its raw asset and everything downstream of it."""
+    return sorted(dg.AssetSelection.assets(table_key(f"raw.{source}")).downstream().resolve(ALL_ASSETS),
+                  key=lambda k: k.to_user_string())
+
+
+LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name)) for c in CONTRACTS.values()]
 
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_0200",
@@ -47,6 +61,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=ALL_CHECKS,
         jobs=[nightly_job],
         schedules=[nightly_schedule],
+        sensors=LANDING_SENSORS,
         resources={"warehouse": WarehouseResource(database=str(load_settings().warehouse_path))},
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -15,6 +17,7 @@ from pydantic import PrivateAttr
 
 from warehouse.settings import DISTRICT_CODE, load_settings
 
+log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).with_name("sql")
 SCHEMAS = ("raw", "staging", "core", "measures", "marts", "audit")
 
@@ -58,6 +61,34 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+def is_lock_error(exc: BaseException) -> bool:
+    """DuckDB refusing a file another process holds ("Could not set lock on file")."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def connect_waiting(database: str, config: dict | None = None, read_only: bool = False,
+                    wait_seconds: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file; while another process holds its lock, retry with backoff for up to
+    `wait_seconds`, then raise WarehouseBusy naming the file. Never two writers: the second one waits."""
+    deadline, delay = time.monotonic() + wait_seconds, 0.5
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            if not is_lock_error(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise WarehouseBusy(f"{database} is in use by another process (a run in progress?); "
+                                    f"waited {wait_seconds:.0f} s") from exc
+            log.info("%s is locked by another process; retrying in %.1f s", database, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is held by another writer for longer than we were willing to wait."""
+
+
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -68,6 +99,7 @@ class WarehouseResource(DuckDBResource):
     """The working warehouse. One writer at a time: the nightly job runs in process, step by step, and every
     step of a run shares one connection, opened when the run starts and closed when it ends."""
 
+    lock_wait_seconds: float = 600.0  # another writer (a run started by hand) holds the file: wait, then fail
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -81,7 +113,7 @@ class WarehouseResource(DuckDBResource):
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         config = {"custom_user_agent": "bromsgrove-warehouse", **self.connection_config}
-        con = duckdb.connect(self.database, config=config)
+        con = connect_waiting(self.database, config, wait_seconds=self.lock_wait_seconds)
         prepare(con)
         ensure_schemas(con)
         return con

@@ -1,0 +1,109 @@
+"""Landing-folder sensors, evaluated with Dagster's test utilities: a new file starts a run for its source and
+what depends on it once it has stopped changing; the same file again starts nothing; a corrected file starts
+a run; while the warehouse is being written, the sensor waits."""
+
+from __future__ import annotations
+
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.definitions import LANDING_SENSORS, affected_by
+from tests.conftest import FIXTURE_LANDING
+from warehouse.db import ensure_schemas
+
+SENSOR = next(s for s in LANDING_SENSORS if s.name == "crm_contacts_landing")
+
+
+@pytest.fixture
+def tick(warehouse_env):
+    instance = dg.DagsterInstance.ephemeral()
+    state = {"cursor": None}
+
+    def _tick():
+        context = dg.build_sensor_context(instance=instance, cursor=state["cursor"])
+        result = SENSOR(context)
+        state["cursor"] = context.cursor
+        return result
+
+    return _tick
+
+
+def _deliver(settings, name: str = "crm_contacts_2026-01.csv", source: str = "crm_contacts_2026-01.csv"):
+    folder = settings.landing_dir / "crm_contacts"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(FIXTURE_LANDING / "crm_contacts" / source, folder / name)
+    return folder / name
+
+
+def _mark_loaded(settings, path) -> None:
+    """What a run leaves behind: the file's hash in audit.loaded_files."""
+    from sources.reader import file_sha256
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        ensure_schemas(con)
+        con.execute("INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, "
+                    "blank_rows, loaded_at) VALUES ('crm_contacts', ?, ?, ?, 5, 0, now())",
+                    [path.name, str(path), file_sha256(path)])
+
+
+def test_new_file_runs_its_source_and_downstream_once_stable(warehouse_env, tick):
+    assert isinstance(tick(), dg.SkipReason)  # empty folder
+    path = _deliver(warehouse_env)
+    first = tick()
+    assert isinstance(first, dg.SkipReason) and "still changing or new" in first.skip_message
+    request = tick()  # same size and time as last tick: stable
+    assert isinstance(request, dg.RunRequest)
+    assert set(request.asset_selection) == set(affected_by("crm_contacts"))
+    assert dg.AssetKey(["measures", "failure_demand_share"]) in request.asset_selection
+    assert dg.AssetKey(["raw", "police_street"]) not in request.asset_selection
+    assert request.tags["bdc/files"] == "crm_contacts_2026-01.csv" and request.run_key.startswith("crm_contacts-")
+    # The run loads it; the same file on later ticks starts nothing.
+    _mark_loaded(warehouse_env, path)
+    again = tick()
+    assert isinstance(again, dg.SkipReason) and again.skip_message == "no new or changed files"
+
+
+def test_same_bytes_under_another_name_start_nothing(warehouse_env, tick):
+    path = _deliver(warehouse_env)
+    _mark_loaded(warehouse_env, path)
+    _deliver(warehouse_env, name="crm_contacts_2026-01 (copy).csv")
+    tick()
+    result = tick()
+    assert isinstance(result, dg.SkipReason) and "already loaded (same bytes)" in result.skip_message
+
+
+def test_corrected_file_starts_a_run(warehouse_env, tick):
+    path = _deliver(warehouse_env)
+    _mark_loaded(warehouse_env, path)
+    tick()
+    assert isinstance(tick(), dg.SkipReason)  # already loaded
+    corrected = path.read_bytes().replace(b",N,9999,", b",N,1002,")
+    path.write_bytes(corrected)  # same name, new bytes
+    tick()
+    request = tick()
+    assert isinstance(request, dg.RunRequest) and request.tags["bdc/files"] == "crm_contacts_2026-01.csv"
+
+
+def test_waits_while_the_warehouse_is_being_written(warehouse_env, tick, tmp_path):
+    _deliver(warehouse_env)
+    tick()
+    warehouse_env.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    import subprocess
+    import sys
+
+    # A writer in another process holds the file's lock (DuckDB: one writer, no readers alongside it).
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)"),
+        str(warehouse_env.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = tick()
+        assert isinstance(result, dg.SkipReason) and "being written" in result.skip_message
+    finally:
+        holder.kill()
+        holder.wait()
+    assert isinstance(tick(), dg.RunRequest)  # the file was kept pending, so the next tick runs it
