@@ -97,9 +97,10 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    path = load_settings().published_path
+    settings = load_settings()
+    path = settings.published_path
     with warehouse.connect() as con:
-        counts = publish(con, path, context.run_id)
+        counts = publish(con, path, context.run_id, settings.alerts_path)
     context.log.info(f"published {len(counts)} tables to {path}")
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(counts),
                                           "rows": sum(counts.values())})

@@ -18,6 +18,7 @@ from assets.marts import (
 from assets.measures import MEASURE_ASSETS
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
+from pipelines.alert_sensors import ALERT_SENSORS
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
 from warehouse.db import WarehouseResource
@@ -61,7 +62,7 @@ def build_definitions() -> dg.Definitions:
         asset_checks=ALL_CHECKS,
         jobs=[nightly_job],
         schedules=[nightly_schedule],
-        sensors=LANDING_SENSORS,
+        sensors=[*LANDING_SENSORS, *ALERT_SENSORS],
         resources={"warehouse": WarehouseResource(database=str(load_settings().warehouse_path))},
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -16,8 +17,10 @@ import duckdb
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
 
 
-def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str) -> dict[str, int]:
-    """Copy the published schemas from the working warehouse into `published_path`. Returns rows per table."""
+def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
+            alerts_path: Path | None = None) -> dict[str, int]:
+    """Copy the published schemas from the working warehouse (and audit.alerts from the alerts database, when
+    there is one) into `published_path`. Returns rows per table."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = published_path.with_name(f".{published_path.name}.{run_id}.tmp")
     temporary.unlink(missing_ok=True)
@@ -32,6 +35,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str) -
         for schema, table in tables:
             con.execute(f"CREATE TABLE publishing.{schema}.{table} AS SELECT * FROM {schema}.{table}")
             counts[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
+        if alerts_path is not None and alerts_path.exists():
+            counts["audit.alerts"] = _copy_alerts(con, alerts_path)
         con.execute("CREATE TABLE publishing.marts.publish_info AS SELECT ? AS run_id, ? AS published_at, "
                     "? AS tables", [run_id, dt.datetime.now(), len(tables)])
     finally:
@@ -40,3 +45,20 @@ def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str) -
         os.fsync(handle.fileno())
     os.replace(temporary, published_path)
     return counts
+
+
+def _copy_alerts(con: duckdb.DuckDBPyConnection, alerts_path: Path, attempts: int = 5) -> int:
+    """audit.alerts into the copy being published. A sensor may be writing an alert this second: retry."""
+    for attempt in range(attempts):
+        try:
+            con.execute(f"ATTACH '{alerts_path}' AS alerts_db (READ_ONLY)")
+            break
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1 + attempt)
+    try:
+        con.execute("CREATE TABLE publishing.audit.alerts AS SELECT * FROM alerts_db.audit.alerts")
+        return con.execute("SELECT count(*) FROM publishing.audit.alerts").fetchone()[0]
+    finally:
+        con.execute("DETACH alerts_db")

@@ -28,6 +28,7 @@ class Settings:
     warehouse_path: Path
     published_path: Path
     pseudonym_key: str
+    alerts_path: Path  # audit.alerts, written by the alert sensors (not the warehouse: one writer there)
     quality_dir: Path  # GX project (stored results) and the Data Docs site
     as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
 
@@ -45,6 +46,7 @@ def load_settings() -> Settings:
         warehouse_path=_path("BDC_WAREHOUSE_PATH", data_dir / "warehouse" / "working.duckdb"),
         published_path=_path("BDC_PUBLISHED_PATH", data_dir / "published" / "bromsgrove.duckdb"),
         pseudonym_key=os.environ.get("BDC_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
+        alerts_path=_path("BDC_ALERTS_PATH", data_dir / "warehouse" / "alerts.duckdb"),
         quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
         as_of=_as_of(os.environ.get("BDC_AS_OF")),
     )

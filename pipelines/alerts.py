@@ -1,0 +1,182 @@
+"""Alerts: what needs a person, written for that person, stored in audit.alerts and sent on every channel
+that is configured.
+
+Kinds: a check that failed with ERROR (sent at once), a WARN check (collected into one daily digest per
+recipient), a failed run, an overdue source. Each alert names what failed, the source or measure and the
+criterion, counts and a sample, the owner, and links to the run in the Dagster UI. Routing: the owner (from
+the catalogue or the source contract) and the Policy Team receive it by email; the Teams and Slack channels
+receive everything.
+
+Alerts live in their own small DuckDB file (`BDC_ALERTS_PATH`), not the working warehouse: sensors write
+them while a run may hold the warehouse, and there must never be two writers. Publishing copies them into
+the published warehouse as `audit.alerts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from warehouse.db import connect_waiting
+
+log = logging.getLogger(__name__)
+POLICY_TEAM = "policy.team@bromsgrove.example"
+ALERTS_DDL = """
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.alerts (
+    alert_key      VARCHAR PRIMARY KEY,  -- the same problem is alerted once (e.g. one check in one run)
+    raised_at      TIMESTAMP NOT NULL,
+    kind           VARCHAR NOT NULL,     -- check_error, check_warn, run_failed, source_overdue
+    severity       VARCHAR NOT NULL,     -- ERROR or WARN
+    title          VARCHAR NOT NULL,
+    body           VARCHAR NOT NULL,
+    recipients     VARCHAR NOT NULL,     -- emails, comma-separated
+    run_id         VARCHAR,
+    subject        VARCHAR,              -- source, measure or mart
+    criterion      VARCHAR,
+    delivered      VARCHAR,              -- channel: outcome, for each channel tried
+    digest_sent_at TIMESTAMP             -- WARN alerts: when the daily digest carried it
+);
+"""
+
+
+@dataclass
+class Alert:
+    kind: str
+    severity: str
+    title: str
+    body: str
+    recipients: list[str]
+    run_id: str | None = None
+    subject: str | None = None
+    criterion: str | None = None
+    key_parts: tuple = field(default_factory=tuple)
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps([self.kind, *self.key_parts], default=str).encode()).hexdigest()[:24]
+
+
+def policy_team() -> str:
+    return os.environ.get("BDC_POLICY_TEAM_EMAIL", POLICY_TEAM)
+
+
+def run_url(run_id: str) -> str:
+    """Link to a run in the Dagster UI (`BDC_DAGSTER_URL`, default the local `make dev` address)."""
+    return f"{os.environ.get('BDC_DAGSTER_URL', 'http://127.0.0.1:3000').rstrip('/')}/runs/{run_id}"
+
+
+def recipients(*owners: str | None) -> list[str]:
+    """Owners (emails; team:... owners are skipped) plus the Policy Team, without repeats."""
+    found = [o.strip() for owner in owners if owner for o in owner.split(",") if "@" in o]
+    return list(dict.fromkeys([*found, policy_team()]))
+
+
+def _metadata_text(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
+def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Alert]:
+    """The alerts a finished run raises: one per check that failed (ERROR or WARN) and one if the run failed."""
+    alerts = []
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = record.dagster_event.event_specific_data
+        if evaluation.passed:
+            continue
+        metadata = {k: _metadata_text(v) for k, v in evaluation.metadata.items()}
+        error = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        asset = evaluation.asset_key.to_user_string()
+        owner = metadata.get("owner")
+        subject = next((metadata[k] for k in ("measure", "source", "mart") if k in metadata), asset)
+        lines = [
+            f"{'ERROR' if error else 'WARN'}: the '{evaluation.check_name}' check on {asset} did not pass.",
+            f"Which: {subject} ({asset}), criterion {evaluation.check_name}",
+            f"Period: {metadata.get('period', 'all periods')}",
+            f"What failed: {evaluation.description or ''}",
+            f"Rows failing: {metadata.get('rows_failed', 'n/a')}",
+        ]
+        if "sample" in metadata:
+            lines.append(f"Sample: {metadata['sample'][:800]}")
+        lines += [f"Owner: {owner or 'not recorded'}", f"Run: {run_url(run.run_id)}"]
+        if error:
+            lines.append("Nothing built from this data was published; readers keep the last good warehouse.")
+        alerts.append(Alert(
+            kind="check_error" if error else "check_warn", severity="ERROR" if error else "WARN",
+            title=f"[{'ERROR' if error else 'WARN'}] {subject}: {evaluation.check_name}",
+            body="\n".join(lines), recipients=recipients(owner), run_id=run.run_id, subject=asset,
+            criterion=evaluation.check_name, key_parts=(run.run_id, asset, evaluation.check_name)))
+    if run.status == dg.DagsterRunStatus.FAILURE:
+        failures = [r.dagster_event for r in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)]
+        steps = [f"- {e.step_key}: {str(e.event_specific_data.error.message).strip()[:300]}" for e in failures[:10]]
+        alerts.append(Alert(
+            kind="run_failed", severity="ERROR", title=f"[ERROR] Run of {run.job_name} failed",
+            body="\n".join([f"The {run.job_name} run failed; the published warehouse was not replaced.",
+                            f"{len(failures)} step(s) failed:", *steps, f"Run: {run_url(run.run_id)}"]),
+            recipients=recipients(), run_id=run.run_id, key_parts=(run.run_id,)))
+    return alerts
+
+
+class AlertStore:
+    """audit.alerts in the alerts database. Every alert is stored and logged, whatever the channels."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = connect_waiting(str(self.path), wait_seconds=60)
+        con.execute(ALERTS_DDL)
+        return con
+
+    def add(self, alert: Alert) -> bool:
+        """Store an alert; False when the same alert was stored before (nothing to send again)."""
+        with self._connect() as con:
+            inserted = con.execute(
+                "INSERT OR IGNORE INTO audit.alerts VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                [alert.key, alert.kind, alert.severity, alert.title, alert.body, ", ".join(alert.recipients),
+                 alert.run_id, alert.subject, alert.criterion]).fetchone()[0]
+        if inserted:
+            (log.error if alert.severity == "ERROR" else log.warning)("%s\n%s", alert.title, alert.body)
+        return bool(inserted)
+
+    def mark_delivered(self, alert: Alert, delivered: dict[str, str]) -> None:
+        with self._connect() as con:
+            con.execute("UPDATE audit.alerts SET delivered = ? WHERE alert_key = ?",
+                        ["; ".join(f"{k}: {v}" for k, v in delivered.items()) or "no channel configured", alert.key])
+
+    def pending_digest(self) -> list[tuple]:
+        with self._connect() as con:
+            return con.execute("""SELECT alert_key, title, body, recipients FROM audit.alerts
+                                  WHERE kind = 'check_warn' AND digest_sent_at IS NULL ORDER BY raised_at""").fetchall()
+
+    def mark_digested(self, keys: list[str]) -> None:
+        with self._connect() as con:
+            con.execute("UPDATE audit.alerts SET digest_sent_at = now() WHERE alert_key IN (SELECT unnest(?))",
+                        [keys])
+
+    def last_digest(self) -> dt.datetime | None:
+        with self._connect() as con:
+            return con.execute("SELECT max(digest_sent_at) FROM audit.alerts").fetchone()[0]
+
+
+def digests(pending: list[tuple], today: dt.date) -> list[Alert]:
+    """One digest per recipient of the day's WARN alerts."""
+    by_recipient: dict[str, list[tuple]] = {}
+    for row in pending:
+        for person in row[3].split(", "):
+            by_recipient.setdefault(person, []).append(row)
+    out = []
+    for person, rows in sorted(by_recipient.items()):
+        body = "\n\n".join(f"{title}\n{body}" for _, title, body, _ in rows)
+        out.append(Alert(kind="warn_digest", severity="WARN",
+                         title=f"[WARN] Data-quality digest for {today:%d %B %Y}: {len(rows)} warning(s)",
+                         body=f"{len(rows)} check(s) warned since the last digest. Nothing was blocked.\n\n{body}",
+                         recipients=[person], key_parts=(person, today)))
+    return out

@@ -1,0 +1,195 @@
+"""Alerts delivered to a real SMTP server on 127.0.0.1 (STARTTLS and login) and to a local HTTP server standing
+in for the Teams and Slack webhooks; raised from a real run's failed checks; overdue sources with a frozen
+clock; the WARN digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import dagster as dg
+import duckdb
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from pipelines.alert_sensors import overdue_alerts, raise_alerts
+from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests
+from pipelines.definitions import build_definitions
+from pipelines.nightly import run_nightly
+from tests.conftest import copy_fixture, query
+from warehouse.db import ensure_schemas
+
+CRM_HEADER = ("Contact Ref,Received,Closed,Channel,Service,Demand Type,Demand Category,Resolved At First Contact,"
+              "UPRN,Customer Name,Telephone,Notes")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.logins: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content), session.ssl is not None))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(tmp_path, monkeypatch):
+    """aiosmtpd on 127.0.0.1 that insists on STARTTLS and a login, with a certificate from a test CA."""
+    ca = trustme.CA()
+    server_context = __import__("ssl").create_default_context(__import__("ssl").Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    inbox = _Inbox()
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"alerts", b"s3cret")
+        if ok:
+            inbox.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
+
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_context,
+                            require_starttls=True, authenticator=authenticate, auth_required=True)
+    controller.start()
+    for name, value in {"BDC_SMTP_HOST": "127.0.0.1", "BDC_SMTP_PORT": str(port), "BDC_SMTP_USER": "alerts",
+                        "BDC_SMTP_PASSWORD": "s3cret", "BDC_SMTP_CA_FILE": str(ca_file),
+                        "BDC_SMTP_FROM": "warehouse@bromsgrove.example"}.items():
+        monkeypatch.setenv(name, value)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def webhooks(monkeypatch):
+    """One local HTTP server for both webhooks: /teams and /slack record the JSON they receive."""
+    received: dict[str, list] = {"/teams": [], "/slack": []}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received[self.path].append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok" if self.path == "/slack" else b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("BDC_TEAMS_WEBHOOK_URL", f"{base}/teams")
+    monkeypatch.setenv("BDC_SLACK_WEBHOOK_URL", f"{base}/slack")
+    yield received
+    server.shutdown()
+
+
+def test_an_alert_reaches_email_teams_and_slack(smtp_server, webhooks, tmp_path, monkeypatch):
+    monkeypatch.setenv("BDC_DAGSTER_URL", "https://dagster.bromsgrove.example")
+    alert = Alert(kind="check_error", severity="ERROR", title="[ERROR] Contacts received: accurate",
+                  body="What failed: 2 of 20 rows failed", recipients=["customer.services@bromsgrove.example",
+                                                                       "policy.team@bromsgrove.example"],
+                  key_parts=("run-1", "staging/crm_contacts", "accurate"))
+    store = AlertStore(tmp_path / "alerts.duckdb")
+    assert raise_alerts(store, [alert]) == 1
+    assert raise_alerts(store, [alert]) == 0  # the same alert is not sent twice
+    [(to, message, tls)] = smtp_server.messages
+    assert tls and smtp_server.logins == ["alerts"]
+    assert sorted(to) == ["customer.services@bromsgrove.example", "policy.team@bromsgrove.example"]
+    assert message["Subject"] == "[ERROR] Contacts received: accurate"
+    assert "2 of 20 rows failed" in message.get_payload()
+    card = webhooks["/teams"][0]["attachments"][0]["content"]
+    assert card["type"] == "AdaptiveCard" and card["body"][0]["text"] == "**[ERROR] Contacts received: accurate**"
+    assert "2 of 20 rows failed" in webhooks["/slack"][0]["text"]
+    stored = query(tmp_path / "alerts.duckdb", "SELECT kind, delivered FROM audit.alerts")
+    assert stored == [("check_error", "email: sent to 2; teams: posted; slack: posted")]
+
+
+def test_a_channel_that_is_down_does_not_lose_the_alert(tmp_path, monkeypatch):
+    monkeypatch.setenv("BDC_SLACK_WEBHOOK_URL", f"http://127.0.0.1:{_free_port()}/nobody-listens")
+    alert = Alert(kind="run_failed", severity="ERROR", title="[ERROR] Run of nightly failed", body="x",
+                  recipients=["policy.team@bromsgrove.example"], key_parts=("run-2",))
+    raise_alerts(AlertStore(tmp_path / "alerts.duckdb"), [alert])
+    [(delivered,)] = query(tmp_path / "alerts.duckdb", "SELECT delivered FROM audit.alerts")
+    assert delivered.startswith("slack: failed:")
+
+
+def test_a_run_with_a_failed_check_alerts_its_owner_and_the_policy_team(warehouse_env, smtp_server, webhooks,
+                                                                        monkeypatch):
+    monkeypatch.setenv("BDC_AS_OF", "2026-04-01")  # March's file has arrived: nothing is late
+    copy_fixture(warehouse_env)
+    rows = [f"F{n:02d},10/02/2026 09:00,,{'Fax' if n in (3, 7) else 'Phone'},Waste,Value,Apply,Y,1001,A,1,"
+            for n in range(1, 21)]
+    late = warehouse_env.landing_dir / "crm_contacts" / "crm_contacts_2026-03.csv"
+    late.write_text("\r\n".join([CRM_HEADER, *[r.replace("/02/", "/03/") for r in rows]]) + "\r\n", encoding="cp1252")
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = run_nightly(build_definitions(), instance=instance, log_level="ERROR")
+    assert not outcome.success
+    alerts = alerts_for_run(instance, instance.get_run_by_id(outcome.run_id))
+    by_kind = {}
+    for alert in alerts:
+        by_kind.setdefault(alert.kind, []).append(alert)
+    [accurate] = [a for a in by_kind["check_error"] if (a.subject, a.criterion) == ("staging/crm_contacts",
+                                                                                       "accurate")]
+    assert accurate.title == "[ERROR] Customer contact demand log (CRM): accurate"
+    assert accurate.recipients == ["customer.services@bromsgrove.example", "policy.team@bromsgrove.example"]
+    for text in ("crm_contacts_2026-03.csv: 2 of 20 rows failed (10%, more than 5%)", "Rows failing: 3",
+                 "Owner: customer.services@bromsgrove.example", f"/runs/{outcome.run_id}", "Channel Fax"):
+        assert text in accurate.body, text
+    assert [a.title for a in by_kind["run_failed"]] == ["[ERROR] Run of nightly failed"]
+    assert "staging__crm_contacts" in by_kind["run_failed"][0].body
+    store = AlertStore(warehouse_env.alerts_path)
+    raise_alerts(store, alerts)
+    sent = {message["Subject"] for _, message, _ in smtp_server.messages}
+    assert "[ERROR] Customer contact demand log (CRM): accurate" in sent and "[ERROR] Run of nightly failed" in sent
+    assert not any(s.startswith("[WARN]") for s in sent)  # warnings wait for the daily digest
+    assert len(webhooks["/slack"]) == len(smtp_server.messages)
+
+
+def test_warnings_are_collected_into_one_digest_per_person(tmp_path):
+    store = AlertStore(tmp_path / "alerts.duckdb")
+    owner, policy = "community.safety@bromsgrove.example", "policy.team@bromsgrove.example"
+    for n, subject in enumerate(["Recorded crime per 1,000 residents", "Anti-social behaviour incidents"]):
+        store.add(Alert(kind="check_warn", severity="WARN", title=f"[WARN] {subject}: reliable", body="volume low",
+                        recipients=[owner, policy], key_parts=(n,)))
+    pending = store.pending_digest()
+    sent = digests(pending, dt.date(2026, 3, 2))
+    assert [a.recipients for a in sent] == [[owner], [policy]]
+    assert sent[0].title == "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)"
+    assert "Recorded crime per 1,000 residents: reliable" in sent[0].body
+    store.mark_digested([row[0] for row in pending])
+    assert store.pending_digest() == []
+
+
+def test_an_overdue_partner_file_warns_then_errors_naming_partner_and_owner(tmp_path):
+    published = tmp_path / "published.duckdb"
+    with duckdb.connect(str(published)) as con:
+        ensure_schemas(con)
+        for month in ("2026-01", "2026-02"):
+            con.execute("INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, "
+                        "blank_rows, loaded_at) VALUES ('lettings', ?, ?, ?, 10, 0, now())",
+                        [f"lettings_return_{month}.csv", f"/landing/lettings_return_{month}.csv", month])
+    on_time = [a for a in overdue_alerts(published, dt.date(2026, 4, 15)) if a.subject == "staging/lettings"]
+    assert on_time == []  # March's return is due on 15 April
+    [warn] = [a for a in overdue_alerts(published, dt.date(2026, 4, 20)) if a.subject == "staging/lettings"]
+    assert warn.severity == "WARN"
+    assert warn.title == ("[WARN] Housing association lettings from Bromsgrove District Housing Trust (sample "
+                          "partner) is overdue")
+    assert "The March 2026 file" in warn.body and "5 day(s) late" in warn.body
+    assert warn.recipients == ["housing.strategy@bromsgrove.example", "policy.team@bromsgrove.example"]
+    [error] = [a for a in overdue_alerts(published, dt.date(2026, 5, 1)) if a.subject == "staging/lettings"]
+    assert error.severity == "ERROR" and error.key != warn.key  # alerted again when it becomes an error
