@@ -8,8 +8,10 @@ import datetime as dt
 import hashlib
 import html
 import logging
+import os
 import re
 import string
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +66,34 @@ def delivery_key(file_name: str) -> str:
     the earlier one), or, for a name without a period, the name itself."""
     match = PERIOD_IN_NAME.search(file_name)
     return match[1] if match else file_name
+
+
+def settled_sha256(path: Path, attempts: int | None = None, first_wait: float | None = None,
+                   settle: float | None = None) -> str:
+    """The file's SHA-256 once it has stopped changing. A file still being copied (changed in the last
+    `BDC_FILE_SETTLE_SECONDS`, or while it was read) or locked by another program is retried with backoff
+    (`BDC_FILE_RETRIES` attempts, first wait `BDC_FILE_RETRY_SECONDS`, doubling) before it fails with an error
+    naming the file."""
+    attempts = attempts or int(os.environ.get("BDC_FILE_RETRIES", "5"))
+    wait = first_wait if first_wait is not None else float(os.environ.get("BDC_FILE_RETRY_SECONDS", "1"))
+    settle = settle if settle is not None else float(os.environ.get("BDC_FILE_SETTLE_SECONDS", "2"))
+    problem = ""
+    for attempt in range(attempts):
+        try:
+            before = path.stat()
+            sha = file_sha256(path)
+            after = path.stat()
+            unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+            if unchanged and time.time() - after.st_mtime >= settle:
+                return sha
+            problem = "it is still being written (it changed moments ago or while it was read)"
+        except PermissionError as exc:
+            problem = f"it is locked by another program ({exc.strerror})"
+        if attempt < attempts - 1:
+            log.info("%s: %s; retrying in %.1f s", path.name, problem, wait)
+            time.sleep(wait)
+            wait *= 2
+    raise SourceFileError(path, f"{problem}; gave up after {attempts} attempts")
 
 
 def file_sha256(path: Path) -> str:
@@ -261,7 +291,12 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
         con.execute("UPDATE audit.loaded_files SET delivery_key = ? WHERE source = ? AND file_name = ?",
                     [delivery_key(name), contract.name, name])
     for path in files:
-        sha = file_sha256(path)
+        try:
+            sha = settled_sha256(path)
+        except SourceFileError as exc:
+            report.errors.append(str(exc))
+            log.error("%s", exc)
+            continue
         if sha in loaded:
             if loaded[sha] != str(path):
                 con.execute("INSERT OR IGNORE INTO audit.duplicate_deliveries VALUES (?, ?, ?, ?, ?, ?)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,10 @@ from pipelines.nightly import RunOutcome, run_nightly
 from warehouse.settings import Settings, load_settings
 
 FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
+
+# Tests write landing files and load them at once: do not wait for them to settle (tests/test_transient_files.py
+# covers the waiting).
+os.environ.setdefault("BDC_FILE_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture
