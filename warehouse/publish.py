@@ -23,7 +23,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
     there is one) into `published_path`. Returns rows per table."""
     published_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = published_path.with_name(f".{published_path.name}.{run_id}.tmp")
-    temporary.unlink(missing_ok=True)
+    for stale in published_path.parent.glob(f".{published_path.name}.*.tmp"):  # left by a killed run
+        stale.unlink(missing_ok=True)
     tables = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
         f"AND table_schema IN {PUBLISHED_SCHEMAS} AND table_type = 'BASE TABLE' ORDER BY ALL").fetchall()
