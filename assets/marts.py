@@ -1,6 +1,7 @@
 """Marts: the tidy measure_values table and the three parts of the Dashboard (seed section 7)."""
 
 
+import datetime as dt
 from pathlib import Path
 
 import dagster as dg
@@ -93,7 +94,11 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(key=dg.AssetKey(["published", "warehouse"]), group_name="publish", kinds={"duckdb"},
-          owners=POLICY_OWNERS, deps=[measure_values, *DASHBOARD_ASSETS, quality_scorecard],
+          owners=POLICY_OWNERS,
+          # Published every night: a day and a bit without a new copy is a warning, two days a failure.
+          freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48),
+                                                          warn_window=dt.timedelta(hours=26)),
+          deps=[measure_values, *DASHBOARD_ASSETS, quality_scorecard],
           description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

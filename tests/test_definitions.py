@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -67,3 +68,31 @@ def test_new_catalogue_file_adds_an_asset(tmp_path: Path, monkeypatch: pytest.Mo
 
     asset = measure_asset(cat.measures["garden_bins_missed"])
     assert dg.AssetKey(["measures", "garden_bins_missed"]) in asset.keys
+
+
+def test_instance_configs_are_valid_and_allow_one_writer(monkeypatch, tmp_path):
+    from dagster._core.instance.config import dagster_instance_config
+
+    root = Path(__file__).resolve().parent.parent
+    local, _ = dagster_instance_config(str(root / ".dagster"))
+    assert local["run_queue"]["tag_concurrency_limits"] == [{"key": "bdc/writer", "limit": 1}]
+    for name in ("DAGSTER_PG_USERNAME", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_HOST", "DAGSTER_PG_DB"):
+        monkeypatch.setenv(name, "x")
+    server, _ = dagster_instance_config(str(root / "deploy"))
+    assert "postgres_db" in server["storage"]["postgres"]
+    assert server["run_coordinator"]["config"]["tag_concurrency_limits"] == [{"key": "bdc/writer", "limit": 1}]
+    import dagster_postgres  # noqa: F401  (the storage the server config names is installed)
+
+    venv_bin = Path(sys.executable).parent
+    for unit in (root / "deploy" / "systemd").glob("*.service"):
+        command = next(line for line in unit.read_text().splitlines() if line.startswith("ExecStart="))
+        assert (venv_bin / Path(command.split("=", 1)[1].split()[0]).name).exists(), unit.name
+
+
+def test_every_run_the_sensors_start_is_a_tagged_writer():
+    from pipelines.definitions import LANDING_SENSORS, defs, nightly_job
+
+    assert nightly_job.tags == {"bdc/writer": "warehouse"}
+    assert len(LANDING_SENSORS) == 16 and all(s.job_name == "nightly" for s in LANDING_SENSORS)
+    assert {s.name for s in defs.sensors} >= {"alert_on_checks", "alert_on_failed_run", "warn_digest",
+                                              "overdue_sources", "crm_contacts_landing"}
