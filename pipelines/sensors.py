@@ -93,7 +93,9 @@ def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinitio
         if not new:
             return dg.SkipReason(f"{len(stable)} file(s) already loaded (same bytes)")
         run_key = hashlib.sha256("|".join(hashes[p] for p in new).encode()).hexdigest()[:16]
-        context.log.info(f"{contract.name}: {len(new)} new file(s): {', '.join(Path(p).name for p in new)}")
+        names = [Path(p).name for p in new]
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        context.log.info(f"{contract.name}: {len(new)} new file(s): {', '.join(names[:5])}{more}")
         return dg.RunRequest(run_key=f"{contract.name}-{run_key}", asset_selection=list(affected),
                              tags={"bdc/trigger": "landing sensor", "bdc/source": contract.name,
                                    "bdc/files": ", ".join(Path(p).name for p in new)[:200]})

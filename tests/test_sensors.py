@@ -107,3 +107,14 @@ def test_waits_while_the_warehouse_is_being_written(warehouse_env, tick, tmp_pat
         holder.kill()
         holder.wait()
     assert isinstance(tick(), dg.RunRequest)  # the file was kept pending, so the next tick runs it
+
+
+@pytest.mark.parametrize("source", ["crm_contacts", "police_street", "census_ts001", "llpg"])
+def test_the_runs_a_sensor_requests_can_be_built(source):
+    """The daemon builds a job subset from the sensor's asset selection: it must be a valid subset (checks that
+    judge several assets at once included)."""
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("nightly")
+    subset = job.get_subset(asset_selection=set(affected_by(source)))
+    assert subset.asset_layer.selected_asset_keys == set(affected_by(source))
