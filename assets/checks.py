@@ -20,10 +20,11 @@ CRITERION_DESCRIPTIONS = {
 NOT_BLOCKING = {"timely"}
 
 
-def criterion_specs(key: dg.AssetKey, criteria: tuple[str, ...] = CRITERIA) -> list[dg.AssetCheckSpec]:
+def criterion_specs(key: dg.AssetKey, criteria: tuple[str, ...] = CRITERIA,
+                    judged_by: str = "") -> list[dg.AssetCheckSpec]:
     """One check per criterion on `key`; all but timely are blocking (an ERROR stops what depends on it)."""
-    return [dg.AssetCheckSpec(c, asset=key, blocking=c not in NOT_BLOCKING, description=CRITERION_DESCRIPTIONS[c])
-            for c in criteria]
+    return [dg.AssetCheckSpec(c, asset=key, blocking=c not in NOT_BLOCKING,
+                              description=f"{CRITERION_DESCRIPTIONS[c]}{judged_by}") for c in criteria]
 
 
 def check_result(outcome: Outcome, asset_key: dg.AssetKey | None = None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.checks import CRITERION_DESCRIPTIONS, check_result
+from assets.checks import check_result, criterion_specs
 from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
 from quality.outcome import combine, record
 from warehouse.catalogue import catalogue
@@ -44,10 +44,7 @@ DASHBOARD_ASSETS = [sql_model_asset("marts", n, s) for n, s in sql_models(MARTS_
 DASHBOARD_KEYS = [a.key for a in DASHBOARD_ASSETS]
 
 
-def _gx_specs(key: dg.AssetKey, criteria: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
-    return [dg.AssetCheckSpec(c, asset=key, blocking=c != "timely",
-                              description=f"{CRITERION_DESCRIPTIONS[c]} (Great Expectations suites.)")
-            for c in criteria]
+GX = " (Great Expectations suites.)"
 
 
 def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
@@ -56,9 +53,10 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 
     measures = list(catalogue().measures.values())
     owners = {m.id: m.owner_email for m in measures}
+    on_measure_values = "marts.measure_values" in marts  # else the dashboard marts
     with warehouse.connect() as con:
-        report = validate_marts(con, measures if "marts.measure_values" in marts else [],
-                                load_settings().quality_dir, dashboards="marts.measure_values" not in marts)
+        report = validate_marts(con, measures if on_measure_values else [], load_settings().quality_dir,
+                                dashboards=not on_measure_values)
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
                 "expectations_run": report.expectations}
         selected = context.selected_asset_check_keys  # a sensor's run may select some of the marts only
@@ -72,14 +70,14 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
                 yield check_result(whole, asset_key=table_key(mart), extra_metadata=docs)
 
 
-@dg.multi_asset_check(specs=_gx_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA),
+@dg.multi_asset_check(specs=criterion_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA, GX),
                       name="measure_values_expectations", can_subset=True,
                       description="Great Expectations suites per measure on marts.measure_values, with Data Docs.")
 def measure_values_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     yield from _run_gx(context, warehouse, ["marts.measure_values"], MEASURE_VALUES_CRITERIA)
 
 
-@dg.multi_asset_check(specs=[s for k in DASHBOARD_KEYS for s in _gx_specs(k, DASHBOARD_CRITERIA)],
+@dg.multi_asset_check(specs=[s for k in DASHBOARD_KEYS for s in criterion_specs(k, DASHBOARD_CRITERIA, GX)],
                       name="dashboard_expectations", can_subset=True,
                       description="Great Expectations suites on the three dashboard marts, with Data Docs.")
 def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):

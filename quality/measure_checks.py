@@ -159,7 +159,8 @@ def verifiable(con: duckdb.DuckDBPyConnection, measure: Measure) -> Outcome:
 
 def accurate(con: duckdb.DuckDBPyConnection, measure: Measure, as_of: dt.date) -> Outcome:
     """Values inside the range allowed for the unit, numerators not above denominators for percentages, no
-    impossible numbers, no period in the future, and the district total not mostly unplaced."""
+    impossible numbers, no period in the future. (How much of a count no ward holds is judged once, by the
+    GX series suite on marts.measure_values.)"""
     rules = measure.quality
     high = "NULL" if rules.max_value is None else repr(rules.max_value)
     bad = f"""SELECT period_start, area_type, area_code, value, numerator, denominator,
@@ -173,24 +174,7 @@ def accurate(con: duckdb.DuckDBPyConnection, measure: Measure, as_of: dt.date) -
     query = f"SELECT * FROM ({bad}) WHERE problem IS NOT NULL ORDER BY period_start DESC"
     count = con.execute(f"SELECT count(*) FROM ({query})", [as_of]).fetchone()[0]
     errors = [f"{count} value(s) are impossible for a measure in {measure.unit}."] if count else []
-    warnings = _unplaced(con, measure)
-    return _verdict(measure, "accurate", errors=errors, warnings=warnings, rows_failed=count,
+    return _verdict(measure, "accurate", errors=errors, warnings=[], rows_failed=count,
                     sample=sample_rows(con, query, [as_of]) if count else [],
                     ok=f"All values are possible for {measure.unit}.")
 
-
-def _unplaced(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[str]:
-    """For counts broken down by ward: the share of the district total that no ward holds."""
-    if measure.aggregation not in ("sum", "per_population") or "ward" not in measure.breakdowns:
-        return []
-    row = con.execute(f"""
-        SELECT d.period_start, 1 - coalesce(w.numerator, 0) / d.numerator AS unplaced
-        FROM (SELECT period_start, numerator FROM measures.{measure.id} WHERE area_type = 'district') d
-        LEFT JOIN (SELECT period_start, sum(numerator) AS numerator FROM measures.{measure.id}
-                   WHERE area_type = 'ward' GROUP BY 1) w USING (period_start)
-        WHERE d.numerator > 0 ORDER BY unplaced DESC LIMIT 1""").fetchone()
-    limit = measure.quality.unallocated_share
-    if row and row[1] > limit:
-        return [f"In {row[0]:%B %Y}, {row[1]:.0%} of the district total is not placed in any ward "
-                f"(allowed {limit:.0%})."]
-    return []

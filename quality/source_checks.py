@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 
 import duckdb
@@ -12,8 +11,7 @@ from quality.contracts import StagedContract, validate_staged
 from quality.lineage import downstream
 from quality.outcome import Outcome, sample_rows, verdict
 from sources.contract import SourceContract
-
-PERIOD_IN_NAME = re.compile(r"(\d{4})-(\d{2})")
+from sources.reader import delivery_month
 
 
 def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: StagedContract,
@@ -62,11 +60,6 @@ def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, stage
                     rows_failed=formulas, sample=report.failures[:5])
 
 
-def _month(name: str) -> dt.date | None:
-    match = PERIOD_IN_NAME.search(name)
-    return dt.date(int(match[1]), int(match[2]), 1) if match and 1 <= int(match[2]) <= 12 else None
-
-
 def _next_month(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
@@ -76,7 +69,7 @@ def timely(con: duckdb.DuckDBPyConnection, contract: SourceContract, as_of: dt.d
     missing between the first and the latest delivery."""
     names = [r[0] for r in con.execute("SELECT file_name FROM audit.loaded_files WHERE source = ?",
                                        [contract.name]).fetchall()]
-    months = sorted({m for m in map(_month, names) if m})
+    months = sorted({m for m in map(delivery_month, names) if m})
     due_day, grace = contract.cadence.due_day or 1, contract.cadence.grace_days
     if not months:
         return _verdict(contract, "timely", errors=[f"No {contract.title} file has been received yet."],
@@ -111,7 +104,7 @@ def reliable(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> Outcom
     if len(sizes) > 3 and contract.cadence.frequency == "monthly":
         latest_name, latest = sizes[-1]
         usual = statistics.median(n for _, n in sizes[-1 - limits.history_deliveries:-1])
-        period = _month(latest_name)
+        period = delivery_month(latest_name)
         if usual >= limits.min_volume and abs(latest - usual) > limits.volume_tolerance * usual:
             warnings.append(f"{latest_name} has {latest} rows; the usual delivery has about {usual:.0f} "
                             f"(more than {limits.volume_tolerance:.0%} different).")

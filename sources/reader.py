@@ -68,6 +68,15 @@ def delivery_key(file_name: str) -> str:
     return match[1] if match else file_name
 
 
+def delivery_month(file_name: str) -> dt.date | None:
+    """The first day of the month a file is a delivery for (the YYYY-MM in its name), if it names one."""
+    key = delivery_key(file_name)
+    try:
+        return dt.date.fromisoformat(f"{key}-01")
+    except ValueError:
+        return None
+
+
 def settled_sha256(path: Path, attempts: int | None = None, first_wait: float | None = None,
                    settle: float | None = None) -> str:
     """The file's SHA-256 once it has stopped changing. A file still being copied (changed in the last
