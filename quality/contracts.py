@@ -194,6 +194,20 @@ def _formula_rules(columns: tuple[str, ...]) -> list[RowRule]:
     return rules
 
 
+def known_value_rule(column: str, allowed: Callable[[], tuple[str, ...]], what: str,
+                     criterion: str = "well_defined") -> RowRule:
+    """A row rule: `column` must be one of `allowed()` (read when the rule runs, e.g. the catalogue's ids)."""
+    import ibis
+
+    def passes(t: ibis.Table) -> ibis.Column:
+        return t[column].isnull() | t[column].isin(list(allowed()))
+
+    def reason(t: ibis.Table) -> ibis.Column:
+        return ibis.literal(f"{_label(column)} ") + t[column] + ibis.literal(f" is not {what}")
+
+    return RowRule(f"{column}_known", criterion, passes, reason)
+
+
 def _ibis(con: duckdb.DuckDBPyConnection):
     import ibis
 

@@ -7,7 +7,8 @@ are one step there. The rules here judge the typed rows, and the schema re-check
 
 from __future__ import annotations
 
-from quality.contracts import Field, StagedContract
+from quality.contracts import Field, StagedContract, known_value_rule
+from warehouse.catalogue import catalogue
 
 WARD = r"E05\d{6}"
 LSOA = r"[EW]01\d{6}"
@@ -19,6 +20,13 @@ REQUIRED_DATE = Field("date", nullable=False)
 WARD_CODE = Field("string", pattern=WARD)
 LSOA_CODE = Field("string", pattern=LSOA)
 PLACE = {"uprn": UPRN, "ward_code": WARD_CODE, "lsoa_code": LSOA_CODE}
+
+
+def measure_ids() -> tuple[str, ...]:
+    return tuple(catalogue().measures)
+
+
+KNOWN_MEASURE = known_value_rule("measure_id", measure_ids, "a measure in the catalogue (warehouse/catalogue/measures)")
 
 CONTRACTS: dict[str, StagedContract] = {c.source: c for c in (
     StagedContract(
@@ -95,6 +103,18 @@ CONTRACTS: dict[str, StagedContract] = {c.source: c for c in (
          "visits": Field("int64", False, ge=0), "concession_visits": Field("int64", ge=0)},
         key=("month_start", "site", "activity"), period_column="month_start", not_future=("month_start",),
         text=("site", "activity")),
+    StagedContract(
+        "finance_ledger",
+        {"cost_centre": Field("string", False), "cost_centre_name": TEXT, "account": Field("string", False),
+         "account_name": TEXT, "month_start": REQUIRED_DATE, "amount": Field("float64", False)},
+        key=("cost_centre", "account", "month_start"), period_column="month_start", not_future=("month_start",),
+        text=("cost_centre_name", "account_name")),
+    StagedContract(
+        "trials_register",
+        {"trial_id": KEY, "service": TEXT, "start_date": REQUIRED_DATE, "description": TEXT,
+         "measure_id": Field("string", False), "lead_officer": TEXT},
+        key=("trial_id", "measure_id"), text=("service", "description", "lead_officer"),
+        extra_rules=(KNOWN_MEASURE,)),
     StagedContract(
         "llpg",
         {"uprn": Field("int64", False, ge=1), "postcode": TEXT, "ward_code": Field("string", False, pattern=WARD),

@@ -10,6 +10,7 @@ from sources import (
     census_ts007a,
     crm_contacts,
     dfg_cases,
+    finance_ledger,
     housing_options,
     hr_absence,
     imd2019,
@@ -20,6 +21,7 @@ from sources import (
     ons_lookup,
     planning_applications,
     police_street,
+    trials_register,
     waste_reports,
 )
 from sources.contract import SourceContract
@@ -28,6 +30,6 @@ from sources.contract import SourceContract
 ALL_SOURCES: tuple[ModuleType, ...] = (
     localities, ons_lookup, llpg, census_ts001, census_ts007a, imd2019,
     crm_contacts, housing_options, benefits_claims, planning_applications, dfg_cases, waste_reports, hr_absence,
-    police_street, lettings, leisure_visits,
+    finance_ledger, police_street, lettings, leisure_visits, trials_register,
 )
 CONTRACTS: dict[str, SourceContract] = {m.CONTRACT.name: m.CONTRACT for m in ALL_SOURCES}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.contract import SourceContract
+from sources.contract import SourceContract, snake
 from warehouse.db import load_extension, transaction
 
 log = logging.getLogger(__name__)
@@ -62,17 +62,22 @@ PERIOD_IN_NAME = re.compile(r"(\d{4}-\d{2})")
 
 
 def delivery_key(file_name: str) -> str:
-    """What a file is a delivery of: the YYYY-MM period in its name (a corrected file for a month replaces
-    the earlier one), or, for a name without a period, the name itself."""
+    """What a file is a delivery of: its name up to the YYYY-MM period, spelt loosely (a corrected file for
+    that month replaces the earlier one, whatever follows the period: `crm_contacts_2026-01-corrected.csv`
+    replaces `crm_contacts_2026-01.csv`; `return_planning_2026-01` and `return_leisure_2026-01` are two
+    deliveries), or, for a name without a period, the name itself."""
     match = PERIOD_IN_NAME.search(file_name)
-    return match[1] if match else file_name
+    if not match:
+        return file_name
+    prefix = snake(file_name[:match.start()])
+    return f"{prefix}_{match[1]}" if prefix else match[1]
 
 
 def delivery_month(file_name: str) -> dt.date | None:
     """The first day of the month a file is a delivery for (the YYYY-MM in its name), if it names one."""
-    key = delivery_key(file_name)
+    match = PERIOD_IN_NAME.search(file_name)
     try:
-        return dt.date.fromisoformat(f"{key}-01")
+        return dt.date.fromisoformat(f"{match[1]}-01") if match else None
     except ValueError:
         return None
 
@@ -295,10 +300,11 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
         report.notes.append(f"landing folder {folder} does not exist")
     loaded = dict(con.execute("SELECT file_sha256, file_path FROM audit.loaded_files WHERE source = ?",
                               [contract.name]).fetchall())
-    for (name,) in con.execute("SELECT DISTINCT file_name FROM audit.loaded_files WHERE source = ? AND "
-                               "delivery_key IS NULL", [contract.name]).fetchall():  # loaded before the column
-        con.execute("UPDATE audit.loaded_files SET delivery_key = ? WHERE source = ? AND file_name = ?",
-                    [delivery_key(name), contract.name, name])
+    for name, key in con.execute("SELECT DISTINCT file_name, delivery_key FROM audit.loaded_files WHERE source = ?",
+                                 [contract.name]).fetchall():  # loaded before the column or an older spelling
+        if key != delivery_key(name):
+            con.execute("UPDATE audit.loaded_files SET delivery_key = ? WHERE source = ? AND file_name = ?",
+                        [delivery_key(name), contract.name, name])
     for path in files:
         try:
             sha = settled_sha256(path)

@@ -41,7 +41,7 @@ def test_corrected_file_replaces_the_period_and_history_shows_the_change(warehou
 
     # The replaced file stays in raw, marked superseded, its rows out of scope (row conservation holds).
     assert query(published, "SELECT file_name, superseded_by FROM audit.loaded_files WHERE source = "
-                            "'crm_contacts' AND delivery_key = '2026-01' ORDER BY loaded_at") == [
+                            "'crm_contacts' AND delivery_key = 'crm_contacts_2026-01' ORDER BY loaded_at") == [
         ("crm_contacts_2026-01.csv", CORRECTED), (CORRECTED, None)]
     assert query(warehouse_env.warehouse_path, """SELECT count(*) FROM raw.crm_contacts
                  WHERE _source_file LIKE '%crm_contacts_2026-01.csv'""") == [(5,)]

@@ -1,4 +1,4 @@
-"""The catalogue as warehouse dimensions: core.dim_purpose, core.dim_team, core.dim_measure."""
+"""The catalogue as warehouse dimensions: core.dim_purpose, core.dim_team, core.dim_measure, core.dim_service."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import duckdb
 
 from warehouse.catalogue import Catalogue
 
-CATALOGUE_TABLES = ("dim_purpose", "dim_team", "dim_measure")
+CATALOGUE_TABLES = ("dim_purpose", "dim_team", "dim_measure", "dim_service")
 
 
 def build_catalogue_table(con: duckdb.DuckDBPyConnection, name: str, cat: Catalogue) -> int:
@@ -23,10 +23,13 @@ def build_catalogue_table(con: duckdb.DuckDBPyConnection, name: str, cat: Catalo
                    "level VARCHAR, team_id VARCHAR, owner_name VARCHAR, owner_email VARCHAR, unit VARCHAR, "
                    "improvement VARCHAR, frequency VARCHAR, numerator VARCHAR, denominator VARCHAR, "
                    "aggregation VARCHAR, breakdowns VARCHAR[], source_tables VARCHAR[], is_public BOOLEAN, "
-                   "definition_sql VARCHAR")
+                   "definition_sql VARCHAR, target DOUBLE, is_manual BOOLEAN")
         rows = [(m.id, m.title, m.definition, m.purpose, m.level, m.team, m.owner_name, m.owner_email, m.unit,
                  m.improvement, m.frequency, m.numerator, m.denominator, m.aggregation, list(m.breakdowns),
-                 list(m.source_tables), m.public, m.sql) for m in cat.measures.values()]
+                 list(m.source_tables), m.public, m.sql, m.target, m.is_manual) for m in cat.measures.values()]
+    elif name == "dim_service":
+        columns = "service VARCHAR PRIMARY KEY, team_id VARCHAR, cost_centres VARCHAR[]"
+        rows = [(s.service, s.team, list(s.cost_centres)) for s in cat.services.values()]
     else:
         raise ValueError(f"unknown catalogue table {name}")
     con.execute(f"CREATE OR REPLACE TABLE core.{name} ({columns})")

@@ -37,6 +37,15 @@ class Team:
     hr_team_name: str | None = None
 
 
+@dataclass(frozen=True)
+class Service:
+    """A service customers contact us about, its team, and the ledger cost centres that deliver it."""
+
+    service: str
+    team: str
+    cost_centres: tuple[str, ...] = ()
+
+
 DEFAULT_MAX_LAG_DAYS = {"monthly": 45, "quarterly": 100, "annual": 400}
 UNIT_RANGES = {"percent": (0.0, 100.0)}  # any other unit: not negative, no upper bound
 
@@ -66,6 +75,17 @@ class QualityRules:
 
 
 @dataclass(frozen=True)
+class SpcRules:
+    """Per-measure SPC settings (catalogue key `spc:`; all optional)."""
+
+    baseline_points: int | None = None  # fix each segment's mean and limits to its first N points
+    min_points: int = 12                # an area's series needs this many points to get a chart
+
+
+MANUAL_SOURCE = "core.manual_values"  # a measure whose only source is this is entered by officers in returns
+
+
+@dataclass(frozen=True)
 class Measure:
     """One catalogue entry. `sql` returns observations; `warehouse.measure_sql` aggregates them."""
 
@@ -90,7 +110,14 @@ class Measure:
     public: bool = True
     quality: QualityRules = QualityRules()
     rebases: tuple[Rebase, ...] = ()
+    target: float | None = None  # for the SPC assurance icon; the strategy prefers capability to targets
+    spc: SpcRules = SpcRules()
     path: Path | None = None
+
+    @property
+    def is_manual(self) -> bool:
+        """True when officers submit the values themselves in their team's return (no system source)."""
+        return self.source_tables == (MANUAL_SOURCE,)
 
 
 @dataclass(frozen=True)
@@ -98,6 +125,7 @@ class Catalogue:
     purposes: dict[str, Purpose]
     teams: dict[str, Team]
     measures: dict[str, Measure]
+    services: dict[str, Service]
 
 
 def _required(entry: dict[str, Any], key: str, path: Path) -> Any:
@@ -150,19 +178,26 @@ def parse_measure(path: Path, purposes: dict[str, Purpose], teams: dict[str, Tea
         public=bool(entry.get("public", True)),
         quality=_quality(entry, entry["unit"], entry.get("frequency", "monthly"), path),
         rebases=_rebases(entry, path),
+        target=None if entry.get("target") is None else float(entry["target"]),
+        spc=_settings(SpcRules, entry, "spc", path),
         path=path,
     )
 
 
-def _quality(entry: dict[str, Any], unit: str, frequency: str, path: Path) -> QualityRules:
-    given = entry.get("quality") or {}
-    unknown = set(given) - set(QualityRules.__dataclass_fields__)
+def _settings(kind: type, entry: dict[str, Any], key: str, path: Path) -> Any:
+    given = entry.get(key) or {}
+    unknown = set(given) - set(kind.__dataclass_fields__)
     if unknown:
-        raise CatalogueError(f"{path}: unknown quality setting(s) {sorted(unknown)}; "
-                             f"allowed: {sorted(QualityRules.__dataclass_fields__)}")
+        raise CatalogueError(f"{path}: unknown {key} setting(s) {sorted(unknown)}; "
+                             f"allowed: {sorted(kind.__dataclass_fields__)}")
+    return kind(**given)
+
+
+def _quality(entry: dict[str, Any], unit: str, frequency: str, path: Path) -> QualityRules:
+    _settings(QualityRules, entry, "quality", path)  # raises on an unknown key
     low, high = UNIT_RANGES.get(unit, (0.0, None))
     defaults = {"max_lag_days": DEFAULT_MAX_LAG_DAYS[frequency], "min_value": low, "max_value": high}
-    return QualityRules(**{**defaults, **given})
+    return QualityRules(**{**defaults, **(entry.get("quality") or {})})
 
 
 def _rebases(entry: dict[str, Any], path: Path) -> tuple[Rebase, ...]:
@@ -178,11 +213,19 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Load and validate the whole catalogue. Raises CatalogueError naming the first bad file."""
     purposes = {p["id"]: Purpose(**p) for p in yaml.safe_load((directory / "purposes.yaml").read_text())}
     teams = {t["id"]: Team(**t) for t in yaml.safe_load((directory / "teams.yaml").read_text())}
+    services = {}
+    for entry in yaml.safe_load((directory / "services.yaml").read_text()):
+        service = Service(entry["service"], entry["team"], tuple(entry.get("cost_centres") or ()))
+        _one_of(service.team, teams, "team", directory / "services.yaml")
+        services[service.service] = service
+    mapped = [c for s in services.values() for c in s.cost_centres]
+    if len(mapped) != len(set(mapped)):
+        raise CatalogueError(f"{directory / 'services.yaml'}: a cost centre is mapped to more than one service")
     measures = {}
     for path in sorted((directory / "measures").glob("*.yaml")):
         measure = parse_measure(path, purposes, teams)
         measures[measure.id] = measure
-    return Catalogue(purposes=purposes, teams=teams, measures=measures)
+    return Catalogue(purposes=purposes, teams=teams, measures=measures, services=services)
 
 
 @cache

@@ -1,0 +1,66 @@
+"""Systems-thinking marts (seed sections 3 and 10): SPC capability charts for every measure and for each
+service's end-to-end time, and the outcome of each check-plan-do trial. The demand, end-to-end distribution
+and cost marts are plain SQL models in warehouse/sql/marts (see assets/marts.py)."""
+
+
+import dagster as dg
+
+from assets.common import POLICY_OWNERS, table_key, table_metadata
+from warehouse.catalogue import catalogue
+from warehouse.db import WarehouseResource
+from warehouse.spc_marts import READS as SPC_READS
+from warehouse.spc_marts import build_end_to_end_spc, build_measure_spc
+from warehouse.trials import READS as TRIAL_READS
+from warehouse.trials import build_trial_outcomes
+
+
+def _deps(mart: str, reads: dict[str, tuple[str, ...]]) -> list[dg.AssetKey]:
+    return [table_key(t) for t in reads[mart]]
+
+
+def _summary(con, table: str, where: str = "is_latest") -> dict:
+    """How many series end on special cause improvement / concern, for the Dagster UI."""
+    counts = dict(con.execute(f"SELECT point_type, count(*) FROM {table} WHERE {where} GROUP BY ALL").fetchall())
+    return {f"latest_{k}": v for k, v in sorted(counts.items())}
+
+
+@dg.asset(key=table_key("marts.measure_spc"), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
+          deps=_deps("marts.measure_spc", SPC_READS),
+          description="An XmR chart of every measure series (council-wide, and each area with enough points): "
+                      "mean, process and near limits, the Making Data Count special-cause rules, point type, "
+                      "variation and assurance icons; rebased at each recorded change and trial. "
+                      "Code: warehouse/spc.py, warehouse/spc_marts.py")
+def measure_spc(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        rows = build_measure_spc(con, catalogue())
+        context.log.info(f"marts.measure_spc: {rows} points")
+        return dg.MaterializeResult(metadata={**table_metadata(con, "marts.measure_spc"),
+                                              **_summary(con, "marts.measure_spc",
+                                                         "is_latest AND area_type = 'district'")})
+
+
+@dg.asset(key=table_key("marts.end_to_end_spc"), group_name="marts", kinds={"duckdb", "python"},
+          owners=POLICY_OWNERS, deps=_deps("marts.end_to_end_spc", SPC_READS),
+          description="An XmR chart of each case-based service's monthly median end-to-end days (first contact "
+                      "to need met): the service's capability. Code: warehouse/spc_marts.py")
+def end_to_end_spc(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        build_end_to_end_spc(con)
+        return dg.MaterializeResult(metadata={**table_metadata(con, "marts.end_to_end_spc"),
+                                              **_summary(con, "marts.end_to_end_spc")})
+
+
+@dg.asset(key=table_key("marts.trial_outcomes"), group_name="marts", kinds={"duckdb", "python"},
+          owners=POLICY_OWNERS, deps=_deps("marts.trial_outcomes", TRIAL_READS),
+          description="Each check-plan-do trial x measure it should move: the process before and since its "
+                      "start, and in words whether the new design shows a signal. Code: warehouse/trials.py")
+def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        build_trial_outcomes(con, catalogue())
+        verdicts = con.execute("SELECT trial_id || ' / ' || measure_id, summary FROM marts.trial_outcomes").fetchall()
+        return dg.MaterializeResult(metadata={**table_metadata(con, "marts.trial_outcomes"),
+                                              "verdicts": dg.MetadataValue.md(
+                                                  "\n".join(f"- **{k}**: {s}" for k, s in verdicts) or "no trials")})
+
+
+SYSTEMS_ASSETS = [measure_spc, end_to_end_spc, trial_outcomes]

@@ -1,0 +1,143 @@
+"""SPC marts: every measure series (marts.measure_spc) and each service's end-to-end median
+(marts.end_to_end_spc) as XmR charts, with limits rebased at recorded system changes and trials.
+
+The series are small (one value per period and area), so each measure is read into Python on its own, charted
+by warehouse.spc and written back in one insert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from warehouse.catalogue import Catalogue, Measure
+from warehouse.spc import SpcPoint, assurance_icon, xmr
+
+# The tables each mart built here reads (for Dagster's dependencies and the `relevant` lineage walk).
+READS = {"marts.measure_spc": ("marts.measure_values", "core.trials"),
+         "marts.end_to_end_spc": ("marts.end_to_end_times",)}
+POINT_COLUMNS = ("period_start", "period_end", "value", "segment", "segment_start", "segment_reason", "mean",
+                 "moving_range", "upper_process_limit", "lower_process_limit", "upper_near_limit",
+                 "lower_near_limit", "outside_limits", "shift", "trend", "two_in_three", "special_cause",
+                 "point_type", "variation_icon", "rules", "is_latest", "points_in_series", "improvement",
+                 "target", "assurance_icon")
+
+
+@dataclass
+class Rebase:
+    start: dt.date
+    reason: str
+
+
+@dataclass
+class Series:
+    """One chart: identifying columns, its periods in order, and how to judge them."""
+
+    keys: dict[str, object]
+    periods: list[tuple[dt.date, dt.date]]
+    values: list[float]
+    improvement: str
+    rebases: list[Rebase] = field(default_factory=list)
+    baseline_points: int | None = None
+    target: float | None = None
+
+    def segment_starts(self) -> list[tuple[int, Rebase]]:
+        """Index of the first period of each rebase (the period containing its start date), with the rebase."""
+        starts: dict[int, Rebase] = {}
+        for rebase in sorted(self.rebases, key=lambda r: r.start):
+            index = next((i for i, (_, end) in enumerate(self.periods) if end >= rebase.start), None)
+            if index:  # a rebase before the first point or after the last changes nothing
+                starts[index] = rebase
+        return sorted(starts.items())
+
+    def chart(self) -> list[SpcPoint]:
+        return xmr(self.values, self.improvement, [i for i, _ in self.segment_starts()], self.baseline_points)
+
+
+def chart_records(series: Series) -> Iterator[dict]:
+    """One row per point of the series' chart, in the columns of POINT_COLUMNS plus the series' keys."""
+    points = series.chart()
+    starts = dict(series.segment_starts())
+    assurance = assurance_icon(points, series.target, series.improvement)
+    segment_start, reason = series.periods[0][0], "first point"
+    for i, (p, (start, end)) in enumerate(zip(points, series.periods, strict=True)):
+        if i in starts:
+            segment_start, reason = start, starts[i].reason
+        yield {**series.keys, "period_start": start, "period_end": end, "value": p.value, "segment": p.segment,
+               "segment_start": segment_start, "segment_reason": reason, "mean": p.mean,
+               "moving_range": p.moving_range, "upper_process_limit": p.upper_limit,
+               "lower_process_limit": p.lower_limit, "upper_near_limit": p.upper_near_limit,
+               "lower_near_limit": p.lower_near_limit, "outside_limits": p.outside_limits, "shift": p.shift,
+               "trend": p.trend, "two_in_three": p.two_in_three, "special_cause": p.special_cause,
+               "point_type": p.point_type, "variation_icon": p.variation_icon, "rules": "; ".join(p.rules) or None,
+               "is_latest": i == len(points) - 1, "points_in_series": len(points),
+               "improvement": series.improvement, "target": series.target, "assurance_icon": assurance}
+
+
+def write_chart_table(con: duckdb.DuckDBPyConnection, table: str, key_columns: dict[str, str],
+                      series: Iterable[Series]) -> int:
+    """Replace `table` with the charts of `series`; `key_columns` maps each key column to its SQL type."""
+    records = [r for s in series for r in chart_records(s)]
+    frame = pd.DataFrame.from_records(records, columns=[*key_columns, *POINT_COLUMNS])
+    types = {**key_columns, "period_start": "DATE", "period_end": "DATE", "segment": "INTEGER",
+             "segment_start": "DATE", "points_in_series": "INTEGER"}
+    select = ", ".join(f'"{c}"::{types[c]} AS "{c}"' if c in types else f'"{c}"' for c in frame.columns)
+    con.register("_chart_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM _chart_frame")
+    finally:
+        con.unregister("_chart_frame")
+    return len(records)
+
+
+def measure_rebases(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[Rebase]:
+    """The catalogue's recorded changes of definition plus the trials register's starts for this measure."""
+    rebases = [Rebase(dt.date.fromisoformat(r.start), f"rebase: {r.reason}") for r in measure.rebases]
+    for trial_id, start, description in con.execute(
+            "SELECT trial_id, start_date, description FROM core.trials WHERE measure_id = ? ORDER BY start_date",
+            [measure.id]).fetchall():
+        rebases.append(Rebase(start, f"trial {trial_id}: {description}"))
+    return rebases
+
+
+def measure_series(con: duckdb.DuckDBPyConnection, measure: Measure) -> Iterator[Series]:
+    """The measure's council-wide series, and each area's where it has at least spc.min_points values."""
+    rows = con.execute("""SELECT area_type, area_code, period_start, period_end, value FROM marts.measure_values
+                          WHERE measure_id = ? AND value IS NOT NULL
+                          ORDER BY area_type, area_code, period_start""", [measure.id]).fetchall()
+    rebases = measure_rebases(con, measure)
+    grouped: dict[tuple[str, str], list[tuple]] = {}
+    for area_type, area_code, start, end, value in rows:
+        grouped.setdefault((area_type, area_code), []).append((start, end, value))
+    for (area_type, area_code), points in grouped.items():
+        if area_type != "district" and len(points) < measure.spc.min_points:
+            continue
+        yield Series(keys={"measure_id": measure.id, "area_type": area_type, "area_code": area_code},
+                     periods=[(s, e) for s, e, _ in points], values=[v for _, _, v in points],
+                     improvement=measure.improvement, rebases=rebases,
+                     baseline_points=measure.spc.baseline_points,
+                     target=measure.target if area_type == "district" else None)
+
+
+def build_measure_spc(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
+    """(Re)build marts.measure_spc from marts.measure_values and core.trials. Returns its row count."""
+    series = (s for m in cat.measures.values() for s in measure_series(con, m))
+    return write_chart_table(con, "marts.measure_spc",
+                             {"measure_id": "VARCHAR", "area_type": "VARCHAR", "area_code": "VARCHAR"}, series)
+
+
+def build_end_to_end_spc(con: duckdb.DuckDBPyConnection) -> int:
+    """(Re)build marts.end_to_end_spc: an XmR of each service's monthly median end-to-end days (shorter is
+    better) from marts.end_to_end_times. Returns its row count."""
+    rows = con.execute("""SELECT service, month_start, month_end, median_days FROM marts.end_to_end_times
+                          WHERE median_days IS NOT NULL ORDER BY service, month_start""").fetchall()
+    grouped: dict[str, list[tuple]] = {}
+    for service, start, end, median in rows:
+        grouped.setdefault(service, []).append((start, end, median))
+    series = [Series(keys={"service": service}, periods=[(s, e) for s, e, _ in points],
+                     values=[v for _, _, v in points], improvement="down") for service, points in grouped.items()]
+    return write_chart_table(con, "marts.end_to_end_spc", {"service": "VARCHAR"}, series)

@@ -1,0 +1,128 @@
+"""marts.trial_outcomes: did each check-plan-do trial move the measures it was meant to move?
+
+For each trial x measure, on the council-wide series: the process before the trial (its mean and limits), the
+process since (rebased at the trial's start), and the points since the start judged against the limits of
+the system before it: Making Data Count's way of telling a real change from noise. The verdict is in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from warehouse.catalogue import Catalogue
+from warehouse.spc import IMPROVEMENT, NEUTRAL, SpcPoint, xmr
+
+READS = {"marts.trial_outcomes": ("marts.measure_values", "core.trials")}
+MIN_POINTS_BEFORE = 2  # a process needs two points for a moving range and so for limits
+
+
+@dataclass
+class Outcome:
+    points_before: int
+    points_after: int
+    before: SpcPoint | None
+    after: SpcPoint | None
+    improvement_points: int
+    concern_points: int
+    neutral_points: int
+    special_causes_since_rebase: int
+    verdict: str
+    summary: str
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
+def judge_trial(before: list[float], after: list[float], improvement: str, baseline_points: int | None = None,
+                unit: str = "") -> Outcome:
+    """Compare the points since a trial started with the process before it, and say what that shows."""
+    before_chart = xmr(before, improvement, baseline_points=baseline_points) if before else []
+    after_chart = xmr(after, improvement, baseline_points=baseline_points) if after else []
+    # The points since the start, judged against the limits of the system before it (the baseline).
+    judged = xmr([*before, *after], improvement, baseline_points=len(before))[len(before):] if before else []
+    counts = {kind: sum(p.point_type == kind for p in judged)
+              for kind in (IMPROVEMENT, "special_cause_concern", NEUTRAL)}
+    since = sum(p.special_cause for p in after_chart)
+    b, a = (before_chart[-1] if before_chart else None), (after_chart[-1] if after_chart else None)
+    means = f"mean {_fmt(b.mean if b else None)}{unit} before, {_fmt(a.mean if a else None)}{unit} since"
+    if len(before) < MIN_POINTS_BEFORE:
+        verdict, summary = "too_early", "Not enough data before the trial started to know the old system's limits."
+    elif not after:
+        verdict, summary = "too_early", "No data since the trial started yet."
+    else:
+        good, bad, neutral = counts[IMPROVEMENT], counts["special_cause_concern"], counts[NEUTRAL]
+        n = len(after)
+        if good and bad:
+            verdict = "mixed"
+            summary = (f"Mixed signals: {good} of {n} points since the start show special cause improvement and "
+                       f"{bad} special cause concern against the limits before it ({means}).")
+        elif good:
+            verdict = "improvement"
+            summary = (f"The new design shows a signal of improvement: {good} of {n} points since the start are "
+                       f"special cause improvement against the limits of the system before it ({means}).")
+        elif bad:
+            verdict = "concern"
+            summary = (f"The new design shows a signal of concern: {bad} of {n} points since the start are "
+                       f"special cause concern against the limits of the system before it ({means}).")
+        elif neutral:
+            verdict = "change"
+            summary = f"The system has changed: {neutral} of {n} points since the start are special cause ({means})."
+        else:
+            verdict = "no_signal"
+            summary = (f"No signal yet: all {n} points since the start are within the variation of the system "
+                       f"before it ({means}).")
+    return Outcome(len(before), len(after), b, a, counts[IMPROVEMENT], counts["special_cause_concern"],
+                   counts[NEUTRAL], since, verdict, summary)
+
+
+def build_trial_outcomes(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
+    """(Re)build marts.trial_outcomes from core.trials and the council-wide series in marts.measure_values."""
+    trials = con.execute("""SELECT trial_id, service, start_date, description, lead_officer, measure_id
+                            FROM core.trials ORDER BY start_date, trial_id, measure_id""").fetchall()
+    rows = []
+    for trial_id, service, start, description, lead, measure_id in trials:
+        measure = cat.measures[measure_id]
+        series = con.execute("""SELECT period_end, value FROM marts.measure_values
+                                WHERE measure_id = ? AND area_type = 'district' AND value IS NOT NULL
+                                ORDER BY period_start""", [measure_id]).fetchall()
+        # The period containing the start is the first of the new design (as in marts.measure_spc), and the
+        # old system is the segment before it: back to the previous recorded change, if there is one.
+        earlier = [t[2] for t in trials if t[5] == measure_id and t[2] < start]
+        earlier += [d for d in (dt.date.fromisoformat(r.start) for r in measure.rebases) if d < start]
+        floor = max(earlier, default=None)
+        before = [v for end, v in series if end < start and (floor is None or end >= floor)]
+        after = [v for end, v in series if end >= start]
+        unit = "%" if measure.unit == "percent" else f" {measure.unit}"
+        o = judge_trial(before, after, measure.improvement, measure.spc.baseline_points, unit)
+        rows.append({
+            "trial_id": trial_id, "service": service, "start_date": start, "description": description,
+            "lead_officer": lead, "measure_id": measure_id, "measure_title": measure.title,
+            "improvement": measure.improvement, "points_before": o.points_before,
+            "mean_before": o.before.mean if o.before else None,
+            "lower_limit_before": o.before.lower_limit if o.before else None,
+            "upper_limit_before": o.before.upper_limit if o.before else None,
+            "points_after": o.points_after, "mean_after": o.after.mean if o.after else None,
+            "lower_limit_after": o.after.lower_limit if o.after else None,
+            "upper_limit_after": o.after.upper_limit if o.after else None,
+            "improvement_points_after": o.improvement_points, "concern_points_after": o.concern_points,
+            "special_causes_since_rebase": o.special_causes_since_rebase,
+            "verdict": o.verdict, "summary": o.summary})
+    frame = pd.DataFrame.from_records(rows, columns=TRIAL_COLUMNS)
+    con.register("_trial_frame", frame)
+    try:
+        con.execute("CREATE OR REPLACE TABLE marts.trial_outcomes AS SELECT * REPLACE (start_date::DATE AS "
+                    "start_date) FROM _trial_frame")
+    finally:
+        con.unregister("_trial_frame")
+    return len(rows)
+
+
+TRIAL_COLUMNS = ("trial_id", "service", "start_date", "description", "lead_officer", "measure_id", "measure_title",
+                 "improvement", "points_before", "mean_before", "lower_limit_before", "upper_limit_before",
+                 "points_after", "mean_after", "lower_limit_after", "upper_limit_after", "improvement_points_after",
+                 "concern_points_after", "special_causes_since_rebase", "verdict", "summary")
