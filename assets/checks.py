@@ -14,10 +14,12 @@ CRITERION_DESCRIPTIONS = {
                   "from them gives the same figure.",
     "accurate": "Accurate: values possible for what they measure (ranges, numerator within denominator, dates "
                 "not in the future, totals reconcile).",
+    "commentary": "Commentary: the owner has commented on the measure's latest period (seed section 7).",
+    "sign_off": "Sign-off: a manager has confirmed the latest period's data and commentary (seed section 7).",
 }
 # Lateness is reported (WARN, then ERROR after a grace period) but does not stop the rest of the warehouse
 # being published: the last good data stays, marked late, on the Dashboard.
-NOT_BLOCKING = {"timely"}
+NOT_BLOCKING = {"timely", "commentary", "sign_off"}
 
 
 def criterion_specs(key: dg.AssetKey, criteria: tuple[str, ...] = CRITERIA,

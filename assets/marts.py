@@ -9,14 +9,17 @@ import dagster as dg
 from assets.checks import check_result, criterion_specs
 from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
 from assets.systems import SYSTEMS_ASSETS
-from quality.outcome import combine, record
+from quality.outcome import OWNERSHIP_CHECKS, combine, record
+from quality.ownership import judge_ownership
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import publish
 from warehouse.settings import load_settings
 
-SCORECARD_SQL = Path(__file__).resolve().parent.parent / "quality" / "scorecard.sql"
+QUALITY_DIR = Path(__file__).resolve().parent.parent / "quality"
+SCORECARD_SQL = QUALITY_DIR / "scorecard.sql"
+COMMENTARY_SQL = QUALITY_DIR / "commentary_status.sql"
 MEASURE_VALUES_CRITERIA = ("well_defined", "timely", "reliable", "accurate")
 DASHBOARD_CRITERIA = ("well_defined", "reliable", "accurate")
 
@@ -87,8 +90,26 @@ def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
     yield from _run_gx(context, warehouse, [".".join(k.path) for k in DASHBOARD_KEYS], DASHBOARD_CRITERIA)
 
 
+@dg.asset(key=table_key("marts.commentary_status"), group_name="marts", kinds={"duckdb", "sql"},
+          owners=POLICY_OWNERS,
+          deps=[measure_values, table_key("core.measure_commentary"), table_key("core.dim_measure")],
+          check_specs=criterion_specs(table_key("marts.commentary_status"), OWNERSHIP_CHECKS),
+          description="Each measure's latest period: the owner's commentary and a manager's sign-off, with who "
+                      "and when, and what is missing. SQL: quality/commentary_status.sql")
+def commentary_status(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        build_table(con, "marts.commentary_status", COMMENTARY_SQL.read_text(encoding="utf-8"))
+        found = judge_ownership(con, catalogue())
+        record(con, found, context.run_id)
+        flagged = con.execute("SELECT count(*) FROM marts.commentary_status WHERE flag IS NOT NULL").fetchone()[0]
+        metadata = {**table_metadata(con, "marts.commentary_status"), "measures_flagged": flagged}
+    results = [check_result(combine([o for o in found if o.criterion == c], "mart", "marts.commentary_status", c,
+                                    POLICY_OWNERS[0], c)) for c in OWNERSHIP_CHECKS]
+    return dg.MaterializeResult(metadata=metadata, check_results=results)
+
+
 @dg.asset(key=table_key("marts.quality_scorecard"), group_name="marts", kinds={"duckdb", "sql"},
-          owners=POLICY_OWNERS, deps=[measure_values, *DASHBOARD_ASSETS],
+          owners=POLICY_OWNERS, deps=[measure_values, *DASHBOARD_ASSETS, commentary_status],
           description="Data quality next to each measure: one row per measure x criterion x run with pass / "
                       "warn / fail, the reason and when it last passed. SQL: quality/scorecard.sql")
 def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -102,7 +123,7 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
           # Published every night: a day and a bit without a new copy is a warning, two days a failure.
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48),
                                                           warn_window=dt.timedelta(hours=26)),
-          deps=[measure_values, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, quality_scorecard],
+          deps=[measure_values, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard],
           description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -8,6 +8,8 @@ import dagster as dg
 from assets.common import POLICY_OWNERS, table_key, table_metadata
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
+from warehouse.returns import latest_month, write_templates
+from warehouse.settings import load_settings
 from warehouse.spc_marts import READS as SPC_READS
 from warehouse.spc_marts import build_end_to_end_spc, build_measure_spc
 from warehouse.trials import READS as TRIAL_READS
@@ -61,6 +63,27 @@ def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata={**table_metadata(con, "marts.trial_outcomes"),
                                               "verdicts": dg.MetadataValue.md(
                                                   "\n".join(f"- **{k}**: {s}" for k, s in verdicts) or "no trials")})
+
+
+
+
+@dg.asset(key=dg.AssetKey(["outputs", "return_templates"]), group_name="outputs", kinds={"xlsx"},
+          owners=POLICY_OWNERS, deps=[table_key("marts.commentary_status")],
+          description="Each team's performance return template for the latest month (its measures, values and "
+                      "any commentary so far), in $BDC_OUTPUTS_DIR/returns/<YYYY-MM>/ for officers to complete "
+                      "and drop into the performance_returns landing folder. Code: warehouse/returns.py")
+def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = load_settings()
+    with warehouse.connect() as con:
+        month = latest_month(con, settings.as_of)
+        if month is None:
+            context.log.info("no measure values yet: no return templates written")
+            return dg.MaterializeResult(metadata={"files": 0})
+        folder = settings.outputs_dir / "returns" / f"{month:%Y-%m}"
+        files = write_templates(con, catalogue(), month, folder)
+    context.log.info(f"{len(files)} return templates for {month:%B %Y} in {folder}")
+    return dg.MaterializeResult(metadata={"files": len(files), "month": f"{month:%Y-%m}",
+                                          "folder": dg.MetadataValue.path(str(folder))})
 
 
 SYSTEMS_ASSETS = [measure_spc, end_to_end_spc, trial_outcomes]

@@ -1,4 +1,4 @@
-"""Command line: `python -m pipelines.cli run [--sample]` and `python -m pipelines.cli generate-sample`."""
+"""Command line: `python -m pipelines.cli run [--sample]`, `generate-sample` and `returns` (return templates)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 import dagster as dg
 
@@ -48,6 +49,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def cmd_returns(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse.catalogue import catalogue
+    from warehouse.returns import latest_month, write_templates
+
+    settings = load_settings()
+    if not settings.published_path.exists():
+        print(f"No published warehouse at {settings.published_path}: run the nightly job first", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        month = parse_month(args.month) if args.month else latest_month(con, settings.as_of)
+        if month is None:
+            print("The published warehouse has no measure values yet", file=sys.stderr)
+            return 1
+        out = args.out or settings.outputs_dir / "returns" / f"{month:%Y-%m}"
+        try:
+            files = write_templates(con, catalogue(), month, Path(out), args.team or None)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    for path in files:
+        print(path)
+    print(f"{len(files)} return template(s) for {month:%B %Y}; completed returns go in "
+          f"{settings.landing_for('performance_returns')}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
@@ -61,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--end-month", help="last month, YYYY-MM (default: last full month)")
     gen.add_argument("--force", action="store_true", help="regenerate even if a sample is there")
     gen.set_defaults(func=cmd_generate_sample)
+    returns = sub.add_parser("returns", help="write teams' performance return templates from the published warehouse")
+    returns.add_argument("--month", help="month reported on, YYYY-MM (default: the latest ended month with data)")
+    returns.add_argument("--team", action="append", help="team id (repeatable; default: every team with measures)")
+    returns.add_argument("--out", help="folder (default: $BDC_OUTPUTS_DIR/returns/<YYYY-MM>)")
+    returns.set_defaults(func=cmd_returns)
     args = parser.parse_args(argv)
     return args.func(args)
 

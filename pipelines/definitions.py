@@ -9,6 +9,7 @@ from assets.common import table_key
 from assets.core import CORE_ASSETS
 from assets.marts import (
     SQL_MART_ASSETS,
+    commentary_status,
     dashboard_expectations,
     measure_values,
     measure_values_expectations,
@@ -18,7 +19,7 @@ from assets.marts import (
 from assets.measures import MEASURE_ASSETS
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
-from assets.systems import SYSTEMS_ASSETS
+from assets.systems import SYSTEMS_ASSETS, return_templates
 from pipelines.alert_sensors import ALERT_SENSORS
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
@@ -26,7 +27,7 @@ from warehouse.db import WarehouseResource
 from warehouse.settings import load_settings
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, *SQL_MART_ASSETS,
-              *SYSTEMS_ASSETS, quality_scorecard, published_warehouse]
+              *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse, return_templates]
 ALL_CHECKS = [measure_values_expectations, dashboard_expectations]
 
 # One DuckDB writer at a time: every step runs in this one process, in dependency order.

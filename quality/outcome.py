@@ -10,6 +10,7 @@ from typing import Literal
 import duckdb
 
 CRITERIA = ("relevant", "well_defined", "timely", "reliable", "verifiable", "accurate")
+OWNERSHIP_CHECKS = ("commentary", "sign_off")  # seed section 7: every measure commented on and signed off
 Status = Literal["pass", "warn", "fail"]
 SAMPLE_ROWS = 5
 
@@ -35,7 +36,7 @@ class Outcome:
     details: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.criterion not in CRITERIA:
+        if self.criterion not in CRITERIA + OWNERSHIP_CHECKS:
             raise ValueError(f"unknown criterion {self.criterion!r}")
         self.check_name = self.check_name or self.criterion
 

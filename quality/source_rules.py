@@ -110,6 +110,14 @@ CONTRACTS: dict[str, StagedContract] = {c.source: c for c in (
         key=("cost_centre", "account", "month_start"), period_column="month_start", not_future=("month_start",),
         text=("cost_centre_name", "account_name")),
     StagedContract(
+        "performance_returns",
+        {"measure_id": Field("string", False), "period_start": REQUIRED_DATE, "manual_value": Field("float64"),
+         "commentary": TEXT, "commentary_by": TEXT, "commentary_date": DATE, "signed_off_by": TEXT,
+         "signed_off_date": DATE},
+        key=("measure_id", "period_start"), key_scope="each file",
+        order=(("commentary_date", "signed_off_date"),), not_future=("commentary_date", "signed_off_date"),
+        text=("commentary", "commentary_by", "signed_off_by"), extra_rules=(KNOWN_MEASURE,)),
+    StagedContract(
         "trials_register",
         {"trial_id": KEY, "service": TEXT, "start_date": REQUIRED_DATE, "description": TEXT,
          "measure_id": Field("string", False), "lead_officer": TEXT},

@@ -19,6 +19,7 @@ from sources import (
     llpg,
     localities,
     ons_lookup,
+    performance_returns,
     planning_applications,
     police_street,
     trials_register,
@@ -31,5 +32,6 @@ ALL_SOURCES: tuple[ModuleType, ...] = (
     localities, ons_lookup, llpg, census_ts001, census_ts007a, imd2019,
     crm_contacts, housing_options, benefits_claims, planning_applications, dfg_cases, waste_reports, hr_absence,
     finance_ledger, police_street, lettings, leisure_visits, trials_register,
+    performance_returns,
 )
 CONTRACTS: dict[str, SourceContract] = {m.CONTRACT.name: m.CONTRACT for m in ALL_SOURCES}

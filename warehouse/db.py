@@ -43,8 +43,10 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def prepare(con: duckdb.DuckDBPyConnection, pseudonym_key: str | None = None) -> None:
     """Per-connection setup: offline-only extensions, variables and the helper macros."""
     con.execute("SET autoinstall_known_extensions = false; SET autoload_known_extensions = false")
-    key = pseudonym_key if pseudonym_key is not None else load_settings().pseudonym_key
+    settings = load_settings()
+    key = pseudonym_key if pseudonym_key is not None else settings.pseudonym_key
     con.execute("SET VARIABLE pseudonym_key = ?", [key])
+    con.execute("SET VARIABLE as_of = ?::DATE", [settings.as_of])  # today, or BDC_AS_OF for a past night
     con.execute("SET VARIABLE district_code = ?", [DISTRICT_CODE])
     con.execute((SQL_DIR / "macros.sql").read_text())
 

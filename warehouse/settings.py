@@ -30,6 +30,7 @@ class Settings:
     pseudonym_key: str
     alerts_path: Path  # audit.alerts, written by the alert sensors (not the warehouse: one writer there)
     quality_dir: Path  # GX project (stored results) and the Data Docs site
+    outputs_dir: Path  # files the warehouse produces for people: return templates (later: reports, site)
     as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
 
     def landing_for(self, source_name: str) -> Path:
@@ -48,6 +49,7 @@ def load_settings() -> Settings:
         pseudonym_key=os.environ.get("BDC_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
         alerts_path=_path("BDC_ALERTS_PATH", data_dir / "warehouse" / "alerts.duckdb"),
         quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
+        outputs_dir=_path("BDC_OUTPUTS_DIR", data_dir / "outputs"),
         as_of=_as_of(os.environ.get("BDC_AS_OF")),
     )
 

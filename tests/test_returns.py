@@ -1,0 +1,99 @@
+"""Performance returns round trip: the project writes a team's template, an officer fills it in (here with
+openpyxl, as Excel would), it is dropped in the landing folder, and the commentary, sign-off and manual value
+reach the warehouse. Bad rows are quarantined with a reason; a malformed return is rejected by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+
+from pipelines.cli import main as cli
+from sources.performance_returns import TITLE_ROWS
+from tests.conftest import copy_fixture, query
+
+HEADER_ROW = TITLE_ROWS + 1  # 1-based row of the header in the sheet
+COLUMNS = {"manual_value": 5, "commentary": 6, "by": 7, "on": 8, "signed_by": 9, "signed_on": 10}
+
+
+def fill(path, entries: dict[str, dict[str, object]], save_to):
+    """Fill in a template's yellow cells for the given measure ids, and save it under the same name."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Return"]
+    assert [c.value for c in sheet[HEADER_ROW]][:3] == ["Measure ID", "Measure", "Period"]
+    for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
+        for field, value in entries.get(row[0].value, {}).items():
+            row[COLUMNS[field] - 1].value = value
+    workbook.save(save_to / path.name)
+
+
+def test_template_round_trip_commentary_sign_off_and_manual_value(warehouse_env, run_pipeline, capsys):
+    copy_fixture(warehouse_env)
+    assert run_pipeline().success
+    out = warehouse_env.data_dir / "templates"
+    assert cli(["returns", "--team", "customer_services", "--team", "economic_development", "--out", str(out)]) == 0
+    customer = out / "performance_return_customer_services_2026-02.xlsx"
+    business = out / "performance_return_economic_development_2026-02.xlsx"
+    assert customer.exists() and business.exists()
+
+    # The template lists the team's measures for the latest month, with the warehouse's value so far.
+    sheet = openpyxl.load_workbook(customer)["Return"]
+    lines = {r[0].value: (r[2].value, r[3].value) for r in sheet.iter_rows(min_row=HEADER_ROW + 1)}
+    assert lines == {"contacts_received": ("2026-02", 2), "failure_demand_share": ("2026-02", 50),
+                     "online_contact_share": ("2026-02", 0), "resolved_first_contact_pct": ("2026-02", 50)}
+    assert sheet.protection.sheet  # only the yellow cells can be typed in
+
+    landing = warehouse_env.landing_dir / "performance_returns"
+    landing.mkdir()
+    written, signed = dt.datetime(2026, 3, 6), dt.datetime(2026, 3, 9)
+    fill(customer, {
+        "contacts_received": {"commentary": "Two contacts: both about waste.", "by": "A Officer", "on": written,
+                              "signed_by": "B Manager", "signed_on": signed},
+        "failure_demand_share": {"commentary": "One missed bin chased.", "by": "A Officer", "on": written},
+        "online_contact_share": {"manual_value": 40},  # a system measure: not the officer's to enter
+    }, landing)
+    fill(business, {"business_start_ups": {"manual_value": 6, "commentary": "Six start-ups, two with grants.",
+                                           "by": "C Officer", "on": written}}, landing)
+    outcome = run_pipeline()
+    assert outcome.success, outcome.checks_failed
+
+    published = warehouse_env.published_path
+    assert query(published, """SELECT commentary, commentary_by, commentary_date, signed_off_by, signed_off_date,
+                                      sign_off_covers_commentary
+                               FROM core.measure_commentary WHERE measure_id = 'contacts_received'""") == [
+        ("Two contacts: both about waste.", "A Officer", dt.date(2026, 3, 6), "B Manager", dt.date(2026, 3, 9), True)]
+    status = dict(query(published, "SELECT measure_id, flag FROM marts.commentary_status WHERE team_id IN "
+                                   "('customer_services', 'economic_development')"))
+    assert status == {"contacts_received": None, "failure_demand_share": "not signed off for February 2026",
+                      "online_contact_share": "no commentary and no sign-off for February 2026",
+                      "resolved_first_contact_pct": "no commentary and no sign-off for February 2026",
+                      "business_start_ups": "not signed off for February 2026"}
+    # The manual value went through staging, the measure's checks and into the tidy table like system data.
+    assert query(published, """SELECT value FROM marts.measure_values WHERE measure_id = 'business_start_ups'
+                               AND area_type = 'district' AND period_start = '2026-02-01'""") == [(6.0,)]
+    assert query(published, "SELECT reason FROM audit.quarantine WHERE source = 'performance_returns'") == [
+        ("Manual Value given for online_contact_share, which comes from a system: leave it blank",)]
+    # The scorecard carries the ownership checks next to the six criteria.
+    assert query(published, """SELECT status FROM marts.quality_scorecard WHERE is_latest
+                               AND measure_id = 'failure_demand_share' AND criterion IN ('commentary', 'sign_off')
+                               ORDER BY criterion""") == [("pass",), ("warn",)]
+    warned = set(outcome.checks_failed) - set(outcome.checks_errored)  # a doubt, never a reason to hold data back
+    assert "marts/commentary_status:sign_off" in warned
+
+
+def test_a_malformed_return_is_rejected_by_name(warehouse_env, run_pipeline):
+    copy_fixture(warehouse_env, "localities", "ons_lookup")
+    landing = warehouse_env.landing_dir / "performance_returns"
+    landing.mkdir()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Return"
+    sheet.append(["Measure ID", "Commentary", "Commentary By"])  # an old layout: no Period column
+    sheet.append(["contacts_received", "Fine", "A Officer"])
+    workbook.save(landing / "performance_return_customer_services_2026-02.xlsx")
+    outcome = run_pipeline()
+    assert not outcome.success and "raw/performance_returns:files_readable" in outcome.checks_failed
+    evaluation = next(e for e in outcome.result.get_asset_check_evaluations()
+                      if e.asset_key.path == ["raw", "performance_returns"] and e.check_name == "files_readable")
+    errors = evaluation.metadata["errors"].value
+    assert "performance_return_customer_services_2026-02.xlsx" in errors and "Period" in errors

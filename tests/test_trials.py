@@ -1,0 +1,71 @@
+"""A check-plan-do trial with a known step change: the chart is rebased at its start and the outcome says the
+new design shows a signal. The series is written by hand into a small warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from sources.sample import add_months, month_end
+from warehouse.catalogue import catalogue
+from warehouse.spc_marts import build_measure_spc
+from warehouse.trials import build_trial_outcomes, judge_trial
+
+START = dt.date(2024, 1, 1)
+BEFORE = [66, 70] * 6   # mean 68, every moving range 4: limits 68 ± 10.64, near limits 68 ± 7.09
+AFTER = [76, 80] * 6    # the redesign lifts first-contact resolution by 10 points
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts; CREATE SCHEMA core")
+    con.execute("""CREATE TABLE marts.measure_values (measure_id VARCHAR, period_start DATE, period_end DATE,
+                   area_type VARCHAR, area_code VARCHAR, value DOUBLE)""")
+    months = [add_months(START, i) for i in range(24)]
+    con.executemany("INSERT INTO marts.measure_values VALUES ('resolved_first_contact_pct', ?, ?, 'district', "
+                    "'E07000234', ?)", [(m, month_end(m), v) for m, v in zip(months, BEFORE + AFTER, strict=True)])
+    con.execute("""CREATE TABLE core.trials AS SELECT 'CPD-9' AS trial_id, 'Customer Services' AS service,
+                   DATE '2025-01-15' AS start_date, 'Advisers own the whole query' AS description,
+                   'resolved_first_contact_pct' AS measure_id, 'Head of Customer Services' AS lead_officer""")
+    return con
+
+
+def test_the_chart_is_rebased_at_the_trial_start(con):
+    build_measure_spc(con, catalogue())
+    segments = con.execute("""SELECT segment, min(period_start), count(*), any_value(mean), any_value(segment_reason),
+                                     count(*) FILTER (WHERE special_cause)
+                              FROM marts.measure_spc WHERE measure_id = 'resolved_first_contact_pct'
+                              GROUP BY segment ORDER BY segment""").fetchall()
+    # The trial starts on 15 January 2025, so January 2025 is the first month of the new design.
+    assert segments == [(1, dt.date(2024, 1, 1), 12, 68.0, "first point", 0),
+                        (2, dt.date(2025, 1, 1), 12, 78.0, "trial CPD-9: Advisers own the whole query", 0)]
+
+
+def test_the_step_change_is_a_signal_of_improvement(con):
+    build_trial_outcomes(con, catalogue())
+    (row,) = con.execute("""SELECT verdict, points_before, mean_before, upper_limit_before, points_after, mean_after,
+                                   improvement_points_after, concern_points_after, special_causes_since_rebase,
+                                   summary
+                            FROM marts.trial_outcomes""").fetchall()
+    verdict, before, mean_before, upl, after, mean_after, good, bad, since, summary = row
+    assert (verdict, before, after, mean_before, mean_after) == ("improvement", 12, 12, 68.0, 78.0)
+    assert upl == pytest.approx(78.64)
+    # Against the old limits every new point is special cause: twelve in a row above the old mean.
+    assert (good, bad, since) == (12, 0, 0)
+    assert summary == ("The new design shows a signal of improvement: 12 of 12 points since the start are special "
+                       "cause improvement against the limits of the system before it (mean 68.0% before, 78.0% "
+                       "since).")
+
+
+def test_verdicts_in_words():
+    # The same step on a measure where lower is better is a concern.
+    assert judge_trial(BEFORE, AFTER, "down").verdict == "concern"
+    # Six points after: no point beyond the old limits, no run of seven, the near limit (75.09) crossed by
+    # only one point in each three: no signal yet.
+    quiet = judge_trial(BEFORE, [70, 76, 70, 66, 70, 66], "up")
+    assert quiet.verdict == "no_signal"
+    assert quiet.summary.startswith("No signal yet: all 6 points since the start are within the variation")
+    assert judge_trial(BEFORE, [], "up").verdict == "too_early"
