@@ -71,7 +71,8 @@ def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
           owners=POLICY_OWNERS, deps=[table_key("marts.commentary_status")],
           description="Each team's performance return template for the latest month (its measures, values and "
                       "any commentary so far), in $BDC_OUTPUTS_DIR/returns/<YYYY-MM>/ for officers to complete "
-                      "and drop into the performance_returns landing folder. Code: warehouse/returns.py")
+                      "and drop into the performance_returns landing folder. A template already there is kept. "
+                      "Code: warehouse/returns.py")
 def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = load_settings()
     with warehouse.connect() as con:
@@ -81,7 +82,7 @@ def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             return dg.MaterializeResult(metadata={"files": 0})
         folder = settings.outputs_dir / "returns" / f"{month:%Y-%m}"
         files = write_templates(con, catalogue(), month, folder)
-    context.log.info(f"{len(files)} return templates for {month:%B %Y} in {folder}")
+    context.log.info(f"{len(files)} new return templates for {month:%B %Y} in {folder} (existing ones kept)")
     return dg.MaterializeResult(metadata={"files": len(files), "month": f"{month:%Y-%m}",
                                           "folder": dg.MetadataValue.path(str(folder))})
 

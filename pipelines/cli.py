@@ -66,13 +66,14 @@ def cmd_returns(args: argparse.Namespace) -> int:
             return 1
         out = args.out or settings.outputs_dir / "returns" / f"{month:%Y-%m}"
         try:
-            files = write_templates(con, catalogue(), month, Path(out), args.team or None)
+            files = write_templates(con, catalogue(), month, Path(out), args.team or None, overwrite=args.force)
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
     for path in files:
         print(path)
-    print(f"{len(files)} return template(s) for {month:%B %Y}; completed returns go in "
+    print(f"{len(files)} return template(s) for {month:%B %Y} written (existing ones kept; --force replaces them); "
+          f"completed returns go in "
           f"{settings.landing_for('performance_returns')}")
     return 0
 
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     returns.add_argument("--month", help="month reported on, YYYY-MM (default: the latest ended month with data)")
     returns.add_argument("--team", action="append", help="team id (repeatable; default: every team with measures)")
     returns.add_argument("--out", help="folder (default: $BDC_OUTPUTS_DIR/returns/<YYYY-MM>)")
+    returns.add_argument("--force", action="store_true", help="replace templates already in the folder")
     returns.set_defaults(func=cmd_returns)
     args = parser.parse_args(argv)
     return args.func(args)

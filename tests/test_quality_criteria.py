@@ -78,8 +78,13 @@ def test_clean_fixture_passes_all_six_criteria(clean_night):
         assert not failed, failed
     # The scorecard has one passing row per fixture measure and criterion, with when it last passed.
     rows = query(settings.published_path, """SELECT measure_id, criterion, status, last_passed_at IS NOT NULL
-                 FROM marts.quality_scorecard WHERE measure_id IN ('contacts_received', 'crimes_per_1000')""")
+                 FROM marts.quality_scorecard WHERE measure_id IN ('contacts_received', 'crimes_per_1000')
+                 AND criterion NOT IN ('commentary', 'sign_off')""")
     assert len(rows) == 12 and {r[2] for r in rows} == {"pass"} and all(r[3] for r in rows)
+    # Beside them, the owners' commentary and sign-off: no returns in this fixture, so both warn.
+    assert query(settings.published_path, """SELECT criterion, status FROM marts.quality_scorecard
+                 WHERE measure_id = 'contacts_received' AND criterion IN ('commentary', 'sign_off')
+                 ORDER BY criterion""") == [("commentary", "warn"), ("sign_off", "warn")]
 
 
 def test_relevant_fails_for_a_measure_without_a_purpose():

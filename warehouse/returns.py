@@ -41,8 +41,9 @@ def return_rows(con: duckdb.DuckDBPyConnection, cat: Catalogue, team: str, month
 
 
 def write_templates(con: duckdb.DuckDBPyConnection, cat: Catalogue, month: dt.date, out_dir: Path,
-                    teams: list[str] | None = None) -> list[Path]:
-    """Write a return template for each team that owns a measure (or just `teams`). Returns the files."""
+                    teams: list[str] | None = None, overwrite: bool = False) -> list[Path]:
+    """Write a return template for each team that owns a measure (or just `teams`). An existing file is left
+    alone unless `overwrite` (someone may have started filling it in there). Returns the files written."""
     unknown = sorted(set(teams or ()) - set(cat.teams))
     if unknown:
         raise ValueError(f"unknown team(s) {unknown}; teams are {sorted(cat.teams)}")
@@ -50,9 +51,10 @@ def write_templates(con: duckdb.DuckDBPyConnection, cat: Catalogue, month: dt.da
     for team in cat.teams.values():
         if teams and team.id not in teams:
             continue
+        path = out_dir / file_name(team.id, month)
         rows = return_rows(con, cat, team.id, month)
-        if not rows:
+        if not rows or (path.exists() and not overwrite):
             continue
         guidance = [(m.id, m.title, m.definition) for m in cat.measures.values() if m.team == team.id]
-        written.append(write_return(out_dir / file_name(team.id, month), team.name, month, rows, guidance))
+        written.append(write_return(path, team.name, month, rows, guidance))
     return written

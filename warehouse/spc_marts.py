@@ -20,11 +20,14 @@ from warehouse.spc import SpcPoint, assurance_icon, xmr
 # The tables each mart built here reads (for Dagster's dependencies and the `relevant` lineage walk).
 READS = {"marts.measure_spc": ("marts.measure_values", "core.trials"),
          "marts.end_to_end_spc": ("marts.end_to_end_times",)}
-POINT_COLUMNS = ("period_start", "period_end", "value", "segment", "segment_start", "segment_reason", "mean",
-                 "moving_range", "upper_process_limit", "lower_process_limit", "upper_near_limit",
-                 "lower_near_limit", "outside_limits", "shift", "trend", "two_in_three", "special_cause",
-                 "point_type", "variation_icon", "rules", "is_latest", "points_in_series", "improvement",
-                 "target", "assurance_icon")
+POINT_COLUMNS = {  # column -> type, so an empty chart table still has the right schema
+    "period_start": "DATE", "period_end": "DATE", "value": "DOUBLE", "segment": "INTEGER", "segment_start": "DATE",
+    "segment_reason": "VARCHAR", "mean": "DOUBLE", "moving_range": "DOUBLE", "upper_process_limit": "DOUBLE",
+    "lower_process_limit": "DOUBLE", "upper_near_limit": "DOUBLE", "lower_near_limit": "DOUBLE",
+    "outside_limits": "BOOLEAN", "shift": "BOOLEAN", "trend": "BOOLEAN", "two_in_three": "BOOLEAN",
+    "special_cause": "BOOLEAN", "point_type": "VARCHAR", "variation_icon": "VARCHAR", "rules": "VARCHAR",
+    "is_latest": "BOOLEAN", "points_in_series": "INTEGER", "improvement": "VARCHAR", "target": "DOUBLE",
+    "assurance_icon": "VARCHAR"}
 
 
 @dataclass
@@ -59,7 +62,7 @@ class Series:
 
 
 def chart_records(series: Series) -> Iterator[dict]:
-    """One row per point of the series' chart, in the columns of POINT_COLUMNS plus the series' keys."""
+    """One row per point of the series' chart: the series' keys, then the columns of POINT_COLUMNS."""
     points = series.chart()
     starts = dict(series.segment_starts())
     assurance = assurance_icon(points, series.target, series.improvement)
@@ -82,10 +85,9 @@ def write_chart_table(con: duckdb.DuckDBPyConnection, table: str, key_columns: d
                       series: Iterable[Series]) -> int:
     """Replace `table` with the charts of `series`; `key_columns` maps each key column to its SQL type."""
     records = [r for s in series for r in chart_records(s)]
-    frame = pd.DataFrame.from_records(records, columns=[*key_columns, *POINT_COLUMNS])
-    types = {**key_columns, "period_start": "DATE", "period_end": "DATE", "segment": "INTEGER",
-             "segment_start": "DATE", "points_in_series": "INTEGER"}
-    select = ", ".join(f'"{c}"::{types[c]} AS "{c}"' if c in types else f'"{c}"' for c in frame.columns)
+    types = {**key_columns, **POINT_COLUMNS}
+    frame = pd.DataFrame.from_records(records, columns=list(types))
+    select = ", ".join(f'"{c}"::{t} AS "{c}"' for c, t in types.items())
     con.register("_chart_frame", frame)
     try:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM _chart_frame")

@@ -112,17 +112,20 @@ def build_trial_outcomes(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
             "improvement_points_after": o.improvement_points, "concern_points_after": o.concern_points,
             "special_causes_since_rebase": o.special_causes_since_rebase,
             "verdict": o.verdict, "summary": o.summary})
-    frame = pd.DataFrame.from_records(rows, columns=TRIAL_COLUMNS)
+    frame = pd.DataFrame.from_records(rows, columns=list(TRIAL_COLUMNS))
+    select = ", ".join(f'"{c}"::{t} AS "{c}"' for c, t in TRIAL_COLUMNS.items())
     con.register("_trial_frame", frame)
     try:
-        con.execute("CREATE OR REPLACE TABLE marts.trial_outcomes AS SELECT * REPLACE (start_date::DATE AS "
-                    "start_date) FROM _trial_frame")
+        con.execute(f"CREATE OR REPLACE TABLE marts.trial_outcomes AS SELECT {select} FROM _trial_frame")
     finally:
         con.unregister("_trial_frame")
     return len(rows)
 
 
-TRIAL_COLUMNS = ("trial_id", "service", "start_date", "description", "lead_officer", "measure_id", "measure_title",
-                 "improvement", "points_before", "mean_before", "lower_limit_before", "upper_limit_before",
-                 "points_after", "mean_after", "lower_limit_after", "upper_limit_after", "improvement_points_after",
-                 "concern_points_after", "special_causes_since_rebase", "verdict", "summary")
+TRIAL_COLUMNS = {  # column -> type, so an empty table still has the right schema
+    "trial_id": "VARCHAR", "service": "VARCHAR", "start_date": "DATE", "description": "VARCHAR",
+    "lead_officer": "VARCHAR", "measure_id": "VARCHAR", "measure_title": "VARCHAR", "improvement": "VARCHAR",
+    "points_before": "INTEGER", "mean_before": "DOUBLE", "lower_limit_before": "DOUBLE",
+    "upper_limit_before": "DOUBLE", "points_after": "INTEGER", "mean_after": "DOUBLE", "lower_limit_after": "DOUBLE",
+    "upper_limit_after": "DOUBLE", "improvement_points_after": "INTEGER", "concern_points_after": "INTEGER",
+    "special_causes_since_rebase": "INTEGER", "verdict": "VARCHAR", "summary": "VARCHAR"}
