@@ -59,13 +59,17 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 
     measures = list(catalogue().measures.values())
     owners = {m.id: m.owner_email for m in measures}
-    on_measure_values = "marts.measure_values" in marts  # else the dashboard marts
+    # Only the marts this step's checks are on: Dagster may split the checks into several steps, each run as
+    # soon as its own marts are built, and a sensor's run may select some of the marts only.
+    selected = context.selected_asset_check_keys
+    marts = [m for m in marts if any(dg.AssetCheckKey(table_key(m), c) in selected for c in criteria)]
+    on_measure_values = "marts.measure_values" in marts
+    dashboards = tuple(m.removeprefix("marts.") for m in marts if m != "marts.measure_values")
     with warehouse.connect() as con:
         report = validate_marts(con, measures if on_measure_values else [], load_settings().quality_dir,
-                                dashboards=not on_measure_values)
+                                dashboards=dashboards)
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
                 "expectations_run": report.expectations}
-        selected = context.selected_asset_check_keys  # a sensor's run may select some of the marts only
         for mart in marts:
             for criterion in criteria:
                 if dg.AssetCheckKey(table_key(mart), criterion) not in selected:

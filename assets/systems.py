@@ -5,7 +5,11 @@ and cost marts are plain SQL models in warehouse/sql/marts (see assets/marts.py)
 
 import dagster as dg
 
+from assets.checks import check_result, criterion_specs
 from assets.common import POLICY_OWNERS, table_key, table_metadata
+from quality.mart_checks import RULES as MART_RULES
+from quality.mart_checks import judge_mart
+from quality.outcome import record
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
 from warehouse.returns import latest_month, write_templates
@@ -88,3 +92,19 @@ def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
 
 SYSTEMS_ASSETS = [measure_spc, end_to_end_spc, trial_outcomes]
+
+
+@dg.multi_asset_check(
+    specs=[s for mart in MART_RULES
+           for s in criterion_specs(table_key(mart), ("accurate",), " (Totals reconcile; quality/mart_checks.py.)")],
+    name="systems_marts_accurate", can_subset=True,
+    description="The systems-thinking marts reconcile with their facts and hold possible figures.")
+def systems_marts_accurate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        for mart in MART_RULES:
+            key = table_key(mart)
+            if dg.AssetCheckKey(key, "accurate") not in context.selected_asset_check_keys:
+                continue  # a sensor's run may rebuild some of the marts only
+            outcome = judge_mart(con, mart, POLICY_OWNERS[0])
+            record(con, [outcome], context.run.run_id)
+            yield check_result(outcome, asset_key=key)

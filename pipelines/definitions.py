@@ -19,7 +19,7 @@ from assets.marts import (
 from assets.measures import MEASURE_ASSETS
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
-from assets.systems import SYSTEMS_ASSETS, return_templates
+from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accurate
 from pipelines.alert_sensors import ALERT_SENSORS
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
@@ -28,7 +28,7 @@ from warehouse.settings import load_settings
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, *SQL_MART_ASSETS,
               *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse, return_templates]
-ALL_CHECKS = [measure_values_expectations, dashboard_expectations]
+ALL_CHECKS = [measure_values_expectations, dashboard_expectations, systems_marts_accurate]
 
 # One DuckDB writer at a time: every step runs in this one process, in dependency order.
 nightly_job = dg.define_asset_job(

@@ -189,7 +189,7 @@ def test_gx_data_docs_name_the_failing_expectation(con, tmp_path: Path):
 
     con.execute("""UPDATE marts.measure_values SET value = 150 WHERE measure_id = 'failure_demand_share'
                    AND area_type = 'ward' AND area_code = 'E05015401' AND period_start = DATE '2026-01-01'""")
-    report = validate_marts(con, [catalogue().measures["failure_demand_share"]], tmp_path, dashboards=False)
+    report = validate_marts(con, [catalogue().measures["failure_demand_share"]], tmp_path, dashboards=())
     [failure] = report.failures
     assert (failure.measure_id, failure.criterion, failure.severity, failure.column) == (
         "failure_demand_share", "accurate", "fail", "value")
@@ -220,7 +220,7 @@ def test_gx_census_totals_must_reconcile(con, tmp_path: Path):
     from quality.gx_marts import validate_marts
 
     con.execute("UPDATE core.population SET usual_residents = 999 WHERE area_type = 'lsoa' AND area_code = 'E01032110'")
-    report = validate_marts(con, [], tmp_path, dashboards=True)
+    report = validate_marts(con, [], tmp_path)
     census = [f for f in report.failures if "census totals" in f.expectation]
     assert [(f.mart, f.criterion, f.severity, f.column) for f in census] == [
         ("marts.dashboard_demographics", "accurate", "fail", "lsoa_residents / ward_residents")]

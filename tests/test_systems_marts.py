@@ -135,3 +135,24 @@ def test_trials_register_rebases_and_rejects_unknown_measures(published):
     assert rows(published, """SELECT verdict, points_before, points_after, summary FROM marts.trial_outcomes
                               WHERE measure_id = 'failure_demand_share'""") == [
         ("too_early", 1, 1, "Not enough data before the trial started to know the old system's limits.")]
+
+
+def test_the_marts_reconcile_and_a_broken_total_fails_accurate(published, tmp_path):
+    import duckdb
+
+    from quality.mart_checks import RULES, judge_mart
+
+    assert rows(published, """SELECT subject, status FROM audit.check_results WHERE subject_type = 'mart'
+                              AND check_name = 'accurate' AND subject IN ('marts.cost_of_service',
+                              'marts.demand_by_service', 'marts.demand_by_ward', 'marts.end_to_end_times',
+                              'marts.measure_spc') ORDER BY 1""") == [(m, "pass") for m in sorted(RULES)]
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(published, copy)
+    with duckdb.connect(str(copy)) as con:
+        # 100 pounds lost from Waste in January: the month no longer adds up to the ledger (5,200).
+        con.execute("UPDATE marts.cost_of_service SET ledger_cost = 3400 WHERE service = 'Waste' "
+                    "AND month_start = '2026-01-01'")
+        outcome = judge_mart(con, "marts.cost_of_service", "finance@bromsgrove.example")
+    assert outcome.status == "fail"
+    assert outcome.problems == ["1 row(s): a month's cost differs from the ledger (core.fact_ledger)."]
+    assert outcome.sample[0]["in_mart"] == 5100.0 and outcome.sample[0]["in_fact_ledger"] == 5200.0

@@ -69,3 +69,14 @@ def test_verdicts_in_words():
     assert quiet.verdict == "no_signal"
     assert quiet.summary.startswith("No signal yet: all 6 points since the start are within the variation")
     assert judge_trial(BEFORE, [], "up").verdict == "too_early"
+
+
+def test_a_chart_whose_series_lost_its_latest_point_fails_accurate(con):
+    from quality.mart_checks import judge_mart
+
+    build_measure_spc(con, catalogue())
+    assert judge_mart(con, "marts.measure_spc", "policy").status == "pass"
+    con.execute("UPDATE marts.measure_spc SET is_latest = false")
+    broken = judge_mart(con, "marts.measure_spc", "policy")
+    assert broken.status == "fail" and broken.rows_failed == 1
+    assert broken.problems == ["1 row(s): a series without exactly one latest point."]
