@@ -8,6 +8,8 @@ UV_VERSION := 0.13.8
 export DAGSTER_HOME := $(CURDIR)/.dagster
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# A crash inside a native library (DuckDB, pyarrow) prints the Python stack instead of dying silently.
+export PYTHONFAULTHANDLER := 1
 
 .PHONY: install run dev test lint sample clean
 

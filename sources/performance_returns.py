@@ -141,38 +141,42 @@ def _cell(ws, row: int, col: int, value: object, fmt) -> None:
 
 
 def generate(ctx: SampleContext) -> list[Path]:
-    """Returns as teams send them back: Economic Development's every month (its manual start-up counts);
-    for the latest month, every team but Community Safety, with Development Management not yet signed off."""
+    """Returns as teams send them back. Economic Development keyed in its start-up counts for the earlier
+    months once, in one history return, when the measure was added; then, for the latest month, every team
+    but Community Safety returns commentary and sign-off, and Development Management is not yet signed off."""
     from warehouse.catalogue import catalogue  # the sample follows the catalogue's teams and measures
 
     cat = catalogue()
     folder = ctx.folder(CONTRACT.name)
-    written = []
-    for index, month in enumerate(ctx.months):
-        latest = month == ctx.end_month
-        for team in cat.teams.values():
-            measures = [m for m in cat.measures.values() if m.team == team.id]
-            if not measures or (not latest and not any(m.is_manual for m in measures)):
-                continue
-            if latest and team.id == "community_safety":
-                continue  # not returned yet: flagged in marts.commentary_status
-            rng = ctx.rng(CONTRACT.name, team.id, month)
-            written_on = min(add_months(month, 1) + dt.timedelta(days=rng.randint(3, 9)),
-                             dt.date.today() - dt.timedelta(days=2))
-            rows = []
-            for m in measures:
-                row = ReturnRow(m.id, m.title, f"{month:%Y-%m}", manual=m.is_manual)
-                if m.is_manual:
-                    row.manual_value = rng.randint(3, 9) + (2 if index >= ctx.months_count - 12 else 0)
-                if latest or index >= ctx.months_count - 3:
-                    row.commentary = rng.choice([
-                        "Within the usual range; no action needed.",
-                        "Seasonal rise as in previous years; staffing adjusted.",
-                        "Improvement since the redesign continues; we are checking it holds."])
-                    row.commentary_by, row.commentary_date = f"{team.name} officer", written_on
-                    if team.id != "planning":
-                        row.signed_off_by = f"Head of {team.name}"
-                        row.signed_off_date = written_on + dt.timedelta(days=2)
-                rows.append(row)
-            written.append(write_return(folder / file_name(team.id, month), team.name, month, rows))
+
+    def manual_value(rng, index: int) -> int:
+        return rng.randint(3, 9) + (2 if index >= ctx.months_count - 12 else 0)
+
+    history = [ReturnRow(m.id, m.title, f"{month:%Y-%m}", manual=True,
+                         manual_value=manual_value(ctx.rng(CONTRACT.name, m.id, month), index))
+               for m in cat.measures.values() if m.is_manual
+               for index, month in enumerate(ctx.months[:-1])]
+    written = [write_return(folder / "performance_return_economic_development_history.xlsx",
+                            cat.teams["economic_development"].name, ctx.months[0], history)] if history else []
+    month, latest = ctx.end_month, ctx.months_count - 1
+    for team in cat.teams.values():
+        measures = [m for m in cat.measures.values() if m.team == team.id]
+        if not measures or team.id == "community_safety":  # not returned yet: flagged in commentary_status
+            continue
+        rng = ctx.rng(CONTRACT.name, team.id, month)
+        written_on = min(add_months(month, 1) + dt.timedelta(days=rng.randint(3, 9)),
+                         dt.date.today() - dt.timedelta(days=2))
+        rows = []
+        for m in measures:
+            row = ReturnRow(m.id, m.title, f"{month:%Y-%m}", manual=m.is_manual,
+                            manual_value=manual_value(ctx.rng(CONTRACT.name, m.id, month), latest)
+                            if m.is_manual else None,
+                            commentary=rng.choice(["Within the usual range; no action needed.",
+                                                   "Seasonal rise as in previous years; staffing adjusted.",
+                                                   "Improvement since the redesign continues; checking it holds."]),
+                            commentary_by=f"{team.name} officer", commentary_date=written_on)
+            if team.id != "planning":
+                row.signed_off_by, row.signed_off_date = f"Head of {team.name}", written_on + dt.timedelta(days=2)
+            rows.append(row)
+        written.append(write_return(folder / file_name(team.id, month), team.name, month, rows))
     return written
