@@ -80,3 +80,14 @@ def test_a_chart_whose_series_lost_its_latest_point_fails_accurate(con):
     broken = judge_mart(con, "marts.measure_spc", "policy")
     assert broken.status == "fail" and broken.rows_failed == 1
     assert broken.problems == ["1 row(s): a series without exactly one latest point."]
+
+
+def test_a_later_change_ends_the_trial_window(con):
+    # A second trial from July 2025 on the same measure: the first is judged on January to June 2025 only,
+    # the second against January to June as its "before".
+    con.execute("""INSERT INTO core.trials VALUES ('CPD-10', 'Customer Services', DATE '2025-07-01',
+                   'Call-backs booked at first contact', 'resolved_first_contact_pct', 'Head of Customer Services')""")
+    build_trial_outcomes(con, catalogue())
+    assert con.execute("""SELECT trial_id, points_before, points_after, mean_before, mean_after
+                          FROM marts.trial_outcomes ORDER BY trial_id""").fetchall() == [
+        ("CPD-10", 6, 6, 78.0, 78.0), ("CPD-9", 12, 6, 68.0, 78.0)]

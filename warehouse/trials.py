@@ -90,13 +90,15 @@ def build_trial_outcomes(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
         series = con.execute("""SELECT period_end, value FROM marts.measure_values
                                 WHERE measure_id = ? AND area_type = 'district' AND value IS NOT NULL
                                 ORDER BY period_start""", [measure_id]).fetchall()
-        # The period containing the start is the first of the new design (as in marts.measure_spc), and the
-        # old system is the segment before it: back to the previous recorded change, if there is one.
-        earlier = [t[2] for t in trials if t[5] == measure_id and t[2] < start]
-        earlier += [d for d in (dt.date.fromisoformat(r.start) for r in measure.rebases) if d < start]
-        floor = max(earlier, default=None)
+        # The period containing the start is the first of the new design (as in marts.measure_spc). The old
+        # system is the segment before it, back to the previous recorded change; the new one runs up to the
+        # next recorded change, if there is one.
+        changes = [t[2] for t in trials if t[5] == measure_id]
+        changes += [dt.date.fromisoformat(r.start) for r in measure.rebases]
+        floor = max((d for d in changes if d < start), default=None)
+        ceiling = min((d for d in changes if d > start), default=None)
         before = [v for end, v in series if end < start and (floor is None or end >= floor)]
-        after = [v for end, v in series if end >= start]
+        after = [v for end, v in series if end >= start and (ceiling is None or end < ceiling)]
         unit = "%" if measure.unit == "percent" else f" {measure.unit}"
         o = judge_trial(before, after, measure.improvement, measure.spc.baseline_points, unit)
         rows.append({
