@@ -36,6 +36,22 @@ def build_table(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def build_table_from_records(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str],
+                             records: list[dict]) -> int:
+    """Replace `table` with small Python-built rows, typed by `columns` (name -> DuckDB type) so that an empty
+    table keeps its schema. Returns the row count."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    select = ", ".join(f'"{c}"::{t} AS "{c}"' for c, t in columns.items())
+    con.register("_records", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM _records")
+    finally:
+        con.unregister("_records")
+    return len(records)
+
+
 @dataclass
 class StagingReport:
     staged_rows: int

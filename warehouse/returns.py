@@ -23,16 +23,18 @@ def latest_month(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dt.date | No
 
 def return_rows(con: duckdb.DuckDBPyConnection, cat: Catalogue, team: str, month: dt.date) -> list[ReturnRow]:
     """The lines of `team`'s return for `month`: each of its measures, with what the warehouse already has."""
+    measures = [m for m in cat.measures.values() if m.team == team]
+    known = {row[0]: row[1:] for row in con.execute("""
+        SELECT k.measure_id, v.value, c.commentary, c.commentary_by, c.commentary_date, c.signed_off_by,
+               c.signed_off_date
+        FROM (SELECT unnest(?::VARCHAR[]) AS measure_id) k
+        LEFT JOIN marts.measure_values v ON v.measure_id = k.measure_id AND v.period_start = ?::DATE
+                                         AND v.area_type = 'district'
+        LEFT JOIN core.measure_commentary c ON c.measure_id = k.measure_id AND c.period_start = ?::DATE
+        """, [[m.id for m in measures], month, month]).fetchall()}
     rows = []
-    for m in (m for m in cat.measures.values() if m.team == team):
-        found = con.execute("""
-            SELECT v.value, c.commentary, c.commentary_by, c.commentary_date, c.signed_off_by, c.signed_off_date
-            FROM (SELECT ?::VARCHAR AS measure_id, ?::DATE AS period_start) k
-            LEFT JOIN marts.measure_values v ON v.measure_id = k.measure_id AND v.period_start = k.period_start
-                                             AND v.area_type = 'district'
-            LEFT JOIN core.measure_commentary c ON c.measure_id = k.measure_id AND c.period_start = k.period_start
-            """, [m.id, month]).fetchone()
-        value, commentary, by, on, signed_by, signed_on = found
+    for m in measures:
+        value, commentary, by, on, signed_by, signed_on = known[m.id]
         rows.append(ReturnRow(m.id, m.title, f"{month:%Y-%m}", value=None if m.is_manual else value,
                               manual=m.is_manual, manual_value=value if m.is_manual else None,
                               commentary=commentary, commentary_by=by, commentary_date=on,

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
-import pandas as pd
 
 from warehouse.catalogue import Catalogue, Measure
+from warehouse.models import build_table_from_records
 from warehouse.spc import SpcPoint, assurance_icon, xmr
 
 # The tables each mart built here reads (for Dagster's dependencies and the `relevant` lineage walk).
@@ -85,15 +85,7 @@ def write_chart_table(con: duckdb.DuckDBPyConnection, table: str, key_columns: d
                       series: Iterable[Series]) -> int:
     """Replace `table` with the charts of `series`; `key_columns` maps each key column to its SQL type."""
     records = [r for s in series for r in chart_records(s)]
-    types = {**key_columns, **POINT_COLUMNS}
-    frame = pd.DataFrame.from_records(records, columns=list(types))
-    select = ", ".join(f'"{c}"::{t} AS "{c}"' for c, t in types.items())
-    con.register("_chart_frame", frame)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM _chart_frame")
-    finally:
-        con.unregister("_chart_frame")
-    return len(records)
+    return build_table_from_records(con, table, {**key_columns, **POINT_COLUMNS}, records)
 
 
 def measure_rebases(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[Rebase]:

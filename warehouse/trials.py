@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
 
 from warehouse.catalogue import Catalogue
+from warehouse.models import build_table_from_records
 from warehouse.spc import IMPROVEMENT, NEUTRAL, SpcPoint, xmr
 
 READS = {"marts.trial_outcomes": ("marts.measure_values", "core.trials")}
@@ -114,14 +114,7 @@ def build_trial_outcomes(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
             "improvement_points_after": o.improvement_points, "concern_points_after": o.concern_points,
             "special_causes_since_rebase": o.special_causes_since_rebase,
             "verdict": o.verdict, "summary": o.summary})
-    frame = pd.DataFrame.from_records(rows, columns=list(TRIAL_COLUMNS))
-    select = ", ".join(f'"{c}"::{t} AS "{c}"' for c, t in TRIAL_COLUMNS.items())
-    con.register("_trial_frame", frame)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE marts.trial_outcomes AS SELECT {select} FROM _trial_frame")
-    finally:
-        con.unregister("_trial_frame")
-    return len(rows)
+    return build_table_from_records(con, "marts.trial_outcomes", TRIAL_COLUMNS, rows)
 
 
 TRIAL_COLUMNS = {  # column -> type, so an empty table still has the right schema
