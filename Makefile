@@ -10,8 +10,10 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 # A crash inside a native library (DuckDB, pyarrow) prints the Python stack instead of dying silently.
 export PYTHONFAULTHANDLER := 1
+# System packages (Pango for PDFs; Chromium for the tests) are installed as root, or with sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run dev test lint sample clean
+.PHONY: install system-deps browser-test-deps run dev test lint sample clean vendor-govuk
 
 $(UV):
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -21,7 +23,26 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --locked --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	touch $@
 
-install: $(VENV)/.synced
+install: system-deps $(VENV)/.synced
+
+# WeasyPrint (PDF reports) needs the system's Pango; Debian's python images usually have it already.
+system-deps:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+		libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; }
+
+# The public-site test opens the site in Debian's headless Chromium (with chromedriver) and scans it with axe-core
+# (pinned in tests/accessibility/package-lock.json). Installed only for the tests; as root, or with sudo.
+AXE := tests/accessibility/node_modules/axe-core/axe.min.js
+
+browser-test-deps: $(AXE)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+
+$(AXE): tests/accessibility/package.json tests/accessibility/package-lock.json
+	cd tests/accessibility && npm ci --no-audit --no-fund --silent
+	touch $@
 
 ## run: install, generate the bundled sample (first time only), run the nightly job, print a summary
 run: install
@@ -31,8 +52,8 @@ run: install
 dev: install
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
-## test: the test suite
-test: install
+## test: the test suite (installs headless Chromium and axe-core for the public-site test first)
+test: install browser-test-deps
 	$(VENV)/bin/python -m pytest
 
 lint: install
@@ -42,6 +63,10 @@ lint: install
 ## sample: regenerate the bundled sample landing files (SAMPLE_END_MONTH=YYYY-MM to choose the last month)
 sample: install
 	$(VENV)/bin/python -m pipelines.cli generate-sample --force $(if $(SAMPLE_END_MONTH),--end-month $(SAMPLE_END_MONTH))
+
+## vendor-govuk: re-vendor the GOV.UK Frontend stylesheet from npm (build time only; the result is committed)
+vendor-govuk: install
+	$(VENV)/bin/python deploy/vendor_govuk_frontend.py
 
 ## clean: remove generated data and the local Dagster instance (keeps the environment)
 clean:

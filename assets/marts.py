@@ -8,6 +8,7 @@ import dagster as dg
 
 from assets.checks import check_result, criterion_specs
 from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
+from assets.core import CORE_ASSETS
 from assets.systems import SYSTEMS_ASSETS
 from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
@@ -127,7 +128,9 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
           # Published every night: a day and a bit without a new copy is a warning, two days a failure.
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48),
                                                           warn_window=dt.timedelta(hours=26)),
-          deps=[measure_values, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard],
+          # Every core table too: some (e.g. core.focus_measures) feed only the outputs, not a mart.
+          deps=[*CORE_ASSETS, measure_values, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status,
+                quality_scorecard],
           description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

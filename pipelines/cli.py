@@ -31,7 +31,7 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.definitions import build_definitions
-    from pipelines.nightly import run_nightly, summary
+    from pipelines.nightly import outputs_summary, run_nightly, summary
 
     settings = load_settings()
     if args.sample:
@@ -43,10 +43,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         log.warning("DAGSTER_HOME is not set: this run will not appear in the Dagster UI (use `make run`)")
         instance = dg.DagsterInstance.ephemeral()
-    outcome = run_nightly(build_definitions(), instance=instance, log_level=args.log_level)
+    defs = build_definitions()
+    outcome = run_nightly(defs, instance=instance, log_level=args.log_level)
     print()
     print(summary(outcome, settings))
-    return 0 if outcome.success else 1
+    if not outcome.success:
+        return 1
+    outputs = run_nightly(defs, instance=instance, log_level=args.log_level, job_name="outputs")
+    print()
+    print(outputs_summary(outputs, settings))
+    return 0 if outputs.success else 1
 
 
 def cmd_returns(args: argparse.Namespace) -> int:
@@ -78,6 +84,60 @@ def cmd_returns(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from warehouse.catalogue import CatalogueError
+    from warehouse.outputs.publication import NotPublishedError
+    from warehouse.outputs.reports import build_reports, report_periods
+
+    settings = load_settings()
+    try:
+        start = parse_month(args.period) if args.period else None
+        periods = report_periods(settings.as_of, tuple(args.kind or ("cabinet", "scrutiny")), start)
+        files = build_reports(settings.published_path, Path(args.out or settings.outputs_dir), periods,
+                              pdf=not args.no_pdf)
+    except (ValueError, NotPublishedError, CatalogueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for path in files:
+        print(path)
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from warehouse.outputs.publication import NotPublishedError
+    from warehouse.outputs.site import build_site
+
+    settings = load_settings()
+    try:
+        summary = build_site(settings.published_path, Path(args.out or settings.outputs_dir / "site"))
+    except NotPublishedError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"{summary.pages} pages, {summary.files} files, {summary.bytes / 1e6:.1f} MB in {summary.folder}")
+    return 0
+
+
+def cmd_partner_packs(args: argparse.Namespace) -> int:
+    from warehouse.catalogue import CatalogueError
+    from warehouse.outputs.partner_packs import build_partner_packs, load_agreements
+    from warehouse.outputs.publication import NotPublishedError
+
+    settings = load_settings()
+    try:
+        agreements = [a for a in load_agreements() if not args.partner or a.partner in args.partner]
+        if args.partner and not agreements:
+            print(f"No sharing agreement for {args.partner}", file=sys.stderr)
+            return 2
+        manifests = build_partner_packs(settings.published_path, Path(args.out or settings.outputs_dir),
+                                        settings.as_of, agreements)
+    except (NotPublishedError, CatalogueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for path in manifests:
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
@@ -97,6 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     returns.add_argument("--out", help="folder (default: $BDC_OUTPUTS_DIR/returns/<YYYY-MM>)")
     returns.add_argument("--force", action="store_true", help="replace templates already in the folder")
     returns.set_defaults(func=cmd_returns)
+    report = sub.add_parser("report", help="build Cabinet / O&S reports and briefings from the published warehouse")
+    report.add_argument("--kind", action="append", choices=("cabinet", "scrutiny"),
+                        help="which report (repeatable; default both)")
+    report.add_argument("--period", help="first month of the period, YYYY-MM (default: the latest ended period)")
+    report.add_argument("--out", help="outputs folder (default: $BDC_OUTPUTS_DIR); reports go in <out>/reports/")
+    report.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
+    report.set_defaults(func=cmd_report)
+    site = sub.add_parser("site", help="build the public web dashboard and its open data")
+    site.add_argument("--out", help="site folder (default: $BDC_OUTPUTS_DIR/site)")
+    site.set_defaults(func=cmd_site)
+    packs = sub.add_parser("partner-packs", help="write today's partner data-sharing packs")
+    packs.add_argument("--partner", action="append", help="partner id (repeatable; default every agreement)")
+    packs.add_argument("--out", help="outputs folder (default: $BDC_OUTPUTS_DIR); packs go in <out>/partners/")
+    packs.set_defaults(func=cmd_partner_packs)
     args = parser.parse_args(argv)
     return args.func(args)
 

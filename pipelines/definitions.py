@@ -17,6 +17,7 @@ from assets.marts import (
     quality_scorecard,
 )
 from assets.measures import MEASURE_ASSETS
+from assets.outputs import OUTPUT_ASSETS, PUBLISHED
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
 from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accurate
@@ -27,23 +28,42 @@ from warehouse.db import WarehouseResource
 from warehouse.settings import load_settings
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, *SQL_MART_ASSETS,
-              *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse, return_templates]
+              *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse, return_templates,
+              *OUTPUT_ASSETS]
 ALL_CHECKS = [measure_values_expectations, dashboard_expectations, systems_marts_accurate]
+
+OUTPUTS = dg.AssetSelection.assets(*OUTPUT_ASSETS)
 
 # One DuckDB writer at a time: every step runs in this one process, in dependency order.
 nightly_job = dg.define_asset_job(
     "nightly",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - OUTPUTS,
     executor_def=dg.in_process_executor,
     tags={WRITER_TAG: "warehouse"},
     description="The nightly load: landing files -> raw -> staging -> core -> measures -> marts -> published.",
 )
 
+# Reads only the published copy, so it never holds the warehouse: started by `published_outputs` after each
+# publish (and by `pipelines.cli run` after the nightly job).
+outputs_job = dg.define_asset_job(
+    "outputs",
+    selection=OUTPUTS,
+    executor_def=dg.in_process_executor,
+    description="From the published warehouse: reports to Members, the public site and open data, partner packs.",
+)
+
+
+@dg.asset_sensor(asset_key=PUBLISHED, job=outputs_job, minimum_interval_seconds=60,
+                 description="Builds the reports, public site and partner packs after each new published warehouse.")
+def published_outputs(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry) -> dg.RunRequest:
+    return dg.RunRequest(run_key=f"published-{asset_event.run_id}")
+
 
 def affected_by(source: str) -> list[dg.AssetKey]:
-    """The assets a delivery of `source` changes: its raw asset and everything downstream of it."""
-    return sorted(dg.AssetSelection.assets(table_key(f"raw.{source}")).downstream().resolve(ALL_ASSETS),
-                  key=lambda k: k.to_user_string())
+    """The nightly-job assets a delivery of `source` changes: its raw asset and everything downstream of it
+    (the outputs follow through `published_outputs`)."""
+    selection = dg.AssetSelection.assets(table_key(f"raw.{source}")).downstream() - OUTPUTS
+    return sorted(selection.resolve(ALL_ASSETS), key=lambda k: k.to_user_string())
 
 
 LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name)) for c in CONTRACTS.values()]
@@ -62,9 +82,9 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
-        jobs=[nightly_job],
+        jobs=[nightly_job, outputs_job],
         schedules=[nightly_schedule],
-        sensors=[*LANDING_SENSORS, *ALERT_SENSORS],
+        sensors=[*LANDING_SENSORS, *ALERT_SENSORS, published_outputs],
         resources={"warehouse": WarehouseResource(database=str(load_settings().warehouse_path))},
     )
 

@@ -29,9 +29,10 @@ class RunOutcome:
 
 
 def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None,
-                log_level: str = "INFO") -> RunOutcome:
-    """Execute the `nightly` job in process (recorded in `instance` when given) and collect its outcome."""
-    job = defs.resolve_job_def("nightly")
+                log_level: str = "INFO", job_name: str = "nightly") -> RunOutcome:
+    """Execute the `nightly` job (or `job_name`) in process (recorded in `instance` when given) and collect its
+    outcome."""
+    job = defs.resolve_job_def(job_name)
     started = time.monotonic()
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config)
@@ -42,6 +43,25 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     measures = {e.asset_key for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "measures"}
     return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), _names(failed),
                       _names(errored), len(measures), result)
+
+
+def outputs_summary(outcome: RunOutcome, settings: Settings) -> str:
+    """Where the reports, site and partner packs went (from the outputs job's materialisations)."""
+    if not outcome.success:
+        return (f"Outputs FAILED in {outcome.seconds:.1f} s (Dagster run {outcome.run_id}); the published warehouse "
+                "is in place, but reports, site or partner packs are not up to date.")
+    lines = [f"Outputs built in {outcome.seconds:.1f} s:"]
+    for event in outcome.result.get_asset_materialization_events():
+        metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+        name = event.asset_key.path[-1]
+        if name == "reports":
+            lines.append(f"  reports ({metadata['periods']}): {metadata['files']} files in {metadata['folder']}")
+        elif name == "public_site":
+            lines.append(f"  public site: {metadata['pages']} pages, {metadata['megabytes']} MB in "
+                         f"{metadata['folder']} (open {metadata['folder']}/index.html)")
+        elif name == "partner_packs":
+            lines.append(f"  partner packs: {metadata['partners']} partners in {metadata['folder']}")
+    return "\n".join(lines)
 
 
 def _names(evaluations: list) -> list[str]:

@@ -8,6 +8,7 @@ from functools import cache
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
 from warehouse.models import CORE_DIR, MARTS_DIR, referenced_tables, sql_models
+from warehouse.outputs import READS as OUTPUT_READS
 from warehouse.spc_marts import READS as SPC_READS
 from warehouse.trials import READS as TRIAL_READS
 
@@ -24,7 +25,7 @@ def readers() -> dict[str, set[str]]:
     for table, sql in models.items():
         for source in referenced_tables(sql):
             graph.setdefault(source, set()).add(table)
-    for mart, tables in {**SPC_READS, **TRIAL_READS}.items():  # marts built in Python, not SQL
+    for mart, tables in {**SPC_READS, **TRIAL_READS, **OUTPUT_READS}.items():  # built in Python, not SQL
         for source in tables:
             graph.setdefault(source, set()).add(mart)
     for measure_id in catalogue().measures:

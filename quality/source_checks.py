@@ -33,10 +33,11 @@ def relevant(contract: SourceContract) -> Outcome:
     """The source feeds at least one measure or mart (no orphan source tables)."""
     uses = downstream(f"staging.{contract.name}")
     measures = sorted(t.split(".", 1)[1] for t in uses if t.startswith("measures."))
-    marts = sorted(t for t in uses if t.startswith("marts."))
-    warnings = [] if marts else [f"Nothing reads staging.{contract.name}: no measure or mart uses {contract.title}."]
+    marts = sorted(t for t in uses if t.startswith(("marts.", "outputs.")))
+    warnings = [] if marts else [f"Nothing reads staging.{contract.name}: no measure, mart or output uses "
+                                 f"{contract.title}."]
     return _verdict(contract, "relevant", errors=[], warnings=warnings,
-                    ok=f"Feeds {len(measures)} measure(s) and {len(marts)} mart(s).",
+                    ok=f"Feeds {len(measures)} measure(s) and {len(marts)} mart(s) or output(s).",
                     details={"measures": measures, "marts": marts})
 
 

@@ -124,6 +124,12 @@ CONTRACTS: dict[str, StagedContract] = {c.source: c for c in (
         key=("trial_id", "measure_id"), text=("service", "description", "lead_officer"),
         extra_rules=(KNOWN_MEASURE,)),
     StagedContract(
+        "focus_measures",
+        {"report": Field("string", False, isin=("cabinet", "scrutiny")), "period_start": REQUIRED_DATE,
+         "measure_id": Field("string", False), "reason": TEXT},
+        key=("report", "period_start", "measure_id"), key_scope="each file", text=("reason",),
+        extra_rules=(KNOWN_MEASURE,)),
+    StagedContract(
         "llpg",
         {"uprn": Field("int64", False, ge=1), "postcode": TEXT, "ward_code": Field("string", False, pattern=WARD),
          "lsoa_code": Field("string", False, pattern=LSOA), "classification": TEXT},

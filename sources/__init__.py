@@ -11,6 +11,7 @@ from sources import (
     crm_contacts,
     dfg_cases,
     finance_ledger,
+    focus_measures,
     housing_options,
     hr_absence,
     imd2019,
@@ -32,6 +33,6 @@ ALL_SOURCES: tuple[ModuleType, ...] = (
     localities, ons_lookup, llpg, census_ts001, census_ts007a, imd2019,
     crm_contacts, housing_options, benefits_claims, planning_applications, dfg_cases, waste_reports, hr_absence,
     finance_ledger, police_street, lettings, leisure_visits, trials_register,
-    performance_returns,
+    performance_returns, focus_measures,
 )
 CONTRACTS: dict[str, SourceContract] = {m.CONTRACT.name: m.CONTRACT for m in ALL_SOURCES}

@@ -142,8 +142,9 @@ def _cell(ws, row: int, col: int, value: object, fmt) -> None:
 
 def generate(ctx: SampleContext) -> list[Path]:
     """Returns as teams send them back. Economic Development keyed in its start-up counts for the earlier
-    months once, in one history return, when the measure was added; then, for the latest month, every team
-    but Community Safety returns commentary and sign-off, and Development Management is not yet signed off."""
+    months once, in one history return, when the measure was added; then every team returned commentary and
+    sign-off for the month before the latest; for the latest month, Community Safety has not returned yet and
+    Development Management is not yet signed off."""
     from warehouse.catalogue import catalogue  # the sample follows the catalogue's teams and measures
 
     cat = catalogue()
@@ -155,28 +156,29 @@ def generate(ctx: SampleContext) -> list[Path]:
     history = [ReturnRow(m.id, m.title, f"{month:%Y-%m}", manual=True,
                          manual_value=manual_value(ctx.rng(CONTRACT.name, m.id, month), index))
                for m in cat.measures.values() if m.is_manual
-               for index, month in enumerate(ctx.months[:-1])]
+               for index, month in enumerate(ctx.months[:-2])]
     written = [write_return(folder / "performance_return_economic_development_history.xlsx",
                             cat.teams["economic_development"].name, ctx.months[0], history)] if history else []
-    month, latest = ctx.end_month, ctx.months_count - 1
-    for team in cat.teams.values():
-        measures = [m for m in cat.measures.values() if m.team == team.id]
-        if not measures or team.id == "community_safety":  # not returned yet: flagged in commentary_status
-            continue
-        rng = ctx.rng(CONTRACT.name, team.id, month)
-        written_on = min(add_months(month, 1) + dt.timedelta(days=rng.randint(3, 9)),
-                         dt.date.today() - dt.timedelta(days=2))
-        rows = []
-        for m in measures:
-            row = ReturnRow(m.id, m.title, f"{month:%Y-%m}", manual=m.is_manual,
-                            manual_value=manual_value(ctx.rng(CONTRACT.name, m.id, month), latest)
-                            if m.is_manual else None,
-                            commentary=rng.choice(["Within the usual range; no action needed.",
-                                                   "Seasonal rise as in previous years; staffing adjusted.",
-                                                   "Improvement since the redesign continues; checking it holds."]),
-                            commentary_by=f"{team.name} officer", commentary_date=written_on)
-            if team.id != "planning":
-                row.signed_off_by, row.signed_off_date = f"Head of {team.name}", written_on + dt.timedelta(days=2)
-            rows.append(row)
-        written.append(write_return(folder / file_name(team.id, month), team.name, month, rows))
+    for latest, month in ((ctx.months_count - 2, ctx.months[-2]), (ctx.months_count - 1, ctx.end_month)):
+        is_end = month == ctx.end_month
+        for team in cat.teams.values():
+            measures = [m for m in cat.measures.values() if m.team == team.id]
+            if not measures or (is_end and team.id == "community_safety"):  # late: flagged in commentary_status
+                continue
+            rng = ctx.rng(CONTRACT.name, team.id, month)
+            written_on = min(add_months(month, 1) + dt.timedelta(days=rng.randint(3, 9)),
+                             dt.date.today() - dt.timedelta(days=2))
+            rows = []
+            for m in measures:
+                row = ReturnRow(m.id, m.title, f"{month:%Y-%m}", manual=m.is_manual,
+                                manual_value=manual_value(ctx.rng(CONTRACT.name, m.id, month), latest)
+                                if m.is_manual else None,
+                                commentary=rng.choice(["Within the usual range; no action needed.",
+                                                       "Seasonal rise as in previous years; staffing adjusted.",
+                                                       "Improvement since the redesign continues; checking it holds."]),
+                                commentary_by=f"{team.name} officer", commentary_date=written_on)
+                if not (is_end and team.id == "planning"):
+                    row.signed_off_by, row.signed_off_date = f"Head of {team.name}", written_on + dt.timedelta(days=2)
+                rows.append(row)
+            written.append(write_return(folder / file_name(team.id, month), team.name, month, rows))
     return written

@@ -197,12 +197,36 @@ def assurance_icon(points: Sequence[SpcPoint], target: float | None, improvement
     return "hit_and_miss"
 
 
-def describe(points: Sequence[SpcPoint]) -> str:
-    """What the chart says about its latest point, in words (for reports and the trial register)."""
+def _run_back(signs: Sequence[int]) -> int:
+    """How many signs, ending at the last, equal the last one (0 never runs)."""
+    count = 0
+    for sign in reversed(signs):
+        if sign == 0 or sign != signs[-1]:
+            break
+        count += 1
+    return count
+
+
+def describe(points: Sequence[SpcPoint], unit: str = "points") -> str:
+    """What the chart says about its latest point, in words (for reports, the public site and the trial
+    register), e.g. 'Special cause concern: 9 months in a row above the mean.' `unit` names the periods."""
     if not points:
         return "No data."
     latest = points[-1]
     if not latest.special_cause:
         return "Common cause variation: the latest value is within what this process predictably produces."
     kind = latest.point_type.removeprefix("special_cause_").replace("_", " ")
-    return f"Special cause {kind}: the latest value is {'; '.join(latest.rules)}."
+    parts = []
+    if latest.outside_limits:
+        parts.append(f"the latest value is {'above the upper' if latest.direction == 'high' else 'below the lower'} "
+                     "process limit")
+    segment = [p for p in points if p.segment == latest.segment]
+    if latest.shift:
+        run = _run_back([_side(p.value, p.mean) for p in segment])
+        parts.append(f"{run} {unit} in a row {'above' if latest.value > latest.mean else 'below'} the mean")
+    if latest.trend:
+        run = 1 + _run_back([_side(b.value, a.value) for a, b in pairwise(segment)])
+        parts.append(f"{run} {unit} in a row {'rising' if latest.direction == 'high' else 'falling'}")
+    if latest.two_in_three:
+        parts.append("2 of the last 3 points beyond the near limit on the same side")
+    return f"Special cause {kind}: {'; '.join(parts)}."

@@ -98,11 +98,15 @@ def measure_rebases(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[Re
     return rebases
 
 
-def measure_series(con: duckdb.DuckDBPyConnection, measure: Measure) -> Iterator[Series]:
-    """The measure's council-wide series, and each area's where it has at least spc.min_points values."""
+def measure_series(con: duckdb.DuckDBPyConnection, measure: Measure, until: dt.date | None = None,
+                   district_only: bool = False) -> Iterator[Series]:
+    """The measure's council-wide series, and each area's where it has at least spc.min_points values
+    (only the council-wide one with `district_only`); periods ending after `until` are left out."""
     rows = con.execute("""SELECT area_type, area_code, period_start, period_end, value FROM marts.measure_values
-                          WHERE measure_id = ? AND value IS NOT NULL
-                          ORDER BY area_type, area_code, period_start""", [measure.id]).fetchall()
+                          WHERE measure_id = ? AND value IS NOT NULL AND period_end <= coalesce(?, period_end)
+                            AND (NOT ? OR area_type = 'district')
+                          ORDER BY area_type, area_code, period_start""",
+                       [measure.id, until, district_only]).fetchall()
     rebases = measure_rebases(con, measure)
     grouped: dict[tuple[str, str], list[tuple]] = {}
     for area_type, area_code, start, end, value in rows:

@@ -1,0 +1,71 @@
+"""Outputs for people, built after each publish from the published (read-only) warehouse: reports to Members,
+the public web dashboard with its open data, and partner data-sharing packs (seed sections 8 and 9).
+Code: warehouse/outputs/."""
+
+import time
+
+import dagster as dg
+
+from assets.common import POLICY_OWNERS
+from warehouse.outputs.partner_packs import build_partner_packs
+from warehouse.outputs.reports import build_reports, report_periods
+from warehouse.outputs.site import build_site
+from warehouse.settings import load_settings
+
+PUBLISHED = dg.AssetKey(["published", "warehouse"])
+
+
+@dg.asset(key=dg.AssetKey(["outputs", "reports"]), group_name="outputs", kinds={"html", "pdf"},
+          owners=POLICY_OWNERS, deps=[PUBLISHED],
+          description="The Cabinet report (bi-monthly) and the Overview and Scrutiny report (quarterly) for the "
+                      "latest ended period, and the Portfolio Holder briefings before Cabinet, as HTML and PDF in "
+                      "$BDC_OUTPUTS_DIR/reports/<cabinet|scrutiny>/<YYYY-MM>/: key measures plus CMT's focus "
+                      "list, each with its SPC chart, words, commentary, sign-off and data quality. "
+                      "Code: warehouse/outputs/reports.py")
+def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    started = time.perf_counter()
+    periods = report_periods(settings.as_of)
+    files = build_reports(settings.published_path, settings.outputs_dir, periods)
+    seconds = time.perf_counter() - started
+    context.log.info(f"{len(files)} report files for {', '.join(p.label for p in periods)} in {seconds:.1f} s")
+    return dg.MaterializeResult(metadata={
+        "files": len(files), "seconds": round(seconds, 1),
+        "periods": ", ".join(f"{p.kind.id} {p.key}" for p in periods),
+        "folder": dg.MetadataValue.path(str(settings.outputs_dir / "reports"))})
+
+
+@dg.asset(key=dg.AssetKey(["outputs", "public_site"]), group_name="outputs", kinds={"html", "csv", "parquet"},
+          owners=POLICY_OWNERS, deps=[PUBLISHED],
+          description="The public web dashboard: a static GOV.UK-style site of the public measures (charts with "
+                      "data tables, commentary, quality, demographics by ward) and its open data (CSV, JSON, "
+                      "Parquet with metadata, OGL v3), small counts suppressed, in $BDC_OUTPUTS_DIR/site/. "
+                      "Deploy by copying the folder. Code: warehouse/outputs/site.py, open_data.py")
+def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    started = time.perf_counter()
+    summary = build_site(settings.published_path, settings.outputs_dir / "site")
+    seconds = time.perf_counter() - started
+    context.log.info(f"public site: {summary.pages} pages, {summary.files} files, "
+                     f"{summary.bytes / 1e6:.1f} MB in {seconds:.1f} s")
+    return dg.MaterializeResult(metadata={
+        "pages": summary.pages, "files": summary.files, "megabytes": round(summary.bytes / 1e6, 1),
+        "public_measures": summary.measures, "seconds": round(seconds, 1),
+        "folder": dg.MetadataValue.path(str(summary.folder))})
+
+
+@dg.asset(key=dg.AssetKey(["outputs", "partner_packs"]), group_name="outputs", kinds={"csv"},
+          owners=POLICY_OWNERS, deps=[PUBLISHED],
+          description="Each partner's data-sharing pack for today from warehouse/catalogue/sharing_agreements.yaml "
+                      "(agreed measures, fields and geography, suppressed) with a SHA-256 manifest, in "
+                      "$BDC_OUTPUTS_DIR/partners/<partner>/<YYYY-MM-DD>/. Code: warehouse/outputs/partner_packs.py")
+def partner_packs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    manifests = build_partner_packs(settings.published_path, settings.outputs_dir, settings.as_of)
+    context.log.info(f"{len(manifests)} partner pack(s) for {settings.as_of}")
+    return dg.MaterializeResult(metadata={
+        "partners": len(manifests), "day": settings.as_of.isoformat(),
+        "folder": dg.MetadataValue.path(str(settings.outputs_dir / "partners"))})
+
+
+OUTPUT_ASSETS = [reports, public_site, partner_packs]

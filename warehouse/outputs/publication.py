@@ -1,0 +1,109 @@
+"""The read side of every output: the published warehouse opened read-only, with the catalogue beside it and
+small-count suppression defined once.
+
+Suppression (DESIGN.md section 6, data protection): below the whole district, a figure is suppressed when any
+count behind it (the value of a count measure, its numerator, its denominator, or the number of records it
+summarises) is between 1 and 4, so no individual can be identified. Zero is shown: it identifies nobody.
+Council-wide figures are shown in full. A suppressed figure keeps its row, with `suppressed` true and the value
+blank, so users can see that something was withheld.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from warehouse.catalogue import Catalogue, catalogue
+
+PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
+SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
+                    "(shown as [c]) so that no individual can be identified.")
+
+# Columns that would carry personal data. No output may contain one (tests walk every file for them).
+PERSONAL_DATA_COLUMNS = frozenset({
+    "uprn", "name", "forename", "surname", "address", "postcode", "phone", "email", "date_of_birth", "dob",
+    "case_reference", "case_key", "contact_key", "claim_reference", "application_reference", "crime_id", "notes",
+    "latitude", "longitude", "owner_email", "commentary_file", "sign_off_file", "_source_file",
+})
+
+MEASURE_COLUMNS = {"measure_id": "VARCHAR", "title": "VARCHAR", "definition": "VARCHAR", "purpose_id": "VARCHAR",
+                   "purpose_title": "VARCHAR", "level": "VARCHAR", "team_name": "VARCHAR", "unit": "VARCHAR",
+                   "improvement": "VARCHAR", "frequency": "VARCHAR", "numerator": "VARCHAR",
+                   "denominator": "VARCHAR", "is_public": "BOOLEAN"}
+
+SUPPRESSION_SQL = """
+CREATE OR REPLACE TEMP MACRO small_count(v, below) AS coalesce(v >= 1 AND v < below, false);
+CREATE OR REPLACE TEMP MACRO is_suppressed(area_type, unit, value, numerator, denominator, observations, below) AS
+    area_type <> 'district' AND (
+        (unit = 'count' AND small_count(value, below)) OR small_count(numerator, below)
+        OR small_count(denominator, below) OR small_count(observations, below));
+"""
+
+# Every measure value with its suppression applied: what the site, open data and partner packs draw from.
+VALUES_SQL = """
+CREATE OR REPLACE TEMP VIEW suppressed_values AS
+SELECT v.measure_id, m.title AS measure_title, m.unit, v.area_type, v.area_code,
+       coalesce(a.area_name, v.area_code) AS area_name, v.period_start, v.period_end,
+       is_suppressed(v.area_type, m.unit, v.value, v.numerator, v.denominator, v.observations,
+                     getvariable('suppress_below')) AS suppressed,
+       CASE WHEN NOT suppressed THEN v.value END AS value,
+       CASE WHEN NOT suppressed THEN v.numerator END AS numerator,
+       CASE WHEN NOT suppressed THEN v.denominator END AS denominator,
+       m.is_public
+FROM marts.measure_values v
+JOIN catalogue_measures m USING (measure_id)
+LEFT JOIN core.dim_area a USING (area_type, area_code)
+"""
+
+
+class NotPublishedError(RuntimeError):
+    """There is no published warehouse to build outputs from."""
+
+
+@contextmanager
+def open_published(path: Path, cat: Catalogue | None = None,
+                   suppress_below: int = PUBLIC_SUPPRESS_BELOW) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The published warehouse, read-only, with temp table `catalogue_measures` and view `suppressed_values`."""
+    if not path.exists():
+        raise NotPublishedError(f"No published warehouse at {path}: run the nightly job first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        register_catalogue(con, cat or catalogue())
+        con.execute("SET VARIABLE suppress_below = ?", [suppress_below])
+        con.execute(SUPPRESSION_SQL)
+        con.execute(VALUES_SQL)
+        yield con
+    finally:
+        con.close()
+
+
+def register_catalogue(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
+    """The measure catalogue as temp table `catalogue_measures` (a read-only warehouse allows temp tables)."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in MEASURE_COLUMNS.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE catalogue_measures ({columns})")
+    con.executemany(f"INSERT INTO catalogue_measures VALUES ({', '.join('?' * len(MEASURE_COLUMNS))})", [
+        (m.id, m.title, m.definition, m.purpose, cat.purposes[m.purpose].title, m.level, cat.teams[m.team].name,
+         m.unit, m.improvement, m.frequency, m.numerator, m.denominator, m.public)
+        for m in cat.measures.values()])
+
+
+def published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime:
+    """When this copy of the warehouse was published (the outputs' "last updated")."""
+    row = con.execute("SELECT max(published_at) FROM marts.publish_info").fetchone()
+    return row[0] if row and row[0] else dt.datetime.now()
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A measure value as Members and the public read it: '63.2%', '12.4 days', '1,234'."""
+    if value is None:
+        return "[c]"
+    if unit == "percent":
+        return f"{value:,.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    number = f"{value:,.1f}"
+    return f"{number} {unit}" if unit.startswith(("day", "per ")) else f"{number} ({unit})"
