@@ -53,3 +53,13 @@ def copy_fixture(settings: Settings, *only: str) -> None:
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+OUTPUTS_FIXTURE_SQL = Path(__file__).parent / "fixtures" / "outputs" / "warehouse.sql"
+
+
+def build_outputs_fixture(path: Path) -> Path:
+    """The hand-made published warehouse the output tests read (tests/fixtures/outputs/warehouse.sql)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(OUTPUTS_FIXTURE_SQL.read_text(encoding="utf-8"))
+    return path

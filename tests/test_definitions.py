@@ -94,6 +94,6 @@ def test_every_run_the_sensors_start_is_a_tagged_writer():
     from sources import CONTRACTS
 
     assert nightly_job.tags == {"bdc/writer": "warehouse"}
-    assert len(LANDING_SENSORS) == len(CONTRACTS) == 19 and all(s.job_name == "nightly" for s in LANDING_SENSORS)
+    assert len(LANDING_SENSORS) == len(CONTRACTS) == 20 and all(s.job_name == "nightly" for s in LANDING_SENSORS)
     assert {s.name for s in defs.sensors} >= {"alert_on_checks", "alert_on_failed_run", "warn_digest",
                                               "overdue_sources", "crm_contacts_landing"}

@@ -156,3 +156,23 @@ def test_the_marts_reconcile_and_a_broken_total_fails_accurate(published, tmp_pa
     assert outcome.status == "fail"
     assert outcome.problems == ["1 row(s): a month's cost differs from the ledger (core.fact_ledger)."]
     assert outcome.sample[0]["in_mart"] == 5100.0 and outcome.sample[0]["in_fact_ledger"] == 5200.0
+
+
+def test_focus_lists_are_staged_and_the_outputs_build_from_the_published_warehouse(published):
+    # tests/fixtures/systems/focus_measures: two good rows; a period no Cabinet report starts, a report that is
+    # not Cabinet or O&S, and a measure not in the catalogue are quarantined with their reasons.
+    assert rows(published, "SELECT report, period_start::VARCHAR, measure_id FROM core.focus_measures ORDER BY 1") == [
+        ("cabinet", "2026-02-01", "failure_demand_share"), ("scrutiny", "2026-01-01", "missed_bins")]
+    reasons = [r[0] for r in query(published, "SELECT reason FROM audit.quarantine WHERE source = 'focus_measures' "
+                                              "ORDER BY row_number")]
+    assert len(reasons) == 3
+    assert "Period 2026-03 does not start a Cabinet period" in reasons[0]
+    assert "Report Council is not Cabinet or Overview and Scrutiny" in reasons[1]
+    assert "not_a_measure" in reasons[2]
+    outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+                          job_name="outputs")
+    assert outcome.success
+    outputs = load_settings().outputs_dir
+    assert (outputs / "site" / "index.html").exists() and (outputs / "site" / "data" / "measure-values.csv").exists()
+    assert sorted(p.name for p in (outputs / "reports").iterdir()) == ["cabinet", "scrutiny"]
+    assert len(list((outputs / "partners").glob("*/*/manifest.json"))) == 3

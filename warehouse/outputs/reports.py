@@ -36,6 +36,7 @@ def template_environment() -> Environment:
     env = Environment(loader=PackageLoader("warehouse.outputs", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["date"] = lambda d, fmt="%d %B %Y": "" if d is None else d.strftime(fmt).lstrip("0")
+    env.filters["figure"] = lambda v, places=1: "no data" if v is None else f"{v:,.{places}f}"
     return env
 
 

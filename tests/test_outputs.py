@@ -1,0 +1,225 @@
+"""Reports to Members, the public site, open data and partner packs, built from the hand-made published warehouse
+in tests/fixtures/outputs/warehouse.sql. Expected values are worked out by hand in the comments.
+
+Fly-tipping clearance (median days, lower is better), July 2025 to October 2026:
+    2 3 2 3 2 3 2 3 | 4 3.5 4 3.5 4 3.5 4 (Mar-Sep 2026) | 2 (Oct 2026)
+- Up to September 2026 (the Cabinet and O&S periods end on 30 September): mean 46.5 / 15 = 3.1; moving ranges
+  seven 1s, one 1 and six 0.5s = 11 / 14 = 0.786 (none screened: 3.267 x 0.786 = 2.57); near limits
+  3.1 +/- 2/3 x 2.66 x 0.786 = 1.71 and 4.49, so no 2-of-3; limits 1.01 and 5.19, nothing outside; the last
+  7 points are all above the mean: a shift, and above is worse, so "Special cause concern: 7 months in a row
+  above the mean."
+- With October (the site shows everything): mean 48.5 / 16 = 3.03, and October (2) is below it, alone: common
+  cause.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import build_outputs_fixture
+from warehouse.catalogue import CatalogueError, catalogue
+from warehouse.outputs.partner_packs import SharingAgreement, build_partner_packs, load_agreements
+from warehouse.outputs.reports import build_reports, report_periods
+from warehouse.outputs.site import build_site
+
+AS_OF = dt.date(2026, 11, 26)  # Cabinet: August-September 2026; O&S: quarter 2, July-September 2026
+FLY = "fly_tipping_clearance_days"
+ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
+# Columns that would carry personal data or point at officers' files: none may appear in any output.
+PERSONAL = {"uprn", "postcode", "name", "forename", "surname", "email", "phone", "address", "date_of_birth",
+            "case_key", "contact_key", "crime_id", "commentary_by", "signed_off_by", "commentary_file",
+            "sign_off_file", "_source_file", "owner_email", "latitude", "longitude"}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("outputs")
+    published = build_outputs_fixture(root / "published.duckdb")
+    out = root / "outputs"
+    build_reports(published, out, report_periods(AS_OF))
+    build_site(published, out / "site")
+    return out
+
+
+def sections(html: str) -> list[str]:
+    return re.findall(r'<section class="measure" id="([a-z0-9_]+)"', html)
+
+
+def test_cabinet_report_has_focus_then_key_measures_with_words_commentary_and_quality(outputs):
+    folder = outputs / "reports" / "cabinet" / "2026-08"
+    html = (folder / "cabinet-2026-08.html").read_text()
+    assert (folder / "cabinet-2026-08.pdf").read_bytes()[:5] == b"%PDF-"
+    assert "<h1>Cabinet performance report: August to September 2026</h1>" in html
+    strategic = [m.id for m in catalogue().measures.values() if m.level == "strategic"]
+    # The focus measure (operational, so only here because CMT chose it) first, then every key measure once.
+    assert sections(html)[0] == FLY and sorted(sections(html)[1:]) == sorted(strategic)
+    assert "Clearance has been slower since the summer." in html
+    fly = html[html.index(f'id="{FLY}"'):html.index(f'id="{sections(html)[1]}"')]
+    assert "What the chart says: Special cause concern: 7 months in a row above the mean." in fly
+    assert "by Street Scene officer Jo Bloggs, 6 October 2026: A vehicle was off the road in August" in fly
+    assert "Signed off</strong> by Head of Environmental Services on 8 October 2026" in fly
+    assert "October is back to normal" not in html  # October's commentary is after the period
+    assert re.search(r'<th scope="row">reliable</th><td class="status-warn">warn</td>\s*<td>October 2026 rests on '
+                     r'9 records; usually about 20.</td>', fly)
+    # The chart is embedded (no file or site to fetch) and has a text alternative saying what it shows.
+    image = re.search(r'<img src="(data:image/svg\+xml;base64,[^"]+)" alt="([^"]+)"', fly)
+    assert image and image.group(2).startswith("SPC chart of Fly-tipping: days from report to clearance (median), "
+                                               "15 points from July 2025 to September 2026.")
+    assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
+    # A key measure with no data still has its section, saying so.
+    assert "No data for this period yet." in html
+
+
+def test_scrutiny_report_builds_without_a_focus_list(outputs):
+    html = (outputs / "reports" / "scrutiny" / "2026-07" / "scrutiny-2026-07.html").read_text()
+    assert "Quarter 2 2026/27: July to September 2026" in html
+    assert "has not set a focus list for this period" in html
+    assert FLY not in sections(html)  # operational and not chosen for O&S
+    assert (outputs / "reports" / "scrutiny" / "2026-07" / "scrutiny-2026-07.pdf").exists()
+    assert not (outputs / "reports" / "scrutiny" / "2026-07" / "briefings").exists()  # briefings come before Cabinet
+
+
+def test_portfolio_holder_briefings_hold_only_their_purposes(outputs):
+    briefings = outputs / "reports" / "cabinet" / "2026-08" / "briefings"
+    environment = (briefings / "environmental-services-and-community-safety-2026-08.html").read_text()
+    # Keep my place safe and looking good: the focus measure, then its key measures by title ("Fly-tipping
+    # reports received", "Recorded crime per 1,000 residents").
+    assert sections(environment) == [FLY, "fly_tipping_reports", "crimes_per_1000"]
+    leader = (briefings / "leader-of-the-council-2026-08.html").read_text()  # Enabling
+    assert "sickness_days_per_fte" in sections(leader) and FLY not in sections(leader)
+    assert (briefings / "leader-of-the-council-2026-08.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_period_that_no_report_starts_is_refused():
+    with pytest.raises(ValueError, match="2026-09 does not start a Cabinet performance report period"):
+        report_periods(AS_OF, ("cabinet",), dt.date(2026, 9, 1))
+
+
+def test_site_shows_only_public_measures_and_no_personal_data(outputs):
+    site = outputs / "site"
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    public = sorted(f"measures/{m.id}.html" for m in catalogue().measures.values() if m.public)
+    assert pages == sorted(["index.html", "demographics.html", "data-quality.html", "open-data.html",
+                            "accessibility.html", *public])
+    assert "measures/sickness_days_per_fte.html" not in pages
+    text = "\n".join(p.read_text() for p in site.rglob("*") if p.suffix in (".html", ".csv", ".json"))
+    assert "sickness" not in text.lower()  # not public: not on any page or in any download
+    assert "Jo Bloggs" not in text and "/landing/" not in text  # officers are never named; no file paths
+    measure = (site / "measures" / f"{FLY}.html").read_text()
+    assert "Common cause variation" in measure  # October, below the mean on its own (see the module docstring)
+    assert measure.count("Special cause: concern") == 7  # the data table: March to September 2026
+    assert "October is back to normal." in measure and "From Environmental Services, 5 November 2026." in measure
+    assert f'href="../data/measures/{FLY}.csv"' in measure and (site / "data" / "measures" / f"{FLY}.csv").exists()
+    for path in [*site.rglob("*.csv"), *site.rglob("*.json"), *site.rglob("*.parquet")]:
+        if path.name.endswith(".metadata.json"):
+            continue
+        reader = {"csv": "read_csv", "json": "read_json", "parquet": "read_parquet"}[path.suffix[1:]]
+        columns = {r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM {reader}('{path}')").fetchall()}
+        assert not columns & PERSONAL, (path, columns & PERSONAL)
+
+
+def test_small_counts_are_suppressed_on_the_site_and_in_open_data(outputs):
+    site = outputs / "site"
+    rows = {(r["measure_id"], r["area_code"]): r for r in csv.DictReader((site / "data" / "measure-values.csv").open())}
+    # ASB: Alpha's 3 is withheld, Beta's 0 and Gamma's 12 are shown; the district's 15 is never suppressed.
+    assert (rows[("asb_incidents", ALPHA)]["value"], rows[("asb_incidents", ALPHA)]["suppressed"]) == ("", "true")
+    assert rows[("asb_incidents", BETA)]["value"] == "0.0" and rows[("asb_incidents", GAMMA)]["value"] == "12.0"
+    assert rows[("asb_incidents", "E07000234")]["value"] == "15.0"
+    # Homelessness: Alpha's 20% rests on 2 cases (numerator and value withheld); Beta's 6 of 8 = 75% is shown.
+    alpha = rows[("homelessness_prevented_relieved_pct", ALPHA)]
+    assert (alpha["value"], alpha["numerator"], alpha["denominator"], alpha["suppressed"]) == ("", "", "", "true")
+    assert rows[("homelessness_prevented_relieved_pct", BETA)]["value"] == "75.0"
+    page = (site / "measures" / "asb_incidents.html").read_text()
+    assert "[c]" in page and "suppressed below district level" in page
+    demographics = (site / "demographics.html").read_text()
+    # Alpha's 3 residents are withheld; its 2 deprived LSOAs are areas, not people, and are shown.
+    assert re.search(r"Alpha</th>.*?Usual residents</td>\s*<td[^>]*>\[c\]</td>", demographics, re.S)
+    assert re.search(r"Alpha</th>.*?most deprived 30% nationally</td>\s*<td[^>]*>2</td>", demographics, re.S)
+
+
+def test_open_data_formats_and_metadata(outputs):
+    data = outputs / "site" / "data"
+    meta = json.loads((data / "measure-values.metadata.json").read_text())
+    assert meta["licence"]["name"] == "Open Government Licence v3.0"
+    assert meta["licence"]["url"] == "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+    assert meta["publisher"] == "Bromsgrove District Council" and meta["last_updated"] == "2026-11-20T03:15:00"
+    header = next(csv.reader((data / "measure-values.csv").open()))
+    assert [c["name"] for c in meta["columns"]] == header and all(c["description"] for c in meta["columns"])
+    # 16 fly-tipping + 5 ASB + 3 homelessness rows; sickness is not public.
+    assert meta["rows"] == 24
+    assert len(json.loads((data / "measure-values.json").read_text())) == 24
+    assert duckdb.sql(f"SELECT count(*) FROM '{data / 'measure-values.parquet'}'").fetchone()[0] == 24
+    fly = json.loads((data / "measures" / f"{FLY}.metadata.json").read_text())
+    assert (fly["title"], fly["unit"]) == ("Fly-tipping: days from report to clearance (median)", "days")
+    assert fly["definition"].startswith("Median number of days")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(outputs):
+    data = outputs / "site" / "data"
+    names = {r["area_code"]: r["area_name"] for r in csv.DictReader((data / "measure-values.csv").open())}
+    assert names[ALPHA] == "'=HYPERLINK(\"http://evil.example\",\"Alpha\")"
+    assert names[BETA] == "'@SUM(1+1)" and names[GAMMA] == "'-Gamma"
+    # JSON and Parquet keep the value as it is.
+    json_names = {r["area_code"]: r["area_name"] for r in json.loads((data / "measure-values.json").read_text())}
+    assert json_names[ALPHA] == '=HYPERLINK("http://evil.example","Alpha")'
+    for path in (outputs / "site").rglob("*.csv"):
+        for row in csv.reader(path.open()):
+            for cell in row:
+                if cell[:1] in ("=", "+", "-", "@"):
+                    float(cell)  # only a number may start so: anything else would raise
+
+
+def _agreement(partner: str, measures: tuple[str, ...], fields: tuple[str, ...], geography: str,
+               suppress_below: int) -> SharingAgreement:
+    return SharingAgreement(partner, partner.title(), "Test agreement", "data@partner.example", measures, fields,
+                            geography, suppress_below)
+
+
+def test_partner_packs_hold_only_agreed_fields_with_checksums_that_verify(tmp_path):
+    published = build_outputs_fixture(tmp_path / "published.duckdb")
+    police = _agreement("police", ("asb_incidents",),
+                        ("measure_id", "area_code", "period_start", "value", "suppressed"), "ward", 13)
+    county = _agreement("county", ("asb_incidents", "homelessness_prevented_relieved_pct"),
+                        ("measure_id", "area_type", "area_code", "value", "numerator", "denominator"), "locality", 5)
+    manifests = build_partner_packs(published, tmp_path / "out", AS_OF, [police, county])
+    assert manifests == [tmp_path / "out" / "partners" / p / "2026-11-26" / "manifest.json"
+                         for p in ("police", "county")]
+    for manifest_path in manifests:
+        manifest = json.loads(manifest_path.read_text())
+        for entry in manifest["files"]:
+            assert hashlib.sha256((manifest_path.parent / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
+        check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=manifest_path.parent, capture_output=True,
+                               text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+    with (manifests[0].parent / "asb_incidents.csv").open() as handle:
+        police_rows = list(csv.DictReader(handle))
+    assert list(police_rows[0]) == ["measure_id", "area_code", "period_start", "value", "suppressed"]
+    # Police's rule withholds 1 to 12: Alpha's 3 and Gamma's 12; Beta's 0 and the district's 15 stay.
+    assert {r["area_code"]: r["value"] for r in police_rows} == {
+        "E07000234": "15.0", "north": "15.0", ALPHA: "", BETA: "0.0", GAMMA: ""}
+    with (manifests[1].parent / "homelessness_prevented_relieved_pct.csv").open() as handle:
+        county_rows = list(csv.DictReader(handle))
+    assert [r["area_type"] for r in county_rows] == ["district"]  # locality level: no wards
+    assert "area_name" not in county_rows[0] and "period_start" not in county_rows[0]
+
+
+def test_sharing_agreements_are_validated(tmp_path):
+    assert {a.partner for a in load_agreements()} >= {"west_mercia_police"}  # the shipped config is valid
+    bad = tmp_path / "agreements.yaml"
+    base = ("- partner: p\n  name: P\n  agreement: A\n  contact: c@p.example\n  measures: [asb_incidents]\n"
+            "  geography: ward\n")
+    bad.write_text(base + "  fields: [measure_id, uprn]\n  suppress_below: 5\n")
+    with pytest.raises(CatalogueError, match=r"field\(s\) \['uprn'\] are not shareable"):
+        load_agreements(bad)
+    bad.write_text(base + "  fields: [measure_id, value]\n  suppress_below: 3\n")
+    with pytest.raises(CatalogueError, match="suppress_below must be at least 5"):
+        load_agreements(bad)

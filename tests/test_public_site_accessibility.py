@@ -1,0 +1,56 @@
+"""The public site in headless Chromium: axe-core finds no WCAG 2.2 A or AA violation on any page, the keyboard
+reaches the skip link first and it moves focus to the content, and a screenshot of the home page is kept as a test
+artifact (test-artifacts/, or $BDC_TEST_ARTIFACTS) for a person to look at."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import browser
+from tests.conftest import build_outputs_fixture
+from warehouse.outputs.site import build_site
+
+ARTIFACTS = Path(os.environ.get("BDC_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    if reason := browser.missing():
+        pytest.fail(reason)
+    root = tmp_path_factory.mktemp("site")
+    build_site(build_outputs_fixture(root / "published.duckdb"), root / "site")
+    return root / "site"
+
+
+def test_every_page_has_no_wcag_22_aa_violations_and_a_screenshot_is_kept(site, tmp_path):
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    found = {}
+    with browser.serve(site) as base, browser.chromium(tmp_path / "profile") as driver:
+        for page in pages:
+            driver.get(base + page)
+            assert driver.title.endswith("Bromsgrove District Council"), page
+            violations = browser.axe_violations(driver)
+            if violations:
+                found[page] = [(v["id"], v.get("impact"), [n["html"][:120] for n in v["nodes"][:3]])
+                               for v in violations]
+        driver.get(base + "index.html")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        screenshot = ARTIFACTS / "public-site-home.png"
+        assert driver.save_screenshot(str(screenshot))
+    assert len(pages) >= 6 and found == {}
+    assert screenshot.stat().st_size > 10_000
+
+
+def test_keyboard_users_reach_the_skip_link_first_and_it_moves_focus_to_the_content(site, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    with browser.serve(site) as base, browser.chromium(tmp_path / "profile") as driver:
+        driver.get(base + "measures/fly_tipping_clearance_days.html")
+        driver.find_element("tag name", "body").send_keys(Keys.TAB)
+        focused = driver.switch_to.active_element
+        assert focused.text == "Skip to main content"
+        focused.send_keys(Keys.ENTER)
+        assert driver.switch_to.active_element.get_attribute("id") == "main-content"
