@@ -44,7 +44,7 @@ def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     started = time.perf_counter()
-    summary = build_site(settings.published_path, settings.outputs_dir / "site")
+    summary = build_site(settings.published_path, settings.outputs_dir / "site", settings.as_of)
     seconds = time.perf_counter() - started
     context.log.info(f"public site: {summary.pages} pages, {summary.files} files, "
                      f"{summary.bytes / 1e6:.1f} MB in {seconds:.1f} s")

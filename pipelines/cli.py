@@ -109,7 +109,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     try:
-        summary = build_site(settings.published_path, Path(args.out or settings.outputs_dir / "site"))
+        summary = build_site(settings.published_path, Path(args.out or settings.outputs_dir / "site"), settings.as_of)
     except NotPublishedError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -97,3 +97,22 @@ def test_every_run_the_sensors_start_is_a_tagged_writer():
     assert len(LANDING_SENSORS) == len(CONTRACTS) == 20 and all(s.job_name == "nightly" for s in LANDING_SENSORS)
     assert {s.name for s in defs.sensors} >= {"alert_on_checks", "alert_on_failed_run", "warn_digest",
                                               "overdue_sources", "crm_contacts_landing"}
+
+
+def test_outputs_run_in_their_own_job_after_each_publish():
+    """Reports, site and packs read the published copy: not in the writer's job, started by a sensor when a new
+    copy is published, and never asked for by a landing sensor's run of the nightly job."""
+    from pipelines.definitions import affected_by, defs, published_outputs
+
+    output_keys = {"outputs/reports", "outputs/public_site", "outputs/partner_packs"}
+    nightly = {k.to_user_string() for k in defs.resolve_job_def("nightly").asset_layer.executable_asset_keys}
+    outputs = {k.to_user_string() for k in defs.resolve_job_def("outputs").asset_layer.executable_asset_keys}
+    assert outputs == output_keys and not nightly & output_keys and "published/warehouse" in nightly
+    assert not {k.to_user_string() for k in affected_by("crm_contacts")} & output_keys
+
+    instance = dg.DagsterInstance.ephemeral()
+    context = dg.build_sensor_context(instance=instance, definitions=defs)
+    assert all(isinstance(r, dg.SkipReason) for r in published_outputs(context))  # nothing published yet
+    instance.report_runless_asset_event(dg.AssetMaterialization(dg.AssetKey(["published", "warehouse"])))
+    requests = list(published_outputs(dg.build_sensor_context(instance=instance, definitions=defs)))
+    assert len(requests) == 1 and isinstance(requests[0], dg.RunRequest)

@@ -8,8 +8,9 @@ Fly-tipping clearance (median days, lower is better), July 2025 to October 2026:
   3.1 +/- 2/3 x 2.66 x 0.786 = 1.71 and 4.49, so no 2-of-3; limits 1.01 and 5.19, nothing outside; the last
   7 points are all above the mean: a shift, and above is worse, so "Special cause concern: 7 months in a row
   above the mean."
-- With October (the site shows everything): mean 48.5 / 16 = 3.03, and October (2) is below it, alone: common
-  cause.
+- With October (the site shows every ended month): mean 48.5 / 16 = 3.03, and October (2) is below it, alone:
+  common cause. November 2026 (9) is still in progress on 26 November, so it is left out: with it, 9 would be
+  far above the upper limit.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def outputs(tmp_path_factory) -> Path:
     published = build_outputs_fixture(root / "published.duckdb")
     out = root / "outputs"
     build_reports(published, out, report_periods(AS_OF))
-    build_site(published, out / "site")
+    build_site(published, out / "site", AS_OF)
     return out
 
 
@@ -223,3 +224,12 @@ def test_sharing_agreements_are_validated(tmp_path):
     bad.write_text(base + "  fields: [measure_id, value]\n  suppress_below: 3\n")
     with pytest.raises(CatalogueError, match="suppress_below must be at least 5"):
         load_agreements(bad)
+
+
+def test_a_dataset_with_a_personal_data_column_is_refused(tmp_path):
+    from warehouse.outputs.open_data import Dataset, write_dataset
+
+    dataset = Dataset("leak", "Leak", "A mistake", "SELECT 'B61 8DA' AS postcode", {"postcode": "Postcode"})
+    with pytest.raises(ValueError, match=r"leak: column\(s\) \['postcode'\] would publish personal data"):
+        write_dataset(duckdb.connect(), dataset, tmp_path, dt.datetime(2026, 11, 20))
+    assert not list(tmp_path.iterdir())

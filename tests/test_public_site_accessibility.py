@@ -4,6 +4,7 @@ artifact (test-artifacts/, or $BDC_TEST_ARTIFACTS) for a person to look at."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def site(tmp_path_factory) -> Path:
     if reason := browser.missing():
         pytest.fail(reason)
     root = tmp_path_factory.mktemp("site")
-    build_site(build_outputs_fixture(root / "published.duckdb"), root / "site")
+    build_site(build_outputs_fixture(root / "published.duckdb"), root / "site", dt.date(2026, 11, 26))
     return root / "site"
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.outputs.publication import PERSONAL_DATA_COLUMNS
+
 PUBLISHER = "Bromsgrove District Council"
 LICENCE = {"name": "Open Government Licence v3.0",
            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
@@ -59,6 +61,8 @@ def write_dataset(con: duckdb.DuckDBPyConnection, dataset: Dataset, folder: Path
     """Write <name>.csv/.json/.parquet and <name>.metadata.json into `folder`. Returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {dataset.query}").fetchall()}
+    if personal := sorted(set(types) & PERSONAL_DATA_COLUMNS):
+        raise ValueError(f"{dataset.name}: column(s) {personal} would publish personal data")
     if list(types) != list(dataset.columns):
         raise ValueError(f"{dataset.name}: columns {list(types)} do not match their descriptions "
                          f"{list(dataset.columns)}")

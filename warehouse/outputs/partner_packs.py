@@ -75,12 +75,12 @@ def load_agreements(path: Path = AGREEMENTS_PATH, cat: Catalogue | None = None) 
 def build_partner_packs(published_path: Path, outputs_dir: Path, day: dt.date,
                         agreements: list[SharingAgreement] | None = None,
                         cat: Catalogue | None = None) -> list[Path]:
-    """Write each partner's pack for `day`. Returns the manifest paths."""
+    """Write each partner's pack for `day` (periods ended before it). Returns the manifest paths."""
     cat = cat or catalogue()
     agreements = load_agreements(cat=cat) if agreements is None else agreements
     manifests = []
     for agreement in agreements:
-        with open_published(published_path, cat, suppress_below=agreement.suppress_below) as con:
+        with open_published(published_path, cat, suppress_below=agreement.suppress_below, as_of=day) as con:
             manifests.append(_write_pack(con, agreement, outputs_dir / "partners" / agreement.partner, day))
     return manifests
 

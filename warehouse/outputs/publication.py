@@ -6,6 +6,9 @@ count behind it (the value of a count measure, its numerator, its denominator, o
 summarises) is between 1 and 4, so no individual can be identified. Zero is shown: it identifies nobody.
 Council-wide figures are shown in full. A suppressed figure keeps its row, with `suppressed` true and the value
 blank, so users can see that something was withheld.
+
+A period still in progress (ending on or after the day the outputs are built for) is left out of the public and
+partner outputs until it has ended: a half month's figure would mislead.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ SELECT v.measure_id, m.title AS measure_title, m.unit, v.area_type, v.area_code,
 FROM marts.measure_values v
 JOIN catalogue_measures m USING (measure_id)
 LEFT JOIN core.dim_area a USING (area_type, area_code)
+WHERE v.period_end < getvariable('as_of')
 """
 
 
@@ -65,15 +69,17 @@ class NotPublishedError(RuntimeError):
 
 
 @contextmanager
-def open_published(path: Path, cat: Catalogue | None = None,
-                   suppress_below: int = PUBLIC_SUPPRESS_BELOW) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published warehouse, read-only, with temp table `catalogue_measures` and view `suppressed_values`."""
+def open_published(path: Path, cat: Catalogue | None = None, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
+                   as_of: dt.date | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The published warehouse, read-only, with temp table `catalogue_measures` and view `suppressed_values`
+    (periods ended before `as_of`, default all)."""
     if not path.exists():
         raise NotPublishedError(f"No published warehouse at {path}: run the nightly job first")
     con = duckdb.connect(str(path), read_only=True)
     try:
         register_catalogue(con, cat or catalogue())
         con.execute("SET VARIABLE suppress_below = ?", [suppress_below])
+        con.execute("SET VARIABLE as_of = ?::DATE", [as_of or dt.date.max])
         con.execute(SUPPRESSION_SQL)
         con.execute(VALUES_SQL)
         yield con

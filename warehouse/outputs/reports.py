@@ -152,5 +152,6 @@ def write_pdf(html: str, path: Path) -> Path:
     """HTML to PDF with WeasyPrint (charts are embedded SVG, so nothing is fetched)."""
     from weasyprint import HTML  # imported here: it loads Pango, which only report building needs
 
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per page otherwise
     HTML(string=html, base_url=str(path.parent)).write_pdf(path)
     return path

@@ -12,6 +12,7 @@ Built in a temporary folder beside the target and swapped in, so a web server ne
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 from dataclasses import dataclass
@@ -54,13 +55,14 @@ class SiteSummary:
     measures: int
 
 
-def build_site(published_path: Path, site_dir: Path, cat: Catalogue | None = None) -> SiteSummary:
-    """Build the whole site into `site_dir` (replacing the previous build in one rename)."""
+def build_site(published_path: Path, site_dir: Path, as_of: dt.date, cat: Catalogue | None = None) -> SiteSummary:
+    """Build the whole site into `site_dir` (replacing the previous build in one rename), with the periods that
+    ended before `as_of` (a month still in progress is left out)."""
     cat = cat or catalogue()
     temporary = site_dir.with_name(f".{site_dir.name}.building")
     shutil.rmtree(temporary, ignore_errors=True)
-    with open_published(published_path, cat) as con:
-        pages = _build(con, cat, temporary)
+    with open_published(published_path, cat, as_of=as_of) as con:
+        pages = _build(con, cat, temporary, until=as_of - dt.timedelta(days=1))
     old = site_dir.with_name(f".{site_dir.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if site_dir.exists():
@@ -75,13 +77,13 @@ def build_site(published_path: Path, site_dir: Path, cat: Catalogue | None = Non
     return summary
 
 
-def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path) -> int:
+def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.date) -> int:
     env = template_environment()
     updated = published_at(con)
     (out / "assets").mkdir(parents=True)
     for name in ("govuk-frontend.min.css", "site.css", "govuk-frontend-LICENSE.txt"):
         shutil.copy(STATIC / name, out / "assets" / name)
-    views = [measure_view(con, cat, m) for m in cat.measures.values() if m.public]
+    views = [measure_view(con, cat, m, until=until) for m in cat.measures.values() if m.public]
     common = {"council": COUNCIL, "service_name": SERVICE_NAME, "updated": updated,
               "suppression_note": SUPPRESSION_NOTE, "criteria": CRITERIA}
 
