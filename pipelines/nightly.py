@@ -53,6 +53,8 @@ def outputs_summary(outcome: RunOutcome, settings: Settings) -> str:
     lines = [f"Outputs built in {outcome.seconds:.1f} s:"]
     for event in outcome.result.get_asset_materialization_events():
         metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+        if "folder" in metadata:
+            metadata["folder"] = _relative(Path(metadata["folder"]))
         name = event.asset_key.path[-1]
         if name == "reports":
             lines.append(f"  reports ({metadata['periods']}): {metadata['files']} files in {metadata['folder']}")

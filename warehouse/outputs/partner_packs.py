@@ -11,17 +11,17 @@ folder in one rename; earlier days' folders are never touched.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import yaml
 
+from sources.reader import file_sha256
 from warehouse.catalogue import Catalogue, CatalogueError, catalogue
+from warehouse.outputs.folders import building
 from warehouse.outputs.open_data import PUBLISHER, VALUE_COLUMNS, neutralise_sql
 from warehouse.outputs.publication import PUBLIC_SUPPRESS_BELOW, open_published, published_at
 
@@ -98,38 +98,23 @@ _TEXT_FIELDS = {"measure_id", "measure_title", "unit", "area_type", "area_code",
 
 def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, partner_dir: Path, day: dt.date) -> Path:
     folder = partner_dir / day.isoformat()
-    temporary = partner_dir / f".{day.isoformat()}.building"
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(parents=True)
-    files = []
-    for measure_id in agreement.measures:
-        path = temporary / f"{measure_id}.csv"
-        con.execute(f"COPY ({pack_query(agreement, measure_id)}) TO '{path}' (FORMAT csv, HEADER)")
-        rows = con.execute(f"SELECT count(*) FROM ({pack_query(agreement, measure_id)})").fetchone()[0]
-        files.append({"file": path.name, "measure_id": measure_id, "rows": rows, "sha256": _sha256(path),
-                      "bytes": path.stat().st_size})
-    manifest = {"partner": agreement.name, "agreement": agreement.agreement, "contact": agreement.contact,
-                "publisher": PUBLISHER, "prepared_on": day.isoformat(),
-                "data_as_at": published_at(con).isoformat(timespec="seconds"),
-                "geography": agreement.geography, "fields": list(agreement.fields),
-                "suppression": f"Figures below district level resting on 1 to {agreement.suppress_below - 1} "
-                               "people, cases or records are withheld (value blank, suppressed true).",
-                "files": files}
-    (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    (temporary / "SHA256SUMS").write_text("".join(f"{f['sha256']}  {f['file']}\n" for f in files), encoding="utf-8")
-    old = partner_dir / f".{day.isoformat()}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    temporary.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+    with building(folder) as temporary:
+        files = []
+        for measure_id in agreement.measures:
+            path = temporary / f"{measure_id}.csv"
+            con.execute(f"COPY ({pack_query(agreement, measure_id)}) TO '{path}' (FORMAT csv, HEADER)")
+            rows = con.execute(f"SELECT count(*) FROM ({pack_query(agreement, measure_id)})").fetchone()[0]
+            files.append({"file": path.name, "measure_id": measure_id, "rows": rows, "sha256": file_sha256(path),
+                          "bytes": path.stat().st_size})
+        manifest = {"partner": agreement.name, "agreement": agreement.agreement, "contact": agreement.contact,
+                    "publisher": PUBLISHER, "prepared_on": day.isoformat(),
+                    "data_as_at": published_at(con).isoformat(timespec="seconds"),
+                    "geography": agreement.geography, "fields": list(agreement.fields),
+                    "suppression": f"Figures below district level resting on 1 to {agreement.suppress_below - 1} "
+                                   "people, cases or records are withheld (value blank, suppressed true).",
+                    "files": files}
+        (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (temporary / "SHA256SUMS").write_text("".join(f"{f['sha256']}  {f['file']}\n" for f in files),
+                                              encoding="utf-8")
     log.info("%s: %d file(s) in %s", agreement.name, len(files), folder)
     return folder / "manifest.json"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -16,7 +16,6 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from warehouse.catalogue import Catalogue, catalogue
+from warehouse.outputs.folders import building
 from warehouse.outputs.publication import open_published, published_at
 from warehouse.outputs.views import CRITERIA, MeasureView, measure_view
 from warehouse.reporting_periods import REPORT_KINDS, ReportingPeriod, latest_ended_period, period_starting
@@ -128,24 +128,17 @@ def _file_name(report: Report) -> str:
 
 def _write_folder(folder: Path, reports: list[Report], pdf: bool) -> list[Path]:
     """Render every report into a temporary folder beside `folder`, then swap it in."""
-    temporary = folder.with_name(f".{folder.name}.building")
-    shutil.rmtree(temporary, ignore_errors=True)
     written = []
-    for report in reports:
-        html = render_report(report)
-        target = temporary / f"{_file_name(report)}.html"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
-        written.append(target)
-        if pdf:
-            written.append(write_pdf(html, target.with_suffix(".pdf")))
-    old = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    temporary.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
-    return [folder / p.relative_to(temporary) for p in written]
+    with building(folder) as temporary:
+        for report in reports:
+            html = render_report(report)
+            target = temporary / f"{_file_name(report)}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+            written.append(target.relative_to(temporary))
+            if pdf:
+                written.append(write_pdf(html, target.with_suffix(".pdf")).relative_to(temporary))
+    return [folder / p for p in written]
 
 
 def write_pdf(html: str, path: Path) -> Path:

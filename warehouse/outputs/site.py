@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.catalogue import Catalogue, catalogue
+from warehouse.outputs.folders import building
 from warehouse.outputs.open_data import VALUE_COLUMNS, Dataset, measure_values_query, write_dataset
 from warehouse.outputs.publication import SUPPRESSION_NOTE, format_value, open_published, published_at
 from warehouse.outputs.reports import COUNCIL, template_environment
@@ -59,16 +60,8 @@ def build_site(published_path: Path, site_dir: Path, as_of: dt.date, cat: Catalo
     """Build the whole site into `site_dir` (replacing the previous build in one rename), with the periods that
     ended before `as_of` (a month still in progress is left out)."""
     cat = cat or catalogue()
-    temporary = site_dir.with_name(f".{site_dir.name}.building")
-    shutil.rmtree(temporary, ignore_errors=True)
-    with open_published(published_path, cat, as_of=as_of) as con:
+    with building(site_dir) as temporary, open_published(published_path, cat, as_of=as_of) as con:
         pages = _build(con, cat, temporary, until=as_of - dt.timedelta(days=1))
-    old = site_dir.with_name(f".{site_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if site_dir.exists():
-        site_dir.rename(old)
-    temporary.rename(site_dir)
-    shutil.rmtree(old, ignore_errors=True)
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     public = sum(1 for m in cat.measures.values() if m.public)
     summary = SiteSummary(site_dir, pages, len(files), sum(p.stat().st_size for p in files), public)
@@ -80,7 +73,7 @@ def build_site(published_path: Path, site_dir: Path, as_of: dt.date, cat: Catalo
 def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.date) -> int:
     env = template_environment()
     updated = published_at(con)
-    (out / "assets").mkdir(parents=True)
+    (out / "assets").mkdir()
     for name in ("govuk-frontend.min.css", "site.css", "govuk-frontend-LICENSE.txt"):
         shutil.copy(STATIC / name, out / "assets" / name)
     views = [measure_view(con, cat, m, until=until) for m in cat.measures.values() if m.public]
