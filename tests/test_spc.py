@@ -32,7 +32,7 @@ def test_a_point_outside_the_limits_is_special_cause_and_sets_the_icon():
     assert points[-1].variation_icon == "improvement_high"
     assert xmr([*ALTERNATING, 30], improvement="down")[-1].variation_icon == "concern_high"
     assert xmr([*ALTERNATING, 30], improvement="neutral")[-1].variation_icon == "neutral_high"
-    assert "outside the process limits" in describe(points)
+    assert describe(points) == "Special cause improvement: the latest value is above the upper process limit."
 
 
 def test_moving_range_screening_changes_the_limits():
@@ -109,3 +109,14 @@ def test_assurance_icon_from_the_latest_limits():
 def test_a_single_point_has_no_limits():
     (point,) = xmr([5])
     assert point.upper_limit is None and not point.special_cause
+
+
+def test_describe_counts_the_run_that_makes_the_latest_point_special():
+    # 10 11 9 10 11 9 10 then 12 13 12 14 13 12 13 14 13: mean 186 / 16 = 11.625, and the last 9 points are all
+    # above it. Moving ranges sum to 19 over 15 (mR̄ 1.267): limits 8.26 to 14.99, near limits 9.38 and 13.87
+    # (14 and 9 are each alone beyond them in any 3), no 7-point trend. Lower is better, so above is a concern.
+    values = [10, 11, 9, 10, 11, 9, 10, 12, 13, 12, 14, 13, 12, 13, 14, 13]
+    assert describe(xmr(values, "down"), "months") == "Special cause concern: 9 months in a row above the mean."
+    # A steady rise: 9 10 11 ... 17 after seven points around 10 is 9 points rising (and the last is outside).
+    rising = [10, 11, 9, 10, 11, 9, 10, 11, 12, 13, 14, 15, 16, 17]
+    assert "9 months in a row rising" in describe(xmr(rising, "up"), "months")
