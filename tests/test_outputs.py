@@ -131,14 +131,18 @@ def test_site_shows_only_public_measures_and_no_personal_data(outputs):
 def test_small_counts_are_suppressed_on_the_site_and_in_open_data(outputs):
     site = outputs / "site"
     rows = {(r["measure_id"], r["area_code"]): r for r in csv.DictReader((site / "data" / "measure-values.csv").open())}
-    # ASB: Alpha's 3 is withheld, Beta's 0 and Gamma's 12 are shown; the district's 15 is never suppressed.
-    assert (rows[("asb_incidents", ALPHA)]["value"], rows[("asb_incidents", ALPHA)]["suppressed"]) == ("", "true")
-    assert rows[("asb_incidents", BETA)]["value"] == "0.0" and rows[("asb_incidents", GAMMA)]["value"] == "12.0"
-    assert rows[("asb_incidents", "E07000234")]["value"] == "15.0"
-    # Homelessness: Alpha's 20% rests on 2 cases (numerator and value withheld); Beta's 6 of 8 = 75% is shown.
+    # ASB: Alpha's 3 is withheld. The wards of North add up to North's 15, so the smallest other ward (Beta, 0)
+    # is withheld too, or Alpha would be 15 - 0 - 12. Gamma's 12, North's 15 and the district's 15 are shown.
+    asb = {code: (rows[("asb_incidents", code)]["value"], rows[("asb_incidents", code)]["suppressed"])
+           for code in (ALPHA, BETA, GAMMA, "north", "E07000234")}
+    assert asb == {ALPHA: ("", "true"), BETA: ("", "true"), GAMMA: ("12.0", "false"), "north": ("15.0", "false"),
+                   "E07000234": ("15.0", "false")}
+    # Homelessness: Alpha's 20% rests on 2 cases (value, numerator and denominator withheld); Beta's 6 of 8 is
+    # then withheld as Alpha's only sibling (the district's 8 of 18 less Beta's would give Alpha's 2 of 10).
     alpha = rows[("homelessness_prevented_relieved_pct", ALPHA)]
     assert (alpha["value"], alpha["numerator"], alpha["denominator"], alpha["suppressed"]) == ("", "", "", "true")
-    assert rows[("homelessness_prevented_relieved_pct", BETA)]["value"] == "75.0"
+    assert rows[("homelessness_prevented_relieved_pct", BETA)]["suppressed"] == "true"
+    assert rows[("homelessness_prevented_relieved_pct", "E07000234")]["numerator"] == "8.0"
     page = (site / "measures" / "asb_incidents.html").read_text()
     assert "[c]" in page and "suppressed below district level" in page
     demographics = (site / "demographics.html").read_text()
@@ -204,7 +208,8 @@ def test_partner_packs_hold_only_agreed_fields_with_checksums_that_verify(tmp_pa
     with (manifests[0].parent / "asb_incidents.csv").open() as handle:
         police_rows = list(csv.DictReader(handle))
     assert list(police_rows[0]) == ["measure_id", "area_code", "period_start", "value", "suppressed"]
-    # Police's rule withholds 1 to 12: Alpha's 3 and Gamma's 12; Beta's 0 and the district's 15 stay.
+    # Police's rule withholds 1 to 12: Alpha's 3 and Gamma's 12. Two of North's wards are withheld, so no third
+    # is needed: Beta's 0, North's 15 and the district's 15 stay.
     assert {r["area_code"]: r["value"] for r in police_rows} == {
         "E07000234": "15.0", "north": "15.0", ALPHA: "", BETA: "0.0", GAMMA: ""}
     with (manifests[1].parent / "homelessness_prevented_relieved_pct.csv").open() as handle:

@@ -35,7 +35,8 @@ VALUE_COLUMNS = {
     "value": "The measure's value; blank when suppressed",
     "numerator": "What was counted (see the measure's definition); blank when suppressed or not applicable",
     "denominator": "What it was divided by; blank when suppressed or not applicable",
-    "suppressed": "true when the figure rests on 1 to 4 people, cases or records and is withheld",
+    "suppressed": "true when the figure is withheld: it rests on 1 to 4 people, cases or records, or it would "
+                  "let such a figure be worked out from its area's total",
 }
 
 
@@ -78,7 +79,8 @@ def write_dataset(con: duckdb.DuckDBPyConnection, dataset: Dataset, folder: Path
         "last_updated": last_updated.isoformat(timespec="seconds"), "rows": rows,
         "files": {fmt: path.name for fmt, path in paths.items()},
         "columns": [{"name": c, "type": types[c], "description": d} for c, d in dataset.columns.items()],
-        "notes": ("Figures based on 1 to 4 people, cases or records are suppressed below district level. "
+        "notes": ("Figures based on 1 to 4 people, cases or records are suppressed below district level, with "
+                  "one more figure where the first could be worked out from the total. "
                   "In the CSV, text beginning with =, +, - or @ is prefixed with an apostrophe."),
     }
     meta_path = folder / f"{dataset.name}.metadata.json"

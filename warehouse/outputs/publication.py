@@ -5,7 +5,8 @@ Suppression (DESIGN.md section 6, data protection): below the whole district, a 
 count behind it (the value of a count measure, its numerator, its denominator, or the number of records it
 summarises) is between 1 and 4, so no individual can be identified. Zero is shown: it identifies nobody.
 Council-wide figures are shown in full. A suppressed figure keeps its row, with `suppressed` true and the value
-blank, so users can see that something was withheld.
+blank, so users can see that something was withheld. When one area of a locality (or one locality of the
+district) is suppressed, the smallest other one is too, so it cannot be worked out by subtraction.
 
 A period still in progress (ending on or after the day the outputs are built for) is left out of the public and
 partner outputs until it has ended: a half month's figure would mislead.
@@ -24,7 +25,8 @@ from warehouse.catalogue import Catalogue, catalogue
 
 PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
 SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
-                    "(shown as [c]) so that no individual can be identified.")
+                    "(shown as [c]), with one more figure where the first could be worked out from the total, so "
+                    "that no individual can be identified.")
 
 # Columns that would carry personal data. No output may contain one (tests walk every file for them).
 PERSONAL_DATA_COLUMNS = frozenset({
@@ -47,20 +49,36 @@ CREATE OR REPLACE TEMP MACRO is_suppressed(area_type, unit, value, numerator, de
 """
 
 # Every measure value with its suppression applied: what the site, open data and partner packs draw from.
+# Secondary suppression: areas of one parent (the wards of a locality, the localities of the district) add up
+# to the parent's published total, so when exactly one of them is suppressed, the smallest other one is too;
+# otherwise the suppressed figure could be worked out by subtraction.
 VALUES_SQL = """
 CREATE OR REPLACE TEMP VIEW suppressed_values AS
-SELECT v.measure_id, m.title AS measure_title, m.unit, v.area_type, v.area_code,
-       coalesce(a.area_name, v.area_code) AS area_name, v.period_start, v.period_end,
-       is_suppressed(v.area_type, m.unit, v.value, v.numerator, v.denominator, v.observations,
-                     getvariable('suppress_below')) AS suppressed,
-       CASE WHEN NOT suppressed THEN v.value END AS value,
-       CASE WHEN NOT suppressed THEN v.numerator END AS numerator,
-       CASE WHEN NOT suppressed THEN v.denominator END AS denominator,
-       m.is_public
-FROM marts.measure_values v
-JOIN catalogue_measures m USING (measure_id)
-LEFT JOIN core.dim_area a USING (area_type, area_code)
-WHERE v.period_end < getvariable('as_of')
+WITH judged AS (
+    SELECT v.*, m.title AS measure_title, m.unit, m.is_public, coalesce(a.area_name, v.area_code) AS area_name,
+           a.parent_code,
+           is_suppressed(v.area_type, m.unit, v.value, v.numerator, v.denominator, v.observations,
+                         getvariable('suppress_below')) AS primary_suppressed
+    FROM marts.measure_values v
+    JOIN catalogue_measures m USING (measure_id)
+    LEFT JOIN core.dim_area a USING (area_type, area_code)
+    WHERE v.period_end < getvariable('as_of')
+), siblings AS (
+    SELECT *,
+           count(*) FILTER (WHERE primary_suppressed) OVER family AS suppressed_siblings,
+           row_number() OVER (family ORDER BY primary_suppressed, coalesce(observations, numerator, value),
+                              area_code) AS smallest_first
+    FROM judged
+    WINDOW family AS (PARTITION BY measure_id, period_start, area_type, parent_code)
+)
+SELECT measure_id, measure_title, unit, area_type, area_code, area_name, period_start, period_end,
+       primary_suppressed OR (area_type <> 'district' AND parent_code IS NOT NULL AND suppressed_siblings = 1
+                              AND NOT primary_suppressed AND smallest_first = 1) AS suppressed,
+       CASE WHEN NOT suppressed THEN value END AS value,
+       CASE WHEN NOT suppressed THEN numerator END AS numerator,
+       CASE WHEN NOT suppressed THEN denominator END AS denominator,
+       is_public
+FROM siblings
 """
 
 
