@@ -117,7 +117,9 @@ def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Ale
         steps = [f"- {e.step_key}: {str(e.event_specific_data.error.message).strip()[:300]}" for e in failures[:10]]
         alerts.append(Alert(
             kind="run_failed", severity="ERROR", title=f"[ERROR] Run of {run.job_name} failed",
-            body="\n".join([f"The {run.job_name} run failed; the published warehouse was not replaced.",
+            body="\n".join([f"The {run.job_name} run failed; " + (
+                "the published warehouse is current, but the reports, public site or partner packs were not "
+                "rebuilt." if run.job_name == "outputs" else "the published warehouse was not replaced."),
                             f"{len(failures)} step(s) failed:", *steps, f"Run: {run_url(run.run_id)}"]),
             recipients=recipients(), run_id=run.run_id, key_parts=(run.run_id,)))
     return alerts
