@@ -55,3 +55,19 @@ def test_keyboard_users_reach_the_skip_link_first_and_it_moves_focus_to_the_cont
         assert focused.text == "Skip to main content"
         focused.send_keys(Keys.ENTER)
         assert driver.switch_to.active_element.get_attribute("id") == "main-content"
+
+
+def test_the_cabinet_report_and_a_briefing_have_no_wcag_22_aa_violations(tmp_path):
+    """Reports become committee papers on the council's website: the HTML must be accessible too."""
+    from warehouse.outputs.reports import build_reports, report_periods
+
+    if reason := browser.missing():
+        pytest.fail(reason)
+    out = tmp_path / "outputs"
+    build_reports(build_outputs_fixture(tmp_path / "published.duckdb"), out,
+                  report_periods(dt.date(2026, 11, 26), ("cabinet",)), pdf=False)
+    folder = out / "reports" / "cabinet" / "2026-08"
+    with browser.serve(folder) as base, browser.chromium(tmp_path / "profile") as driver:
+        for page in ("cabinet-2026-08.html", "briefings/leader-of-the-council-2026-08.html"):
+            driver.get(base + page)
+            assert browser.axe_violations(driver) == [], page
