@@ -58,3 +58,21 @@ def test_corrected_file_replaces_the_period_and_history_shows_the_change(warehou
     assert ("contacts_received", GAMMA, 0.0, 1.0, "changed") in changes
     assert ("failure_demand_share", BETA, 100.0, 0.0, "changed") in changes
     assert not [c for c in changes if c[0] == "contacts_received" and c[1] in (ALPHA, BETA)]  # unchanged
+
+
+def test_a_revised_focus_list_replaces_the_earlier_one(warehouse_env, run_pipeline):
+    """CMT takes a measure off the Cabinet list for February: the report's focus follows the revised list."""
+    copy_fixture(warehouse_env)
+    folder = warehouse_env.landing_dir / "focus_measures"
+    folder.mkdir()
+    header = "Report,Period,Measure ID,Reason\n"
+    (folder / "focus_cabinet_2026-02.csv").write_text(
+        header + "Cabinet,2026-02,failure_demand_share,Rising\nCabinet,2026-02,missed_bins,Round changes\n")
+    assert run_pipeline().success
+    published = warehouse_env.published_path
+    focus = "SELECT report, measure_id, reason FROM core.focus_measures ORDER BY measure_id"
+    assert query(published, focus) == [("cabinet", "failure_demand_share", "Rising"),
+                                       ("cabinet", "missed_bins", "Round changes")]
+    (folder / "focus_cabinet_2026-02-revised.csv").write_text(header + "Cabinet,2026-02,missed_bins,Only this\n")
+    assert run_pipeline().success
+    assert query(published, focus) == [("cabinet", "missed_bins", "Only this")]
