@@ -57,22 +57,31 @@ def neutralise_sql(column: str) -> str:
             f"AS {column}")
 
 
+def column_types(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, str]:
+    """The query's columns and their DuckDB types, in order."""
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {query}").fetchall()}
+
+
+def write_csv(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """COPY the query to a CSV with every text column neutralised against formula injection. Returns its rows."""
+    safe = ", ".join(neutralise_sql(c) if t == "VARCHAR" else c for c, t in column_types(con, query).items())
+    return con.execute(f"COPY (SELECT {safe} FROM ({query})) TO '{path}' (FORMAT csv, HEADER)").fetchone()[0]
+
+
 def write_dataset(con: duckdb.DuckDBPyConnection, dataset: Dataset, folder: Path,
                   last_updated: dt.datetime) -> list[Path]:
     """Write <name>.csv/.json/.parquet and <name>.metadata.json into `folder`. Returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    types = {row[0]: row[1] for row in con.execute(f"DESCRIBE {dataset.query}").fetchall()}
+    types = column_types(con, dataset.query)
     if personal := sorted(set(types) & PERSONAL_DATA_COLUMNS):
         raise ValueError(f"{dataset.name}: column(s) {personal} would publish personal data")
     if list(types) != list(dataset.columns):
         raise ValueError(f"{dataset.name}: columns {list(types)} do not match their descriptions "
                          f"{list(dataset.columns)}")
-    safe = ", ".join(neutralise_sql(c) if t == "VARCHAR" else c for c, t in types.items())
     paths = {fmt: folder / f"{dataset.name}.{fmt}" for fmt in FORMATS}
-    con.execute(f"COPY (SELECT {safe} FROM ({dataset.query})) TO '{paths['csv']}' (FORMAT csv, HEADER)")
+    rows = write_csv(con, dataset.query, paths["csv"])
     con.execute(f"COPY ({dataset.query}) TO '{paths['json']}' (FORMAT json, ARRAY true)")
     con.execute(f"COPY ({dataset.query}) TO '{paths['parquet']}' (FORMAT parquet)")
-    rows = con.execute(f"SELECT count(*) FROM ({dataset.query})").fetchone()[0]
     metadata = {
         "title": dataset.title, "description": dataset.description, "definition": dataset.definition,
         "unit": dataset.unit, "licence": LICENCE, "publisher": PUBLISHER,

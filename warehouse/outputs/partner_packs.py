@@ -22,7 +22,7 @@ import yaml
 from sources.reader import file_sha256
 from warehouse.catalogue import Catalogue, CatalogueError, catalogue
 from warehouse.outputs.folders import building
-from warehouse.outputs.open_data import PUBLISHER, VALUE_COLUMNS, neutralise_sql
+from warehouse.outputs.open_data import PUBLISHER, VALUE_COLUMNS, write_csv
 from warehouse.outputs.publication import PUBLIC_SUPPRESS_BELOW, open_published, published_at
 
 log = logging.getLogger(__name__)
@@ -80,20 +80,16 @@ def build_partner_packs(published_path: Path, outputs_dir: Path, day: dt.date,
     agreements = load_agreements(cat=cat) if agreements is None else agreements
     manifests = []
     for agreement in agreements:
-        with open_published(published_path, cat, suppress_below=agreement.suppress_below, as_of=day) as con:
+        with open_published(published_path, suppress_below=agreement.suppress_below, as_of=day) as con:
             manifests.append(_write_pack(con, agreement, outputs_dir / "partners" / agreement.partner, day))
     return manifests
 
 
 def pack_query(agreement: SharingAgreement, measure_id: str) -> str:
     # Identifiers come from the validated agreement (catalogue ids and VALUE_COLUMNS names), not from users.
-    columns = ", ".join(neutralise_sql(f) if f in _TEXT_FIELDS else f for f in agreement.fields)
     areas = ", ".join(f"'{a}'" for a in agreement.area_types)
-    return (f"SELECT {columns} FROM suppressed_values WHERE measure_id = '{measure_id}' AND area_type IN ({areas}) "
-            "ORDER BY area_type, area_code, period_start")
-
-
-_TEXT_FIELDS = {"measure_id", "measure_title", "unit", "area_type", "area_code", "area_name"}
+    return (f"SELECT {', '.join(agreement.fields)} FROM suppressed_values WHERE measure_id = '{measure_id}' "
+            f"AND area_type IN ({areas}) ORDER BY area_type, area_code, period_start")
 
 
 def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, partner_dir: Path, day: dt.date) -> Path:
@@ -102,8 +98,7 @@ def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, par
         files = []
         for measure_id in agreement.measures:
             path = temporary / f"{measure_id}.csv"
-            con.execute(f"COPY ({pack_query(agreement, measure_id)}) TO '{path}' (FORMAT csv, HEADER)")
-            rows = con.execute(f"SELECT count(*) FROM ({pack_query(agreement, measure_id)})").fetchone()[0]
+            rows = write_csv(con, pack_query(agreement, measure_id), path)
             files.append({"file": path.name, "measure_id": measure_id, "rows": rows, "sha256": file_sha256(path),
                           "bytes": path.stat().st_size})
         manifest = {"partner": agreement.name, "agreement": agreement.agreement, "contact": agreement.contact,

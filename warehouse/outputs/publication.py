@@ -1,5 +1,5 @@
-"""The read side of every output: the published warehouse opened read-only, with the catalogue beside it and
-small-count suppression defined once.
+"""The read side of every output: the published warehouse opened read-only, with small-count suppression
+defined once.
 
 Suppression (DESIGN.md section 6, data protection): below the whole district, a figure is suppressed when any
 count behind it (the value of a count measure, its numerator, its denominator, or the number of records it
@@ -21,8 +21,6 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.catalogue import Catalogue, catalogue
-
 PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
 SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
                     "(shown as [c]), with one more figure where the first could be worked out from the total, so "
@@ -35,11 +33,6 @@ PERSONAL_DATA_COLUMNS = frozenset({
     "latitude", "longitude", "owner_email", "commentary_file", "sign_off_file", "_source_file",
 })
 
-MEASURE_COLUMNS = {"measure_id": "VARCHAR", "title": "VARCHAR", "definition": "VARCHAR", "purpose_id": "VARCHAR",
-                   "purpose_title": "VARCHAR", "level": "VARCHAR", "team_name": "VARCHAR", "unit": "VARCHAR",
-                   "improvement": "VARCHAR", "frequency": "VARCHAR", "numerator": "VARCHAR",
-                   "denominator": "VARCHAR", "is_public": "BOOLEAN"}
-
 SUPPRESSION_SQL = """
 CREATE OR REPLACE TEMP MACRO small_count(v, below) AS coalesce(v >= 1 AND v < below, false);
 CREATE OR REPLACE TEMP MACRO is_suppressed(area_type, unit, value, numerator, denominator, observations, below) AS
@@ -49,18 +42,19 @@ CREATE OR REPLACE TEMP MACRO is_suppressed(area_type, unit, value, numerator, de
 """
 
 # Every measure value with its suppression applied: what the site, open data and partner packs draw from.
+# Materialised once per connection (a temp table), because every dataset and pack file reads it.
 # Secondary suppression: areas of one parent (the wards of a locality, the localities of the district) add up
 # to the parent's published total, so when exactly one of them is suppressed, the smallest other one is too;
 # otherwise the suppressed figure could be worked out by subtraction.
 VALUES_SQL = """
-CREATE OR REPLACE TEMP VIEW suppressed_values AS
+CREATE OR REPLACE TEMP TABLE suppressed_values AS
 WITH judged AS (
     SELECT v.*, m.title AS measure_title, m.unit, m.is_public, coalesce(a.area_name, v.area_code) AS area_name,
            a.parent_code,
            is_suppressed(v.area_type, m.unit, v.value, v.numerator, v.denominator, v.observations,
                          getvariable('suppress_below')) AS primary_suppressed
     FROM marts.measure_values v
-    JOIN catalogue_measures m USING (measure_id)
+    JOIN core.dim_measure m USING (measure_id)
     LEFT JOIN core.dim_area a USING (area_type, area_code)
     WHERE v.period_end < getvariable('as_of')
 ), siblings AS (
@@ -87,15 +81,14 @@ class NotPublishedError(RuntimeError):
 
 
 @contextmanager
-def open_published(path: Path, cat: Catalogue | None = None, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
+def open_published(path: Path, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
                    as_of: dt.date | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published warehouse, read-only, with temp table `catalogue_measures` and view `suppressed_values`
-    (periods ended before `as_of`, default all)."""
+    """The published warehouse, read-only (a read-only database still allows temp tables), with temp table
+    `suppressed_values`: the periods ended before `as_of` (default all), suppressed below `suppress_below`."""
     if not path.exists():
         raise NotPublishedError(f"No published warehouse at {path}: run the nightly job first")
     con = duckdb.connect(str(path), read_only=True)
     try:
-        register_catalogue(con, cat or catalogue())
         con.execute("SET VARIABLE suppress_below = ?", [suppress_below])
         con.execute("SET VARIABLE as_of = ?::DATE", [as_of or dt.date.max])
         con.execute(SUPPRESSION_SQL)
@@ -103,16 +96,6 @@ def open_published(path: Path, cat: Catalogue | None = None, suppress_below: int
         yield con
     finally:
         con.close()
-
-
-def register_catalogue(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
-    """The measure catalogue as temp table `catalogue_measures` (a read-only warehouse allows temp tables)."""
-    columns = ", ".join(f"{name} {kind}" for name, kind in MEASURE_COLUMNS.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE catalogue_measures ({columns})")
-    con.executemany(f"INSERT INTO catalogue_measures VALUES ({', '.join('?' * len(MEASURE_COLUMNS))})", [
-        (m.id, m.title, m.definition, m.purpose, cat.purposes[m.purpose].title, m.level, cat.teams[m.team].name,
-         m.unit, m.improvement, m.frequency, m.numerator, m.denominator, m.public)
-        for m in cat.measures.values()])
 
 
 def published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime:

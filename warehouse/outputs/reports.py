@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ log = logging.getLogger(__name__)
 COUNCIL = "Bromsgrove District Council"
 
 
+@functools.cache
 def template_environment() -> Environment:
+    """The Jinja2 environment of the reports and the site (autoescaped; built once: it caches the templates)."""
     env = Environment(loader=PackageLoader("warehouse.outputs", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["date"] = lambda d, fmt="%d %B %Y": "" if d is None else d.strftime(fmt).lstrip("0")
@@ -73,7 +76,7 @@ def build_reports(published_path: Path, outputs_dir: Path, periods: list[Reporti
     cat = cat or catalogue()
     written: list[Path] = []
     charted: dict[tuple[str, dt.date], MeasureView] = {}  # Cabinet and O&S periods often end on the same day
-    with open_published(published_path, cat) as con:
+    with open_published(published_path) as con:
         for period in periods:
             reports = period_reports(con, cat, period, charted)
             folder = outputs_dir / "reports" / period.kind.id / period.key

@@ -60,17 +60,18 @@ def build_site(published_path: Path, site_dir: Path, as_of: dt.date, cat: Catalo
     """Build the whole site into `site_dir` (replacing the previous build in one rename), with the periods that
     ended before `as_of` (a month still in progress is left out)."""
     cat = cat or catalogue()
-    with building(site_dir) as temporary, open_published(published_path, cat, as_of=as_of) as con:
-        pages = _build(con, cat, temporary, until=as_of - dt.timedelta(days=1))
+    with building(site_dir) as temporary, open_published(published_path, as_of=as_of) as con:
+        _build(con, cat, temporary, until=as_of - dt.timedelta(days=1))
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     public = sum(1 for m in cat.measures.values() if m.public)
+    pages = sum(1 for p in files if p.suffix == ".html")
     summary = SiteSummary(site_dir, pages, len(files), sum(p.stat().st_size for p in files), public)
     log.info("public site: %d pages, %d files, %.1f MB in %s", summary.pages, summary.files,
              summary.bytes / 1e6, site_dir)
     return summary
 
 
-def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.date) -> int:
+def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.date) -> None:
     env = template_environment()
     updated = published_at(con)
     (out / "assets").mkdir()
@@ -107,7 +108,6 @@ def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.
     page("data-quality.html", "site_quality.html.j2", title="Data quality", views=views)
     page("open-data.html", "site_open_data.html.j2", title="Open data", views=views)
     page("accessibility.html", "site_accessibility.html.j2", title="Accessibility statement")
-    return 5 + len(views)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
