@@ -24,6 +24,7 @@ from warehouse.db import load_extension, transaction
 log = logging.getLogger(__name__)
 XLSX_HEADER_SEARCH_ROWS = 30
 XLSX_LAST_COLUMN = "AZ"
+XLSX_MAX_ROWS = 1048576
 
 
 class SourceFileError(Exception):
@@ -190,6 +191,34 @@ def xlsx_sheet_names(path: Path) -> list[str]:
     return [html.unescape(n) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook)]
 
 
+SHEET_DIMENSION = re.compile(rb'<dimension\b[^>]*\bref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+SHEET_TARGET = (r'<Relationship\b[^>]*\bId="{rid}"[^>]*\bTarget="([^"]+)"'
+                r'|<Relationship\b[^>]*\bTarget="([^"]+)"[^>]*\bId="{rid}"')
+
+
+def xlsx_last_row(path: Path, sheet_name: str | None) -> int | None:
+    """The last used row of a worksheet, from the `<dimension>` its writer records at the top of the sheet's XML
+    (Excel, report writers and xlsxwriter all write it), or None when it is missing. Reading only the first
+    few kilobytes keeps this cheap however large the sheet."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = archive.read("xl/workbook.xml").decode("utf-8")
+            sheets = re.findall(r'<sheet\b[^>]*\bname="([^"]*)"[^>]*\br:id="([^"]+)"', workbook)
+            rid = next((r for n, r in sheets if sheet_name is None or html.unescape(n) == sheet_name), None)
+            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+            match = re.search(SHEET_TARGET.format(rid=re.escape(rid or "")), rels) if rid else None
+            if not match:
+                return None
+            target = (match[1] or match[2]).lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            with archive.open(member) as sheet:
+                head = sheet.read(4096)
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError):
+        return None
+    found = SHEET_DIMENSION.search(head)
+    return int(found[1]) if found and found[1] else None
+
+
 def _sheet(contract: SourceContract, path: Path, notes: list[str]) -> str | None:
     """The sheet to read: the contract's, or the only sheet when a one-sheet workbook renamed it."""
     if not contract.sheet:
@@ -230,8 +259,10 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: P
     header_row = best_row + 1
     pairs = zip(letters, header, strict=True)
     cols = ", ".join(f'"{letter}" AS "{_quote_ident(name or letter)}"' for letter, name in pairs)
+    # Read to the sheet's last used row: a range to row 1048576 would make DuckDB produce a million empty rows.
+    last_row = max(xlsx_last_row(path, sheet_name) or XLSX_MAX_ROWS, header_row + 1)
     relation = (f"(SELECT {cols} FROM read_xlsx('{_quote(path)}', header = false, all_varchar = true{sheet}, "
-                f"range = 'A{header_row + 1}:{letters[-1]}1048576'))")
+                f"range = 'A{header_row + 1}:{letters[-1]}{last_row}'))")
     return relation, header_row + 1
 
 
