@@ -23,6 +23,17 @@ def _end_month(text: str | None):
 
 def cmd_generate_sample(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if args.contacts is not None:
+        from sources.sample.scale import generate_scaled_sample
+
+        print(f"Writing a sample with about {args.contacts:,} contacts to {settings.landing_dir} "
+              "(replaces what is there) ...", flush=True)
+        done = generate_scaled_sample(settings.landing_dir, args.contacts, _end_month(args.end_month))
+        print(f"Scaled sample: x{done['factor']} the bundled sample ({done['bundled_contacts']:,} contacts), "
+              f"{sum(done['rows'].values()):,} record rows in {done['seconds']} s:")
+        for source, rows in done["rows"].items():
+            print(f"  {source:<24}{rows:>12,}")
+        return 0
     files = generate_sample(settings.landing_dir, _end_month(args.end_month), force=args.force)
     print(f"Bundled sample: {len(files)} files written to {settings.landing_dir}" if files else
           f"Bundled sample already present in {settings.landing_dir} (use --force to regenerate)")
@@ -49,6 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(summary(outcome, settings))
     if not outcome.success:
         return 1
+    if args.skip_outputs:
+        return 0
     outputs = run_nightly(defs, instance=instance, log_level=args.log_level, job_name="outputs")
     print()
     print(outputs_summary(outputs, settings))
@@ -146,10 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--sample", action="store_true", help="generate the bundled sample first if it is missing")
     run.add_argument("--end-month", help="last month of the bundled sample, YYYY-MM (default: last full month)")
     run.add_argument("--log-level", default="INFO", help="Dagster console log level (default INFO)")
+    run.add_argument("--skip-outputs", action="store_true",
+                     help="the nightly job only: no reports, site or partner packs afterwards (the benchmark)")
     run.set_defaults(func=cmd_run)
     gen = sub.add_parser("generate-sample", help="write the bundled sample landing files")
     gen.add_argument("--end-month", help="last month, YYYY-MM (default: last full month)")
     gen.add_argument("--force", action="store_true", help="regenerate even if a sample is there")
+    gen.add_argument("--contacts", type=int, metavar="N",
+                     help="scale the sample to about N contact rows, other record-level sources in proportion "
+                          "(e.g. 10_000_000 for the benchmark); always regenerates")
     gen.set_defaults(func=cmd_generate_sample)
     returns = sub.add_parser("returns", help="write teams' performance return templates from the published warehouse")
     returns.add_argument("--month", help="month reported on, YYYY-MM (default: the latest ended month with data)")

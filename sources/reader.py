@@ -136,7 +136,7 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -
             con.execute(f'ALTER TABLE {raw_table(contract)} ADD COLUMN "{column.name}" VARCHAR')
 
 
-def _match_columns(contract: SourceContract, delivered: list[str], path: Path) -> tuple[dict[str, str], list[str]]:
+def match_columns(contract: SourceContract, delivered: list[str], path: Path) -> tuple[dict[str, str], list[str]]:
     """Map contract column -> delivered column by name (order and case do not matter)."""
     mapping: dict[str, str] = {}
     for column in contract.columns:
@@ -150,7 +150,7 @@ def _match_columns(contract: SourceContract, delivered: list[str], path: Path) -
     return mapping, extra
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
+def csv_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
               notes: list[str]) -> tuple[str, int]:
     """A relation over the CSV, all text, and the file row number of its first data row."""
     if contract.encoding.lower() not in ("utf-8", "utf8"):
@@ -232,7 +232,7 @@ def _sheet(contract: SourceContract, path: Path, notes: list[str]) -> str | None
     raise SourceFileError(path, f"has no sheet {contract.sheet!r}; its sheets are {names}")
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
+def xlsx_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
                notes: list[str]) -> tuple[str, int]:
     """A relation over the sheet below its header row (found by name, below any title rows)."""
     load_extension(con, "excel")
@@ -266,21 +266,28 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: P
     return relation, header_row + 1
 
 
+def file_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
+                  notes: list[str]) -> tuple[str, int]:
+    """A DuckDB relation (SQL text) over one landing file's data rows, every column as text, named as delivered,
+    and the file row number of its first data row. Problems found on the way are appended to `notes`."""
+    reader = xlsx_relation if contract.format == "xlsx" else csv_relation
+    return reader(con, contract, path, notes)
+
+
 def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, sha256: str,
               run_id: str) -> tuple[int, int, list[str]]:
     """Load one file into raw.<source> in one transaction. Returns (rows, blank rows, notes)."""
     if path.stat().st_size == 0:
         raise SourceFileError(path, "the file is empty (0 bytes)")
-    reader = _read_xlsx if contract.format == "xlsx" else _read_csv
     notes: list[str] = []
-    relation, first_row = reader(con, contract, path, notes)
+    relation, first_row = file_relation(con, contract, path, notes)
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
         raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
                                     f"{_first_line(exc)}") from exc
     delivered = [r[0] for r in described]
-    mapping, extra = _match_columns(contract, delivered, path)
+    mapping, extra = match_columns(contract, delivered, path)
     if extra:
         notes.append(f"unexpected column(s) not loaded: {extra}")
     blank = " AND ".join(f'"{_quote_ident(d)}" IS NULL' for d in delivered)

@@ -1,0 +1,229 @@
+"""Speed at scale: the DuckDB floor, the full nightly pipeline and an incremental night, with peak memory.
+
+    make bench                                    # 100 k, 1 M and 10 M contacts (about an hour on 2 cores)
+    .venv/bin/python bench/speed.py --scales 100000 --json /tmp/speed.json
+
+For each scale, in one invocation and on the same generated landing files:
+  1. generate: the sample at that many contact rows (`pipelines.cli generate-sample --contacts N`), all months
+     up to --end-month; the last month's deliveries are held back as the incremental night's files;
+  2. floor: bench/floor.py reads the history with DuckDB and runs the same SQL into a fresh database;
+  3. full: the nightly job as a user runs it (`pipelines.cli run --skip-outputs`) on the history, into an
+     empty warehouse, with a Dagster instance of its own;
+  4. incremental: the held-back month's files (one delivery from every monthly source: the heaviest regular
+     night) are added and the nightly job runs again on the warehouse the full run left;
+  5. (--verify) a full rebuild from all the files in a fresh folder, compared with the incremental result.
+Every step is a separate process: seconds are wall-clock, peak MiB is the largest sum of the resident memory
+of the step's process tree, sampled every 50 ms. Prints a table and writes JSON (one object per scale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCALES = (100_000, 1_000_000, 10_000_000)
+DEFAULT_END_MONTH = "2026-10"
+JOB_SECONDS = re.compile(r"Nightly load (SUCCEEDED|FAILED) in ([0-9.]+) s")
+CHECKS = re.compile(r"Checks: (\d+) passed, (\d+) warned, (\d+) failed")
+
+
+def measured(command: list[str], env: dict[str, str], log: Path) -> dict:
+    """Run `command`, sampling the resident memory of its process tree; its output goes to `log`."""
+    started = time.monotonic()
+    peak = 0
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        root = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}; see {log}")
+    return {"seconds": round(seconds, 1), "peak_mib": round(peak / 2**20)}
+
+
+def hold_back(landing: Path, night: Path, month: str) -> int:
+    """Move every landing file delivered for `month` (YYYY-MM in its name) to `night`, keeping its path, unless
+    it is its source's only file (a snapshot, such as the gazetteer: the history needs it)."""
+    moved = 0
+    for path in sorted(landing.rglob(f"*{month}*")):
+        source = landing / path.relative_to(landing).parts[0]
+        if path.is_file() and sum(1 for p in source.rglob("*") if p.is_file()) > 1:
+            target = night / path.relative_to(landing)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+            moved += 1
+    return moved
+
+
+def deliver(night: Path, landing: Path) -> int:
+    """Put the held-back files into the landing folders: the incremental night's deliveries."""
+    moved = 0
+    for path in sorted(night.rglob("*")):
+        if path.is_file():
+            target = landing / path.relative_to(night)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+            moved += 1
+    return moved
+
+
+def pipeline_env(data_dir: Path, as_of: dt.date) -> dict[str, str]:
+    """The environment of a nightly run on `data_dir`, judged as on `as_of`, with its own Dagster instance."""
+    home = data_dir / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
+    return {**os.environ, "BDC_DATA_DIR": str(data_dir), "BDC_AS_OF": as_of.isoformat(), "DAGSTER_HOME": str(home),
+            "PYTHONFAULTHANDLER": "1"}
+
+
+def nightly(data_dir: Path, as_of: dt.date, log: Path) -> dict:
+    result = measured([sys.executable, "-m", "pipelines.cli", "run", "--skip-outputs", "--log-level", "WARNING"],
+                      pipeline_env(data_dir, as_of), log)
+    text = log.read_text(errors="replace")
+    job, checks = JOB_SECONDS.search(text), CHECKS.search(text)
+    if not job or job[1] != "SUCCEEDED":
+        raise RuntimeError(f"the nightly job did not succeed; see {log}")
+    return {**result, "job_seconds": float(job[2]),
+            "checks": {"passed": int(checks[1]), "warned": int(checks[2]), "failed": int(checks[3])}}
+
+
+def same_measure_values(first: Path, second: Path) -> dict:
+    """Compare marts.measure_values of two published warehouses (values to 9 decimal places)."""
+    import duckdb
+
+    with duckdb.connect(str(first), read_only=True) as con:
+        con.execute(f"ATTACH '{second}' AS other (READ_ONLY)")
+        columns = ("measure_id, period_start, area_type, area_code, round(value, 9), round(numerator, 9), "
+                   "round(denominator, 9)")  # sums of decimals differ in the last bit with the order of addition
+        only_first, only_second, rows = con.execute(f"""
+            SELECT (SELECT count(*) FROM (SELECT {columns} FROM marts.measure_values
+                                          EXCEPT ALL SELECT {columns} FROM other.marts.measure_values)),
+                   (SELECT count(*) FROM (SELECT {columns} FROM other.marts.measure_values
+                                          EXCEPT ALL SELECT {columns} FROM marts.measure_values)),
+                   (SELECT count(*) FROM marts.measure_values)""").fetchone()
+    return {"equal": only_first == 0 and only_second == 0, "rows": rows, "only_incremental": only_first,
+            "only_full_rebuild": only_second}
+
+
+def month_day(month: dt.date, months_ahead: int, day: int) -> dt.date:
+    year, index = divmod(month.month - 1 + months_ahead, 12)
+    return dt.date(month.year + year, index + 1, day)
+
+
+def bench_scale(contacts: int, work: Path, end_month: dt.date, verify: bool) -> dict:
+    """Every step at one scale; returns the scale's result."""
+    folder = work / f"contacts-{contacts}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    data, logs = folder / "data", folder / "logs"
+    logs.mkdir()
+    month = end_month.strftime("%Y-%m")
+    print(f"[{contacts:,} contacts] generating ...", flush=True)
+    generate = measured([sys.executable, "-m", "pipelines.cli", "generate-sample", "--contacts", str(contacts),
+                         "--end-month", month], {**os.environ, "BDC_DATA_DIR": str(data)}, logs / "generate.log")
+    landing, night = data / "landing", folder / "night"
+    night_files = hold_back(landing, night, month)
+    history_rows = _landing_rows(logs / "generate.log")
+    # The history's last month is due by the 28th of end_month; the held-back month by the 28th of the next.
+    full_as_of, night_as_of = month_day(end_month, 0, 28), month_day(end_month, 1, 28)
+    print(f"[{contacts:,} contacts] floor ...", flush=True)
+    floor = measured([sys.executable, "bench/floor.py", "--landing", str(landing),
+                      "--database", str(folder / "floor.duckdb")],
+                     {**os.environ, "BDC_AS_OF": full_as_of.isoformat(), "PYTHONPATH": str(ROOT)},
+                     logs / "floor.log")
+    floor.update(json.loads((logs / "floor.log").read_text().strip().splitlines()[-1]))
+    (folder / "floor.duckdb").unlink()
+    print(f"[{contacts:,} contacts] full pipeline ...", flush=True)
+    full = nightly(data, full_as_of, logs / "full.log")
+    delivered = deliver(night, landing)
+    print(f"[{contacts:,} contacts] incremental night ({delivered} new files) ...", flush=True)
+    incremental = nightly(data, night_as_of, logs / "incremental.log")
+    result = {"contacts": contacts, "record_rows": history_rows, "night_files": night_files,
+              "generate": generate, "floor": floor, "full": full, "incremental": incremental,
+              "ratio_full_to_floor": round(full["seconds"] / floor["seconds"], 2),
+              "incremental_share_of_full": round(incremental["seconds"] / full["seconds"], 3)}
+    if verify:
+        print(f"[{contacts:,} contacts] full rebuild to verify the incremental result ...", flush=True)
+        rebuild = folder / "rebuild"
+        shutil.copytree(landing, rebuild / "landing")
+        result["rebuild"] = nightly(rebuild, night_as_of, logs / "rebuild.log")
+        result["incremental_equals_rebuild"] = same_measure_values(
+            data / "published" / "bromsgrove.duckdb", rebuild / "published" / "bromsgrove.duckdb")
+    return result
+
+
+def _landing_rows(log: Path) -> int:
+    rows = re.search(r"([0-9,]+) record rows", log.read_text())
+    return int(rows[1].replace(",", "")) if rows else 0
+
+
+def table(results: list[dict]) -> str:
+    head = (f"{'contacts':>11} {'record rows':>12} | {'floor s':>8} {'MiB':>6} | {'full s':>8} {'MiB':>6} "
+            f"{'x floor':>8} | {'night s':>8} {'MiB':>6} {'% full':>7} | {'generate s':>10}")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        lines.append(f"{r['contacts']:>11,} {r['record_rows']:>12,} | {r['floor']['seconds']:>8.1f} "
+                     f"{r['floor']['peak_mib']:>6} | {r['full']['seconds']:>8.1f} {r['full']['peak_mib']:>6} "
+                     f"{r['ratio_full_to_floor']:>8.2f} | {r['incremental']['seconds']:>8.1f} "
+                     f"{r['incremental']['peak_mib']:>6} {100 * r['incremental_share_of_full']:>6.1f}% | "
+                     f"{r['generate']['seconds']:>10.1f}")
+    return "\n".join(lines)
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default=",".join(map(str, DEFAULT_SCALES)),
+                        help="comma-separated contact rows, e.g. 100000,1000000 (underscores allowed)")
+    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench",
+                        help="working folder for generated files and warehouses (default data/bench)")
+    parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench" / "speed.json", help="result file")
+    parser.add_argument("--end-month", default=DEFAULT_END_MONTH, help="last month generated, held back as the night")
+    parser.add_argument("--verify", action="store_true",
+                        help="also rebuild from all files and check the incremental result equals it")
+    parser.add_argument("--keep", action="store_true", help="keep each scale's files and warehouses")
+    args = parser.parse_args()
+    scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
+    end_month = dt.datetime.strptime(args.end_month, "%Y-%m").date()
+    report = {"commit": _commit(), "started": dt.datetime.now().isoformat(timespec="seconds"),
+              "machine": {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+                          "python": platform.python_version(), "platform": platform.platform()},
+              "end_month": args.end_month, "results": []}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    for contacts in scales:
+        report["results"].append(bench_scale(contacts, args.work, end_month, args.verify))
+        args.json.write_text(json.dumps(report, indent=2))  # after every scale: a later failure loses nothing
+        if not args.keep:
+            shutil.rmtree(args.work / f"contacts-{contacts}", ignore_errors=True)
+    print()
+    print(table(report["results"]))
+    print(f"\nJSON: {args.json}")
+
+
+if __name__ == "__main__":
+    main()

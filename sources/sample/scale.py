@@ -1,0 +1,155 @@
+"""The bundled sample at any size: `generate-sample --contacts 10_000_000` for the benchmark (bench/).
+
+The bundled sample (about 86 k contacts over 36 months) is written first, by the sources' own generators.
+Then every record-level source is scaled by the same factor, contacts wanted / contacts in the bundled
+sample, inside DuckDB: each landing file is read as the pipeline reads it, its rows are repeated (a whole
+number of copies, plus a deterministic share of the rows for the fraction) with the record's identifier
+made unique in each copy, and the file is written back in its own format, encoding and sheet. A scale below
+the bundled size keeps that share of the rows. Reference data (gazetteer, geography, Census, deprivation),
+aggregate feeds (the ledger, leisure visits) and the Policy Team's files (returns, focus lists, trials)
+describe the district and its teams, not the volume of work, and keep their bundled size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from sources.contract import SourceContract
+from sources.reader import discover_files, file_relation
+from sources.sample import MARKER, generate_sample, write_xlsx
+from warehouse.db import load_extension
+
+log = logging.getLogger(__name__)
+
+# source -> the delivered column that identifies a record: a copy's records get "-<copy>" appended to it.
+SCALED_SOURCES: dict[str, str] = {
+    "crm_contacts": "Contact Ref",
+    "police_street": "Crime ID",
+    "benefits_claims": "Claim Ref",
+    "waste_reports": "Report Ref",
+    "hr_absence": "Employee Number",
+    "planning_applications": "Application Number",
+    "lettings": "Letting Ref",
+    "dfg_cases": "Case Ref",
+    "housing_options": "Case Ref",
+}
+SHARE_RESOLUTION = 1_000_000  # the fractional copy keeps rows whose hash falls below share x this
+
+
+def scale_factor(contacts: int, bundled_contacts: int) -> float:
+    """How many times each record-level source is repeated to reach `contacts` contact rows."""
+    if contacts <= 0:
+        raise ValueError(f"--contacts must be a positive number of contact rows, not {contacts}")
+    return contacts / bundled_contacts
+
+
+def _copies_sql(relation: str, columns: list[str], key: str, factor: float) -> str:
+    """SELECT over `relation` giving floor(factor) copies of every row plus the fractional share, in file order;
+    the key column of copy j > 0 is suffixed "-j" (a blank key stays blank)."""
+    whole, share = int(factor), factor - int(factor)
+    copies = whole + (1 if share > 0 else 0)
+    threshold = round(share * SHARE_RESOLUTION)
+    select = ", ".join(
+        f"""CASE WHEN _copy = 0 OR "{c}" IS NULL THEN "{c}" ELSE "{c}" || '-' || _copy END AS "{c}\""""
+        if c == key else f'"{c}"' for c in columns)
+    return f"""SELECT {select}
+        FROM (SELECT row_number() OVER () AS _row, * FROM {relation}) rows, range({copies}) copies(_copy)
+        WHERE _copy < {whole} OR hash(_row, _copy) % {SHARE_RESOLUTION} < {threshold}
+        ORDER BY _row, _copy"""
+
+
+class _batches:
+    """Rows of a DuckDB cursor in batches, counted as they go (the XLSX writer takes any iterable)."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.cursor, self.rows = cursor, 0
+
+    def __iter__(self):
+        while batch := self.cursor.fetchmany(10_000):
+            self.rows += len(batch)
+            yield from batch
+
+
+def _transcode(source: Path, target: Path, encoding: str, bom: bool) -> None:
+    """Re-encode DuckDB's UTF-8 CSV into the file's own encoding (Windows-1252 for most council systems)."""
+    with source.open("r", encoding="utf-8", newline="") as reader, \
+            target.open("w", encoding="utf-8-sig" if bom else encoding, newline="") as writer:
+        while chunk := reader.read(1 << 22):
+            writer.write(chunk)
+
+
+def scale_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, factor: float) -> int:
+    """Rewrite one landing file at `factor` times its rows, in place. Returns the rows written."""
+    key = SCALED_SOURCES[contract.name]
+    relation, _ = file_relation(con, contract, path, [])
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    query = _copies_sql(relation, columns, key, factor)
+    staging = path.with_name(f".scaling-{path.name}")
+    try:
+        if contract.format == "xlsx":  # xlsxwriter, as the bundled sample: it records the sheet's used range
+            batches = _batches(con.execute(query))
+            write_xlsx(staging, f"{contract.title} (scaled sample)", columns, batches, sheet=contract.sheet or "Sheet1")
+            rows = batches.rows
+        else:
+            plain = path.with_name(f".scaling-utf8-{path.name}")
+            rows = con.execute(f"COPY ({query}) TO '{plain}' (FORMAT csv, HEADER true, DELIMITER ',', "
+                               "QUOTE '\"')").fetchone()[0]
+            bom = path.read_bytes()[:3] == b"\xef\xbb\xbf"
+            if contract.encoding.lower().replace("-", "") == "utf8" and not bom:
+                plain.replace(staging)
+            else:
+                _transcode(plain, staging, contract.encoding, bom)
+                plain.unlink()
+        mtime = path.stat().st_mtime
+        staging.replace(path)
+        os.utime(path, (mtime, mtime))  # keep the delivery's time: the scaled file is the same delivery
+    finally:
+        for leftover in path.parent.glob(f".scaling-*{path.name}"):
+            leftover.unlink()
+    return rows
+
+
+def bundled_contacts(landing_dir: Path) -> int:
+    from sources import CONTRACTS
+
+    contract = CONTRACTS["crm_contacts"]
+    with duckdb.connect() as con:
+        load_extension(con, "encodings")
+        return sum(con.execute(f"SELECT count(*) FROM {file_relation(con, contract, p, [])[0]}").fetchone()[0]
+                   for p in discover_files(contract, landing_dir / contract.name))
+
+
+def generate_scaled_sample(landing_dir: Path, contacts: int, end_month: dt.date | None = None) -> dict:
+    """Write the sample into `landing_dir` with about `contacts` contact rows (other record-level sources in
+    proportion). Replaces whatever sample was there. Returns what was written, for the caller to report."""
+    from sources import CONTRACTS
+
+    started = time.monotonic()
+    if landing_dir.exists():
+        shutil.rmtree(landing_dir)
+    files = generate_sample(landing_dir, end_month, force=True)
+    base = bundled_contacts(landing_dir)
+    factor = scale_factor(contacts, base)
+    rows: dict[str, int] = {}
+    with duckdb.connect(config={"preserve_insertion_order": True}) as con:
+        load_extension(con, "encodings")
+        load_extension(con, "excel")
+        for name in SCALED_SOURCES:
+            contract = CONTRACTS[name]
+            paths = discover_files(contract, landing_dir / name)
+            rows[name] = sum(scale_file(con, contract, p, factor) for p in paths)
+            log.info("scaled %s x %.3f: %d rows in %d files", name, factor, rows[name], len(paths))
+    summary = {"contacts_requested": contacts, "bundled_contacts": base, "factor": round(factor, 4),
+               "rows": rows, "files": len(files), "seconds": round(time.monotonic() - started, 1)}
+    marker = landing_dir / MARKER
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "scaled": summary}))
+    return summary
+
