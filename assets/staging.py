@@ -36,14 +36,18 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             report = stage_source(con, contract, context.run_id,
-                                  lambda c: quarantine_rule_failures(c, staged_contract))
+                                  lambda c: quarantine_rule_failures(c, staged_contract),
+                                  unique_key=staged_contract.unique_across_deliveries,
+                                  rules_version=staged_contract.version())
+            context.log.info(f"staging.{contract.name}: {report.mode} ({report.reason})")
             metadata = table_metadata(con, f"staging.{contract.name}")
             reasons = con.execute("""SELECT reason, count(*) AS n FROM audit.quarantine WHERE source = ?
                                      GROUP BY reason ORDER BY n DESC LIMIT 5""", [contract.name]).fetchall()
             outcomes = judge_source(con, contract, staged_contract, load_settings().as_of, context.run_id)
             record(con, outcomes, context.run_id)
         return dg.MaterializeResult(
-            metadata={**metadata, "quarantined_rows": report.quarantined_rows,
+            metadata={**metadata, "staging_mode": report.mode, "staging_mode_reason": report.reason,
+                      "quarantined_rows": report.quarantined_rows,
                       "out_of_scope_rows": report.out_of_scope_rows,
                       "top_quarantine_reasons": dg.MetadataValue.md(
                           "\n".join(f"- {n} x {r}" for r, n in reasons) or "none")},

@@ -14,8 +14,10 @@ The per-source declarations are in `quality/source_rules.py`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import duckdb
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     import pandera.ibis as pa
 
 FAILURE_SAMPLE = 5
+RULE_CODE = (Path(__file__), Path(__file__).with_name("source_rules.py"))
 LINEAGE = ("_source_file", "_file_sha256", "_row_number")
 FORMULA_PATTERN = r"^\s*[=+@]|^\s*-\s*[A-Za-z(]"  # how a spreadsheet formula starts (not a negative number)
 
@@ -73,6 +76,19 @@ class StagedContract:
         return [*_key_rules(self.key, self.key_scope), *_future_rules(self.not_future),
                 *_period_rules(self.period_column), *_order_rules(self.order), *_formula_rules(self.text),
                 *self.extra_rules]
+
+    @property
+    def unique_across_deliveries(self) -> tuple[str, ...]:
+        """The key that no later delivery may repeat (empty when keys are unique within each file only)."""
+        return self.key if self.key_scope == "all deliveries" else ()
+
+    def version(self) -> str:
+        """Identifies these rules: the declaration and the code that turns it into checks. Incremental
+        staging re-stages a source in full when this changes."""
+        declared = repr((self.source, self.fields, self.key, self.key_scope, self.period_column, self.order,
+                         self.not_future, self.text, [r.name for r in self.extra_rules]))
+        code = "".join(p.read_text(encoding="utf-8") for p in RULE_CODE)
+        return hashlib.sha256((declared + code).encode()).hexdigest()
 
     def schema(self) -> pa.DataFrameSchema:
         """The pandera (ibis) schema of the staged table."""
@@ -250,14 +266,29 @@ class SchemaReport:
         return not self.failures
 
 
-def validate_staged(con: duckdb.DuckDBPyConnection, contract: StagedContract) -> SchemaReport:
-    """Validate staging.<source> against the contract's schema (lazily: every failure, not just the first)."""
+def staged_in_run(source: str, run_id: str | None) -> str:
+    """SQL condition on `_file_sha256`: the files staged in run `run_id` (every file when None). A full
+    re-stage stages every file in the run; an incremental night only the new files."""
+    if run_id is None:
+        return "true"
+    quoted = run_id.replace("'", "''")
+    return (f"_file_sha256 IN (SELECT file_sha256 FROM audit.row_conservation WHERE source = '{source}' "
+            f"AND run_id = '{quoted}')")
+
+
+def validate_staged(con: duckdb.DuckDBPyConnection, contract: StagedContract,
+                    run_id: str | None = None) -> SchemaReport:
+    """Validate staging.<source> against the contract's schema (lazily: every failure, not just the first).
+    With `run_id`, only the rows of the files staged in that run: on an incremental night the rows added
+    (that no key repeats an earlier delivery's is the `unique_key` row rule's job, before staging)."""
     import pandera.ibis as pa
 
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _validated AS SELECT * FROM staging.{contract.source} "
+                f"WHERE {staged_in_run(contract.source, run_id)}")
     # An empty table has nothing to judge (and pandera's ibis not-null check reads all() over no rows as null).
-    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM staging.{contract.source})").fetchone()[0]:
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM _validated)").fetchone()[0]:
         return SchemaReport()
-    table = _ibis(con).table(contract.source, database="staging")
+    table = _ibis(con).table("_validated")
     try:
         contract.schema().validate(table, lazy=True)
     except pa.errors.SchemaErrors as errors:

@@ -7,7 +7,7 @@ import statistics
 
 import duckdb
 
-from quality.contracts import StagedContract, validate_staged
+from quality.contracts import StagedContract, staged_in_run, validate_staged
 from quality.lineage import downstream
 from quality.outcome import Outcome, sample_rows, verdict
 from sources.contract import SourceContract
@@ -21,7 +21,7 @@ def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, stage
     outcomes = [relevant(contract), well_defined(con, contract, staged, run_id)]
     if contract.cadence.frequency == "monthly":
         outcomes.append(timely(con, contract, as_of))
-    outcomes += [reliable(con, contract), verifiable(con, contract), accurate(con, contract)]
+    outcomes += [reliable(con, contract), verifiable(con, contract, run_id), accurate(con, contract)]
     return outcomes
 
 
@@ -45,7 +45,7 @@ def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, stage
                  run_id: str | None = None) -> Outcome:
     """The staged table matches its pandera schema (types, blanks, code lists, ranges, unique key); files
     loaded in this run with unexpected columns or no rows, and rows holding formulas, are doubts."""
-    report = validate_staged(con, staged)
+    report = validate_staged(con, staged, run_id)
     errors = [f"Column {f['column'] or '(table)'} fails {f['check']} (e.g. {', '.join(f['examples'][:3])})."
               for f in report.failures]
     notes = con.execute("""SELECT file_name, notes FROM audit.loaded_files
@@ -120,13 +120,16 @@ def reliable(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> Outcom
                     period=period, ok=f"{len(sizes)} deliveries; volumes in line and keys unique.")
 
 
-def verifiable(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> Outcome:
+def verifiable(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str | None = None) -> Outcome:
     """Every raw row is accounted for (raw = staged + quarantined + out of scope, per file) and every staged
-    row traces back to its raw row by file hash and row number."""
+    row traces back to its raw row by file hash and row number (with `run_id`: every row staged in that run;
+    rows staged on earlier nights were traced then, and staging never changes them)."""
+    files = staged_in_run(contract.name, run_id)
     unbalanced = sample_rows(con, """SELECT source_file, raw_rows, staged_rows, quarantined, out_of_scope
                                      FROM audit.row_conservation WHERE source = ? AND NOT balanced""",
                              [contract.name], limit=100)
-    untraced = con.execute(f"""SELECT count(*) FROM staging.{contract.name} s ANTI JOIN raw.{contract.name} r
+    untraced = con.execute(f"""SELECT count(*) FROM (SELECT * FROM staging.{contract.name} WHERE {files}) s
+                               ANTI JOIN (SELECT _file_sha256, _row_number FROM raw.{contract.name} WHERE {files}) r
                                USING (_file_sha256, _row_number)""").fetchone()[0]
     errors = [f"{len(unbalanced)} file(s) lost or gained rows between raw and staging."] if unbalanced else []
     if untraced:

@@ -31,6 +31,7 @@ CONTRACT = SourceContract(
         Column("NI Number", personal=True),
         Column("Telephone", personal=True),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="revenues_benefits", email="benefits@bromsgrove.example"),
 )

@@ -81,6 +81,9 @@ class SourceContract:
     encoding: str = "utf-8"
     sheet: str | None = None  # XLSX: sheet name (first sheet when None)
     thresholds: Thresholds = Thresholds()
+    # Every delivery adds new records (a month's contacts, crimes, closed cases) and never restates earlier
+    # ones except as a corrected delivery: staging can add a new file's rows instead of re-staging them all.
+    append_only: bool = False
 
     @property
     def header(self) -> list[str]:

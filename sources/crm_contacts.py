@@ -39,6 +39,7 @@ CONTRACT = SourceContract(
         Column("Telephone", personal=True),
         Column("Notes", personal=True, description="Free-text notes by the adviser"),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="customer_services", email="customer.services@bromsgrove.example"),
     description="The demand log behind the systems-thinking measures: failure demand and first-contact resolution.",

@@ -30,6 +30,7 @@ CONTRACT = SourceContract(
         Column("Telephone", personal=True),
         Column("Notes", required=False, personal=True),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=10),
     owner=Owner(team="housing_strategy", email="housing.strategy@bromsgrove.example"),
 )

@@ -35,6 +35,7 @@ CONTRACT = SourceContract(
         Column("Telephone", personal=True),
         Column("Case Notes", personal=True),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=7),
     owner=Owner(team="housing_options", email="housing.options@bromsgrove.example"),
 )

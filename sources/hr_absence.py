@@ -29,6 +29,7 @@ CONTRACT = SourceContract(
         Column("Working Days Lost", "DOUBLE"),
         Column("Absence Reason", required=False, personal=True, description="Health data: special category"),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=10),
     owner=Owner(team="hr", email="hr@bromsgrove.example"),
 )

@@ -28,6 +28,7 @@ CONTRACT = SourceContract(
         Column("Tenant Name", personal=True),
         Column("Tenant Telephone", personal=True),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=15),
     owner=Owner(team="housing_strategy", email="housing.strategy@bromsgrove.example"),
 )

@@ -32,6 +32,7 @@ CONTRACT = SourceContract(
         Column("Agent Name", personal=True),
         Column("Proposal", personal=True, description="Free text; may name people"),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="planning", email="planning@bromsgrove.example"),
 )

@@ -39,6 +39,7 @@ CONTRACT = SourceContract(
         Column("Last outcome category"),
         Column("Context"),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=28),
     owner=Owner(team="community_safety", email="community.safety@bromsgrove.example"),
     description="The force-wide file: rows outside Bromsgrove and 'No location' rows are kept out of scope.",

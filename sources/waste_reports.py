@@ -30,6 +30,7 @@ CONTRACT = SourceContract(
         Column("Reporter Phone", personal=True),
         Column("Description", personal=True),
     ),
+    append_only=True,
     cadence=Cadence("monthly", due_day=5),
     owner=Owner(team="environmental_services", email="environmental.services@bromsgrove.example"),
 )

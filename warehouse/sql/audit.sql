@@ -94,6 +94,8 @@ CREATE TABLE IF NOT EXISTS audit.measure_definitions (
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS delivery_key VARCHAR;
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMP;
+-- The file's modification time when loaded: with its path and size, lets a later night skip re-hashing it.
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS file_modified_ns BIGINT;
 
 -- Published measure values that a later run changed or removed (e.g. after a corrected re-delivery).
 CREATE TABLE IF NOT EXISTS audit.measure_value_changes (
@@ -106,4 +108,14 @@ CREATE TABLE IF NOT EXISTS audit.measure_value_changes (
     change       VARCHAR NOT NULL,   -- changed or removed
     run_id       VARCHAR,
     changed_at   TIMESTAMP NOT NULL
+);
+
+-- How each source was last staged, and the fingerprint of what its staging depends on besides its raw rows
+-- (staging SQL, pandera rules, pseudonymisation key, reference tables): see warehouse/incremental.py.
+CREATE TABLE IF NOT EXISTS audit.staging_state (
+    source      VARCHAR PRIMARY KEY,
+    fingerprint VARCHAR NOT NULL,
+    mode        VARCHAR NOT NULL,  -- full or incremental
+    staged_at   TIMESTAMP NOT NULL,
+    run_id      VARCHAR
 );
