@@ -13,7 +13,7 @@ export PYTHONFAULTHANDLER := 1
 # System packages (Pango for PDFs; Chromium for the tests) are installed as root, or with sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps browser-test-deps run dev test lint sample clean vendor-govuk
+.PHONY: install system-deps browser-test-deps run dev test lint sample clean vendor-govuk bench profile
 
 $(UV):
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -63,6 +63,18 @@ lint: install
 ## sample: regenerate the bundled sample landing files (SAMPLE_END_MONTH=YYYY-MM to choose the last month)
 sample: install
 	$(VENV)/bin/python -m pipelines.cli generate-sample --force $(if $(SAMPLE_END_MONTH),--end-month $(SAMPLE_END_MONTH))
+
+## bench: the speed benchmark (DuckDB floor, full run, incremental night, peak memory) at 100 k, 1 M and 10 M
+## contacts; not part of `make test`. BENCH_SCALES=100000 for one scale. Writes data/bench/speed.json
+BENCH_SCALES ?= 100000,1000000,10000000
+bench: install
+	$(VENV)/bin/python bench/speed.py --scales $(BENCH_SCALES)
+
+## profile: a pyinstrument profile (HTML) of one nightly run on the bundled sample
+profile: install
+	$(VENV)/bin/python -m pipelines.cli generate-sample
+	$(VENV)/bin/pyinstrument -r html -o data/profile.html -m pipelines.cli run --skip-outputs --log-level WARNING
+	@echo "Profile: data/profile.html"
 
 ## vendor-govuk: re-vendor the GOV.UK Frontend stylesheet from npm (build time only; the result is committed)
 vendor-govuk: install

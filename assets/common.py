@@ -9,7 +9,8 @@ import dagster as dg
 import duckdb
 
 from warehouse.db import WarehouseResource
-from warehouse.models import build_table, referenced_tables
+from warehouse.incremental import APPEND_MARKER, appends, build_model
+from warehouse.models import referenced_tables
 
 PREVIEW_ROWS = 5
 POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
@@ -55,14 +56,18 @@ def sql_model_asset(schema: str, name: str, sql: str) -> dg.AssetsDefinition:
     """An asset that (re)builds `schema.name` from the SQL file warehouse/sql/<schema>/<name>.sql. Its leading
     `--` comment is the description; its dependencies are the tables the SQL names."""
     table = f"{schema}.{name}"
-    description = " ".join(ln[2:].strip() for ln in sql.splitlines() if ln.startswith("--"))
+    description = " ".join(ln[2:].strip() for ln in sql.splitlines()
+                           if ln.startswith("--") and ln.strip() != APPEND_MARKER)
+    if appends(sql):
+        description += " On an incremental night only the rows of newly staged files are added."
 
     @dg.asset(key=table_key(table), group_name=schema, kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
               deps=[table_key(t) for t in referenced_tables(sql) if t != table],
               description=f"{description} SQL: warehouse/sql/{schema}/{name}.sql")
-    def _model(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _model(context, warehouse: WarehouseResource) -> dg.MaterializeResult:  # context: AssetExecutionContext
         with warehouse.connect() as con:
-            build_table(con, table, sql)
-            return dg.MaterializeResult(metadata=table_metadata(con, table))
+            mode, why = build_model(con, table, sql, context.run_id)
+            return dg.MaterializeResult(metadata={**table_metadata(con, table), "build_mode": mode,
+                                                  "build_mode_reason": why})
 
     return _model

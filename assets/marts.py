@@ -70,7 +70,8 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
         report = validate_marts(con, measures if on_measure_values else [], load_settings().quality_dir,
                                 dashboards=dashboards)
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
-                "expectations_run": report.expectations}
+                "expectations_run": report.expectations, "suites_validated": report.validated,
+                "suites_unchanged_not_rerun": report.unchanged}
         for mart in marts:
             for criterion in criteria:
                 if dg.AssetCheckKey(table_key(mart), criterion) not in selected:

@@ -94,6 +94,27 @@ def pipeline_env(data_dir: Path, as_of: dt.date) -> dict[str, str]:
             "PYTHONFAULTHANDLER": "1"}
 
 
+def step_seconds(dagster_home: Path, run_id: str) -> dict[str, float]:
+    """Seconds the run spent in each layer's steps (raw, staging, core, measures, marts, checks, published),
+    from the run's Dagster event log: where the time goes."""
+    import dagster as dg
+
+    started: dict[str, float] = {}
+    layers: dict[str, float] = {}
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        for entry in instance.all_logs(run_id):
+            event = entry.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.event_type_value == "STEP_START":
+                started[event.step_key] = entry.timestamp
+            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+                layer = event.step_key.split("__")[0]
+                layer = layer if "__" in event.step_key else "checks"
+                layers[layer] = layers.get(layer, 0.0) + entry.timestamp - started[event.step_key]
+    return {k: round(v, 1) for k, v in sorted(layers.items(), key=lambda kv: -kv[1])}
+
+
 def nightly(data_dir: Path, as_of: dt.date, log: Path) -> dict:
     result = measured([sys.executable, "-m", "pipelines.cli", "run", "--skip-outputs", "--log-level", "WARNING"],
                       pipeline_env(data_dir, as_of), log)
@@ -101,7 +122,8 @@ def nightly(data_dir: Path, as_of: dt.date, log: Path) -> dict:
     job, checks = JOB_SECONDS.search(text), CHECKS.search(text)
     if not job or job[1] != "SUCCEEDED":
         raise RuntimeError(f"the nightly job did not succeed; see {log}")
-    return {**result, "job_seconds": float(job[2]),
+    run_id = re.search(r"Dagster run ([0-9a-f-]+)", text)[1]
+    return {**result, "job_seconds": float(job[2]), "steps": step_seconds(data_dir / "dagster_home", run_id),
             "checks": {"passed": int(checks[1]), "warned": int(checks[2]), "failed": int(checks[3])}}
 
 

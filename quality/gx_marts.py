@@ -14,6 +14,10 @@ Data Docs site is rebuilt into `<quality_dir>/data_docs`.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
+import json
 import logging
 import shutil
 from collections.abc import Iterator
@@ -29,6 +33,8 @@ from quality.outcome import Outcome, verdict
 from warehouse.catalogue import FREQUENCIES, Measure
 
 DOCS_SITE = "policy_team"
+VALIDATED = "validated_suites.json"  # per suite: the fingerprint of what it last validated, and what failed
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 KEEP_RUNS = 7  # validation results kept per suite (a week of nights); Data Docs re-renders all that is kept
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,8 @@ class MartReport:
     docs_index: Path
     expectations: int = 0
     failures: list[Failure] = field(default_factory=list)
+    validated: int = 0  # suites run by GX in this call
+    unchanged: int = 0  # suites whose data and expectations were the same as when last validated: not re-run
 
 
 def _meta(criterion: str, severity: str = "fail", **extra: str) -> dict:
@@ -179,7 +187,7 @@ def _context(quality_dir: Path):
     return context, docs
 
 
-def _validate(context, name: str, frame: pd.DataFrame, expectations: Iterator, key: list[str]):
+def _validate(context, name: str, frame: pd.DataFrame, expectations: Iterator, key: list[str], run_id):
     source = context.data_sources.add_or_update_pandas("marts")
     asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
     batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or \
@@ -189,7 +197,60 @@ def _validate(context, name: str, frame: pd.DataFrame, expectations: Iterator, k
         gx.ValidationDefinition(name=name, data=batch, suite=suite))
     result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": key,
                      "partial_unexpected_count": 5}
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id)
+
+
+def fingerprint(name: str, frame: pd.DataFrame, expectations: list) -> str:
+    """What a suite's result depends on: its expectations, this module's code and the frame's contents."""
+    digest = hashlib.sha256(f"{name}\n{CODE_VERSION}\n".encode())
+    digest.update(json.dumps([e.configuration.to_json_dict() for e in expectations], sort_keys=True,
+                             default=str).encode())
+    digest.update(json.dumps([f"{c}:{t}" for c, t in frame.dtypes.items()]).encode())
+    if len(frame):
+        digest.update(pd.util.hash_pandas_object(frame, index=False).values.tobytes())
+    return digest.hexdigest()
+
+
+class SuiteRunner:
+    """Runs suites through GX, or, when a suite's fingerprint is the one it last passed or failed with, reuses
+    that result (the data and the expectations are the same, so GX would say the same): an incremental night
+    validates what changed. Results of suites that ran are stored under one GX run time, so Data Docs renders
+    only those pages."""
+
+    def __init__(self, context, quality_dir: Path, report: MartReport) -> None:
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        self.context, self.report = context, report
+        self.path = quality_dir / "gx" / VALIDATED
+        self.known: dict[str, dict] = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
+
+    def run(self, name: str, frame: pd.DataFrame, expectations: list, mart: str, measure_id: str | None,
+            key: list[str]) -> None:
+        self.report.expectations += len(expectations)
+        current = fingerprint(name, frame, expectations)
+        known = self.known.get(name)
+        if known and known["fingerprint"] == current:
+            self.report.unchanged += 1
+            self.report.failures += [Failure(**f) for f in known["failures"]]
+            return
+        result = _validate(self.context, name, frame, iter(expectations), key, self.run_id)
+        failures = list(_failures(result, mart, measure_id, key))
+        self.report.validated += 1
+        self.report.failures += failures
+        self.known[name] = {"fingerprint": current, "failures": [dataclasses.asdict(f) for f in failures]}
+
+    def finish(self) -> None:
+        """Save the fingerprints and render the Data Docs pages of the suites that ran (and the index)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(json.dumps(self.known, default=str))
+        partial.replace(self.path)
+        if not self.report.validated:
+            return
+        store = self.context.validation_results_store
+        fresh = [k for k in store.list_keys() if k.run_id.run_time == self.run_id.run_time]
+        self.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=fresh)
 
 
 def _failures(result, mart: str, measure_id: str | None, key: list[str]) -> Iterator[Failure]:
@@ -229,45 +290,39 @@ def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], qual
     totals go with dashboard_demographics); store the results and rebuild the Data Docs site."""
     context, docs = _context(quality_dir)
     report = MartReport(docs_index=docs / "index.html")
+    runner = SuiteRunner(context, quality_dir, report)
     expected = dict(con.execute("""SELECT area_type, count(*) FROM core.dim_area GROUP BY 1
                                    UNION ALL SELECT 'team', count(*) FROM core.dim_team""").fetchall())
     for measure in measures:
         values, series = _measure_frames(con, measure)
         areas = {b: expected.get(b, 0) for b in measure.breakdowns if b != "team"}
-        for name, frame, expectations, key in (
-                (f"measure_values.{measure.id}", values, measure_value_expectations(measure, areas),
-                 ["period_start", "area_type", "area_code"]),
-                (f"measure_series.{measure.id}", series, series_expectations(measure), ["period_start"])):
-            expectations = list(expectations)
-            report.expectations += len(expectations)
-            result = _validate(context, name, frame, iter(expectations), key)
-            report.failures += _failures(result, "marts.measure_values", measure.id, key)
+        runner.run(f"measure_values.{measure.id}", values, list(measure_value_expectations(measure, areas)),
+                   "marts.measure_values", measure.id, ["period_start", "area_type", "area_code"])
+        runner.run(f"measure_series.{measure.id}", series, list(series_expectations(measure)),
+                   "marts.measure_values", measure.id, ["period_start"])
     for mart in dashboards:
         expectations = list(dashboard_expectations(mart))
-        report.expectations += len(expectations)
         keys = [e.column_list for e in expectations if isinstance(e, gxe.ExpectCompoundColumnsToBeUnique)][0]
-        result = _validate(context, mart, _dashboard_frame(con, mart), iter(expectations), list(keys))
-        report.failures += _failures(result, f"marts.{mart}", None, list(keys))
+        runner.run(mart, _dashboard_frame(con, mart), expectations, f"marts.{mart}", None, list(keys))
     if "dashboard_demographics" in dashboards:  # the demographics mart's populations: census totals reconcile
-        expectations = list(census_expectations())
-        report.expectations += len(expectations)
-        result = _validate(context, "census_totals", _census_frame(con), iter(expectations), ["census"])
-        report.failures += _failures(result, "marts.dashboard_demographics", None, ["census"])
+        runner.run("census_totals", _census_frame(con), list(census_expectations()),
+                   "marts.dashboard_demographics", None, ["census"])
     _prune_results(quality_dir / "gx" / "uncommitted" / "validations", docs / "validations")
-    context.build_data_docs(site_names=[DOCS_SITE])
-    log.info("GX: %d expectations, %d failed; Data Docs at %s", report.expectations, len(report.failures),
+    runner.finish()
+    log.info("GX: %d expectations, %d failed; %d suite(s) validated, %d unchanged since last validated; "
+             "Data Docs at %s", report.expectations, len(report.failures), report.validated, report.unchanged,
              report.docs_index)
     return report
 
 
 def _prune_results(results: Path, docs_pages: Path, keep: int = KEEP_RUNS) -> None:
     """Keep the newest `keep` stored results of each suite (GX stores one folder per run, named by UTC time,
-    under <suite>/__none__/) and drop the rendered pages so the site is rebuilt from what is kept: without
-    this, every night would re-render every night before it."""
+    under <suite>/__none__/) and remove the rendered pages of those dropped; the pages of the kept results
+    stay (only new results are rendered each night)."""
     for runs in results.rglob("__none__"):
         for old in sorted(p for p in runs.iterdir() if p.is_dir())[:-keep]:
             shutil.rmtree(old)
-    shutil.rmtree(docs_pages, ignore_errors=True)
+            shutil.rmtree(docs_pages / old.relative_to(results), ignore_errors=True)
 
 
 def outcomes(report: MartReport, mart: str, criterion: str, owners: dict[str, str], policy: str) -> list[Outcome]:

@@ -257,10 +257,13 @@ def xlsx_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path
         header.pop()
     letters = [_column_letter(i) for i in range(len(header))]
     header_row = best_row + 1
-    pairs = zip(letters, header, strict=True)
+    pairs = list(zip(letters, header, strict=True))
     cols = ", ".join(f'"{letter}" AS "{_quote_ident(name or letter)}"' for letter, name in pairs)
     # Read to the sheet's last used row: a range to row 1048576 would make DuckDB produce a million empty rows.
-    last_row = max(xlsx_last_row(path, sheet_name) or XLSX_MAX_ROWS, header_row + 1)
+    last_row = xlsx_last_row(path, sheet_name) or XLSX_MAX_ROWS
+    if last_row <= header_row:  # a header and nothing below it: no rows, the delivered columns
+        names = ", ".join(f'NULL::VARCHAR AS "{_quote_ident(name or letter)}"' for letter, name in pairs)
+        return f"(SELECT {names} WHERE false)", header_row + 1
     relation = (f"(SELECT {cols} FROM read_xlsx('{_quote(path)}', header = false, all_varchar = true{sheet}, "
                 f"range = 'A{header_row + 1}:{letters[-1]}{last_row}'))")
     return relation, header_row + 1
@@ -294,9 +297,12 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
     # Number rows in file order; keep everything up to the last non-blank row (an XLSX range pads with
     # empty rows to the sheet's end; those are not part of the delivery).
     try:
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _incoming AS
-            SELECT * FROM (SELECT row_number() OVER () - 1 AS _offset, ({blank}) AS _blank, * FROM {relation})
-            QUALIFY _offset <= coalesce(max(_offset) FILTER (WHERE NOT _blank) OVER (), -1)""")
+        # A fresh table's rowid numbers its rows in insertion order, and DuckDB keeps file order: no window
+        # function (single-threaded over the whole file) is needed to number them.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _read AS SELECT ({blank}) AS _blank, * FROM {relation}")
+        con.execute("""CREATE OR REPLACE TEMP VIEW _incoming AS
+            SELECT rowid AS _offset, * FROM _read
+            WHERE rowid <= coalesce((SELECT max(rowid) FROM _read WHERE NOT _blank), -1)""")
     except duckdb.Error as exc:
         raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
                                     f"{_first_line(exc)}") from exc
@@ -310,7 +316,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                 notes.append("the file has a header but no data rows")
             con.execute(
                 f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, _offset + ?, ?, ? FROM _incoming "
-                "WHERE NOT _blank ORDER BY _offset",
+                "WHERE NOT _blank",
                 [str(path), sha256, first_row, dt.datetime.now(), run_id])
             stat = path.stat()
             con.execute(
@@ -325,7 +331,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                    RETURNING file_name""", [path.name, contract.name, delivery_key(path.name), sha256]).fetchall()
             notes += [f"replaces {name} (a corrected delivery for {delivery_key(path.name)})" for (name,) in superseded]
     finally:
-        con.execute("DROP TABLE IF EXISTS _incoming")
+        con.execute("DROP VIEW IF EXISTS _incoming; DROP TABLE IF EXISTS _read")
     return rows, blanks, notes
 
 

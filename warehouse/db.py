@@ -37,7 +37,11 @@ def extension_path(name: str) -> str:
 
 
 def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(f"LOAD '{extension_path(name)}'")
+    """Load a bundled extension into this connection's database, once (LOAD itself costs a fraction of a second
+    even when the extension is already loaded, and raw loads ask for it once per file)."""
+    loaded = con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = ?", [name]).fetchone()
+    if not (loaded and loaded[0]):
+        con.execute(f"LOAD '{extension_path(name)}'")
 
 
 def prepare(con: duckdb.DuckDBPyConnection, pseudonym_key: str | None = None) -> None:
@@ -114,7 +118,10 @@ class WarehouseResource(DuckDBResource):
             self._run_connection = None
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        config = {"custom_user_agent": "bromsgrove-warehouse", **self.connection_config}
+        # DuckDB would otherwise take up to 80% of the machine's memory for its buffers; a council server runs
+        # other things. Larger sorts and joins spill to <warehouse>.tmp/ instead.
+        config = {"custom_user_agent": "bromsgrove-warehouse", "memory_limit": load_settings().duckdb_memory_limit,
+                  **self.connection_config}
         con = connect_waiting(self.database, config, wait_seconds=self.lock_wait_seconds)
         prepare(con)
         ensure_schemas(con)

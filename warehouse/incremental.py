@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 
 from sources.contract import SourceContract
+from warehouse.db import transaction
 
 NEW_FILES = "_new_files"
 
@@ -92,5 +93,88 @@ def quarantined_rows_sql(contract: SourceContract) -> str:
 
 
 def record_state(con: duckdb.DuckDBPyConnection, source: str, current: str, mode: str, run_id: str) -> None:
-    con.execute("""INSERT OR REPLACE INTO audit.staging_state (source, fingerprint, mode, staged_at, run_id)
-                   VALUES (?, ?, ?, now(), ?)""", [source, current, mode, run_id])
+    """How the source was staged now; `restaged_at` moves only with a full re-stage (models built from it
+    before then must be rebuilt)."""
+    con.execute("""INSERT OR REPLACE INTO audit.staging_state
+                   (source, fingerprint, mode, staged_at, run_id, restaged_at)
+                   VALUES (?, ?, ?, now(), ?, CASE WHEN ? = 'full' THEN now() ELSE
+                          (SELECT restaged_at FROM audit.staging_state WHERE source = ?) END)""",
+                [source, current, mode, run_id, mode, source])
+
+
+APPEND_MARKER = "-- incremental: append"
+
+
+def appends(sql: str) -> bool:
+    """A model whose SQL carries the marker line makes one row from each row of its staging inputs (a
+    projection, a union, lookups into small tables): new staged rows only ever add rows to it."""
+    return any(line.strip() == APPEND_MARKER for line in sql.splitlines())
+
+
+def _content(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    return repr(con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())
+
+
+def model_fingerprint(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The model's SQL and the contents of what it reads besides staging (dimensions, lookups)."""
+    from warehouse.models import referenced_tables
+
+    parts = [sql] + [_content(con, t) for t in referenced_tables(sql) if not t.startswith("staging.")]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def build_model(con: duckdb.DuckDBPyConnection, table: str, sql: str, run_id: str) -> tuple[str, str]:
+    """(Re)build a core model. An appending model (see `appends`) already built, whose fingerprint is the same
+    and none of whose staging inputs was re-staged in full since, gets only the rows of files staged since
+    it was built; anything else is rebuilt from scratch. Returns (mode, why)."""
+    from warehouse.models import build_table, referenced_tables
+
+    if not appends(sql):
+        build_table(con, table, sql)
+        return "full", "rebuilt every night (not an appending model)"
+    current = model_fingerprint(con, sql)
+    inputs = [t for t in referenced_tables(sql) if t.startswith("staging.")]
+    reason = _append_refused(con, table, sql, current, inputs)
+    if reason is None:
+        new_files = " UNION ALL ".join(
+            f"""SELECT file_sha256 FROM audit.row_conservation WHERE source = '{t.split(".")[1]}' AND staged_rows > 0"""
+            for t in inputs)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _model_new_files AS
+            {new_files} EXCEPT SELECT DISTINCT _file_sha256 FROM {table}""")
+        added = sql
+        for staged in inputs:
+            added = re.sub(rf"\b{re.escape(staged)}\b",
+                           f"(SELECT * FROM {staged} WHERE _file_sha256 IN (SELECT * FROM _model_new_files))", added)
+        with transaction(con):
+            con.execute(f"INSERT INTO {table} BY NAME {added}")
+            con.execute("""UPDATE audit.model_state SET mode = 'append', built_at = now(), run_id = ?
+                           WHERE table_name = ?""", [run_id, table])
+        files = con.execute("SELECT count(*) FROM _model_new_files").fetchone()[0]
+        con.execute("DROP TABLE _model_new_files")
+        return "append", f"rows of {files} new file(s) added"
+    with transaction(con):
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+        con.execute("""INSERT OR REPLACE INTO audit.model_state (table_name, fingerprint, mode, built_at, rebuilt_at,
+                       run_id) VALUES (?, ?, 'full', now(), now(), ?)""", [table, current, run_id])
+    return "full", reason
+
+
+def _append_refused(con: duckdb.DuckDBPyConnection, table: str, sql: str, current: str,
+                    inputs: list[str]) -> str | None:
+    state = con.execute("SELECT fingerprint, built_at FROM audit.model_state WHERE table_name = ?", [table]).fetchone()
+    schema, name = table.split(".")
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                         [schema, name]).fetchone()[0]
+    if not state or not exists:
+        return "not built before"
+    if state[0] != current:
+        return "its SQL or a table it looks up changed"
+    restaged = []
+    for staged in inputs:
+        row = con.execute("SELECT restaged_at FROM audit.staging_state WHERE source = ?",
+                          [staged.split(".")[1]]).fetchone()
+        if row is None or row[0] is None or row[0] > state[1]:
+            restaged.append(staged)
+    if restaged:
+        return f"{', '.join(restaged)} re-staged in full since it was built"
+    return None

@@ -12,6 +12,7 @@ DISTRICT_CODE = "E07000234"  # Bromsgrove LAD
 DISTRICT_NAME = "Bromsgrove"
 
 DEV_PSEUDONYM_KEY = "development-only-key-not-secret"
+DEFAULT_MEMORY_LIMIT = "1GB"  # with Python, Dagster and GX the whole run stays under 2 GiB (see bench/speed.py)
 
 
 def _path(name: str, default: Path) -> Path:
@@ -32,6 +33,7 @@ class Settings:
     quality_dir: Path  # GX project (stored results) and the Data Docs site
     outputs_dir: Path  # files the warehouse produces for people: return templates (later: reports, site)
     as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
+    duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT  # the pipeline's DuckDB buffer memory (BDC_DUCKDB_MEMORY_LIMIT)
 
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
@@ -51,6 +53,7 @@ def load_settings() -> Settings:
         quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
         outputs_dir=_path("BDC_OUTPUTS_DIR", data_dir / "outputs"),
         as_of=_as_of(os.environ.get("BDC_AS_OF")),
+        duckdb_memory_limit=os.environ.get("BDC_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
     )
 
 

@@ -119,3 +119,15 @@ CREATE TABLE IF NOT EXISTS audit.staging_state (
     staged_at   TIMESTAMP NOT NULL,
     run_id      VARCHAR
 );
+ALTER TABLE audit.staging_state ADD COLUMN IF NOT EXISTS restaged_at TIMESTAMP;  -- the last full re-stage
+
+-- How each core model was last built: in full, or by appending the rows of newly staged files (models whose
+-- SQL carries `-- incremental: append`); see warehouse/incremental.py.
+CREATE TABLE IF NOT EXISTS audit.model_state (
+    table_name  VARCHAR PRIMARY KEY,
+    fingerprint VARCHAR NOT NULL,
+    mode        VARCHAR NOT NULL,  -- full or append
+    built_at    TIMESTAMP NOT NULL,
+    rebuilt_at  TIMESTAMP NOT NULL,  -- the last full build
+    run_id      VARCHAR
+);

@@ -1,5 +1,6 @@
 -- Case-based services in one shape: when the customer first made contact, when the service's own clock
 -- started, when it ended (need met or decided), the outcome, and whether it was in time.
+-- incremental: append
 SELECT 'housing_options' AS service, 'homelessness case' AS case_type, case_key,
        approach_date AS first_contact_date, approach_date AS clock_start_date, outcome_date AS end_date,
        outcome, NULL::BOOLEAN AS in_time, ward_code, lsoa_code, _source_file, _file_sha256, _row_number
