@@ -39,8 +39,24 @@ JOB_SECONDS = re.compile(r"Nightly load (SUCCEEDED|FAILED) in ([0-9.]+) s")
 CHECKS = re.compile(r"Checks: (\d+) passed, (\d+) warned, (\d+) failed")
 
 
-def measured(command: list[str], env: dict[str, str], log: Path) -> dict:
-    """Run `command`, sampling the resident memory of its process tree; its output goes to `log`."""
+def measured(command: list[str], env: dict[str, str], log: Path, attempts: int = 2) -> dict:
+    """Run `command`, sampling the resident memory of its process tree; its output goes to `log`. A run killed
+    by a signal (a native crash) is retried once and counted in `crashed`: the JSON shows it."""
+    for attempt in range(attempts):
+        try:
+            return {**_measured_once(command, env, log), "crashed": attempt}
+        except ProcessCrashed as crash:
+            print(f"  {crash}; retrying", flush=True)
+            crashed_log = log.with_suffix(f".crash{attempt + 1}.log")
+            log.replace(crashed_log)
+    raise RuntimeError(f"{' '.join(command)} crashed {attempts} times; see {log.parent}")
+
+
+class ProcessCrashed(RuntimeError):
+    """The step's process died from a signal (e.g. a segmentation fault in a native library)."""
+
+
+def _measured_once(command: list[str], env: dict[str, str], log: Path) -> dict:
     started = time.monotonic()
     peak = 0
     with log.open("w") as out:
@@ -54,6 +70,8 @@ def measured(command: list[str], env: dict[str, str], log: Path) -> dict:
                 pass
             time.sleep(0.05)
     seconds = time.monotonic() - started
+    if process.returncode < 0:
+        raise ProcessCrashed(f"{command[1]} died from signal {-process.returncode}")
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}; see {log}")
     return {"seconds": round(seconds, 1), "peak_mib": round(peak / 2**20)}
@@ -169,7 +187,8 @@ def bench_scale(contacts: int, work: Path, end_month: dt.date, verify: bool) -> 
     print(f"[{contacts:,} contacts] floor ...", flush=True)
     floor = measured([sys.executable, "bench/floor.py", "--landing", str(landing),
                       "--database", str(folder / "floor.duckdb")],
-                     {**os.environ, "BDC_AS_OF": full_as_of.isoformat(), "PYTHONPATH": str(ROOT)},
+                     {**os.environ, "BDC_AS_OF": full_as_of.isoformat(), "PYTHONPATH": str(ROOT),
+                      "PYTHONFAULTHANDLER": "1"},
                      logs / "floor.log")
     floor.update(json.loads((logs / "floor.log").read_text().strip().splitlines()[-1]))
     (folder / "floor.duckdb").unlink()

@@ -28,18 +28,33 @@ def _has_lineage(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return {"_file_sha256", "_row_number"} <= columns
 
 
-def _traced_view(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """A temp view of `table` keeping only rows whose (file hash, row number) exist in a raw table."""
-    sources = [r[0] for r in con.execute(f"""SELECT DISTINCT l.source FROM audit.loaded_files l
-        SEMI JOIN (SELECT DISTINCT _file_sha256 FROM {table}) t ON t._file_sha256 = l.file_sha256
-        ORDER BY 1""").fetchall()]
-    raw = " UNION ALL ".join(f"SELECT _file_sha256, _row_number FROM raw.{s}" for s in sources) or \
-        "SELECT NULL::VARCHAR AS _file_sha256, NULL::BIGINT AS _row_number WHERE false"
-    view = "_traced_" + table.replace(".", "_")
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
-        SELECT t.* FROM {table} t SEMI JOIN ({raw}) r ON r._file_sha256 = t._file_sha256
-                                               AND r._row_number = t._row_number""")
-    return view
+_UNTRACED: dict[tuple[int, str], int] = {}  # (connection, table) -> rows of the table when last traced
+
+
+def _traced_view(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, int]:
+    """A temp view of `table` keeping only rows whose (file hash, row number) exist in a raw table, and how
+    many rows do not. The rows that do not trace (normally none) are found once per connection while the
+    table keeps its row count, so a run's measures share one join of a fact table to its raw tables."""
+    name = table.replace(".", "_")
+    view, untraced = f"_traced_{name}", f"_untraced_{name}"
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?",
+                         [untraced]).fetchone()[0]
+    if _UNTRACED.get((id(con), table)) != rows or not exists:
+        sources = [r[0] for r in con.execute(f"""SELECT DISTINCT l.source FROM audit.loaded_files l
+            SEMI JOIN (SELECT DISTINCT _file_sha256 FROM {table}) t ON t._file_sha256 = l.file_sha256
+            ORDER BY 1""").fetchall()]
+        raw = " UNION ALL ".join(f"SELECT _file_sha256, _row_number FROM raw.{s}" for s in sources) or \
+            "SELECT NULL::VARCHAR AS _file_sha256, NULL::BIGINT AS _row_number WHERE false"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {untraced} AS
+            SELECT t._file_sha256, t._row_number FROM {table} t ANTI JOIN ({raw}) r
+            ON r._file_sha256 = t._file_sha256 AND r._row_number = t._row_number""")
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW {view} AS
+            SELECT t.* FROM {table} t ANTI JOIN {untraced} u
+            ON u._file_sha256 IS NOT DISTINCT FROM t._file_sha256
+               AND u._row_number IS NOT DISTINCT FROM t._row_number""")
+        _UNTRACED[(id(con), table)] = rows
+    return view, con.execute(f"SELECT count(*) FROM {untraced}").fetchone()[0]
 
 
 def traced_sql(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[str, int]:
@@ -48,9 +63,8 @@ def traced_sql(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[str, i
     sql, untraced = measure.sql, 0
     for table in referenced_tables(measure.sql):
         if table.startswith(("core.", "staging.")) and _has_lineage(con, table):
-            view = _traced_view(con, table)
-            untraced += con.execute(f"SELECT (SELECT count(*) FROM {table}) - (SELECT count(*) FROM {view})"
-                                    ).fetchone()[0]
+            view, missing = _traced_view(con, table)
+            untraced += missing
             sql = re.sub(rf"\b{re.escape(table)}\b", view, sql)
     return sql, untraced
 
