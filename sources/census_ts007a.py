@@ -29,6 +29,7 @@ CONTRACT = SourceContract(
         Column("Age: Total; measures: Value", "BIGINT"),
         *(Column(c, "BIGINT") for c in AGE_COLUMNS),
     ),
+    several_rows_per_line=True,
     cadence=Cadence("ad hoc"),
     owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
     description="Demographic profile for the Dashboard's demographics section.",

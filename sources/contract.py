@@ -84,6 +84,8 @@ class SourceContract:
     # Every delivery adds new records (a month's contacts, crimes, closed cases) and never restates earlier
     # ones except as a corrected delivery: staging can add a new file's rows instead of re-staging them all.
     append_only: bool = False
+    # Its staging SQL can make several rows from one delivered line (an unpivot of columns into rows).
+    several_rows_per_line: bool = False
 
     @property
     def header(self) -> list[str]:

@@ -28,6 +28,7 @@ CONTRACT = SourceContract(
         Column("Measures", description="Catalogue ids of the measures it should move, separated by ;"),
         Column("Lead Officer", required=False, description="Who leads the trial (a job title)"),
     ),
+    several_rows_per_line=True,
     cadence=Cadence("ad hoc"),
     owner=Owner(team="policy", email="policy.team@bromsgrove.example"),
     description="Trials register (seed section 3): SPC rebases at each start; trial_outcomes judges each.",
