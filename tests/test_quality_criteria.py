@@ -210,10 +210,13 @@ def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
     runs = tmp_path / "validations" / "measure_values" / "contacts_received" / "__none__"
     for day in range(1, 10):
         (runs / f"202611{day:02d}T020000.000000Z").mkdir(parents=True)
-    (tmp_path / "docs" / "validations").mkdir(parents=True)
+    pages = tmp_path / "docs" / "validations" / "measure_values" / "contacts_received" / "__none__"
+    for day in range(1, 10):
+        (pages / f"202611{day:02d}T020000.000000Z").mkdir(parents=True)
     _prune_results(tmp_path / "validations", tmp_path / "docs" / "validations", keep=7)
     assert sorted(p.name[:8] for p in runs.iterdir()) == [f"202611{d:02d}" for d in range(3, 10)]
-    assert not (tmp_path / "docs" / "validations").exists()
+    # the pruned runs' pages go; the kept runs' pages stay (only new results are rendered each night)
+    assert sorted(p.name[:8] for p in pages.iterdir()) == [f"202611{d:02d}" for d in range(3, 10)]
 
 
 def test_gx_census_totals_must_reconcile(con, tmp_path: Path):
