@@ -32,6 +32,8 @@ from pathlib import Path
 
 import psutil
 
+from sources.sample.scale import deliver, hold_back_month
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (100_000, 1_000_000, 10_000_000)
 DEFAULT_END_MONTH = "2026-10"
@@ -75,32 +77,6 @@ def _measured_once(command: list[str], env: dict[str, str], log: Path) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed with exit code {process.returncode}; see {log}")
     return {"seconds": round(seconds, 1), "peak_mib": round(peak / 2**20)}
-
-
-def hold_back(landing: Path, night: Path, month: str) -> int:
-    """Move every landing file delivered for `month` (YYYY-MM in its name) to `night`, keeping its path, unless
-    it is its source's only file (a snapshot, such as the gazetteer: the history needs it)."""
-    moved = 0
-    for path in sorted(landing.rglob(f"*{month}*")):
-        source = landing / path.relative_to(landing).parts[0]
-        if path.is_file() and sum(1 for p in source.rglob("*") if p.is_file()) > 1:
-            target = night / path.relative_to(landing)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            path.replace(target)
-            moved += 1
-    return moved
-
-
-def deliver(night: Path, landing: Path) -> int:
-    """Put the held-back files into the landing folders: the incremental night's deliveries."""
-    moved = 0
-    for path in sorted(night.rglob("*")):
-        if path.is_file():
-            target = landing / path.relative_to(night)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            path.replace(target)
-            moved += 1
-    return moved
 
 
 def pipeline_env(data_dir: Path, as_of: dt.date) -> dict[str, str]:
@@ -180,7 +156,7 @@ def bench_scale(contacts: int, work: Path, end_month: dt.date, verify: bool) -> 
     generate = measured([sys.executable, "-m", "pipelines.cli", "generate-sample", "--contacts", str(contacts),
                          "--end-month", month], {**os.environ, "BDC_DATA_DIR": str(data)}, logs / "generate.log")
     landing, night = data / "landing", folder / "night"
-    night_files = hold_back(landing, night, month)
+    night_files = len(hold_back_month(landing, night, month))
     history_rows = _landing_rows(logs / "generate.log")
     # The history's last month is due by the 28th of end_month; the held-back month by the 28th of the next.
     full_as_of, night_as_of = month_day(end_month, 0, 28), month_day(end_month, 1, 28)
@@ -194,7 +170,7 @@ def bench_scale(contacts: int, work: Path, end_month: dt.date, verify: bool) -> 
     (folder / "floor.duckdb").unlink()
     print(f"[{contacts:,} contacts] full pipeline ...", flush=True)
     full = nightly(data, full_as_of, logs / "full.log")
-    delivered = deliver(night, landing)
+    delivered = len(deliver(night, landing))
     print(f"[{contacts:,} contacts] incremental night ({delivered} new files) ...", flush=True)
     incremental = nightly(data, night_as_of, logs / "incremental.log")
     result = {"contacts": contacts, "record_rows": history_rows, "night_files": night_files,

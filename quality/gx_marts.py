@@ -35,7 +35,7 @@ from warehouse.catalogue import FREQUENCIES, Measure
 DOCS_SITE = "policy_team"
 VALIDATED = "validated_suites.json"  # per suite: the fingerprint of what it last validated, and what failed
 CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-KEEP_RUNS = 7  # validation results kept per suite (a week of nights); Data Docs re-renders all that is kept
+KEEP_RUNS = 7  # validation results kept per suite (a week of nights), each with its Data Docs page
 log = logging.getLogger(__name__)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from sources.sample.scale import deliver, generate_scaled_sample, hold_back_month
 from tests.conftest import query
 
 END_MONTH = dt.date(2026, 10, 1)
@@ -25,19 +26,6 @@ APPENDED_MODELS = ("core.fact_absence", "core.fact_cases", "core.fact_contacts",
                    "core.fact_lettings")
 APPEND_ONLY = ("benefits_claims", "crm_contacts", "dfg_cases", "housing_options", "hr_absence", "lettings",
                "planning_applications", "police_street", "waste_reports")
-
-
-def _hold_back(landing: Path, night: Path) -> list[Path]:
-    """Move October's deliveries out of the landing folders (not a source's only file: the gazetteer)."""
-    moved = []
-    for path in sorted(landing.rglob(f"*{NIGHT}*")):
-        source = landing / path.relative_to(landing).parts[0]
-        if path.is_file() and len([p for p in source.rglob("*") if p.is_file()]) > 1:
-            target = night / path.relative_to(landing)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(path, target)
-            moved.append(target)
-    return moved
 
 
 def _run(run_pipeline, monkeypatch: pytest.MonkeyPatch, data_dir: Path, as_of: str):
@@ -60,8 +48,6 @@ def _october_contacts(crm_file: Path, gazetteer: Path) -> int:
 
 @pytest.fixture(scope="module")
 def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sources.sample.scale import generate_scaled_sample
-
     landing = tmp_path_factory.mktemp("sample") / "landing"
     generate_scaled_sample(landing, 4_000, END_MONTH)
     return landing
@@ -72,7 +58,7 @@ def test_one_new_month_changes_only_its_periods_and_equals_a_full_rebuild(
     nightly, rebuild = tmp_path / "nightly", tmp_path / "rebuild"
     shutil.copytree(sample_landing, nightly / "landing")
     shutil.copytree(sample_landing, rebuild / "landing")
-    night = _hold_back(nightly / "landing", tmp_path / "night")
+    night = hold_back_month(nightly / "landing", tmp_path / "night", NIGHT)
     assert {p.relative_to(tmp_path / "night").parts[0] for p in night} >= set(APPEND_ONLY)
 
     _run(run_pipeline, monkeypatch, nightly, "2026-10-28")
@@ -80,8 +66,7 @@ def test_one_new_month_changes_only_its_periods_and_equals_a_full_rebuild(
     before = tmp_path / "before.duckdb"
     shutil.copy(published, before)
 
-    for path in night:  # October's files arrive
-        shutil.move(path, nightly / "landing" / path.relative_to(tmp_path / "night"))
+    assert len(deliver(tmp_path / "night", nightly / "landing")) == len(night)  # October's files arrive
     _run(run_pipeline, monkeypatch, nightly, "2026-11-28")
     working = nightly / "warehouse" / "working.duckdb"
     modes = dict(query(working, "SELECT source, mode FROM audit.staging_state"))

@@ -47,7 +47,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, contract: SourceContract, rules_
     parts = [sql, rules_version, con.execute("SELECT sha256(getvariable('pseudonym_key'))").fetchone()[0]]
     for table in referenced_tables(sql):
         if table != f"raw.{contract.name}":
-            parts.append(repr(con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone()))
+            parts.append(_content(con, table))
     return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()
 
 
@@ -112,6 +112,7 @@ def appends(sql: str) -> bool:
 
 
 def _content(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A cheap fingerprint of a table's rows (their count and the sum of their hashes)."""
     return repr(con.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchone())
 
 

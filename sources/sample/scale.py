@@ -153,3 +153,26 @@ def generate_scaled_sample(landing_dir: Path, contacts: int, end_month: dt.date 
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "scaled": summary}))
     return summary
 
+
+def _move(path: Path, source_root: Path, target_root: Path) -> Path:
+    target = target_root / path.relative_to(source_root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path.replace(target)
+    return target
+
+
+def hold_back_month(landing: Path, night: Path, month: str) -> list[Path]:
+    """Move every landing file delivered for `month` (YYYY-MM in its name) to `night`, keeping its path, unless
+    it is its source's only file (a snapshot, such as the gazetteer: the history needs it). Returns where the
+    files went: an incremental night's deliveries, for `deliver` to put back (bench/speed.py, the tests)."""
+    held = []
+    for path in sorted(landing.rglob(f"*{month}*")):
+        source = landing / path.relative_to(landing).parts[0]
+        if path.is_file() and sum(1 for p in source.rglob("*") if p.is_file()) > 1:
+            held.append(_move(path, landing, night))
+    return held
+
+
+def deliver(night: Path, landing: Path) -> list[Path]:
+    """Put the held-back files into the landing folders. Returns the delivered paths."""
+    return [_move(p, night, landing) for p in sorted(night.rglob("*")) if p.is_file()]
