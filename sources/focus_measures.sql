@@ -6,7 +6,7 @@ WITH focus AS (
                WHEN lower(trim("Report")) IN ('o&s', 'o & s', 'scrutiny', 'overview and scrutiny',
                                               'overview & scrutiny') THEN 'scrutiny'
            END AS kind,
-           try_strptime(trim("Period") || '-01', '%Y-%m-%d')::DATE AS period_start
+           uk_month("Period") AS period_start
     FROM raw.focus_measures r
 )
 SELECT

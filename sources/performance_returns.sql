@@ -3,7 +3,7 @@
 WITH parsed AS (
     SELECT r.*,
            lower(clean(r."Measure ID"))                                             AS measure_key,
-           coalesce(try_strptime(trim(r."Period"), '%Y-%m')::DATE,
+           coalesce(uk_month(r."Period"),
                     date_trunc('month', uk_date(r."Period"))::DATE)                 AS period_month,
            to_number(r."Manual Value")                                              AS manual_number,
            uk_date(r."Commentary Date")                                             AS commentary_day,
