@@ -139,17 +139,30 @@ def _key_rules(key: tuple[str, ...], scope: str) -> list[RowRule]:
     return [RowRule("unique_key", "reliable", first_delivery, reason)]
 
 
+DELIVERED_ON = "_delivered_on"  # the night each candidate row's file was loaded (see warehouse/models.py)
+
+
 def _future_rules(columns: tuple[str, ...]) -> list[RowRule]:
+    """A date or time after the night its file was delivered cannot have happened yet. Judged against the
+    file's delivery night, not the run's, so re-staging the same file on a later night gives the same verdict
+    (and an incremental night the same as a full re-stage)."""
     import ibis
 
     rules = []
     for column in columns:
         def passes(t: ibis.Table, c: str = column) -> ibis.Column:
-            limit = ibis.now() if t[c].type().is_timestamp() else ibis.today()
-            return t[c].isnull() | (t[c] <= limit)
+            if DELIVERED_ON not in t.columns:  # rows staged on an earlier night: judged when they came
+                return ibis.literal(True)
+            day = t[DELIVERED_ON]
+            next_day = day.cast("timestamp") + ibis.interval(days=1)
+            after = (t[c] >= next_day) if t[c].type().is_timestamp() else (t[c] > day)
+            return t[c].isnull() | day.isnull() | ~after
 
         def reason(t: ibis.Table, c: str = column) -> ibis.Column:
-            return ibis.literal(f"{_label(c)} ") + t[c].cast("string") + ibis.literal(" is in the future")
+            delivered = t[DELIVERED_ON].cast("string") if DELIVERED_ON in t.columns else ibis.literal("?")
+            return (ibis.literal(f"{_label(c)} ") + t[c].cast("string")
+                    + ibis.literal(" is in the future (after the file was delivered on ") + delivered
+                    + ibis.literal(")"))
 
         rules.append(RowRule(f"{column}_not_in_future", "accurate", passes, reason))
     return rules
@@ -234,14 +247,26 @@ def quarantine_rule_failures(con: duckdb.DuckDBPyConnection, contract: StagedCon
                              table: str = "_in_scope") -> int:
     """Run the contract's row rules (as pandera checks) over `table` and write every failing row's lineage,
     check name and reason to the temp table `_rule_failures`. Returns the number of failures."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE _rule_failures (
+        _file_sha256 VARCHAR, _row_number BIGINT, check_name VARCHAR, criterion VARCHAR, reason VARCHAR)""")
+    if not contract.row_rules():
+        return 0
+    key = (contract.version(), table, tuple(con.execute(f"DESCRIBE {table}").fetchall()))
+    if key not in _RULE_SQL:  # compiling through ibis costs a second a source; the SQL is the same each night
+        _RULE_SQL[key] = _rule_failures_sql(con, contract, table)
+    con.execute(f"INSERT INTO _rule_failures {_RULE_SQL[key]}")
+    return con.execute("SELECT count(*) FROM _rule_failures").fetchone()[0]
+
+
+_RULE_SQL: dict[tuple, str] = {}  # (rules version, table, its columns) -> the rules' SQL, for this process
+
+
+def _rule_failures_sql(con: duckdb.DuckDBPyConnection, contract: StagedContract, table: str) -> str:
+    """The SQL pandera's ibis backend compiles the row rules to: every failing row's lineage, check and reason."""
     import ibis
     import pandera.ibis as pa
 
-    con.execute("""CREATE OR REPLACE TEMP TABLE _rule_failures (
-        _file_sha256 VARCHAR, _row_number BIGINT, check_name VARCHAR, criterion VARCHAR, reason VARCHAR)""")
     rules = contract.row_rules()
-    if not rules:
-        return 0
     t = _ibis(con).table(table)
     parts = []
     for rule in rules:
@@ -251,8 +276,7 @@ def quarantine_rule_failures(con: duckdb.DuckDBPyConnection, contract: StagedCon
             "_file_sha256", "_row_number", check_name=ibis.literal(rule.name),
             criterion=ibis.literal(rule.criterion), reason=failing._reason.fill_null(rule.name)))
     union = parts[0] if len(parts) == 1 else ibis.union(*parts)
-    con.execute(f"INSERT INTO _rule_failures {ibis.to_sql(union, dialect='duckdb')}")
-    return con.execute("SELECT count(*) FROM _rule_failures").fetchone()[0]
+    return ibis.to_sql(union, dialect="duckdb")
 
 
 @dataclass

@@ -9,6 +9,8 @@ from typing import Literal
 
 import duckdb
 
+from warehouse import clock
+
 CRITERIA = ("relevant", "well_defined", "timely", "reliable", "verifiable", "accurate")
 OWNERSHIP_CHECKS = ("commentary", "sign_off")  # seed section 7: every measure commented on and signed off
 Status = Literal["pass", "warn", "fail"]
@@ -87,8 +89,8 @@ def _jsonable(value: object) -> object:
 
 def record(con: duckdb.DuckDBPyConnection, outcomes: list[Outcome], run_id: str) -> None:
     """Append outcomes to audit.check_results (the history behind marts.quality_scorecard)."""
-    now = dt.datetime.now()
+    now, seq = clock.timestamp(), clock.next_build_seq(con)
     con.executemany(
-        "INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[run_id, now, o.subject_type, o.subject, o.criterion, o.check_name, o.status, o.period, o.rows_failed,
-          o.summary, json.dumps(o.sample, default=str) if o.sample else None, o.owner] for o in outcomes])
+          o.summary, json.dumps(o.sample, default=str) if o.sample else None, o.owner, seq] for o in outcomes])

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 
 from sources.contract import SourceContract, snake
+from sources.refusals import record_refusals
+from warehouse import clock
 from warehouse.db import load_extension, transaction
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,14 @@ XLSX_MAX_ROWS = 1048576
 
 
 class SourceFileError(Exception):
-    """A landing file that cannot be loaded. The message names the file and the problem."""
+    """A landing file that cannot be loaded. The message names the file and the problem. A `transient` problem
+    (the file is still being copied, or locked) is tried again on the next run; any other refuses the file."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, transient: bool = False) -> None:
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+        self.transient = transient
 
 
 @dataclass
@@ -45,18 +49,29 @@ class LoadReport:
     files_loaded: list[str] = field(default_factory=list)
     files_skipped: list[str] = field(default_factory=list)  # same bytes already loaded
     rows_loaded: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # files refused: the source is held back until replaced
+    deferred: list[str] = field(default_factory=list)  # files still being copied or locked: tried next run
     notes: list[str] = field(default_factory=list)
+    refused: list[SourceFileError] = field(default_factory=list)
 
 
 def discover_files(contract: SourceContract, folder: Path) -> list[Path]:
-    """Files in the drop folder matching the contract's pattern, oldest name first. Ignores hidden files,
-    Office lock files (~$...) and partial downloads."""
+    """Files in the drop folder matching the contract's pattern, in the order they were delivered (modification
+    time, then name), so that a corrected file (`..._2026-11-corrected.csv`) is loaded after the one it replaces
+    even when both arrive before a first load. Ignores hidden files, Office lock files (~$...) and partial
+    downloads."""
     if not folder.is_dir():
         return []
-    found = [p for p in folder.glob(contract.file_glob) if p.is_file()]
-    return sorted(p for p in found
-                  if not p.name.startswith((".", "~$")) and not p.name.endswith((".part", ".tmp", ".crdownload")))
+    found = []
+    for path in folder.glob(contract.file_glob):
+        if path.name.startswith((".", "~$")) or path.name.endswith((".part", ".tmp", ".crdownload")):
+            continue
+        try:
+            if path.is_file():
+                found.append((path.stat().st_mtime_ns, path.name, path))
+        except FileNotFoundError:  # moved away while the folder was read
+            continue
+    return [path for _, _, path in sorted(found)]
 
 
 PERIOD_IN_NAME = re.compile(r"(\d{4}-\d{2})")
@@ -83,12 +98,36 @@ def delivery_month(file_name: str) -> dt.date | None:
         return None
 
 
+def watch_skewed(files: list[Path], settle: float | None = None) -> set[Path]:
+    """Of `files`, those modified "in the future" by this machine's clock (the file server's clock is ahead, or
+    ours was set back) that did not change while watched for the settle time: one watch for them all, so a
+    folder of skewed files costs seconds, not seconds per file. Their age cannot be judged; this stands in."""
+    settle = settle if settle is not None else float(os.environ.get("BDC_FILE_SETTLE_SECONDS", "2"))
+    now = clock.epoch_seconds()
+    before = {}
+    for path in files:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if stat.st_mtime > now:
+            before[path] = _stat_key(stat)
+    if not before:
+        return set()
+    log.warning("%d file(s) in %s modified up to %.0f s in the future by this machine's clock (clock skew?); "
+                "judging them settled by watching them for %.1f s", len(before), files[0].parent,
+                max(p.stat().st_mtime for p in before) - now, settle)
+    time.sleep(settle)
+    return {p for p, key in before.items() if p.exists() and _stat_key(p.stat()) == key}
+
+
 def settled_sha256(path: Path, attempts: int | None = None, first_wait: float | None = None,
-                   settle: float | None = None) -> str:
+                   settle: float | None = None, watched: bool = False) -> str:
     """The file's SHA-256 once it has stopped changing. A file still being copied (changed in the last
     `BDC_FILE_SETTLE_SECONDS`, or while it was read) or locked by another program is retried with backoff
     (`BDC_FILE_RETRIES` attempts, first wait `BDC_FILE_RETRY_SECONDS`, doubling) before it fails with an error
-    naming the file."""
+    naming the file. A file modified "in the future" (the file server's clock is ahead of ours) cannot be aged:
+    it counts as settled once it has not changed for the settle time (`watched`: `watch_skewed` saw that)."""
     attempts = attempts or int(os.environ.get("BDC_FILE_RETRIES", "5"))
     wait = first_wait if first_wait is not None else float(os.environ.get("BDC_FILE_RETRY_SECONDS", "1"))
     settle = settle if settle is not None else float(os.environ.get("BDC_FILE_SETTLE_SECONDS", "2"))
@@ -98,8 +137,7 @@ def settled_sha256(path: Path, attempts: int | None = None, first_wait: float | 
             before = path.stat()
             sha = file_sha256(path)
             after = path.stat()
-            unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-            if unchanged and time.time() - after.st_mtime >= settle:
+            if _stat_key(before) == _stat_key(after) and (watched or _settled(path, after, settle)):
                 return sha
             problem = "it is still being written (it changed moments ago or while it was read)"
         except PermissionError as exc:
@@ -108,7 +146,26 @@ def settled_sha256(path: Path, attempts: int | None = None, first_wait: float | 
             log.info("%s: %s; retrying in %.1f s", path.name, problem, wait)
             time.sleep(wait)
             wait *= 2
-    raise SourceFileError(path, f"{problem}; gave up after {attempts} attempts")
+    raise SourceFileError(path, f"{problem}; gave up after {attempts} attempts (tried again on the next run)",
+                          transient=True)
+
+
+def _stat_key(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _settled(path: Path, stat: os.stat_result, settle: float) -> bool:
+    """Unchanged for `settle` seconds: by its age, or, when its time is ahead of our clock (clock skew between
+    this machine and the file system), by watching it that long."""
+    age = clock.epoch_seconds() - stat.st_mtime
+    if age >= settle:
+        return True
+    if age >= 0:
+        return False
+    log.warning("%s: modified %.0f s in the future by this machine's clock (clock skew?); judging it settled by "
+                "watching it for %.1f s", path.name, -age, settle)
+    time.sleep(settle)
+    return _stat_key(path.stat()) == _stat_key(stat)
 
 
 def file_sha256(path: Path) -> str:
@@ -278,8 +335,9 @@ def file_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path
 
 
 def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, sha256: str,
-              run_id: str) -> tuple[int, int, list[str]]:
-    """Load one file into raw.<source> in one transaction. Returns (rows, blank rows, notes)."""
+              run_id: str, as_of: dt.date | None = None) -> tuple[int, int, list[str]]:
+    """Load one file into raw.<source> in one transaction, as delivered on the night `as_of` (default the
+    clock's). Returns (rows, blank rows, notes)."""
     if path.stat().st_size == 0:
         raise SourceFileError(path, "the file is empty (0 bytes)")
     notes: list[str] = []
@@ -308,6 +366,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                                     f"{_first_line(exc)}") from exc
     select = ", ".join(
         f'"{_quote_ident(mapping[c.name])}"' if c.name in mapping else "NULL" for c in contract.columns)
+    now, night, seq = clock.timestamp(), as_of or clock.as_of(), clock.next_build_seq(con)
     try:
         with transaction(con):
             blanks, rows = con.execute("SELECT count(*) FILTER (WHERE _blank), count(*) FILTER (WHERE NOT _blank) "
@@ -317,18 +376,18 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
             con.execute(
                 f"INSERT INTO {raw_table(contract)} SELECT {select}, ?, ?, _offset + ?, ?, ? FROM _incoming "
                 "WHERE NOT _blank",
-                [str(path), sha256, first_row, dt.datetime.now(), run_id])
+                [str(path), sha256, first_row, now, run_id])
             stat = path.stat()
             con.execute(
                 """INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, size_bytes, rows_loaded,
-                   blank_rows, notes, loaded_at, run_id, delivery_key, file_modified_ns)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   blank_rows, notes, loaded_at, run_id, delivery_key, file_modified_ns, loaded_as_of, load_seq)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [contract.name, path.name, str(path), sha256, stat.st_size, rows, blanks,
-                 "; ".join(notes) or None, dt.datetime.now(), run_id, delivery_key(path.name), stat.st_mtime_ns])
+                 "; ".join(notes) or None, now, run_id, delivery_key(path.name), stat.st_mtime_ns, night, seq])
             superseded = con.execute(
-                """UPDATE audit.loaded_files SET superseded_by = ?, superseded_at = now()
+                """UPDATE audit.loaded_files SET superseded_by = ?, superseded_at = ?
                    WHERE source = ? AND delivery_key = ? AND file_sha256 <> ? AND superseded_by IS NULL
-                   RETURNING file_name""", [path.name, contract.name, delivery_key(path.name), sha256]).fetchall()
+                   RETURNING file_name""", [path.name, now, contract.name, delivery_key(path.name), sha256]).fetchall()
             notes += [f"replaces {name} (a corrected delivery for {delivery_key(path.name)})" for (name,) in superseded]
     finally:
         con.execute("DROP VIEW IF EXISTS _incoming; DROP TABLE IF EXISTS _read")
@@ -356,29 +415,30 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
     unchanged = {(path, size, modified): sha for path, size, modified, sha in con.execute(
         """SELECT file_path, size_bytes, file_modified_ns, file_sha256 FROM audit.loaded_files
            WHERE source = ? AND file_modified_ns IS NOT NULL""", [contract.name]).fetchall()}
+    known = {path for path, _, _ in unchanged}
+    watched = watch_skewed([p for p in files if str(p) not in known])
     for path in files:
         try:
             stat = path.stat()
-            sha = unchanged.get((str(path), stat.st_size, stat.st_mtime_ns)) or settled_sha256(path)
+            sha = unchanged.get((str(path), stat.st_size, stat.st_mtime_ns)) or \
+                settled_sha256(path, watched=path in watched)
         except FileNotFoundError:  # moved away between listing and reading: the next night sees it or not
             report.notes.append(f"{path.name} disappeared while the folder was being read")
             continue
         except SourceFileError as exc:
-            report.errors.append(str(exc))
-            log.error("%s", exc)
+            _report_error(report, exc)
             continue
         if sha in loaded:
             if loaded[sha] != str(path):
                 con.execute("INSERT OR IGNORE INTO audit.duplicate_deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                            [contract.name, str(path), sha, loaded[sha], dt.datetime.now(), run_id])
+                            [contract.name, str(path), sha, loaded[sha], clock.timestamp(), run_id])
                 log.info("%s: %s has the same bytes as %s; skipped", contract.name, path.name, loaded[sha])
             report.files_skipped.append(path.name)
             continue
         try:
             rows, blanks, notes = load_file(con, contract, path, sha, run_id)
         except SourceFileError as exc:
-            report.errors.append(str(exc))
-            log.error("%s", exc)
+            _report_error(report, exc)
             continue
         loaded[sha] = str(path)
         report.files_loaded.append(path.name)
@@ -387,7 +447,24 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
         if blanks:
             report.notes.append(f"{path.name}: {blanks} blank row(s) ignored")
         log.info("%s: loaded %s (%d rows)", contract.name, path.name, rows)
+    replaced = record_refusals(con, contract.name,
+                               [(e.path, e.problem, delivery_key(e.path.name)) for e in report.refused], run_id)
+    for error in [e for e in report.refused if str(e.path) in replaced]:  # still there, but no longer needed
+        report.refused.remove(error)
+        report.errors.remove(str(error))
+        report.notes.append(f"{error.path.name} cannot be read ({error.problem}) but was {replaced[str(error.path)]}:"
+                            " it can be removed from the landing folder")
     return report
+
+
+def _report_error(report: LoadReport, exc: SourceFileError) -> None:
+    if exc.transient:
+        report.deferred.append(str(exc))
+        log.warning("%s", exc)
+    else:
+        report.errors.append(str(exc))
+        report.refused.append(exc)
+        log.error("%s", exc)
 
 
 def _column_letter(index: int) -> str:

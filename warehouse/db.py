@@ -55,16 +55,31 @@ def prepare(con: duckdb.DuckDBPyConnection, pseudonym_key: str | None = None) ->
     con.execute((SQL_DIR / "macros.sql").read_text())
 
 
+_IN_TRANSACTION: set[int] = set()  # id() of connections inside `transaction` (DuckDB has no savepoints)
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Everything inside commits together or not at all."""
+    """Everything inside commits together or not at all. Inside another `transaction` on the same connection
+    it joins that one: the outer one commits or rolls back the whole (e.g. a source staged and judged as one,
+    see quality/holds.py)."""
+    if id(con) in _IN_TRANSACTION:
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield
     except BaseException:
+        _IN_TRANSACTION.discard(id(con))
         con.execute("ROLLBACK")
         raise
+    _IN_TRANSACTION.discard(id(con))
     con.execute("COMMIT")
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    return id(con) in _IN_TRANSACTION
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -120,8 +135,9 @@ class WarehouseResource(DuckDBResource):
     def _open(self) -> duckdb.DuckDBPyConnection:
         # DuckDB would otherwise take up to 80% of the machine's memory for its buffers; a council server runs
         # other things. Larger sorts and joins spill to <warehouse>.tmp/ instead.
-        config = {"custom_user_agent": "bromsgrove-warehouse", "memory_limit": load_settings().duckdb_memory_limit,
-                  **self.connection_config}
+        settings = load_settings()
+        config = {"custom_user_agent": "bromsgrove-warehouse", "memory_limit": settings.duckdb_memory_limit,
+                  "max_temp_directory_size": settings.duckdb_max_temp, **self.connection_config}
         con = connect_waiting(self.database, config, wait_seconds=self.lock_wait_seconds)
         prepare(con)
         ensure_schemas(con)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import duckdb
 
 from sources.contract import SourceContract
+from warehouse import clock
 from warehouse.db import transaction
 
 NEW_FILES = "_new_files"
@@ -93,13 +94,16 @@ def quarantined_rows_sql(contract: SourceContract) -> str:
 
 
 def record_state(con: duckdb.DuckDBPyConnection, source: str, current: str, mode: str, run_id: str) -> None:
-    """How the source was staged now; `restaged_at` moves only with a full re-stage (models built from it
-    before then must be rebuilt)."""
+    """How the source was staged now; `restaged_seq` (and `restaged_at`, for people) move only with a full
+    re-stage: models built from it before then must be rebuilt."""
+    now, seq = clock.timestamp(), clock.next_build_seq(con)
+    full = mode == "full"
     con.execute("""INSERT OR REPLACE INTO audit.staging_state
-                   (source, fingerprint, mode, staged_at, run_id, restaged_at)
-                   VALUES (?, ?, ?, now(), ?, CASE WHEN ? = 'full' THEN now() ELSE
-                          (SELECT restaged_at FROM audit.staging_state WHERE source = ?) END)""",
-                [source, current, mode, run_id, mode, source])
+                   (source, fingerprint, mode, staged_at, run_id, restaged_at, restaged_seq)
+                   SELECT ?, ?, ?, ?, ?,
+                       CASE WHEN ? THEN ? ELSE (SELECT restaged_at FROM audit.staging_state WHERE source = ?) END,
+                       CASE WHEN ? THEN ? ELSE (SELECT restaged_seq FROM audit.staging_state WHERE source = ?) END""",
+                [source, current, mode, now, run_id, full, now, source, full, seq, source])
 
 
 APPEND_MARKER = "-- incremental: append"
@@ -148,31 +152,33 @@ def build_model(con: duckdb.DuckDBPyConnection, table: str, sql: str, run_id: st
                            f"(SELECT * FROM {staged} WHERE _file_sha256 IN (SELECT * FROM _model_new_files))", added)
         with transaction(con):
             con.execute(f"INSERT INTO {table} BY NAME {added}")
-            con.execute("""UPDATE audit.model_state SET mode = 'append', built_at = now(), run_id = ?
-                           WHERE table_name = ?""", [run_id, table])
+            con.execute("""UPDATE audit.model_state SET mode = 'append', built_at = ?, built_seq = ?, run_id = ?
+                           WHERE table_name = ?""", [clock.timestamp(), clock.next_build_seq(con), run_id, table])
         files = con.execute("SELECT count(*) FROM _model_new_files").fetchone()[0]
         con.execute("DROP TABLE _model_new_files")
         return "append", f"rows of {files} new file(s) added"
+    now, seq = clock.timestamp(), clock.next_build_seq(con)
     with transaction(con):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
         con.execute("""INSERT OR REPLACE INTO audit.model_state (table_name, fingerprint, mode, built_at, rebuilt_at,
-                       run_id) VALUES (?, ?, 'full', now(), now(), ?)""", [table, current, run_id])
+                       run_id, built_seq, rebuilt_seq) VALUES (?, ?, 'full', ?, ?, ?, ?, ?)""",
+                    [table, current, now, now, run_id, seq, seq])
     return "full", reason
 
 
 def _append_refused(con: duckdb.DuckDBPyConnection, table: str, sql: str, current: str,
                     inputs: list[str]) -> str | None:
-    state = con.execute("SELECT fingerprint, built_at FROM audit.model_state WHERE table_name = ?", [table]).fetchone()
+    state = con.execute("SELECT fingerprint, built_seq FROM audit.model_state WHERE table_name = ?", [table]).fetchone()
     schema, name = table.split(".")
     exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
                          [schema, name]).fetchone()[0]
-    if not state or not exists:
+    if not state or not exists or state[1] is None:
         return "not built before"
     if state[0] != current:
         return "its SQL or a table it looks up changed"
     restaged = []
     for staged in inputs:
-        row = con.execute("SELECT restaged_at FROM audit.staging_state WHERE source = ?",
+        row = con.execute("SELECT restaged_seq FROM audit.staging_state WHERE source = ?",
                           [staged.split(".")[1]]).fetchone()
         if row is None or row[0] is None or row[0] > state[1]:
             restaged.append(staged)

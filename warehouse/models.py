@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from sources.contract import SourceContract
-from warehouse import incremental
+from warehouse import clock, incremental
 from warehouse.db import SQL_DIR, transaction
 
 TABLE_REFERENCE = re.compile(r"\b(raw|staging|core|measures|marts)\.([a-z_][a-z0-9_]*)\b")
@@ -64,7 +64,7 @@ class StagingReport:
 
 
 RuleFailures = Callable[[duckdb.DuckDBPyConnection], object]
-JUDGED_COLUMNS = "_reject_reason, _failed_checks, _scope_reason, _disposition"
+JUDGED_COLUMNS = "_reject_reason, _failed_checks, _scope_reason, _disposition, _delivered_on"
 
 
 def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str,
@@ -107,9 +107,13 @@ def stage_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, source: str, sql: str) -> None:
-    """_staged: the staging SQL's rows, with those of a superseded delivery (a corrected one replaced it)
+    """_staged: the staging SQL's rows, each with the night its file was delivered (`_delivered_on`, what
+    "not in the future" is judged against), with those of a superseded delivery (a corrected one replaced it)
     marked out of scope."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {sql}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _staged AS
+        SELECT s.*, d.delivered_on AS _delivered_on FROM ({sql}) s
+        LEFT JOIN (SELECT file_sha256, coalesce(loaded_as_of, loaded_at::DATE) AS delivered_on
+                   FROM audit.loaded_files WHERE source = ?) d ON d.file_sha256 = s._file_sha256""", [source])
     con.execute("""UPDATE _staged SET _scope_reason = 'superseded by ' || l.superseded_by || ', a corrected delivery'
                    FROM audit.loaded_files l
                    WHERE l.source = ? AND l.file_sha256 = _staged._file_sha256 AND l.superseded_by IS NOT NULL""",
@@ -145,20 +149,21 @@ def _judge(con: duckdb.DuckDBPyConnection, several_rows_per_line: bool) -> None:
 def _record_dispositions(con: duckdb.DuckDBPyConnection, source: str, run_id: str, files: str) -> None:
     """Append the quarantined and out-of-scope rows of _judged to the audit, and row conservation for the raw
     files selected by `files` (a condition on raw._file_sha256)."""
+    now = clock.timestamp()
     con.execute("""INSERT INTO audit.quarantine BY NAME
         SELECT ? AS source, _source_file AS source_file, _file_sha256 AS file_sha256, _row_number AS row_number,
                coalesce(string_agg(DISTINCT _reject_reason, '; '), 'another row from the same line failed') AS reason,
                coalesce(string_agg(DISTINCT _failed_checks, '; '), 'same_line') AS failed_checks,
-               ? AS run_id, now() AS recorded_at
-        FROM _judged WHERE _disposition = 'quarantined' GROUP BY ALL""", [source, run_id])
+               ? AS run_id, ?::TIMESTAMP AS recorded_at
+        FROM _judged WHERE _disposition = 'quarantined' GROUP BY ALL""", [source, run_id, now])
     con.execute("""INSERT INTO audit.out_of_scope
-        SELECT ?, _source_file, _file_sha256, _row_number, string_agg(DISTINCT _scope_reason, '; '), ?, now()
-        FROM _judged WHERE _disposition = 'out_of_scope' GROUP BY ALL""", [source, run_id])
+        SELECT ?, _source_file, _file_sha256, _row_number, string_agg(DISTINCT _scope_reason, '; '), ?, ?::TIMESTAMP
+        FROM _judged WHERE _disposition = 'out_of_scope' GROUP BY ALL""", [source, run_id, now])
     con.execute(f"""INSERT INTO audit.row_conservation
         SELECT ?, r._source_file, r._file_sha256, r.raw_rows,
                coalesce(d.staged, 0), coalesce(d.quarantined, 0), coalesce(d.out_of_scope, 0),
                r.raw_rows = coalesce(d.staged, 0) + coalesce(d.quarantined, 0) + coalesce(d.out_of_scope, 0),
-               now(), ?
+               ?::TIMESTAMP, ?
         FROM (SELECT _source_file, _file_sha256, count(*) AS raw_rows FROM raw.{source} WHERE {files}
               GROUP BY ALL) r
         LEFT JOIN (
@@ -166,7 +171,7 @@ def _record_dispositions(con: duckdb.DuckDBPyConnection, source: str, run_id: st
                    count(DISTINCT _row_number) FILTER (WHERE _disposition = 'staged') AS staged,
                    count(DISTINCT _row_number) FILTER (WHERE _disposition = 'quarantined') AS quarantined,
                    count(DISTINCT _row_number) FILTER (WHERE _disposition = 'out_of_scope') AS out_of_scope
-            FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, run_id])
+            FROM _judged GROUP BY ALL) d USING (_file_sha256)""", [source, now, run_id])
 
 
 def _stage_everything(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str,
@@ -243,8 +248,9 @@ def rebuild_keeping_history(con: duckdb.DuckDBPyConnection, sql: str, run_id: st
         changed = con.execute(f"""
             INSERT INTO audit.measure_value_changes
             SELECT p.measure_id, p.period_start, p.area_type, p.area_code, p.value, n.value,
-                   CASE WHEN n.measure_id IS NULL THEN 'removed' ELSE 'changed' END, ?, now()
+                   CASE WHEN n.measure_id IS NULL THEN 'removed' ELSE 'changed' END, ?, ?::TIMESTAMP
             FROM _previous p LEFT JOIN marts.measure_values n USING ({keys})
-            WHERE n.measure_id IS NULL OR p.value IS DISTINCT FROM n.value""", [run_id]).fetchone()[0]
+            WHERE n.measure_id IS NULL OR p.value IS DISTINCT FROM n.value""",
+            [run_id, clock.timestamp()]).fetchone()[0]
         con.execute("DROP TABLE _previous")
     return changed

@@ -7,12 +7,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from warehouse import clock
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DISTRICT_CODE = "E07000234"  # Bromsgrove LAD
 DISTRICT_NAME = "Bromsgrove"
 
 DEV_PSEUDONYM_KEY = "development-only-key-not-secret"
 DEFAULT_MEMORY_LIMIT = "1GB"  # with Python, Dagster and GX the whole run stays under 2 GiB (see bench/speed.py)
+DEFAULT_MAX_TEMP = "20GB"  # spill space for sorts and joins bigger than memory: a clear error, not a full disk
 
 
 def _path(name: str, default: Path) -> Path:
@@ -34,6 +37,7 @@ class Settings:
     outputs_dir: Path  # files the warehouse produces for people: return templates (later: reports, site)
     as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT  # the pipeline's DuckDB buffer memory (BDC_DUCKDB_MEMORY_LIMIT)
+    duckdb_max_temp: str = DEFAULT_MAX_TEMP  # most the pipeline may spill to <warehouse>.tmp/ (BDC_DUCKDB_MAX_TEMP)
 
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
@@ -52,15 +56,8 @@ def load_settings() -> Settings:
         alerts_path=_path("BDC_ALERTS_PATH", data_dir / "warehouse" / "alerts.duckdb"),
         quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
         outputs_dir=_path("BDC_OUTPUTS_DIR", data_dir / "outputs"),
-        as_of=_as_of(os.environ.get("BDC_AS_OF")),
+        as_of=clock.as_of(),
         duckdb_memory_limit=os.environ.get("BDC_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        duckdb_max_temp=os.environ.get("BDC_DUCKDB_MAX_TEMP", DEFAULT_MAX_TEMP),
     )
 
-
-def _as_of(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"BDC_AS_OF must be a date like 2026-11-26, not {value!r}") from exc

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sources.contract import SourceContract
 from sources.sample.geography import Geography
+from warehouse import clock
 from warehouse.reporting_periods import add_months  # noqa: F401 - the sources' generators import it from here
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,10 @@ MONTHS = 36
 MARKER = ".bundled-sample.json"
 
 
-def last_full_month(today: dt.date | None = None) -> dt.date:
-    today = today or dt.date.today()
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+def last_full_month(as_of: dt.date | None = None) -> dt.date:
+    """The last month that has ended by `as_of` (default: the night's, from the one clock)."""
+    as_of = as_of or clock.as_of()
+    return (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def parse_month(text: str) -> dt.date:
@@ -38,18 +40,52 @@ def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
 
+DEFAULT_DUE_DAY = 5
+
+
 @dataclass
 class SampleContext:
-    """What every source generator needs: the months, the geography, a seeded RNG per source."""
+    """What every source generator needs: the months, the geography, a seeded RNG per source, and the day
+    each extract is written (nothing in an extract is dated on or after that day: a case still open then
+    stays open in that extract)."""
 
     landing_dir: Path
     end_month: dt.date
     months_count: int = MONTHS
     geography: Geography = field(default_factory=Geography)
+    written_on: dt.date = field(default_factory=clock.as_of)  # the day the sample is made
+    extract_days: dict[tuple[str, dt.date], dt.date] = field(default_factory=dict)  # (source, month) -> day
+    only_months: frozenset[dt.date] | None = None  # write only these months' monthly files (the simulation)
+
+    def extract_day(self, contract: SourceContract, month: dt.date) -> dt.date:
+        """The day `month`'s extract of `contract` is written: as given in `extract_days` (the simulation's
+        delivery calendar), else its due day the month after, or the day the sample is made if that is sooner."""
+        if (contract.name, month) in self.extract_days:
+            return self.extract_days[(contract.name, month)]
+        due = add_months(month, 1).replace(day=min(contract.cadence.due_day or DEFAULT_DUE_DAY, 28))
+        return min(due, self.written_on)
+
+    def cutoff(self, contract: SourceContract, month: dt.date) -> dt.datetime:
+        """The moment `month`'s extract is taken (the start of the day it is written): nothing in it happened
+        on or after this."""
+        day = self.extract_day(contract, month)
+        return dt.datetime(day.year, day.month, day.day)
 
     @property
     def months(self) -> list[dt.date]:
         return [add_months(self.end_month, -k) for k in range(self.months_count - 1, -1, -1)]
+
+    def index_of(self, month: dt.date) -> int:
+        """The month's place in the sample (0 for the first month; past the end for a later month)."""
+        first = self.months[0]
+        return (month.year - first.year) * 12 + month.month - first.month
+
+    @property
+    def monthly_files(self) -> list[tuple[int, dt.date]]:
+        """(index, month) of each monthly file to write: every sample month, or only `only_months` (which may
+        lie after the sample's end: the simulation's later deliveries, generated as the sample continues)."""
+        months = sorted(self.only_months) if self.only_months is not None else self.months
+        return [(self.index_of(month), month) for month in months]
 
     def rng(self, source: str, *parts: object) -> random.Random:
         """A generator-private RNG: each source/month draws the same numbers whatever else changes."""
@@ -123,23 +159,29 @@ def monthly_deliveries(ctx: SampleContext, contract: SourceContract, name: str,
     return [write_delivery(ctx, contract, name.format(month=month),
                            rows_for_month(ctx.rng(contract.name, month), month, index),
                            title=title.format(month=month), bom=bom)
-            for index, month in enumerate(ctx.months)]
+            for index, month in ctx.monthly_files]
 
 
-def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: bool = False) -> list[Path]:
-    """Write the bundled sample into `landing_dir` (one folder per source). Returns the files written.
+def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: bool = False,
+                    written_on: dt.date | None = None) -> list[Path]:
+    """Write the bundled sample into `landing_dir` (one folder per source), as extracted on `written_on`
+    (default: the night's as_of). Returns the files written. The same end month and day give the same bytes.
 
     Skips the work when a sample with the same end month is already there, unless `force`."""
     from sources import ALL_SOURCES  # the registry imports every source module
 
-    end_month = end_month or last_full_month()
+    written_on = written_on or clock.as_of()
+    end_month = end_month or last_full_month(written_on)
+    if add_months(end_month, 1) > written_on:
+        raise ValueError(f"the sample's last month, {end_month:%Y-%m}, has not ended on {written_on}: choose "
+                         f"{last_full_month(written_on):%Y-%m} or earlier")
     marker = landing_dir / MARKER
     if marker.exists() and not force:
         existing = json.loads(marker.read_text())
         if existing.get("end_month") == end_month.isoformat()[:7]:
             log.info("bundled sample already in %s (end month %s)", landing_dir, existing["end_month"])
             return []
-    ctx = SampleContext(landing_dir=landing_dir, end_month=end_month)
+    ctx = SampleContext(landing_dir=landing_dir, end_month=end_month, written_on=written_on)
     written: list[Path] = []
     for source in ALL_SOURCES:
         files = source.generate(ctx)

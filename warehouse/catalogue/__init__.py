@@ -232,3 +232,9 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
 def catalogue() -> Catalogue:
     """The project's catalogue, loaded once per process."""
     return load_catalogue()
+
+
+def catalogue_text(directory: Path = CATALOGUE_DIR) -> str:
+    """Every catalogue file's text, in a fixed order: what the catalogue dimensions are built from."""
+    return "\n".join(f"{p.relative_to(directory)}\n{p.read_text(encoding='utf-8')}"
+                     for p in sorted(directory.rglob("*.yaml")))

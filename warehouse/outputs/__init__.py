@@ -12,8 +12,9 @@ the public web dashboard with its open data, and partner data-sharing packs.
 # The tables the outputs read (for the `relevant` lineage walk: a source feeding only a report is still used).
 READS = {
     "outputs.reports": ("marts.measure_values", "core.trials", "core.measure_commentary", "core.focus_measures",
-                        "marts.quality_scorecard", "marts.publish_info"),
+                        "core.dim_measure", "marts.quality_scorecard", "marts.publish_info"),
     "outputs.public_site": ("marts.measure_values", "core.trials", "core.measure_commentary", "core.dim_area",
-                            "marts.quality_scorecard", "marts.dashboard_demographics", "marts.publish_info"),
-    "outputs.partner_packs": ("marts.measure_values", "core.dim_area", "marts.publish_info"),
+                            "core.dim_measure", "marts.quality_scorecard", "marts.dashboard_demographics",
+                            "marts.publish_info"),
+    "outputs.partner_packs": ("marts.measure_values", "core.dim_area", "core.dim_measure", "marts.publish_info"),
 }

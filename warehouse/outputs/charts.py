@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to files only
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-
-from warehouse.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, SpcPoint  # noqa: E402
+from warehouse.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, SpcPoint
 
 STYLE = {  # point type -> (colour, marker, legend label)
     COMMON: ("#505a5f", "o", "Common cause"),
@@ -30,13 +24,27 @@ STYLE = {  # point type -> (colour, marker, legend label)
 }
 LINE = "#0b0c0c"
 
-plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "bromsgrove", "font.family": "sans-serif",
-                     "font.sans-serif": ["Arial", "Helvetica", "DejaVu Sans"], "font.size": 9})
+
+
+@functools.cache
+def _matplotlib():
+    """pyplot and matplotlib.dates, imported on first use (a few seconds that the nightly job, which imports this
+    module through the Definitions, should not pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to files only
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "bromsgrove", "font.family": "sans-serif",
+                         "font.sans-serif": ["Arial", "Helvetica", "DejaVu Sans"], "font.size": 9})
+    return plt, mdates
 
 
 def spc_chart_uri(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
                   target: float | None = None) -> str:
     """The chart as a `data:image/svg+xml;base64,...` URI for an <img> element."""
+    plt, _ = _matplotlib()
     fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=96)
     try:
         _draw(ax, periods, points, unit, target)
@@ -69,6 +77,7 @@ def _draw(ax, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
     if target is not None:
         ax.axhline(target, color="#00703c", linewidth=1, linestyle=":", label="Target")
     ax.set_ylabel(unit)
+    _, mdates = _matplotlib()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
     ax.tick_params(axis="x", labelrotation=45)

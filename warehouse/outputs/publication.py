@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import clock
+
 PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
 SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
                     "(shown as [c]), with one more figure where the first could be worked out from the total, so "
@@ -101,7 +103,7 @@ def open_published(path: Path, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
 def published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime:
     """When this copy of the warehouse was published (the outputs' "last updated")."""
     row = con.execute("SELECT max(published_at) FROM marts.publish_info").fetchone()
-    return row[0] if row and row[0] else dt.datetime.now()
+    return row[0] if row and row[0] else clock.timestamp()
 
 
 def format_value(value: float | None, unit: str) -> str:

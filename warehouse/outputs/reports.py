@@ -23,9 +23,11 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from warehouse import clock
 from warehouse.catalogue import Catalogue, catalogue
 from warehouse.outputs.folders import building
 from warehouse.outputs.publication import open_published, published_at
+from warehouse.outputs.unchanged import DIGEST_FILE, inputs_digest, remember, unchanged
 from warehouse.outputs.views import CRITERIA, MeasureView, measure_view
 from warehouse.reporting_periods import REPORT_KINDS, ReportingPeriod, latest_ended_period, period_starting
 
@@ -78,9 +80,14 @@ def build_reports(published_path: Path, outputs_dir: Path, periods: list[Reporti
     charted: dict[tuple[str, dt.date], MeasureView] = {}  # Cabinet and O&S periods often end on the same day
     with open_published(published_path) as con:
         for period in periods:
-            reports = period_reports(con, cat, period, charted)
             folder = outputs_dir / "reports" / period.kind.id / period.key
-            written += _write_folder(folder, reports, pdf)
+            digest = inputs_digest(con, "outputs.reports", period.end, period.kind.id, pdf)
+            if unchanged(folder, digest):  # its data, commentary and quality are as when it was built
+                written += sorted(p for p in folder.rglob("*.*") if p.name != DIGEST_FILE)
+                log.info("%s %s: unchanged since it was built, kept", period.kind.title, period.label)
+                continue
+            reports = period_reports(con, cat, period, charted)
+            written += _write_folder(folder, reports, pdf, digest)
             log.info("%s %s: %d measure(s), %d file(s) in %s", period.kind.title, period.label,
                      len(reports[0].measures), len(list(folder.rglob("*.*"))), folder)
     return written
@@ -120,7 +127,7 @@ def period_reports(con: duckdb.DuckDBPyConnection, cat: Catalogue, period: Repor
 
 def render_report(report: Report) -> str:
     return template_environment().get_template("report.html.j2").render(
-        report=report, council=COUNCIL, criteria=CRITERIA, generated=dt.datetime.now())
+        report=report, council=COUNCIL, criteria=CRITERIA, generated=clock.timestamp())
 
 
 def _file_name(report: Report) -> str:
@@ -129,10 +136,11 @@ def _file_name(report: Report) -> str:
     return f"{report.period.kind.id}-{report.period.key}"
 
 
-def _write_folder(folder: Path, reports: list[Report], pdf: bool) -> list[Path]:
+def _write_folder(folder: Path, reports: list[Report], pdf: bool, digest: str) -> list[Path]:
     """Render every report into a temporary folder beside `folder`, then swap it in."""
     written = []
     with building(folder) as temporary:
+        remember(temporary, digest)
         for report in reports:
             html = render_report(report)
             target = temporary / f"{_file_name(report)}.html"

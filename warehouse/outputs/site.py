@@ -25,6 +25,7 @@ from warehouse.outputs.folders import building
 from warehouse.outputs.open_data import VALUE_COLUMNS, Dataset, measure_values_query, write_dataset
 from warehouse.outputs.publication import SUPPRESSION_NOTE, format_value, open_published, published_at
 from warehouse.outputs.reports import COUNCIL, template_environment
+from warehouse.outputs.unchanged import DIGEST_FILE, inputs_digest, remember, unchanged
 from warehouse.outputs.views import CRITERIA, MeasureView, measure_view
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,16 @@ def build_site(published_path: Path, site_dir: Path, as_of: dt.date, cat: Catalo
     """Build the whole site into `site_dir` (replacing the previous build in one rename), with the periods that
     ended before `as_of` (a month still in progress is left out)."""
     cat = cat or catalogue()
-    with building(site_dir) as temporary, open_published(published_path, as_of=as_of) as con:
-        _build(con, cat, temporary, until=as_of - dt.timedelta(days=1))
-    files = [p for p in site_dir.rglob("*") if p.is_file()]
+    until = as_of - dt.timedelta(days=1)
+    with open_published(published_path, as_of=as_of) as con:
+        digest = inputs_digest(con, "outputs.public_site", until)
+        if unchanged(site_dir, digest):  # every public figure, commentary and status is as when it was built
+            log.info("public site: its data is unchanged since it was built; kept")
+        else:
+            with building(site_dir) as temporary:
+                _build(con, cat, temporary, until=until)
+                remember(temporary, digest)
+    files = [p for p in site_dir.rglob("*") if p.is_file() and p.name != DIGEST_FILE]
     public = sum(1 for m in cat.measures.values() if m.public)
     pages = sum(1 for p in files if p.suffix == ".html")
     summary = SiteSummary(site_dir, pages, len(files), sum(p.stat().st_size for p in files), public)

@@ -120,6 +120,8 @@ CREATE TABLE IF NOT EXISTS audit.staging_state (
     run_id      VARCHAR
 );
 ALTER TABLE audit.staging_state ADD COLUMN IF NOT EXISTS restaged_at TIMESTAMP;  -- the last full re-stage
+-- Builds are ordered by audit.build_seq, never by wall-clock time (local time repeats an hour each October).
+ALTER TABLE audit.staging_state ADD COLUMN IF NOT EXISTS restaged_seq BIGINT;
 
 -- How each core model was last built: in full, or by appending the rows of newly staged files (models whose
 -- SQL carries `-- incremental: append`); see warehouse/incremental.py.
@@ -130,4 +132,64 @@ CREATE TABLE IF NOT EXISTS audit.model_state (
     built_at    TIMESTAMP NOT NULL,
     rebuilt_at  TIMESTAMP NOT NULL,  -- the last full build
     run_id      VARCHAR
+);
+ALTER TABLE audit.model_state ADD COLUMN IF NOT EXISTS built_seq BIGINT;    -- audit.build_seq of the last build
+ALTER TABLE audit.model_state ADD COLUMN IF NOT EXISTS rebuilt_seq BIGINT;  -- ... and of the last full build
+CREATE SEQUENCE IF NOT EXISTS audit.build_seq;
+-- The night (as_of) each file was loaded: its rows' dates may not be after it ("not in the future").
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS loaded_as_of DATE;
+-- When each file was loaded, in build order (see audit.build_seq): a refusal is resolved by a later delivery.
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS load_seq BIGINT;
+
+-- Landing files that could not be loaded (unreadable, wrong encoding, a missing column, truncated): their
+-- source is held back until the file is replaced by a later delivery of the same period, fixed or removed.
+CREATE TABLE IF NOT EXISTS audit.refused_files (
+    source            VARCHAR NOT NULL,
+    file_name         VARCHAR NOT NULL,
+    file_path         VARCHAR NOT NULL,
+    delivery_key      VARCHAR,
+    size_bytes        BIGINT,
+    file_modified_ns  BIGINT,
+    problem           VARCHAR NOT NULL,
+    first_refused_at  TIMESTAMP NOT NULL,
+    first_refused_seq BIGINT NOT NULL,
+    first_run_id      VARCHAR,
+    last_refused_at   TIMESTAMP NOT NULL,
+    last_run_id       VARCHAR,
+    resolved_at       TIMESTAMP,
+    resolution        VARCHAR,
+    PRIMARY KEY (source, file_path)
+);
+
+-- Sources and measures held back at their last good data because a blocking check failed or a file was
+-- refused (quality/holds.py). An open hold has no released_at.
+CREATE TABLE IF NOT EXISTS audit.holds (
+    subject_type     VARCHAR NOT NULL,   -- source or measure
+    subject          VARCHAR NOT NULL,
+    held_since       TIMESTAMP NOT NULL,
+    held_since_as_of DATE NOT NULL,
+    held_since_run   VARCHAR,
+    last_held_run    VARCHAR,
+    last_held_as_of  DATE,
+    reason           VARCHAR NOT NULL,   -- the blocking checks that failed, and refused files, in words
+    files            VARCHAR,            -- JSON: the files whose rows are held back
+    released_at      TIMESTAMP,
+    released_as_of   DATE,
+    released_run     VARCHAR
+);
+
+-- The order results were recorded in (audit.build_seq): "latest" never depends on wall-clock time.
+ALTER TABLE audit.check_results ADD COLUMN IF NOT EXISTS seq BIGINT;
+
+-- The rows of a held-back source's latest attempt that failed (its quarantine, which the rolled-back staging
+-- does not keep): what to fix in the delivery. Replaced at each attempt; emptied when the source passes.
+CREATE TABLE IF NOT EXISTS audit.held_rows (
+    source         VARCHAR NOT NULL,
+    source_file    VARCHAR NOT NULL,
+    file_sha256    VARCHAR NOT NULL,
+    row_number     BIGINT NOT NULL,
+    reason         VARCHAR NOT NULL,
+    failed_checks  VARCHAR,
+    run_id         VARCHAR,
+    recorded_at    TIMESTAMP NOT NULL
 );

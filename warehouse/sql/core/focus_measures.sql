@@ -5,7 +5,7 @@ WITH latest_file AS (
     FROM staging.focus_measures s
     JOIN audit.loaded_files f ON f.source = 'focus_measures' AND f.file_sha256 = s._file_sha256
     QUALIFY row_number() OVER (PARTITION BY s.report, s.period_start
-                               ORDER BY f.loaded_at DESC, s._source_file DESC) = 1
+                               ORDER BY f.load_seq DESC NULLS LAST, s._source_file DESC) = 1
 )
 SELECT DISTINCT ON (s.report, s.period_start, s.measure_id)
        s.report, s.period_start, s.measure_id, s.reason, s._source_file, s._file_sha256, s._row_number

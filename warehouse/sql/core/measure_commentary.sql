@@ -2,7 +2,7 @@
 -- commentary and the latest sign-off from any return, each with the file it came from. A sign-off dated
 -- before the latest commentary was written no longer covers it (sign_off_covers_commentary is false).
 WITH returned AS (
-    SELECT r.*, f.loaded_at
+    SELECT r.*, coalesce(f.load_seq, 0) AS load_seq  -- load order, not wall-clock time
     FROM staging.performance_returns r
     JOIN audit.loaded_files f ON f.source = 'performance_returns' AND f.file_sha256 = r._file_sha256
 ),
@@ -11,14 +11,14 @@ commentary AS (
     FROM returned
     WHERE commentary IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY measure_id, period_start
-                               ORDER BY loaded_at DESC, commentary_date DESC NULLS LAST, _row_number DESC) = 1
+                               ORDER BY load_seq DESC, commentary_date DESC NULLS LAST, _row_number DESC) = 1
 ),
 sign_off AS (
     SELECT measure_id, period_start, signed_off_by, signed_off_date, _source_file AS sign_off_file
     FROM returned
     WHERE signed_off_by IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY measure_id, period_start
-                               ORDER BY signed_off_date DESC, loaded_at DESC, _row_number DESC) = 1
+                               ORDER BY signed_off_date DESC, load_seq DESC, _row_number DESC) = 1
 )
 SELECT measure_id, period_start, c.commentary, c.commentary_by, c.commentary_date, c.commentary_file,
        s.signed_off_by, s.signed_off_date, s.sign_off_file,
