@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import hashlib
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -13,7 +16,31 @@ from warehouse.incremental import APPEND_MARKER, appends, build_model
 from warehouse.models import referenced_tables
 
 PREVIEW_ROWS = 5
+NIGHT_MONTH = "night_month"  # metadata of assets built from the latest ended month: the month of their night
 POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
+ROOT = Path(__file__).resolve().parent.parent
+CODE_PACKAGES = ("pipelines", "assets", "sources", "quality", "warehouse")
+
+
+@functools.cache
+def pipeline_code() -> str:
+    """A digest of the pipeline's Python code and shared SQL: part of every asset's code version, so that a
+    release rebuilds everything once (pipelines/selection.py), while a catalogue entry or one model's SQL
+    changes only what it reaches."""
+    digest = hashlib.sha256()
+    files = sorted(p for package in CODE_PACKAGES for p in (ROOT / package).rglob("*.py"))
+    for path in [*files, ROOT / "warehouse" / "sql" / "macros.sql", ROOT / "warehouse" / "sql" / "audit.sql"]:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def code_version(*definition: str) -> str:
+    """An asset's Dagster code version: the pipeline's code and the asset's own definition (its SQL, contract
+    or catalogue entry). The night's plan rebuilds an asset whose code version changed since it was built."""
+    digest = hashlib.sha256(pipeline_code().encode())
+    for part in definition:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:16]
 
 
 def table_key(qualified: str) -> dg.AssetKey:
@@ -62,7 +89,7 @@ def sql_model_asset(schema: str, name: str, sql: str) -> dg.AssetsDefinition:
         description += " On an incremental night only the rows of newly staged files are added."
 
     @dg.asset(key=table_key(table), group_name=schema, kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
-              deps=[table_key(t) for t in referenced_tables(sql) if t != table],
+              deps=[table_key(t) for t in referenced_tables(sql) if t != table], code_version=code_version(sql),
               description=f"{description} SQL: warehouse/sql/{schema}/{name}.sql")
     def _model(context, warehouse: WarehouseResource) -> dg.MaterializeResult:  # context: AssetExecutionContext
         with warehouse.connect() as con:

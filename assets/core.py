@@ -4,8 +4,8 @@ dimensions (purposes, teams, measures) read from warehouse/catalogue."""
 
 import dagster as dg
 
-from assets.common import POLICY_OWNERS, sql_model_asset, table_key, table_metadata
-from warehouse.catalogue import catalogue
+from assets.common import POLICY_OWNERS, code_version, sql_model_asset, table_key, table_metadata
+from warehouse.catalogue import catalogue, catalogue_text
 from warehouse.catalogue_tables import CATALOGUE_TABLES, build_catalogue_table
 from warehouse.db import WarehouseResource
 from warehouse.models import CORE_DIR, sql_models
@@ -13,6 +13,7 @@ from warehouse.models import CORE_DIR, sql_models
 
 def catalogue_asset(name: str) -> dg.AssetsDefinition:
     @dg.asset(key=table_key(f"core.{name}"), group_name="core", kinds={"duckdb", "yaml"}, owners=POLICY_OWNERS,
+              code_version=code_version(catalogue_text()),
               description=f"The measure catalogue's {name.removeprefix('dim_')}s, from warehouse/catalogue/.")
     def _catalogue(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:

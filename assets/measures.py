@@ -4,9 +4,10 @@
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import owners, table_key, table_metadata
+from assets.common import code_version, owners, table_key, table_metadata
+from quality.holds import judged_build
 from quality.measure_checks import judge_measure
-from quality.outcome import record
+from quality.outcome import CRITERIA, record
 from warehouse.catalogue import Measure, catalogue
 from warehouse.db import WarehouseResource
 from warehouse.measure_sql import compile_measure
@@ -29,19 +30,27 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
                   "numerator": measure.numerator, "denominator": measure.denominator or "",
                   "catalogue_file": f"warehouse/catalogue/measures/{measure.id}.yaml",
                   "definition_sql": dg.MetadataValue.md(f"```sql\n{measure.sql}\n```")},
-        check_specs=criterion_specs(key),
+        check_specs=criterion_specs(key, tuple(c for c in CRITERIA if c != "timely"), holds_back=True),
+        code_version=code_version(sql, repr(measure)),
     )
     def _measure(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        as_of = load_settings().as_of
         with warehouse.connect() as con:
-            build_table(con, f"measures.{measure.id}", sql)
+            # Built and judged as one: a blocking failure keeps the measure's last good values.
+            with judged_build(con, "measure", measure.id, context.run_id, as_of) as gate:
+                build_table(con, f"measures.{measure.id}", sql)
+                outcomes = judge_measure(con, measure, as_of, context.run_id)
+                gate.hold_for(outcomes)
+            record(con, outcomes, context.run_id)
             metadata = table_metadata(con, f"measures.{measure.id}")
             latest = con.execute(f"""SELECT period_start, value FROM measures.{measure.id}
                                      WHERE area_type = 'district' ORDER BY period_start DESC LIMIT 1""").fetchone()
-            outcomes = judge_measure(con, measure, load_settings().as_of, context.run_id)
-            record(con, outcomes, context.run_id)
+        if gate.held:
+            context.log.warning(f"measures.{measure.id} is held back at its last good values since {gate.since}: "
+                                + "; ".join(gate.reasons))
         extra = {"latest_period": str(latest[0]), "latest_value": latest[1]} if latest else {}
-        return dg.MaterializeResult(metadata={**metadata, **extra},
-                                    check_results=[check_result(o) for o in outcomes])
+        return dg.MaterializeResult(metadata={**metadata, **extra, "held_back": gate.held},
+                                    check_results=[check_result(o, held=gate.held) for o in outcomes])
 
     return _measure
 

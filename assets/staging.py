@@ -4,13 +4,15 @@
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import owners, table_key, table_metadata
+from assets.common import code_version, owners, table_key, table_metadata
 from quality.contracts import quarantine_rule_failures
+from quality.holds import judged_build
 from quality.outcome import record
 from quality.source_checks import judge_source
 from quality.source_rules import CONTRACTS as STAGED_CONTRACTS
 from sources import CONTRACTS
 from sources.contract import SourceContract
+from sources.refusals import outstanding_refusals
 from warehouse.db import WarehouseResource
 from warehouse.models import referenced_tables, stage_source
 from warehouse.settings import load_settings
@@ -19,8 +21,7 @@ from warehouse.settings import load_settings
 def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
     key = table_key(f"staging.{contract.name}")
     staged_contract = STAGED_CONTRACTS[contract.name]
-    criteria = ("relevant", "well_defined", *(("timely",) if contract.cadence.frequency == "monthly" else ()),
-                "reliable", "verifiable", "accurate")
+    criteria = ("relevant", "well_defined", "reliable", "verifiable", "accurate")  # timely: assets/timeliness.py
 
     @dg.asset(
         key=key,
@@ -30,28 +31,43 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
         deps=[table_key(t) for t in referenced_tables(contract.staging_sql())],
         description=f"{contract.title}: typed and conformed; personal data removed "
                     f"({', '.join(contract.personal_columns) or 'none delivered'}). SQL: sources/{contract.name}.sql;"
-                    f" pandera contract: quality/source_rules.py.",
-        check_specs=criterion_specs(key, criteria),
+                    f" pandera contract: quality/source_rules.py. Held back at its last good rows while a blocking "
+                    f"check fails or a delivered file is refused.",
+        check_specs=criterion_specs(key, criteria, holds_back=True),
+        code_version=code_version(repr(contract), contract.staging_sql(), staged_contract.version()),
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        as_of = load_settings().as_of
         with warehouse.connect() as con:
-            report = stage_source(con, contract, context.run_id,
-                                  lambda c: quarantine_rule_failures(c, staged_contract),
-                                  unique_key=staged_contract.unique_across_deliveries,
-                                  rules_version=staged_contract.version())
-            context.log.info(f"staging.{contract.name}: {report.mode} ({report.reason})")
-            metadata = table_metadata(con, f"staging.{contract.name}")
-            reasons = con.execute("""SELECT reason, count(*) AS n FROM audit.quarantine WHERE source = ?
-                                     GROUP BY reason ORDER BY n DESC LIMIT 5""", [contract.name]).fetchall()
-            outcomes = judge_source(con, contract, staged_contract, load_settings().as_of, context.run_id)
+            refused = outstanding_refusals(con, contract.name)
+            # Staged and judged as one: a blocking failure (or a refused file) rolls staging back to its last
+            # good rows, so nothing built from this source tonight or later sees the failed delivery.
+            with judged_build(con, "source", contract.name, context.run_id, as_of) as gate:
+                report = stage_source(con, contract, context.run_id,
+                                      lambda c: quarantine_rule_failures(c, staged_contract),
+                                      unique_key=staged_contract.unique_across_deliveries,
+                                      rules_version=staged_contract.version())
+                reasons = con.execute("""SELECT reason, count(*) AS n FROM audit.quarantine WHERE source = ?
+                                         GROUP BY reason ORDER BY n DESC LIMIT 5""", [contract.name]).fetchall()
+                outcomes = judge_source(con, contract, staged_contract, context.run_id)
+                gate.hold_for(outcomes)
+                gate.reasons += [f"file refused: {name}: {problem}" for name, problem in refused]
             record(con, outcomes, context.run_id)
+            metadata = table_metadata(con, f"staging.{contract.name}")
+        mode = "held back" if gate.held else report.mode
+        context.log.info(f"staging.{contract.name}: {mode} ({report.reason})")
+        if gate.held:
+            context.log.warning(f"staging.{contract.name} is held back at its last good data since {gate.since}: "
+                                + "; ".join(gate.reasons))
+        held = {"held_back": gate.held,
+                "held_back_reason": dg.MetadataValue.md("\n".join(f"- {r}" for r in gate.reasons) or "none")}
         return dg.MaterializeResult(
-            metadata={**metadata, "staging_mode": report.mode, "staging_mode_reason": report.reason,
+            metadata={**metadata, "staging_mode": mode, "staging_mode_reason": report.reason,
                       "quarantined_rows": report.quarantined_rows,
                       "out_of_scope_rows": report.out_of_scope_rows,
                       "top_quarantine_reasons": dg.MetadataValue.md(
-                          "\n".join(f"- {n} x {r}" for r, n in reasons) or "none")},
-            check_results=[check_result(o) for o in outcomes],
+                          "\n".join(f"- {n} x {r}" for r, n in reasons) or "none"), **held},
+            check_results=[check_result(o, held=gate.held) for o in outcomes],
         )
 
     return _staging

@@ -6,11 +6,11 @@ and cost marts are plain SQL models in warehouse/sql/marts (see assets/marts.py)
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import POLICY_OWNERS, table_key, table_metadata
+from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, table_key, table_metadata
 from quality.mart_checks import RULES as MART_RULES
 from quality.mart_checks import judge_mart
 from quality.outcome import record
-from warehouse.catalogue import catalogue
+from warehouse.catalogue import catalogue, catalogue_text
 from warehouse.db import WarehouseResource
 from warehouse.returns import latest_month, write_templates
 from warehouse.settings import load_settings
@@ -31,6 +31,7 @@ def _summary(con, table: str, where: str = "is_latest") -> dict:
 
 
 @dg.asset(key=table_key("marts.measure_spc"), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
+          code_version=code_version(catalogue_text()),
           deps=_deps("marts.measure_spc", SPC_READS),
           description="An XmR chart of every measure series (council-wide, and each area with enough points): "
                       "mean, process and near limits, the Making Data Count special-cause rules, point type, "
@@ -46,6 +47,7 @@ def measure_spc(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 
 
 @dg.asset(key=table_key("marts.end_to_end_spc"), group_name="marts", kinds={"duckdb", "python"},
+          code_version=code_version(),
           owners=POLICY_OWNERS, deps=_deps("marts.end_to_end_spc", SPC_READS),
           description="An XmR chart of each case-based service's monthly median end-to-end days (first contact "
                       "to need met): the service's capability. Code: warehouse/spc_marts.py")
@@ -57,6 +59,7 @@ def end_to_end_spc(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(key=table_key("marts.trial_outcomes"), group_name="marts", kinds={"duckdb", "python"},
+          code_version=code_version(catalogue_text()),
           owners=POLICY_OWNERS, deps=_deps("marts.trial_outcomes", TRIAL_READS),
           description="Each check-plan-do trial x measure it should move: the process before and since its "
                       "start, and in words whether the new design shows a signal. Code: warehouse/trials.py")
@@ -72,6 +75,7 @@ def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(key=dg.AssetKey(["outputs", "return_templates"]), group_name="outputs", kinds={"xlsx"},
+          code_version=code_version(catalogue_text()),
           owners=POLICY_OWNERS, deps=[table_key("marts.commentary_status")],
           description="Each team's performance return template for the latest month (its measures, values and "
                       "any commentary so far), in $BDC_OUTPUTS_DIR/returns/<YYYY-MM>/ for officers to complete "
@@ -83,12 +87,13 @@ def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         month = latest_month(con, settings.as_of)
         if month is None:
             context.log.info("no measure values yet: no return templates written")
-            return dg.MaterializeResult(metadata={"files": 0})
+            return dg.MaterializeResult(metadata={"files": 0, NIGHT_MONTH: f"{settings.as_of:%Y-%m}"})
         folder = settings.outputs_dir / "returns" / f"{month:%Y-%m}"
         files = write_templates(con, catalogue(), month, folder)
     context.log.info(f"{len(files)} new return templates for {month:%B %Y} in {folder} (existing ones kept)")
     return dg.MaterializeResult(metadata={"files": len(files), "month": f"{month:%Y-%m}",
-                                          "folder": dg.MetadataValue.path(str(folder))})
+                                          "folder": dg.MetadataValue.path(str(folder)),
+                                          NIGHT_MONTH: f"{settings.as_of:%Y-%m}"})
 
 
 SYSTEMS_ASSETS = [measure_spc, end_to_end_spc, trial_outcomes]

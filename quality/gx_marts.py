@@ -15,7 +15,6 @@ Data Docs site is rebuilt into `<quality_dir>/data_docs`.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 
 from quality.outcome import Outcome, verdict
+from warehouse import clock
 from warehouse.catalogue import FREQUENCIES, Measure
 
 DOCS_SITE = "policy_team"
@@ -223,7 +223,7 @@ class SuiteRunner:
         self.context, self.report = context, report
         self.path = quality_dir / "gx" / VALIDATED
         self.known: dict[str, dict] = json.loads(self.path.read_text()) if self.path.exists() else {}
-        self.run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
+        self.run_id = RunIdentifier(run_time=clock.timestamp_utc())
 
     def run(self, name: str, frame: pd.DataFrame, expectations: list, mart: str, measure_id: str | None,
             key: list[str]) -> None:

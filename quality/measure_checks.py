@@ -11,6 +11,7 @@ import duckdb
 from quality.lineage import readers
 from quality.outcome import Outcome, sample_rows, verdict
 from quality.verify import mismatches_sql, traced_sql
+from warehouse import clock
 from warehouse.catalogue import Measure, catalogue
 from warehouse.models import referenced_tables
 
@@ -19,10 +20,10 @@ LEVEL_DASHBOARD = {"strategic": "marts.dashboard_strategic", "operational": "mar
 
 
 def judge_measure(con: duckdb.DuckDBPyConnection, measure: Measure, as_of: dt.date, run_id: str) -> list[Outcome]:
-    """All six criteria for one measure, in the order relevant, well_defined, timely, reliable, verifiable,
-    accurate."""
-    return [relevant(measure), well_defined(con, measure), timely(con, measure, as_of),
-            reliable(con, measure, run_id), verifiable(con, measure), accurate(con, measure, as_of)]
+    """The criteria judged when the measure is built, in the order relevant, well_defined, reliable,
+    verifiable, accurate. Timeliness is judged every night (assets/timeliness.py)."""
+    return [relevant(measure), well_defined(con, measure), reliable(con, measure, run_id), verifiable(con, measure),
+            accurate(con, measure, as_of)]
 
 
 def _verdict(measure: Measure, criterion: str, **kwargs: object) -> Outcome:
@@ -75,8 +76,11 @@ def well_defined(con: duckdb.DuckDBPyConnection, measure: Measure) -> Outcome:
 
 
 def _district_series(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[tuple]:
+    """(period start, end, value, observations) council-wide, oldest first; none when it was never built."""
+    built = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'measures' "
+                        "AND table_name = ?", [measure.id]).fetchone()[0]
     return con.execute(f"""SELECT period_start, period_end, value, observations FROM measures.{measure.id}
-                           WHERE area_type = 'district' ORDER BY period_start""").fetchall()
+                           WHERE area_type = 'district' ORDER BY period_start""").fetchall() if built else []
 
 
 def timely(con: duckdb.DuckDBPyConnection, measure: Measure, as_of: dt.date) -> Outcome:
@@ -89,10 +93,12 @@ def timely(con: duckdb.DuckDBPyConnection, measure: Measure, as_of: dt.date) -> 
                         warnings=[], ok="")
     latest_start, latest_end = series[-1][0], series[-1][1]
     lag = (as_of - latest_end).days
+    due = latest_end + dt.timedelta(days=rules.max_lag_days)  # a newer value was due by then
     errors, warnings = [], []
+    # The words change when the verdict does, not every day (reports and the site redraw only what changed).
     if lag > rules.max_lag_days:
-        message = (f"The latest value is for the period ending {latest_end:%d %B %Y}, {lag} days ago "
-                   f"(allowed: {rules.max_lag_days}).")
+        message = (f"The latest value is for the period ending {latest_end:%d %B %Y}; a newer one was due by "
+                   f"{due:%d %B %Y} (allowed: {rules.max_lag_days} days after a period ends).")
         (errors if lag > rules.max_lag_days + rules.grace_days else warnings).append(message)
     starts = [row[0] for row in series]
     missing = con.execute(f"""SELECT count(*) FROM range(?::DATE, ?::DATE, INTERVAL 1 {_unit(measure)}) r(p)
@@ -101,7 +107,7 @@ def timely(con: duckdb.DuckDBPyConnection, measure: Measure, as_of: dt.date) -> 
     if missing and not rules.allow_gaps:
         warnings.append(f"{missing} period(s) between {starts[0]:%B %Y} and {latest_start:%B %Y} have no value.")
     return _verdict(measure, "timely", errors=errors, warnings=warnings, period=latest_start, rows_failed=missing,
-                    ok=f"Latest value is for {latest_start:%B %Y}, {lag} days after its period ended.")
+                    ok=f"Latest value is for {latest_start:%B %Y}; the next is due by {due:%d %B %Y}.")
 
 
 def _unit(measure: Measure) -> str:
@@ -138,8 +144,8 @@ def _definition_changes(con: duckdb.DuckDBPyConnection, measure: Measure, run_id
         return [f"The measure's SQL changed (definition {current}) without a recorded rebase, so the series "
                 f"mixes two definitions. If the change is intended, add to the catalogue: rebases: - {{from: "
                 f"YYYY-MM-DD, definition: {current}, reason: ...}}."]
-    con.execute("INSERT INTO audit.measure_definitions VALUES (?, ?, now(), ?, ?)",
-                [measure.id, current, run_id, rebase.reason if rebase else None])
+    con.execute("INSERT INTO audit.measure_definitions VALUES (?, ?, ?, ?, ?)",
+                [measure.id, current, clock.timestamp(), run_id, rebase.reason if rebase else None])
     return []
 
 

@@ -15,14 +15,12 @@ from sources.reader import delivery_month
 
 
 def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: StagedContract,
-                 as_of: dt.date, run_id: str) -> list[Outcome]:
-    """All the criteria that apply to a source, in order: relevant, well_defined, timely (sources with a
-    monthly cadence), reliable, verifiable, accurate."""
-    outcomes = [relevant(contract), well_defined(con, contract, staged, run_id)]
-    if contract.cadence.frequency == "monthly":
-        outcomes.append(timely(con, contract, as_of))
-    outcomes += [reliable(con, contract), verifiable(con, contract, run_id), accurate(con, contract)]
-    return outcomes
+                 run_id: str) -> list[Outcome]:
+    """The criteria judged on a delivery, in order: relevant, well_defined, reliable, verifiable, accurate.
+    Timeliness depends on the night, not the delivery: it is judged every night for every source with a
+    monthly cadence (assets/timeliness.py)."""
+    return [relevant(contract), well_defined(con, contract, staged, run_id), reliable(con, contract),
+            verifiable(con, contract, run_id), accurate(con, contract)]
 
 
 def _verdict(contract: SourceContract, criterion: str, **kwargs: object) -> Outcome:

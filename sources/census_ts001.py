@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.contract import COMPLETE, Cadence, Column, Owner, SourceContract
 from sources.sample import SampleContext, write_delivery
 
 TOTAL = "Residence type: Total; measures: Value"
@@ -15,6 +15,7 @@ CONTRACT = SourceContract(
     name="census_ts001",
     title="Census 2021 usual residents (TS001)",
     kind="reference",
+    thresholds=COMPLETE,
     provider="Office for National Statistics",
     system="Census 2021 bulk download (NOMIS)",
     format="csv",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.contract import COMPLETE, Cadence, Column, Owner, SourceContract
 from sources.sample import SampleContext, write_delivery
 
 BANDS = ["Aged 4 years and under"] + [f"Aged {a} to {a + 4} years" for a in range(5, 85, 5)] + \
@@ -18,6 +18,7 @@ CONTRACT = SourceContract(
     name="census_ts007a",
     title="Census 2021 age by five-year band (TS007A)",
     kind="reference",
+    thresholds=COMPLETE,
     provider="Office for National Statistics",
     system="Census 2021 bulk download (NOMIS)",
     format="csv",

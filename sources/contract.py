@@ -57,6 +57,12 @@ class Thresholds:
     min_rows_for_share: int = 20        # accurate: smaller files only warn (one slip in five rows is not systemic)
 
 
+# Reference data that covers the district area by area (the Census, deprivation, the localities): one bad row
+# leaves an area out and every total that adds areas up wrong, so any quarantined row fails `accurate` and the
+# source is held back at its last good delivery.
+COMPLETE = Thresholds(max_quarantine_share=0.0, min_rows_for_share=1)
+
+
 @dataclass(frozen=True)
 class Owner:
     team: str  # team id from the catalogue's teams.yaml

@@ -57,14 +57,18 @@ def generate(ctx: SampleContext) -> list[Path]:
         seasonal = 1.15 if month.month in (3, 4) else (0.85 if month.month in (8, 12) else 1.0)
         # A check-plan-do redesign of benefits contact in the last year cuts failure demand.
         failure_share = 0.42 if index < ctx.months_count - 12 else 0.33
+        cutoff = ctx.cutoff(CONTRACT, month)
         out = []
         for n in range(int(rng.gauss(2400, 90) * seasonal)):
             received = ctx.random_time(rng, month)
             service = _pick(rng, SERVICES)
             failure = rng.random() < failure_share * (1.2 if service == "Benefits" else 1.0)
             resolved = rng.random() < (0.55 if failure else 0.78)
-            closed = "" if rng.random() < 0.02 else (received + dt.timedelta(
-                minutes=rng.randint(3, 25) if resolved else rng.randint(60, 60 * 24 * 12))).strftime("%d/%m/%Y %H:%M")
+            still_open = rng.random() < 0.02
+            closed_at = received + dt.timedelta(
+                minutes=rng.randint(3, 25) if resolved else rng.randint(60, 60 * 24 * 12))
+            # Open when the extract is taken if it closed after that (a later corrected extract may close it).
+            closed = "" if still_open or closed_at >= cutoff else closed_at.strftime("%d/%m/%Y %H:%M")
             uprn: object = rng.choice(addresses).uprn if rng.random() < 0.86 else ""
             if rng.random() < 0.002:
                 uprn = 999000000000 + n  # mistyped by the adviser: not in the gazetteer

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.contract import COMPLETE, Cadence, Column, Owner, SourceContract
 from sources.sample import SampleContext, write_delivery
 
 CONTRACT = SourceContract(
     name="imd2019",
     title="Index of Multiple Deprivation 2019",
     kind="reference",
+    thresholds=COMPLETE,
     provider="Ministry of Housing, Communities and Local Government",
     system="IoD2019 File 7 download",
     format="csv",

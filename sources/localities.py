@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.contract import Cadence, Column, Owner, SourceContract
+from sources.contract import COMPLETE, Cadence, Column, Owner, SourceContract
 from sources.sample import SampleContext, write_delivery
 
 CONTRACT = SourceContract(
     name="localities",
     title="Localities (groups of wards)",
     kind="reference",
+    thresholds=COMPLETE,
     provider="Bromsgrove District Council, Policy Team",
     system="Policy Team spreadsheet",
     format="csv",

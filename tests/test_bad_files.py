@@ -1,26 +1,30 @@
-"""Unreadable deliveries fail with a message naming the file, load nothing, and keep the last good publish."""
+"""Unreadable deliveries fail with a message naming the file, load nothing, and hold their source back at its
+last good data."""
 
 from __future__ import annotations
 
 from tests.conftest import copy_fixture, query
 
 
-def test_missing_column_is_reported_and_blocks_publishing(warehouse_env, run_pipeline):
+def test_missing_column_is_reported_and_holds_its_source_back(warehouse_env, run_pipeline):
     copy_fixture(warehouse_env)
     assert run_pipeline().success
-    published_before = warehouse_env.published_path.read_bytes()
+    published_contacts = query(warehouse_env.published_path, "SELECT * FROM core.fact_contacts ORDER BY ALL")
     bad = warehouse_env.landing_dir / "crm_contacts" / "crm_contacts_2026-03.csv"
     bad.write_text("Contact Ref,Received,Channel\r\nC9,01/03/2026 09:00,Phone\r\n", encoding="cp1252")
     outcome = run_pipeline()
-    assert not outcome.success
-    assert "raw/crm_contacts:files_readable" in outcome.checks_failed
+    assert outcome.success  # the night is published; the CRM is held back
+    assert "raw/crm_contacts:files_readable" in outcome.checks_errored
     evaluation = next(e for e in outcome.result.get_asset_check_evaluations() if e.check_name == "files_readable"
                       and e.asset_key.path == ["raw", "crm_contacts"])
     errors = evaluation.metadata["errors"].value
     assert "crm_contacts_2026-03.csv" in errors and "missing required column" in errors and "Demand Type" in errors
-    # Nothing of the bad file reached raw, and readers still have the previous published warehouse.
+    # Nothing of the bad file reached raw, and readers still have the contacts they had.
     assert query(warehouse_env.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == [(7,)]
-    assert warehouse_env.published_path.read_bytes() == published_before
+    assert query(warehouse_env.published_path, "SELECT * FROM core.fact_contacts ORDER BY ALL") == published_contacts
+    assert query(warehouse_env.published_path, """SELECT subject, reason LIKE '%crm_contacts_2026-03.csv%'
+                                                  FROM audit.holds WHERE released_at IS NULL""") == [
+        ("crm_contacts", True)]
 
 
 def test_file_in_the_wrong_encoding_is_named(warehouse_env, run_pipeline):

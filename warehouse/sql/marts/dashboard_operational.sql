@@ -7,10 +7,12 @@ SELECT
     coalesce(a.area_name, area_team.team_name) AS area_name,
     v.period_start, v.period_end, v.value, v.numerator, v.denominator,
     lag(v.value) OVER (PARTITION BY v.measure_id, v.area_type, v.area_code ORDER BY v.period_start) AS previous_value,
-    v.period_start = max(v.period_start) OVER (PARTITION BY v.measure_id) AS is_latest
+    v.period_start = max(v.period_start) OVER (PARTITION BY v.measure_id) AS is_latest,
+    coalesce(h.held_back, false) AS held_back, h.held_since_as_of AS held_back_since, h.reason AS held_back_reason
 FROM marts.measure_values v
 JOIN core.dim_measure m USING (measure_id)
 JOIN core.dim_team t ON t.team_id = m.team_id
 LEFT JOIN core.dim_area a ON a.area_type = v.area_type AND a.area_code = v.area_code
 LEFT JOIN core.dim_team area_team ON v.area_type = 'team' AND area_team.team_id = v.area_code
+LEFT JOIN marts.data_holds h ON h.measure_id = v.measure_id
 ORDER BY t.service_area, t.team_id, m.measure_id, v.area_type, v.area_code, v.period_start
