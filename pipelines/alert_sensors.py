@@ -11,10 +11,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from assets.outputs import PUBLISHED
 from pipelines.alert_channels import deliver
-from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests, recipients
+from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests, recipients, run_url
 from quality.source_checks import timely
 from sources import CONTRACTS
+from warehouse import clock
 from warehouse.settings import load_settings
 
 
@@ -64,6 +66,46 @@ def overdue_alerts(published: Path, as_of: dt.date) -> list[Alert]:
     return alerts
 
 
+DEADLINE_HOUR = 6  # local time by which the night's load should have been published (BDC_NIGHTLY_DEADLINE_HOUR)
+
+
+def deadline_hour() -> int:
+    return int(os.environ.get("BDC_NIGHTLY_DEADLINE_HOUR", str(DEADLINE_HOUR)))
+
+
+def last_published_night(published: Path) -> tuple[dt.date | None, dt.datetime | None]:
+    """(the night `as_of`, the time) of the published copy's latest publish, or (None, None) without one."""
+    if not published.exists():
+        return None, None
+    with duckdb.connect(str(published), read_only=True) as con:
+        columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                             "table_schema = 'marts' AND table_name = 'publish_info'").fetchall()}
+        night = "max(as_of)" if "as_of" in columns else "max(published_at)::DATE"
+        return con.execute(f"SELECT {night}, max(published_at) FROM marts.publish_info").fetchone()
+
+
+def missed_night_alert(night: dt.date | None, published_at: dt.datetime | None, as_of: dt.date, now: dt.datetime,
+                       source: str) -> Alert | None:
+    """An ERROR alert when, past the deadline hour, nothing has been published for the night `as_of` (no run,
+    a run that failed, a stopped schedule, a dead daemon). `source` says who noticed. Keyed by the night, so the
+    daemon's sensor and the systemd timer raise it once between them."""
+    if now.hour < deadline_hour() or (night is not None and night >= as_of):
+        return None
+    last = (f"last published {published_at:%d %B %Y %H:%M} (for the night of {night:%d %B %Y})" if night
+            else "never published")
+    body = "\n".join([
+        f"ERROR: no nightly load has been published for {as_of:%A %d %B %Y} by {deadline_hour():02d}:00.",
+        f"The published warehouse is {last}; readers still see that copy.",
+        "Possible causes: the nightly run failed (see the Dagster UI), the nightly_0200 schedule is stopped, the "
+        "Dagster daemon is not running, or a run is stuck holding the warehouse.",
+        f"Noticed by: {source}.",
+        f"Dagster UI: {run_url('').rsplit('/runs/', 1)[0]}",
+    ])
+    return Alert(kind="nightly_missed", severity="ERROR", title=f"[ERROR] No nightly load published for "
+                 f"{as_of:%d %B %Y}", body=body, recipients=recipients(), subject="published/warehouse",
+                 key_parts=(as_of,))
+
+
 def _store() -> AlertStore:
     return AlertStore(load_settings().alerts_path)
 
@@ -87,7 +129,7 @@ def alert_on_failed_run(context: dg.RunFailureSensorContext):
            description="Once a day from BDC_DIGEST_HOUR (default 07:00): one email per person with the WARN "
                        "checks since the last digest.")
 def warn_digest(context: dg.SensorEvaluationContext):
-    now = dt.datetime.now()
+    now = clock.timestamp()
     store = _store()
     last = store.last_digest()
     if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
@@ -109,4 +151,20 @@ def overdue_sources(context: dg.SensorEvaluationContext):
     return dg.SkipReason(f"{new} new overdue alert(s)")
 
 
-ALERT_SENSORS = [alert_on_checks, alert_on_failed_run, warn_digest, overdue_sources]
+@dg.sensor(name="nightly_missed", minimum_interval_seconds=900, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="From BDC_NIGHTLY_DEADLINE_HOUR (06:00): an ERROR alert when no load has been published for "
+                       "the night (its last materialisation of published/warehouse is from an earlier day). "
+                       "deploy/systemd's bromsgrove-published-check timer does the same without the daemon.")
+def nightly_missed(context: dg.SensorEvaluationContext):
+    settings = load_settings()
+    record = context.instance.get_latest_materialization_event(PUBLISHED)
+    published_at = dt.datetime.fromtimestamp(record.timestamp) if record else None
+    night, _ = last_published_night(settings.published_path)
+    night = night or (published_at.date() if published_at else None)
+    alert = missed_night_alert(night, published_at, settings.as_of, clock.timestamp(), "the nightly_missed sensor")
+    if alert is None:
+        return dg.SkipReason("the night's load is published, or it is not yet the deadline")
+    return dg.SkipReason(f"{raise_alerts(_store(), [alert])} alert(s) raised: nothing published tonight")
+
+
+ALERT_SENSORS = [alert_on_checks, alert_on_failed_run, warn_digest, overdue_sources, nightly_missed]

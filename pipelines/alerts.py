@@ -24,6 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from warehouse import clock
 from warehouse.db import connect_waiting
 
 log = logging.getLogger(__name__)
@@ -83,15 +84,34 @@ def _metadata_text(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
+def _same_failure_before(instance: dg.DagsterInstance, evaluation, run_id: str) -> bool:
+    """Whether the check's previous result (from an earlier run) was the same failure: same severity, same period
+    judged. Such a result is not alerted again (a source held back for a week is one alert, not seven)."""
+    history = instance.event_log_storage.get_asset_check_execution_history(
+        dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name), limit=20)
+    previous = next((r for r in history if r.run_id != run_id and r.event is not None
+                     and r.event.dagster_event is not None
+                     and r.event.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION), None)
+    if previous is None:
+        return False
+    before = previous.event.dagster_event.event_specific_data
+    period = _metadata_text(evaluation.metadata.get("period", ""))
+    return (not before.passed and before.severity == evaluation.severity
+            and _metadata_text(before.metadata.get("period", "")) == period)
+
+
 def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Alert]:
-    """The alerts a finished run raises: one per check that failed (ERROR or WARN) and one if the run failed."""
+    """The alerts a finished run raises: one per check that failed (ERROR or WARN) unless its previous result
+    was the same failure, and one if the run failed."""
     alerts = []
     for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = record.dagster_event.event_specific_data
-        if evaluation.passed:
+        if evaluation.passed or _same_failure_before(instance, evaluation, run.run_id):
             continue
         metadata = {k: _metadata_text(v) for k, v in evaluation.metadata.items()}
-        error = evaluation.severity == dg.AssetCheckSeverity.ERROR
+        # Lateness goes in the digest: a source's is alerted at once by `overdue_sources` (one alert per missing
+        # file), and a measure is late because a source is.
+        error = evaluation.severity == dg.AssetCheckSeverity.ERROR and evaluation.check_name != "timely"
         asset = evaluation.asset_key.to_user_string()
         owner = metadata.get("owner")
         subject = next((metadata[k] for k in ("measure", "source", "mart") if k in metadata), asset)
@@ -105,7 +125,14 @@ def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Ale
         if "sample" in metadata:
             lines.append(f"Sample: {metadata['sample'][:800]}")
         lines += [f"Owner: {owner or 'not recorded'}", f"Run: {run_url(run.run_id)}"]
-        if error:
+        if error and metadata.get("held_back") == "True":
+            lines.append(f"HELD BACK: {subject} keeps its last good data; the measures built from it keep their "
+                         "last published values (marts.data_holds lists them). Everything else was refreshed and "
+                         "published. It is released when a delivery passes this check.")
+        elif error and evaluation.check_name == "files_readable":
+            lines.append("The refused file was not loaded; its source is held back at its last good data until a "
+                         "corrected delivery for the same period replaces it. Everything else was published.")
+        elif error:
             lines.append("Nothing built from this data was published; readers keep the last good warehouse.")
         alerts.append(Alert(
             kind="check_error" if error else "check_warn", severity="ERROR" if error else "WARN",
@@ -141,9 +168,9 @@ class AlertStore:
         """Store an alert; False when the same alert was stored before (nothing to send again)."""
         with self._connect() as con:
             inserted = con.execute(
-                "INSERT OR IGNORE INTO audit.alerts VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-                [alert.key, alert.kind, alert.severity, alert.title, alert.body, ", ".join(alert.recipients),
-                 alert.run_id, alert.subject, alert.criterion]).fetchone()[0]
+                "INSERT OR IGNORE INTO audit.alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                [alert.key, clock.timestamp(), alert.kind, alert.severity, alert.title, alert.body,
+                 ", ".join(alert.recipients), alert.run_id, alert.subject, alert.criterion]).fetchone()[0]
         if inserted:
             (log.error if alert.severity == "ERROR" else log.warning)("%s\n%s", alert.title, alert.body)
         return bool(inserted)
@@ -160,8 +187,8 @@ class AlertStore:
 
     def mark_digested(self, keys: list[str]) -> None:
         with self._connect() as con:
-            con.execute("UPDATE audit.alerts SET digest_sent_at = now() WHERE alert_key IN (SELECT unnest(?))",
-                        [keys])
+            con.execute("UPDATE audit.alerts SET digest_sent_at = ? WHERE alert_key IN (SELECT unnest(?))",
+                        [clock.timestamp(), keys])
 
     def last_digest(self) -> dt.datetime | None:
         with self._connect() as con:

@@ -41,7 +41,7 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.definitions import build_definitions
+    from pipelines.definitions import build_definitions, tonight
     from pipelines.nightly import outputs_summary, run_nightly, summary
 
     settings = load_settings()
@@ -55,7 +55,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.warning("DAGSTER_HOME is not set: this run will not appear in the Dagster UI (use `make run`)")
         instance = dg.DagsterInstance.ephemeral()
     defs = build_definitions()
-    outcome = run_nightly(defs, instance=instance, log_level=args.log_level)
+    plan = None if args.all else tonight(instance, wait_seconds=600)  # a run in progress: plan after it
+    if plan is not None:
+        print(f"Tonight's plan: {plan.summary()}")
+    outcome = run_nightly(defs, instance=instance, log_level=args.log_level, plan=plan,
+                          tags={"bdc/trigger": "pipelines.cli run"})
     print()
     print(summary(outcome, settings))
     if not outcome.success:
@@ -151,6 +155,61 @@ def cmd_partner_packs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_published(args: argparse.Namespace) -> int:
+    """The daemon-independent watch (a systemd timer runs it): alert when nothing was published for the night."""
+    from pipelines.alert_sensors import _store, last_published_night, missed_night_alert, raise_alerts
+    from warehouse import clock
+
+    settings = load_settings()
+    night, published_at = last_published_night(settings.published_path)
+    alert = missed_night_alert(night, published_at, settings.as_of, clock.timestamp(), "the published-check timer")
+    if alert is None:
+        print(f"Published for the night of {night}: {settings.published_path}" if night and night >= settings.as_of
+              else "Not yet the deadline hour: nothing to check")
+        return 0
+    raise_alerts(_store(), [alert])
+    print(alert.title, file=sys.stderr)
+    return 1
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Replay the council's nights with faults (pipelines/simulation/) and write the report."""
+    import json
+
+    from pipelines.simulation.calendar import FAULT_KINDS
+    from pipelines.simulation.runner import simulate
+
+    settings = load_settings()
+    out = Path(args.out) if args.out else settings.data_dir / "simulation"
+    faults = tuple(args.fault) if args.fault else FAULT_KINDS
+    unknown = sorted(set(faults) - set(FAULT_KINDS))
+    if unknown:
+        print(f"unknown fault kind(s) {unknown}; kinds are {list(FAULT_KINDS)}", file=sys.stderr)
+        return 2
+    print(f"Simulating {args.nights} nights from {args.start} (seed {args.seed}) in {out} ...", flush=True)
+    report = simulate(out, parse_date(args.start), args.nights, args.seed, scale=args.scale, faults=faults,
+                      rebuild=not args.no_rebuild)
+    brief = {k: report[k] for k in ("nights", "start", "seed", "alerts_expected", "alerts_fired",
+                                    "equals_full_rebuild", "published_bytes_first", "published_bytes_last",
+                                    "seconds")}
+    print(json.dumps(brief, indent=2))
+    print(f"Faults injected: {len(report['faults_injected'])}; invariant violations: "
+          f"{len(report['invariant_violations'])}")
+    for violation in report["invariant_violations"][:20]:
+        print(f"  {violation['night']} {violation['invariant']}: {violation['detail'][:300]}")
+    print(f"Report: {out / 'report.json'}")
+    return 0 if not report["invariant_violations"] and report["equals_full_rebuild"] is not False else 1
+
+
+def parse_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise SystemExit(f"--start must be a date like 2026-01-01, not {text!r}") from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
@@ -159,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--sample", action="store_true", help="generate the bundled sample first if it is missing")
     run.add_argument("--end-month", help="last month of the bundled sample, YYYY-MM (default: last full month)")
     run.add_argument("--log-level", default="INFO", help="Dagster console log level (default INFO)")
+    run.add_argument("--all", action="store_true",
+                     help="build every asset, not only what new files, changed code or an unfinished run reach")
     run.add_argument("--skip-outputs", action="store_true",
                      help="the nightly job only: no reports, site or partner packs afterwards (the benchmark)")
     run.set_defaults(func=cmd_run)
@@ -189,6 +250,19 @@ def main(argv: list[str] | None = None) -> int:
     packs.add_argument("--partner", action="append", help="partner id (repeatable; default every agreement)")
     packs.add_argument("--out", help="outputs folder (default: $BDC_OUTPUTS_DIR); packs go in <out>/partners/")
     packs.set_defaults(func=cmd_partner_packs)
+    sim = sub.add_parser("simulate", help="replay nights of deliveries and faults, checking invariants every night")
+    sim.add_argument("--start", default="2026-01-01", help="first night, YYYY-MM-DD (default 2026-01-01)")
+    sim.add_argument("--nights", type=int, default=365, help="how many nights (default 365)")
+    sim.add_argument("--seed", type=int, default=2016, help="the seed of the calendar and the faults")
+    sim.add_argument("--scale", type=float, default=0.1,
+                     help="share of the bundled sample's record volume each delivery carries (default 0.1)")
+    sim.add_argument("--fault", action="append", help="inject only this fault kind (repeatable; default all)")
+    sim.add_argument("--out", help="folder for the simulation (replaced; default $BDC_DATA_DIR/simulation)")
+    sim.add_argument("--no-rebuild", action="store_true", help="skip the final comparison with a rebuild")
+    sim.set_defaults(func=cmd_simulate)
+    check = sub.add_parser("check-published", help="alert if no load was published for tonight by the deadline hour "
+                                                   "(run by a systemd timer; needs no Dagster daemon)")
+    check.set_defaults(func=cmd_check_published)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -11,6 +11,7 @@ from assets.marts import (
     SQL_MART_ASSETS,
     commentary_status,
     dashboard_expectations,
+    data_holds,
     measure_values,
     measure_values_expectations,
     published_warehouse,
@@ -21,25 +22,29 @@ from assets.outputs import OUTPUT_ASSETS, PUBLISHED
 from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
 from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accurate
+from assets.timeliness import timeliness
 from pipelines.alert_sensors import ALERT_SENSORS
+from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
 from warehouse.db import WarehouseResource
 from warehouse.settings import load_settings
 
-ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, *SQL_MART_ASSETS,
-              *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse, return_templates,
-              *OUTPUT_ASSETS]
-ALL_CHECKS = [measure_values_expectations, dashboard_expectations, systems_marts_accurate]
+ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, data_holds,
+              *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse,
+              return_templates, *OUTPUT_ASSETS]
+ALL_CHECKS = [measure_values_expectations, dashboard_expectations, systems_marts_accurate, timeliness]
 
 OUTPUTS = dg.AssetSelection.assets(*OUTPUT_ASSETS)
 
 # One DuckDB writer at a time: every step runs in this one process, in dependency order.
+NIGHTLY_MAX_RUNTIME_SECONDS = 2 * 60 * 60  # a run still STARTED after this is marked failed (run monitoring)
+
 nightly_job = dg.define_asset_job(
     "nightly",
     selection=dg.AssetSelection.all() - OUTPUTS,
     executor_def=dg.in_process_executor,
-    tags={WRITER_TAG: "warehouse"},
+    tags={WRITER_TAG: "warehouse", "dagster/max_runtime": str(NIGHTLY_MAX_RUNTIME_SECONDS)},
     description="The nightly load: landing files -> raw -> staging -> core -> measures -> marts -> published.",
 )
 
@@ -68,13 +73,21 @@ def affected_by(source: str) -> list[dg.AssetKey]:
 
 LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name)) for c in CONTRACTS.values()]
 
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_0200",
-    job=nightly_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/London",
-    description="Runs the nightly load at 02:00 UK time (GMT or BST).",
-)
+@dg.schedule(name="nightly_0200", job=nightly_job, cron_schedule="0 2 * * *", execution_timezone="Europe/London",
+             default_status=dg.DefaultScheduleStatus.RUNNING,  # a stopped schedule runs nothing and alerts nobody
+             description="Runs the nightly load at 02:00 UK time (GMT or BST): what new deliveries, changed code or "
+                         "an unfinished run reach, plus timeliness, the scorecard and the publish "
+                         "(pipelines/selection.py).")
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    plan = tonight(context.instance)
+    return dg.RunRequest(asset_selection=sorted(plan.assets, key=str), asset_check_keys=sorted(plan.checks, key=str),
+                         tags={"bdc/trigger": "nightly schedule", "bdc/plan": plan.summary()[:1000]})
+
+
+def tonight(instance: dg.DagsterInstance, wait_seconds: float = 0) -> NightPlan:
+    """The nightly job's plan for tonight (pipelines/selection.py); waits up to `wait_seconds` while another
+    run holds the warehouse."""
+    return plan_night(instance, ALL_ASSETS, ALL_CHECKS, load_settings(), excluded=OUTPUTS, wait_seconds=wait_seconds)
 
 
 def build_definitions() -> dg.Definitions:

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.selection import NightPlan
 from warehouse.catalogue import catalogue
 from warehouse.settings import Settings
 
@@ -29,13 +30,18 @@ class RunOutcome:
 
 
 def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None,
-                log_level: str = "INFO", job_name: str = "nightly") -> RunOutcome:
+                log_level: str = "INFO", job_name: str = "nightly", plan: NightPlan | None = None,
+                tags: dict[str, str] | None = None, run_id: str | None = None) -> RunOutcome:
     """Execute the `nightly` job (or `job_name`) in process (recorded in `instance` when given) and collect its
-    outcome."""
+    outcome: the whole job, or only the assets and checks of `plan` (pipelines/selection.py)."""
     job = defs.resolve_job_def(job_name)
+    if plan is not None and not plan.everything:
+        job = job.get_subset(asset_selection=plan.assets, asset_check_selection=plan.checks)
     started = time.monotonic()
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config)
+    run_tags = {**(tags or {}), **({"bdc/plan": plan.summary()[:1000]} if plan is not None else {})}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config, tags=run_tags,
+                                    run_id=run_id)
     seconds = time.monotonic() - started
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]

@@ -61,7 +61,7 @@ def test_new_file_runs_its_source_and_downstream_once_stable(warehouse_env, tick
     # published copy and the return templates is rebuilt.
     assert sorted(k.to_user_string() for k in request.asset_selection) == [
         "core/fact_contacts", "marts/commentary_status", "marts/cost_of_service", "marts/dashboard_operational",
-        "marts/dashboard_strategic", "marts/demand_by_service", "marts/demand_by_ward",
+        "marts/dashboard_strategic", "marts/data_holds", "marts/demand_by_service", "marts/demand_by_ward",
         "marts/demand_failure_categories", "marts/measure_spc", "marts/measure_values", "marts/quality_scorecard",
         "marts/trial_outcomes", "measures/contacts_received", "measures/failure_demand_share",
         "measures/online_contact_share", "measures/resolved_first_contact_pct", "outputs/return_templates",

@@ -10,7 +10,6 @@ an incremental night copies what changed, not the whole history."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import time
@@ -18,71 +17,125 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import clock
+
 # raw keeps personal data and staging grows with history: neither is published.
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
 
 
 def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
-            alerts_path: Path | None = None) -> dict[str, int]:
+            alerts_path: Path | None = None, compact_above: float | None = None) -> dict[str, int]:
     """Copy the published schemas from the working warehouse (and audit.alerts from the alerts database, when
-    there is one) into `published_path`. Returns rows per table."""
+    there is one) into `published_path`; rewrite the copy without its free space when more than
+    `compact_above` of its blocks are free (default `compact_threshold()`). Returns rows per table (and, under
+    `COMPACTED`, the size before compaction when there was one). If anything fails (the disk full, the process
+    killed), the published file is untouched and the partial copy is removed (now, or by the next publish)."""
+    compact_above = compact_threshold() if compact_above is None else compact_above
     published_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = published_path.with_name(f".{published_path.name}.{run_id}.tmp")
-    for stale in published_path.parent.glob(f".{published_path.name}.*.tmp"):  # left by a killed run
+    for stale in [*published_path.parent.glob(f".{published_path.name}.*.tmp"),
+                  *published_path.parent.glob(f".{published_path.name}.*.tmp.compact")]:  # left by a killed run
         stale.unlink(missing_ok=True)
+    try:
+        since = _published_seq(published_path)
+        if since is not None:  # start from the last copy: appended tables then only need their new rows
+            shutil.copyfile(published_path, temporary)
+        con.execute(f"ATTACH '{temporary}' AS publishing")
+        try:
+            counts = _fill(con, run_id, since, alerts_path)
+            if _free_share(con, "publishing") > compact_above:
+                counts[COMPACTED] = _compact(con, temporary)
+        finally:
+            if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'publishing'").fetchone()[0]:
+                con.execute("DETACH publishing")
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, published_path)
+    finally:
+        temporary.unlink(missing_ok=True)  # gone after the rename; a failed copy gives its space back at once
+        temporary.with_name(temporary.name + ".compact").unlink(missing_ok=True)
+    return counts
+
+
+def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts_path: Path | None) -> dict[str, int]:
+    """Bring the attached copy `publishing` up to the working warehouse; returns rows per table."""
     tables = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
         f"AND table_schema IN {PUBLISHED_SCHEMAS} AND table_type = 'BASE TABLE' ORDER BY ALL").fetchall()
     counts: dict[str, int] = {}
-    since = _published_at(published_path)
-    if since is not None:  # start from the last copy: appended tables then only need their new rows
-        shutil.copyfile(published_path, temporary)
-    con.execute(f"ATTACH '{temporary}' AS publishing")
-    try:
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS publishing.{schema}")
-        appendable = _appended_since(con, since) if since is not None else set()
-        for schema, table in tables:
-            name = f"{schema}.{table}"
-            if name in appendable and _exists(con, schema, table):
-                con.execute(f"""INSERT INTO publishing.{name} BY NAME SELECT * FROM {name}
-                                WHERE _file_sha256 NOT IN (SELECT DISTINCT _file_sha256 FROM publishing.{name})""")
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE publishing.{name} AS SELECT * FROM {name}")
-            counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-        for schema, table in con.execute(
-                "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'publishing'"
-                ).fetchall():  # a table dropped from the warehouse since the last copy
-            if (schema, table) not in tables and f"{schema}.{table}" != "marts.publish_info":
-                con.execute(f"DROP TABLE publishing.{schema}.{table}")
-        if alerts_path is not None and alerts_path.exists():
-            counts["audit.alerts"] = _copy_alerts(con, alerts_path)
-        # DuckDB's clock, as audit.model_state's, which _appended_since compares it with.
-        con.execute("CREATE OR REPLACE TABLE publishing.marts.publish_info AS SELECT ? AS run_id, "
-                    "now()::TIMESTAMP AS published_at, ? AS tables", [run_id, len(tables)])
-    finally:
-        con.execute("DETACH publishing")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, published_path)
+    for schema in PUBLISHED_SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS publishing.{schema}")
+    appendable = _appended_since(con, since) if since is not None else set()
+    for schema, table in tables:
+        name = f"{schema}.{table}"
+        if name in appendable and _exists(con, schema, table):
+            con.execute(f"""INSERT INTO publishing.{name} BY NAME SELECT * FROM {name}
+                            WHERE _file_sha256 NOT IN (SELECT DISTINCT _file_sha256 FROM publishing.{name})""")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE publishing.{name} AS SELECT * FROM {name}")
+        counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    for schema, table in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'publishing'"
+            ).fetchall():  # a table dropped from the warehouse since the last copy
+        if (schema, table) not in tables and f"{schema}.{table}" != "marts.publish_info":
+            con.execute(f"DROP TABLE publishing.{schema}.{table}")
+    if alerts_path is not None and alerts_path.exists():
+        counts["audit.alerts"] = _copy_alerts(con, alerts_path)
+    # published_seq orders this copy against later builds (audit.model_state), as wall-clock time cannot.
+    con.execute("CREATE OR REPLACE TABLE publishing.marts.publish_info AS SELECT ? AS run_id, "
+                "?::TIMESTAMP AS published_at, ? AS tables, ? AS published_seq, ?::DATE AS as_of",
+                [run_id, clock.timestamp(), len(tables), clock.next_build_seq(con), clock.as_of()])
+    con.execute("CHECKPOINT publishing")
     return counts
 
 
-def _published_at(path: Path) -> dt.datetime | None:
-    """When the current published copy was made, or None when there is none (or it cannot be read)."""
+COMPACTED = "compacted_from_bytes"  # in publish()'s counts when the copy was compacted: its size before
+
+
+def compact_threshold() -> float:
+    """The share of free blocks above which the published copy is rewritten (BDC_PUBLISHED_COMPACT_ABOVE)."""
+    return float(os.environ.get("BDC_PUBLISHED_COMPACT_ABOVE", "0.25"))
+
+
+def _free_share(con: duckdb.DuckDBPyConnection, database: str) -> float:
+    total, free = con.execute("SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = ?",
+                              [database]).fetchone()
+    return free / total if total else 0.0
+
+
+def _compact(con: duckdb.DuckDBPyConnection, temporary: Path) -> int:
+    """Rewrite the copy being published without its free blocks (DuckDB reuses freed blocks but never gives
+    them back, so a file replaced table by table every night only grows): COPY FROM DATABASE into a new file,
+    which then takes the copy's place. Returns the size before."""
+    before = temporary.stat().st_size
+    compacted = temporary.with_name(temporary.name + ".compact")
+    compacted.unlink(missing_ok=True)
+    con.execute(f"ATTACH '{compacted}' AS compacting")
+    try:
+        con.execute("COPY FROM DATABASE publishing TO compacting")
+    finally:
+        con.execute("DETACH compacting")
+    con.execute("DETACH publishing")
+    os.replace(compacted, temporary)
+    return before
+
+
+def _published_seq(path: Path) -> int | None:
+    """The build sequence number of the current published copy, or None when there is none (or it cannot be
+    read, or predates the number): then every table is copied in full."""
     if not path.exists():
         return None
     try:
         with duckdb.connect(str(path), read_only=True) as published:
-            return published.execute("SELECT max(published_at) FROM marts.publish_info").fetchone()[0]
+            return published.execute("SELECT max(published_seq) FROM marts.publish_info").fetchone()[0]
     except duckdb.Error:
         return None
 
 
-def _appended_since(con: duckdb.DuckDBPyConnection, since: dt.datetime) -> set[str]:
+def _appended_since(con: duckdb.DuckDBPyConnection, since: int) -> set[str]:
     """Models only ever appended to since the last copy was published (no full rebuild since): the copy holds
     a prefix of their rows (by file), so only the rows of files it lacks are copied."""
-    return {t for (t,) in con.execute("SELECT table_name FROM audit.model_state WHERE rebuilt_at < ?",
+    return {t for (t,) in con.execute("SELECT table_name FROM audit.model_state WHERE rebuilt_seq < ?",
                                       [since]).fetchall()}
 
 

@@ -1,0 +1,183 @@
+"""What a night's run builds: only what has a reason to change (the nightly schedule and `pipelines.cli run`).
+
+A run starts from these roots and builds everything downstream of them:
+- a source whose landing folder holds a file not loaded yet (by path, size and modification time) and not
+  already refused as it is (a refused file's hold lasts until a delivery replaces it): its raw asset;
+- an asset whose Dagster code version differs from the one it was last built with (a release, a catalogue
+  entry, one model's SQL: see `assets.common.code_version`), or that was never built;
+- an asset whose last planned build did not finish (a failed or killed run).
+Every night it publishes (the copy says which night it is for: the missed-night alerts read it). It judges the
+timeliness of the sources and measures whose verdict changes tonight (it depends on the night's date, not the
+data), rebuilds the scorecard when any check ran, and the commentary status and return templates when the
+night falls in a new month. The outputs follow each publish (the `published_outputs` sensor).
+
+A skipped asset is one whose inputs, code and last build are all unchanged, so rebuilding it would give the
+same table. When the warehouse cannot be read (none yet, or a writer holds it), everything is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from assets.common import NIGHT_MONTH, table_key
+from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
+from sources import CONTRACTS
+from sources.reader import discover_files, file_sha256
+from warehouse.catalogue import catalogue
+from warehouse.db import WarehouseBusy, connect_waiting, is_lock_error
+from warehouse.settings import Settings
+
+PUBLISHED = dg.AssetKey(["published", "warehouse"])
+SCORECARD = table_key("marts.quality_scorecard")
+# Built from the latest month that has ended: rebuilt when the night falls in a new month.
+MONTHLY = [table_key("marts.commentary_status"), dg.AssetKey(["outputs", "return_templates"])]
+CODE_VERSION_TAG = "dagster/code_version"
+
+
+@dataclass
+class NightPlan:
+    """The assets and checks a run builds, and why each root was chosen (empty when everything is built)."""
+
+    assets: set[dg.AssetKey]
+    checks: set[dg.AssetCheckKey] | None  # None: every check of the selected assets (as a sensor's request)
+    reasons: dict[str, str] = field(default_factory=dict)
+    everything: bool = False
+
+    def summary(self) -> str:
+        if self.everything and "*" in self.reasons:
+            return f"everything ({self.reasons['*']})"
+        by_reason: dict[str, list[str]] = {}
+        for root, reason in sorted(self.reasons.items()):
+            by_reason.setdefault(reason, []).append(root)
+        roots = "; ".join(f"{', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}: "
+                          f"{reason}" for reason, names in by_reason.items()) or "nothing new"
+        checks = "their checks" if self.checks is None else f"{len(self.checks)} check(s)"
+        return f"{len(self.assets)} asset(s), {checks}; {roots}"
+
+
+def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinition],
+               checks: Sequence[dg.AssetChecksDefinition], settings: Settings,
+               excluded: dg.AssetSelection | None = None, wait_seconds: float = 0) -> NightPlan:
+    """Tonight's plan over `assets` (the nightly job's, less `excluded`) and their `checks`. While another
+    process writes the warehouse, wait up to `wait_seconds` to read it (else plan everything)."""
+    job_keys = set((dg.AssetSelection.all() - (excluded or dg.AssetSelection.keys())).resolve(assets))
+    checks_of = _checks_by_asset(assets, checks)
+    every_check = {c for keys in checks_of.values() for c in keys}
+    looked = look(settings, wait_seconds)
+    if looked is None:
+        return NightPlan(job_keys, every_check, {"*": "the warehouse is new or being written"}, everything=True)
+    landing, timely = looked
+    reasons = {f"raw.{source}": f"{len(files)} new or changed file(s): {', '.join(files[:3])}"
+               + (" ..." if len(files) > 3 else "") for source, files in landing.items()}
+    reasons |= _stale(instance, assets, job_keys)
+    month = f"{settings.as_of:%Y-%m}"
+    reasons |= {".".join(k.path): f"the night is in {month}" for k in MONTHLY
+                if _built_in_month(instance, k) != month}
+    roots = [dg.AssetKey(name.split(".")) if "." in name else dg.AssetKey(name) for name in reasons]
+    reached = set(dg.AssetSelection.assets(*roots).downstream().resolve(assets)) if roots else set()
+    timeliness = {c for c in TIMELINESS_CHECKS if c.asset_key in timely or c.asset_key in reached}
+    reasons |= {f"timeliness of {'.'.join(k.path)}": "its verdict changes tonight" for k in timely}
+    selected = (reached | {PUBLISHED} | ({SCORECARD} if timeliness else set())) & job_keys
+    chosen = {c for key in selected for c in checks_of.get(key, ())} | timeliness
+    return NightPlan(selected, chosen, reasons, everything=selected == job_keys)
+
+
+def _built_in_month(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None:
+    event = instance.get_latest_materialization_event(key)
+    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    value = metadata.get(NIGHT_MONTH)
+    return getattr(value, "value", value)
+
+
+def _checks_by_asset(assets: Sequence[dg.AssetsDefinition],
+                     checks: Sequence[dg.AssetChecksDefinition]) -> dict[dg.AssetKey, set[dg.AssetCheckKey]]:
+    found: dict[dg.AssetKey, set[dg.AssetCheckKey]] = {}
+    for definition in [*assets, *checks]:
+        for key in definition.check_keys:
+            found.setdefault(key.asset_key, set()).add(key)
+    return found
+
+
+def _stale(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinition],
+           job_keys: set[dg.AssetKey]) -> dict[str, str]:
+    """Assets never built, built with other code, or whose last planned build did not finish."""
+    current = {k: v for a in assets for k, v in a.code_versions_by_key.items() if k in job_keys}
+    records = {r.asset_entry.asset_key: r.asset_entry for r in instance.get_asset_records(list(job_keys))}
+    stale = {}
+    for key in sorted(job_keys, key=lambda k: k.to_user_string()):
+        entry = records.get(key)
+        last = entry.last_materialization_record if entry else None
+        name = ".".join(key.path)
+        if last is None:
+            stale[name] = "never built"
+        elif _code_version(last) != current.get(key):
+            stale[name] = "its code or definition changed since it was built"
+        elif (entry.last_planned_materialization_storage_id or 0) > last.storage_id:
+            stale[name] = "its last planned build did not finish"
+    return stale
+
+
+def _code_version(record: dg.EventLogRecord) -> str | None:
+    materialization = record.asset_materialization
+    return materialization.tags.get(CODE_VERSION_TAG) if materialization and materialization.tags else None
+
+
+def look(settings: Settings, wait_seconds: float = 0) -> tuple[dict[str, list[str]], set[dg.AssetKey]] | None:
+    """What changed, read-only: `changed_landing`, and the sources and measures whose timeliness verdict
+    tonight differs from the last one recorded (late from tonight, or a grace period over). None when the
+    warehouse does not exist yet or another process is writing it (after waiting up to `wait_seconds`)."""
+    if not settings.warehouse_path.exists():
+        return None
+    try:
+        with connect_waiting(str(settings.warehouse_path), read_only=True, wait_seconds=wait_seconds) as con:
+            return changed_landing(con, settings), timeliness_changes(con, settings.as_of)
+    except WarehouseBusy:
+        return None
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            return None
+        raise
+    except duckdb.CatalogException:  # a warehouse from before refusals were recorded
+        return None
+
+
+def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg.AssetKey]:
+    """Staging and measure assets whose timeliness verdict tonight is not the one last recorded for them."""
+    from quality import measure_checks, source_checks
+
+    last = {(s, st, r) for s, st, r in con.execute("""
+        SELECT subject, status, reason FROM audit.check_results WHERE check_name = 'timely'
+        QUALIFY row_number() OVER (PARTITION BY subject_type, subject ORDER BY coalesce(seq, 0) DESC) = 1"""
+                                       ).fetchall()}
+    tonight = [(f"staging.{c.name}", source_checks.timely(con, c, as_of)) for c in CONTRACTS.values()
+               if c.cadence.frequency == "monthly"]
+    tonight += [(f"measures.{m.id}", measure_checks.timely(con, m, as_of)) for m in catalogue().measures.values()]
+    return {table_key(name) for name, o in tonight if (o.subject, o.status, o.summary) not in last}
+
+
+def changed_landing(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, list[str]]:
+    """Per source, the landing files not loaded yet and not already refused as they are: known by path, size and
+    modification time, or (the same file copied or touched since) by its path and SHA-256. A file with bytes
+    already loaded under another name is new: the raw load records it as a duplicate delivery."""
+    known = set(con.execute("""
+        SELECT source, file_path, size_bytes, file_modified_ns FROM audit.loaded_files
+        UNION ALL  -- refused as it is: the refusal (or its replacement) already stands
+        SELECT source, file_path, size_bytes, file_modified_ns FROM audit.refused_files""").fetchall())
+    loaded = set(con.execute("SELECT source, file_path, file_sha256 FROM audit.loaded_files").fetchall())
+    changed: dict[str, list[str]] = {}
+    for contract in CONTRACTS.values():
+        for path in discover_files(contract, settings.landing_for(contract.name)):
+            try:
+                stat = path.stat()
+                if (contract.name, str(path), stat.st_size, stat.st_mtime_ns) in known or \
+                        (contract.name, str(path), file_sha256(path)) in loaded:
+                    continue
+            except FileNotFoundError:
+                continue
+            changed.setdefault(contract.name, []).append(path.name)
+    return changed
