@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow  # five minutes on 2 cores: `make test-slow`
 def test_bench_smoke_run_writes_valid_json(tmp_path: Path):
     result_file = tmp_path / "speed.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BDC_") and k != "DAGSTER_HOME"}

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import shutil
 
+import dagster as dg
 import pytest
 
+from pipelines.definitions import build_definitions
+from pipelines.nightly import run_nightly
 from sources import CONTRACTS
 from sources.contract import snake
 from tests.conftest import copy_fixture, query
+from warehouse.settings import Settings, load_settings
 
 ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
 DISTRICT = "E07000234"
@@ -44,8 +48,40 @@ EXPECTED = [
 ]
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    """The fixture loaded and published once for this module (a run costs tens of seconds)."""
+    base = tmp_path_factory.mktemp("fixture_measures")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BDC_DATA_DIR", str(base / "data"))
+        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH", "BDC_AS_OF"):
+            env.delenv(name, raising=False)
+        settings = load_settings()
+        settings.landing_dir.mkdir(parents=True)
+        copy_fixture(settings)
+        outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+        assert outcome.success, outcome.checks_failed
+    return base / "data", outcome
+
+
 @pytest.fixture
-def fixture_run(warehouse_env, run_pipeline):
+def fixture_run(built):
+    """The module's loaded fixture, for a test that only reads it."""
+    data, outcome = built
+    return _settings_for(data), outcome
+
+
+def _settings_for(data) -> Settings:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BDC_DATA_DIR", str(data))
+        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH"):
+            env.delenv(name, raising=False)
+        return load_settings()
+
+
+@pytest.fixture
+def fresh_run(warehouse_env, run_pipeline):
+    """The fixture loaded in a folder of its own, for a test that runs the pipeline again on it."""
     copy_fixture(warehouse_env)
     outcome = run_pipeline()
     assert outcome.success, outcome.checks_failed
@@ -83,8 +119,8 @@ def test_row_conservation_for_every_fixture_file(fixture_run):
     assert out == ["no location: the police could not place it in an LSOA", "outside Bromsgrove (Redditch 001A)"]
 
 
-def test_rerun_with_no_new_files_changes_nothing(fixture_run, run_pipeline):
-    settings, first = fixture_run
+def test_rerun_with_no_new_files_changes_nothing(fresh_run, run_pipeline):
+    settings, first = fresh_run
     snapshot_sql = "SELECT * FROM marts.measure_values ORDER BY ALL"
     before = query(settings.published_path, snapshot_sql)
     files_sql = "SELECT source, file_sha256, run_id FROM audit.loaded_files ORDER BY ALL"
@@ -98,8 +134,8 @@ def test_rerun_with_no_new_files_changes_nothing(fixture_run, run_pipeline):
     assert query(settings.published_path, "SELECT run_id FROM marts.publish_info") == [(second.run_id,)]
 
 
-def test_redelivered_file_with_same_hash_is_skipped(fixture_run, run_pipeline):
-    settings, _ = fixture_run
+def test_redelivered_file_with_same_hash_is_skipped(fresh_run, run_pipeline):
+    settings, _ = fresh_run
     folder = settings.landing_dir / "crm_contacts"
     shutil.copy(folder / "crm_contacts_2026-01.csv", folder / "crm_contacts_2026-01 (resent).csv")
     assert run_pipeline().success
