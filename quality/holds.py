@@ -58,10 +58,15 @@ def judged_build(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str
     back (the subject keeps its last good data) and record the hold. An exception rolls back and propagates."""
     gate = Gate()
     staged_before = _staged_files(con, subject) if subject_type == "source" else []
+    table = f"{'staging' if subject_type == 'source' else 'measures'}.{subject}"
+    existed = _table_exists(con, table)
+    shell = None
     try:
         with transaction(con):
             yield gate
             if gate.reasons:
+                if not existed:  # a first build held back: keep its columns so readers find an empty table
+                    shell = con.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table()
                 if subject_type == "source":  # what to fix: the attempt's failed rows, before they roll back
                     gate.failed_rows = con.execute(
                         """SELECT source, source_file, file_sha256, row_number, reason, failed_checks, run_id,
@@ -71,6 +76,8 @@ def judged_build(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str
                 raise _HoldBack
     except _HoldBack:
         gate.held = True
+        if shell is not None:
+            _create_empty(con, table, shell)
         gate.since = _record_hold(con, subject_type, subject, run_id, as_of, gate.reasons)
         if subject_type == "source":
             _keep_held_rows(con, subject, gate.failed_rows)
@@ -78,6 +85,19 @@ def judged_build(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str
         _release(con, subject_type, subject, run_id, as_of)
         if subject_type == "source":
             _keep_held_rows(con, subject, None)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return _exists(con, schema, name)
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, table: str, shell) -> None:
+    con.register("_empty_shell", shell)
+    try:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _empty_shell")
+    finally:
+        con.unregister("_empty_shell")
 
 
 def _staged_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
