@@ -63,8 +63,11 @@ dev: install
 
 ## test: the test suite, CI's (installs headless Chromium, axe-core and faketime first); under 15 minutes on 2 cores.
 ## It includes a simulation of 45 nights with faults; the longer suites are `make test-slow` and `make simulate`.
+# The tests' temporary folders go on a memory file system when there is one: Dagster's SQLite bookkeeping and
+# DuckDB's checkpoints wait on fsync, which is slow on many CI disks. pytest empties the folder at each start.
+TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/bdc-pytest-$(shell id -u),$(CURDIR)/.pytest-tmp)
 test: install browser-test-deps clock-test-deps
-	$(VENV)/bin/python -m pytest -m "not slow"
+	$(VENV)/bin/python -m pytest -m "not slow" -n 2 --dist loadgroup --basetemp=$(TEST_TMP)
 
 ## test-slow: the tests too long for CI (the benchmark's smoke test)
 test-slow: install browser-test-deps clock-test-deps

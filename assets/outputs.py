@@ -26,7 +26,7 @@ def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     started = time.perf_counter()
     periods = report_periods(settings.as_of)
-    files = build_reports(settings.published_path, settings.outputs_dir, periods)
+    files = build_reports(settings.published_path, settings.outputs_dir, periods, pdf=settings.reports_pdf)
     seconds = time.perf_counter() - started
     context.log.info(f"{len(files)} report files for {', '.join(p.label for p in periods)} in {seconds:.1f} s")
     return dg.MaterializeResult(metadata={

@@ -188,7 +188,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return 2
     print(f"Simulating {args.nights} nights from {args.start} (seed {args.seed}) in {out} ...", flush=True)
     report = simulate(out, parse_date(args.start), args.nights, args.seed, scale=args.scale, faults=faults,
-                      rebuild=not args.no_rebuild)
+                      rebuild=not args.no_rebuild, pdf=not args.no_pdf)
     brief = {k: report[k] for k in ("nights", "start", "seed", "alerts_expected", "alerts_fired",
                                     "equals_full_rebuild", "published_bytes_first", "published_bytes_last",
                                     "seconds")}
@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--fault", action="append", help="inject only this fault kind (repeatable; default all)")
     sim.add_argument("--out", help="folder for the simulation (replaced; default $BDC_DATA_DIR/simulation)")
     sim.add_argument("--no-rebuild", action="store_true", help="skip the final comparison with a rebuild")
+    sim.add_argument("--no-pdf", action="store_true", help="reports as HTML only (faster; BDC_REPORTS_PDF=false)")
     sim.set_defaults(func=cmd_simulate)
     check = sub.add_parser("check-published", help="alert if no load was published for tonight by the deadline hour "
                                                    "(run by a systemd timer; needs no Dagster daemon)")

@@ -63,3 +63,12 @@ def build_outputs_fixture(path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute(OUTPUTS_FIXTURE_SQL.read_text(encoding="utf-8"))
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n 2 --dist loadgroup` (make test), the tests sharing a module-scoped fixture (a warehouse
+    built once, the simulation) stay on one worker, so the fixture is built once; the rest spread freely."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

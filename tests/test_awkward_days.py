@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURE_LANDING, query
+from warehouse.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKETIME = shutil.which("faketime")
@@ -102,6 +103,20 @@ def test_the_sample_runs_clean_on_an_awkward_night(tmp_path: Path, night: dt.dat
                                   "'contacts_received' AND area_type = 'district'")[0][0]
     first_of_night_month = night.date().replace(day=1)
     assert last_month == (first_of_night_month - dt.timedelta(days=1)).replace(day=1)  # the last full month
+    _assert_the_sample_is_whole(published)
+
+
+def _assert_the_sample_is_whole(published: Path) -> None:
+    """What a user of the bundled sample relies on: every measure with (nearly) every month of its three years,
+    every file balanced, the dashboards filled, and no personal data (raw) in the published copy."""
+    counts = dict(query(published, """SELECT measure_id, count(*) FROM marts.measure_values
+                                      WHERE area_type = 'district' GROUP BY ALL"""))
+    for measure in catalogue().measures:
+        assert counts.get(measure, 0) >= 30, measure  # nearly every month (some have no major applications)
+    assert query(published, "SELECT count(*) FROM audit.row_conservation WHERE NOT balanced") == [(0,)]
+    assert query(published, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'") == [(0,)]
+    for mart in ("dashboard_strategic", "dashboard_operational", "dashboard_demographics"):
+        assert query(published, f"SELECT count(*) FROM marts.{mart}")[0][0] > 0, mart
 
 
 def test_a_night_faked_before_the_real_day_loads_files_modified_in_the_future(tmp_path: Path):

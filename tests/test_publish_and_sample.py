@@ -1,4 +1,5 @@
-"""Publishing while readers query, and the bundled sample end to end."""
+"""Publishing while readers query, and the bundled sample generator (the sample end to end is run on the awkward
+nights of tests/test_awkward_days.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import time
 
 from sources.sample import generate_sample, parse_month
 from tests.conftest import copy_fixture, query
-from warehouse.catalogue import catalogue
 
 READER = textwrap.dedent("""
     import json, sys, time, duckdb
@@ -53,27 +53,6 @@ def test_published_copy_is_readable_throughout_a_run(warehouse_env, run_pipeline
     assert observed <= {(first.run_id, rows_first), (second.run_id, rows_second)}
     assert (first.run_id, rows_first) in observed and (second.run_id, rows_second) in observed
     assert len(report["seen"]) > 20
-
-
-def test_bundled_sample_end_to_end(warehouse_env, run_pipeline):
-    files = generate_sample(warehouse_env.landing_dir, parse_month("2026-10"))
-    assert len(files) > 300
-    outcome = run_pipeline()
-    assert outcome.success, outcome.checks_failed
-    assert outcome.measures_materialised == len(catalogue().measures)
-    published = warehouse_env.published_path
-    counts = dict(query(published, """SELECT measure_id, count(*) FROM marts.measure_values
-                                      WHERE area_type = 'district' GROUP BY ALL"""))
-    for measure in catalogue().measures:
-        assert counts.get(measure, 0) >= 30, measure  # nearly every month (some months have no major applications)
-    months = query(published, "SELECT min(period_start), max(period_start) FROM marts.dashboard_strategic")[0]
-    assert (str(months[0]), str(months[1])) == ("2023-11-01", "2026-10-01")
-    unbalanced = query(published, "SELECT count(*) FROM audit.row_conservation WHERE NOT balanced")
-    assert unbalanced == [(0,)]
-    # raw (personal data) is not published
-    assert query(published, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw'") == [(0,)]
-    for mart in ("dashboard_strategic", "dashboard_operational", "dashboard_demographics"):
-        assert query(published, f"SELECT count(*) FROM marts.{mart}")[0][0] > 0, mart
 
 
 def test_sample_generator_is_deterministic(tmp_path):

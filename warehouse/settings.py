@@ -38,6 +38,7 @@ class Settings:
     as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT  # the pipeline's DuckDB buffer memory (BDC_DUCKDB_MEMORY_LIMIT)
     duckdb_max_temp: str = DEFAULT_MAX_TEMP  # most the pipeline may spill to <warehouse>.tmp/ (BDC_DUCKDB_MAX_TEMP)
+    reports_pdf: bool = True  # render the reports' PDFs too (BDC_REPORTS_PDF=false: HTML only)
 
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
@@ -59,5 +60,6 @@ def load_settings() -> Settings:
         as_of=clock.as_of(),
         duckdb_memory_limit=os.environ.get("BDC_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
         duckdb_max_temp=os.environ.get("BDC_DUCKDB_MAX_TEMP", DEFAULT_MAX_TEMP),
+        reports_pdf=os.environ.get("BDC_REPORTS_PDF", "true").strip().lower() not in ("false", "0", "no"),
     )
 

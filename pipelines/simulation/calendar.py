@@ -176,7 +176,8 @@ def _add_events(calendar: Calendar, work: WorkingDays, rng: random.Random) -> No
     if broken := _pick(calendar, rng, MONTHLY, taken):
         how = rng.choice(BROKEN_KINDS)
         _replace(calendar, broken, Delivery(broken.day, broken.source, broken.month, f"broken:{how}"))
-        fix = Delivery(later(broken.day, 2, 5), broken.source, broken.month, "fixed", rng.choice(["", "-resent"]), 11)
+        suffix = rng.choice(["", "-resent"]) if _takes_a_suffix(broken.source) else rng.choice([""])
+        fix = Delivery(later(broken.day, 2, 5), broken.source, broken.month, "fixed", suffix, 11)
         calendar.deliveries.append(fix)
         calendar.events.append({"kind": "broken_then_fixed", "file": broken.describe(), "broken_on": str(broken.day),
                                 "how": how, "fixed_on": str(fix.day), "fixed_as": fix.suffix or "same name"})
@@ -224,3 +225,9 @@ def as_dict(calendar: Calendar) -> dict:
             "history_end": f"{calendar.history_end:%Y-%m}", "events": calendar.events,
             "faults": [{**asdict(f), "night": str(f.night)} for f in calendar.faults],
             "deliveries": len(calendar.deliveries)}
+
+
+def _takes_a_suffix(source: str) -> bool:
+    """Whether a re-sent file of `source` can carry a suffix (`..._2025-12-resent.csv`) and still match its
+    pattern. police.uk's names end in a fixed `-west-mercia-street.csv`: a fixed file comes under the same name."""
+    return CONTRACTS[source].file_glob.rsplit("*", 1)[-1].startswith(".")

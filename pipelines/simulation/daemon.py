@@ -1,5 +1,5 @@
 """Playing the Dagster daemon over the simulation's instance: the 02:00 schedule, the landing sensors, the alert
-sensors, the outputs after each publish, run monitoring and run retries (deploy/dagster.yaml), and the
+sensors, the outputs once a round of publishes is over, run monitoring and run retries (deploy/dagster.yaml), and the
 published-check timer that runs without the daemon.
 
 Runs go through the same definitions production loads (`pipelines.definitions`): the schedule's and the
@@ -95,6 +95,7 @@ class Daemon:
         self.defs = build_definitions()
         self.cursors: dict[str, str | None] = {}
         self.runs: list[RunResult] = []
+        self.outputs_due = False
 
     # -- the schedule and the sensors ------------------------------------------------------------------------
 
@@ -231,10 +232,17 @@ class Daemon:
             self.launch(result.job, plan, {**tags, "dagster/parent_run_id": result.run_id,
                                            "dagster/retry_number": "1"}, retry_at)
         if result.published:
-            self._outputs(result)
+            self.outputs_due = True
 
-    def _outputs(self, result: RunResult) -> None:
-        """The `published_outputs` sensor's run of the outputs job, right after the publish."""
+    def outputs(self) -> None:
+        """The `published_outputs` sensor's tick once a round of runs is over (the 02:00 run and its retry, or
+        the runs one hour's deliveries started): like Dagster's asset sensor, it builds the outputs once from
+        the latest publish, however many publishes came before the tick."""
+        if self.outputs_due:
+            self.outputs_due = False
+            self._outputs()
+
+    def _outputs(self) -> None:
         context = dg.build_sensor_context(instance=self.instance, cursor=self.cursors.get("published_outputs"),
                                           definitions=self.defs)
         evaluated = published_outputs(context)

@@ -174,3 +174,4 @@ def _sha256(path: Path) -> str:
 def delivered_files(landing: Path) -> dict[str, list[Path]]:
     """Every file in the landing folders, by source (what a rebuild from scratch would load)."""
     return {c.name: discover_files(c, landing / c.name) for c in CONTRACTS.values()}
+

@@ -39,7 +39,7 @@ INSTANCE_YAML = """telemetry:
 
 
 def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0.1,
-             faults: tuple[str, ...] = FAULT_KINDS, rebuild: bool = True) -> dict:
+             faults: tuple[str, ...] = FAULT_KINDS, rebuild: bool = True, pdf: bool = True) -> dict:
     """Simulate `nights` nights from `start` in the folder `out` (replaced) and return the report. The paths,
     the clock and the time zone are this process's for the while; they are restored afterwards."""
     started = time.monotonic()
@@ -50,6 +50,7 @@ def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0
     for name in [k for k in os.environ if k.startswith("BDC_")]:  # none of the caller's settings leak in
         del os.environ[name]
     os.environ.update(_environment(out))
+    os.environ["BDC_REPORTS_PDF"] = "true" if pdf else "false"  # PDFs are most of the outputs job's time
     os.environ["TZ"] = "Europe/London"  # the council's clocks, which change in March and October
     time.tzset()
     sim_clock = SimClock()
@@ -60,7 +61,7 @@ def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0
         os.environ.clear()
         os.environ.update(saved)
         time.tzset()
-    report = {"nights": nights, "start": str(start), "seed": seed, "scale": scale, **report,
+    report = {"nights": nights, "start": str(start), "seed": seed, "scale": scale, "pdf": pdf, **report,
               "seconds": round(time.monotonic() - started, 1)}
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     return report
@@ -133,6 +134,7 @@ def _night(day: dt.date, calendar: Calendar, deliveries: Deliveries, daemon: Dae
             _nightly_with_a_second_run(daemon, at)
         else:
             daemon.nightly(at, run_fault)
+        daemon.outputs()
         for kind in faults:
             injected.append({"night": str(day), "kind": kind, "step": _fault_step(kind, daemon, copying)})
         if run_fault:
@@ -151,6 +153,7 @@ def _night(day: dt.date, calendar: Calendar, deliveries: Deliveries, daemon: Dae
             expected += _expected_for(delivery, day, calendar)
         if present:
             daemon.landing(dt.datetime.combine(day, dt.time(hour, 5)))
+            daemon.outputs()
     return injected
 
 
