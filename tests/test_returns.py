@@ -97,8 +97,13 @@ def test_a_malformed_return_is_rejected_by_name(warehouse_env, run_pipeline):
     sheet.append(["contacts_received", "Fine", "A Officer"])
     workbook.save(landing / "performance_return_customer_services_2026-02.xlsx")
     outcome = run_pipeline()
-    assert not outcome.success and "raw/performance_returns:files_readable" in outcome.checks_failed
+    # The returns are held back (ERROR, named); the rest of the night is still published.
+    assert outcome.success and "raw/performance_returns:files_readable" in outcome.checks_errored
     evaluation = next(e for e in outcome.result.get_asset_check_evaluations()
                       if e.asset_key.path == ["raw", "performance_returns"] and e.check_name == "files_readable")
     errors = evaluation.metadata["errors"].value
     assert "performance_return_customer_services_2026-02.xlsx" in errors and "Period" in errors
+    published = warehouse_env.published_path
+    held = query(published, "SELECT subject, reason FROM audit.holds WHERE released_at IS NULL")
+    assert [subject for subject, _ in held] == ["performance_returns"]
+    assert "performance_return_customer_services_2026-02.xlsx" in held[0][1]

@@ -116,14 +116,16 @@ def due_date(source: str, month: dt.date) -> dt.date:
     return following.replace(day=min(CONTRACTS[source].cadence.due_day or 1, last_day))
 
 
-def build_calendar(start: dt.date, nights: int, seed: int, faults: tuple[str, ...] = FAULT_KINDS) -> Calendar:
-    """The deliveries and faults of `nights` nights from `start`, the same for the same arguments."""
+def build_calendar(start: dt.date, nights: int, seed: int, faults: tuple[str, ...] = FAULT_KINDS,
+                   sources: tuple[str, ...] = MONTHLY) -> Calendar:
+    """The deliveries and faults of `nights` nights from `start`, the same for the same arguments. Only the
+    monthly `sources` deliver in the simulated nights (the others go silent after the backlog)."""
     rng = random.Random(seed)
     end = start + dt.timedelta(days=nights - 1)
     work = WorkingDays(range(start.year - 1, end.year + 2))
     history_end = add_months(start.replace(day=1), -2)
     calendar = Calendar(start, nights, seed, history_end, history_end)
-    for source in MONTHLY:
+    for source in (s for s in MONTHLY if s in sources):
         month = add_months(history_end, 1)
         while True:
             day = _delivery_day(source, month, work, rng)

@@ -17,6 +17,7 @@ import duckdb
 
 from pipelines.simulation.calendar import (
     FAULT_KINDS,
+    MONTHLY,
     Calendar,
     Delivery,
     as_dict,
@@ -39,7 +40,8 @@ INSTANCE_YAML = """telemetry:
 
 
 def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0.1,
-             faults: tuple[str, ...] = FAULT_KINDS, rebuild: bool = True, pdf: bool = True) -> dict:
+             faults: tuple[str, ...] = FAULT_KINDS, rebuild: bool = True, pdf: bool = True,
+             sources: tuple[str, ...] = MONTHLY) -> dict:
     """Simulate `nights` nights from `start` in the folder `out` (replaced) and return the report. The paths,
     the clock and the time zone are this process's for the while; they are restored afterwards."""
     started = time.monotonic()
@@ -55,13 +57,14 @@ def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0
     time.tzset()
     sim_clock = SimClock()
     try:
-        report = _simulate(out, build_calendar(start, nights, seed, faults), scale, rebuild, sim_clock)
+        report = _simulate(out, build_calendar(start, nights, seed, faults, sources), scale, rebuild, sim_clock)
     finally:
         sim_clock.restore()
         os.environ.clear()
         os.environ.update(saved)
         time.tzset()
-    report = {"nights": nights, "start": str(start), "seed": seed, "scale": scale, "pdf": pdf, **report,
+    report = {"nights": nights, "start": str(start), "seed": seed, "scale": scale, "pdf": pdf,
+              "sources_delivering": list(sources), **report,
               "seconds": round(time.monotonic() - started, 1)}
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     return report
