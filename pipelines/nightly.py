@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.selection import NightPlan
+from quality.holds import open_holds
 from warehouse.catalogue import catalogue
 from warehouse.settings import Settings
 
@@ -80,6 +81,7 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
     """A short plain-text report: sources loaded, measures, checks, and where to query."""
     lines = [f"Nightly load {'SUCCEEDED' if outcome.success else 'FAILED'} in {outcome.seconds:.1f} s "
              f"(Dagster run {outcome.run_id})", ""]
+    holds: list[tuple] = []
     if settings.warehouse_path.exists():
         with duckdb.connect(str(settings.warehouse_path)) as con:  # the run is over: no other writer
             rows = con.execute("""
@@ -92,6 +94,7 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
                 SELECT source, coalesce(new_files, 0), coalesce(files, 0), coalesce(new_rows, 0),
                        coalesce(raw_rows, 0), coalesce(staged, 0), coalesce(quarantined, 0), coalesce(out_of_scope, 0)
                 FROM files FULL JOIN rc USING (source) ORDER BY source""", {"run": outcome.run_id}).fetchall()
+            holds = open_holds(con)
         lines.append(f"{'source':<24}{'new files':>10}{'files':>7}{'new rows':>10}{'raw rows':>10}{'staged':>9}"
                      f"{'quarantined':>13}{'out of scope':>14}")
         for r in rows:
@@ -104,6 +107,10 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
                  "failed (ERROR)")
     for label, names in (("  ERROR: ", outcome.checks_errored), ("  WARN:  ", warned)):
         lines += [label + name for name in names]
+    if holds:
+        lines.append(f"Held back at their last good data ({len(holds)}; everything else was refreshed):")
+        lines += [f"  {kind} {subject}, since {since_as_of}: {reason[:200]}"
+                  for kind, subject, _, since_as_of, reason in holds]
     docs = settings.quality_dir / "data_docs" / "index.html"
     if docs.exists():
         lines.append(f"Data quality: marts.quality_scorecard; Great Expectations Data Docs: {_relative(docs)}")

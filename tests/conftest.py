@@ -68,14 +68,9 @@ def build_outputs_fixture(path: Path) -> Path:
 LONGEST_FIRST = ("test_simulation", "test_awkward_days")  # the longest modules start first on the workers
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `pytest -n 2 --dist loadgroup` (make test), the tests sharing a module-scoped fixture (a warehouse
-    built once, the simulation) stay on one worker, so the fixture is built once; the rest spread freely. The
-    longest modules are handed out first, so that the two workers finish together."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info and any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    """Hand the longest modules out first under `pytest -n 2 --dist loadfile` (make test), so that the two
+    workers finish together. (Whole files go to one worker, so a module-scoped fixture is built once; pytest 9
+    broke xdist's `loadgroup`, which renames node ids.)"""
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))

@@ -9,6 +9,7 @@ import datetime as dt
 import openpyxl
 
 from pipelines.cli import main as cli
+from pipelines.nightly import summary
 from sources.performance_returns import TITLE_ROWS
 from tests.conftest import copy_fixture, query
 
@@ -107,3 +108,5 @@ def test_a_malformed_return_is_rejected_by_name(warehouse_env, run_pipeline):
     held = query(published, "SELECT subject, reason FROM audit.holds WHERE released_at IS NULL")
     assert [subject for subject, _ in held] == ["performance_returns"]
     assert "performance_return_customer_services_2026-02.xlsx" in held[0][1]
+    said = summary(outcome, warehouse_env)  # what the person running it reads
+    assert "Held back at their last good data (1;" in said and "source performance_returns, since" in said

@@ -164,10 +164,27 @@ def _fault_step(kind: str, daemon: Daemon, copying: Delivery | None) -> str | No
     """Where the fault struck, for the report."""
     if kind in RUN_FAULTS:
         run = next((r for r in reversed(daemon.runs) if r.fault == kind), None)
-        return f"nightly run {run.run_id[:8]}: {'; '.join(run.notes)}" if run else "nightly run"
+        if run is None:
+            return "nightly run"
+        outcome = next((n for n in run.notes if n.startswith("killed by")), run.notes[0] if run.notes else "")
+        if kind == "disk_full":
+            outcome = "OSError ENOSPC while writing the published copy"
+        return f"nightly run {run.run_id[:8]}, in step {_unfinished_steps(daemon, run.run_id)}: {outcome}"
     if kind == "file_still_copying" and copying:
         return f"landing: {copying.describe()} half-copied at 02:00"
     return {"second_run": "a run by hand while the nightly held the warehouse"}.get(kind)
+
+
+def _unfinished_steps(daemon: Daemon, run_id: str) -> str:
+    """The steps of a run that started and never succeeded (where a kill or a failure struck), from its event log."""
+    import dagster as dg
+
+    events = daemon.instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                       dg.DagsterEventType.STEP_SUCCESS,
+                                                       dg.DagsterEventType.STEP_FAILURE})
+    started = [e.step_key for e in events if e.dagster_event_type == dg.DagsterEventType.STEP_START]
+    ended = {e.step_key for e in events if e.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS}
+    return ", ".join(k for k in started if k not in ended) or "none (between steps)"
 
 
 def _next_present_day(day: dt.date, calendar: Calendar) -> dt.date:
