@@ -69,8 +69,9 @@ LONGEST_FIRST = ("test_simulation", "test_awkward_days")  # the longest modules 
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Hand the longest modules out first under `pytest -n 2 --dist loadfile` (make test), so that the two
-    workers finish together. (Whole files go to one worker, so a module-scoped fixture is built once; pytest 9
-    broke xdist's `loadgroup`, which renames node ids.)"""
+    """Hand the longest modules out first under `pytest -n 2 --dist loadfile --no-loadscope-reorder` (make
+    test; xdist would otherwise start with the files holding the most tests), so the two workers finish
+    together. Whole files go to one worker, so a module-scoped fixture is built once (pytest 9 broke xdist's
+    `loadgroup`, which renames node ids)."""
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
