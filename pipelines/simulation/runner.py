@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -57,7 +58,11 @@ def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0
     time.tzset()
     sim_clock = SimClock()
     try:
-        report = _simulate(out, build_calendar(start, nights, seed, faults, sources), scale, rebuild, sim_clock)
+        # In a copy of the context: Dagster keeps the instance's state storage in a ContextVar that the sensor and
+        # schedule contexts set and never reset, which would point this process's later Dagster work at the
+        # simulation's (deleted) instance.
+        report = contextvars.copy_context().run(
+            _simulate, out, build_calendar(start, nights, seed, faults, sources), scale, rebuild, sim_clock)
     finally:
         sim_clock.restore()
         os.environ.clear()
