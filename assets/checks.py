@@ -55,7 +55,7 @@ def check_result(outcome: Outcome, asset_key: dg.AssetKey | None = None,
     if outcome.sample:
         metadata["sample"] = dg.MetadataValue.json(outcome.sample)
     description = outcome.summary
-    if held and not outcome.passed and outcome.criterion not in NOT_BLOCKING:
+    if held and holds.blocking_failures([outcome]):  # a WARN never holds anything back
         description = (f"HELD BACK: {outcome.subject} keeps its last good data; what depends on it was not "
                        f"changed by this delivery. {description}")
     return dg.AssetCheckResult(

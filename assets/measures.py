@@ -7,7 +7,7 @@ from assets.checks import check_result, criterion_specs
 from assets.common import code_version, owners, table_key, table_metadata
 from quality.holds import judged_build
 from quality.measure_checks import judge_measure
-from quality.outcome import CRITERIA, record
+from quality.outcome import BUILT_WITH, record
 from warehouse.catalogue import Measure, catalogue
 from warehouse.db import WarehouseResource
 from warehouse.measure_sql import compile_measure
@@ -30,7 +30,7 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
                   "numerator": measure.numerator, "denominator": measure.denominator or "",
                   "catalogue_file": f"warehouse/catalogue/measures/{measure.id}.yaml",
                   "definition_sql": dg.MetadataValue.md(f"```sql\n{measure.sql}\n```")},
-        check_specs=criterion_specs(key, tuple(c for c in CRITERIA if c != "timely"), holds_back=True),
+        check_specs=criterion_specs(key, BUILT_WITH, holds_back=True),
         code_version=code_version(sql, repr(measure)),
     )
     def _measure(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

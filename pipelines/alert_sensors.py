@@ -106,6 +106,20 @@ def missed_night_alert(night: dt.date | None, published_at: dt.datetime | None, 
                  key_parts=(as_of,))
 
 
+def tonights_missed_alert(noticed_by: str, dagster_published_at: dt.datetime | None = None
+                          ) -> tuple[Alert | None, dt.date | None]:
+    """(the missed-night alert for tonight or None, the night last published), from the published copy (or,
+    when it has no record, Dagster's last publish). Before the deadline hour nothing is read."""
+    now = clock.timestamp()
+    if now.hour < deadline_hour():
+        return None, None
+    settings = load_settings()
+    night, published_at = last_published_night(settings.published_path)
+    if night is None and dagster_published_at is not None:
+        night, published_at = dagster_published_at.date(), dagster_published_at
+    return missed_night_alert(night, published_at, settings.as_of, now, noticed_by), night
+
+
 def _store() -> AlertStore:
     return AlertStore(load_settings().alerts_path)
 
@@ -156,12 +170,11 @@ def overdue_sources(context: dg.SensorEvaluationContext):
                        "the night (its last materialisation of published/warehouse is from an earlier day). "
                        "deploy/systemd's bromsgrove-published-check timer does the same without the daemon.")
 def nightly_missed(context: dg.SensorEvaluationContext):
-    settings = load_settings()
+    if clock.timestamp().hour < deadline_hour():  # every 15 minutes: nothing to read before the deadline
+        return dg.SkipReason("not yet the deadline hour")
     record = context.instance.get_latest_materialization_event(PUBLISHED)
-    published_at = dt.datetime.fromtimestamp(record.timestamp) if record else None
-    night, _ = last_published_night(settings.published_path)
-    night = night or (published_at.date() if published_at else None)
-    alert = missed_night_alert(night, published_at, settings.as_of, clock.timestamp(), "the nightly_missed sensor")
+    alert, _ = tonights_missed_alert("the nightly_missed sensor",
+                                     dt.datetime.fromtimestamp(record.timestamp) if record else None)
     if alert is None:
         return dg.SkipReason("the night's load is published, or it is not yet the deadline")
     return dg.SkipReason(f"{raise_alerts(_store(), [alert])} alert(s) raised: nothing published tonight")

@@ -157,12 +157,10 @@ def cmd_partner_packs(args: argparse.Namespace) -> int:
 
 def cmd_check_published(args: argparse.Namespace) -> int:
     """The daemon-independent watch (a systemd timer runs it): alert when nothing was published for the night."""
-    from pipelines.alert_sensors import _store, last_published_night, missed_night_alert, raise_alerts
-    from warehouse import clock
+    from pipelines.alert_sensors import _store, raise_alerts, tonights_missed_alert
 
     settings = load_settings()
-    night, published_at = last_published_night(settings.published_path)
-    alert = missed_night_alert(night, published_at, settings.as_of, clock.timestamp(), "the published-check timer")
+    alert, night = tonights_missed_alert("the published-check timer")
     if alert is None:
         print(f"Published for the night of {night}: {settings.published_path}" if night and night >= settings.as_of
               else "Not yet the deadline hour: nothing to check")

@@ -25,14 +25,14 @@ import dagster as dg
 import duckdb
 
 from assets.common import NIGHT_MONTH, table_key
+from assets.outputs import PUBLISHED
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
 from sources import CONTRACTS
 from sources.reader import discover_files, file_sha256
 from warehouse.catalogue import catalogue
-from warehouse.db import WarehouseBusy, connect_waiting, is_lock_error
+from warehouse.db import WarehouseBusy, connect_waiting
 from warehouse.settings import Settings
 
-PUBLISHED = dg.AssetKey(["published", "warehouse"])
 SCORECARD = table_key("marts.quality_scorecard")
 # Built from the latest month that has ended: rebuilt when the night falls in a new month.
 MONTHLY = [table_key("marts.commentary_status"), dg.AssetKey(["outputs", "return_templates"])]
@@ -136,12 +136,8 @@ def look(settings: Settings, wait_seconds: float = 0) -> tuple[dict[str, list[st
     try:
         with connect_waiting(str(settings.warehouse_path), read_only=True, wait_seconds=wait_seconds) as con:
             return changed_landing(con, settings), timeliness_changes(con, settings.as_of)
-    except WarehouseBusy:
+    except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
         return None
-    except duckdb.IOException as exc:
-        if is_lock_error(exc):
-            return None
-        raise
     except duckdb.CatalogException:  # a warehouse from before refusals were recorded
         return None
 

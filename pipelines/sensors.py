@@ -20,7 +20,7 @@ import duckdb
 
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_sha256
-from warehouse.db import is_lock_error
+from warehouse.db import is_lock_error, table_exists
 from warehouse.settings import load_settings
 
 TICK_SECONDS = 60
@@ -46,9 +46,7 @@ def loaded_hashes(warehouse: Path, source: str) -> set[str] | None:
         return set()
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
-                                 "AND table_name = 'loaded_files'").fetchone()[0]
-            if not exists:
+            if not table_exists(con, "audit.loaded_files"):
                 return set()
             return {r[0] for r in con.execute("SELECT file_sha256 FROM audit.loaded_files WHERE source = ?",
                                               [source]).fetchall()}

@@ -14,6 +14,7 @@ The per-source declarations are in `quality/source_rules.py`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ FAILURE_SAMPLE = 5
 RULE_CODE = (Path(__file__), Path(__file__).with_name("source_rules.py"))
 LINEAGE = ("_source_file", "_file_sha256", "_row_number")
 FORMULA_PATTERN = r"^\s*[=+@]|^\s*-\s*[A-Za-z(]"  # how a spreadsheet formula starts (not a negative number)
+
+
+@functools.cache
+def _rule_code() -> str:
+    """The code that turns a declaration into checks (read once per process)."""
+    return "".join(p.read_text(encoding="utf-8") for p in RULE_CODE)
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,7 @@ class StagedContract:
         staging re-stages a source in full when this changes."""
         declared = repr((self.source, self.fields, self.key, self.key_scope, self.period_column, self.order,
                          self.not_future, self.text, [r.name for r in self.extra_rules]))
-        code = "".join(p.read_text(encoding="utf-8") for p in RULE_CODE)
-        return hashlib.sha256((declared + code).encode()).hexdigest()
+        return hashlib.sha256((declared + _rule_code()).encode()).hexdigest()
 
     def schema(self) -> pa.DataFrameSchema:
         """The pandera (ibis) schema of the staged table."""

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 import duckdb
 
 from quality.outcome import Outcome
+from sources.refusals import outstanding_refusals
 from warehouse import clock
-from warehouse.db import transaction
+from warehouse.db import table_exists, transaction
 
 NOT_BLOCKING = frozenset({"timely", "commentary", "sign_off"})  # lateness and ownership are reported, never held
 
@@ -41,7 +42,6 @@ class Gate:
     reasons: list[str] = field(default_factory=list)
     held: bool = False          # set on exit: the build was rolled back
     since: dt.datetime | None = None  # set on exit when held: when the hold began
-    failed_rows: object = None  # a source's quarantined rows of the attempt, kept past the rollback (Arrow)
 
     def hold_for(self, outcomes: list[Outcome]) -> None:
         self.reasons += [f"{o.criterion}: {o.summary}" for o in blocking_failures(outcomes)]
@@ -59,8 +59,8 @@ def judged_build(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str
     gate = Gate()
     staged_before = _staged_files(con, subject) if subject_type == "source" else []
     table = f"{'staging' if subject_type == 'source' else 'measures'}.{subject}"
-    existed = _table_exists(con, table)
-    shell = None
+    existed = table_exists(con, table)
+    shell = failed_rows = None  # kept past the rollback (Arrow): an empty first build's columns, the failed rows
     try:
         with transaction(con):
             yield gate
@@ -68,7 +68,7 @@ def judged_build(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str
                 if not existed:  # a first build held back: keep its columns so readers find an empty table
                     shell = con.execute(f"SELECT * FROM {table} LIMIT 0").to_arrow_table()
                 if subject_type == "source":  # what to fix: the attempt's failed rows, before they roll back
-                    gate.failed_rows = con.execute(
+                    failed_rows = con.execute(
                         """SELECT source, source_file, file_sha256, row_number, reason, failed_checks, run_id,
                                   recorded_at FROM audit.quarantine
                            WHERE source = ? AND NOT list_contains(?::VARCHAR[], file_sha256)""",
@@ -80,16 +80,11 @@ def judged_build(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str
             _create_empty(con, table, shell)
         gate.since = _record_hold(con, subject_type, subject, run_id, as_of, gate.reasons)
         if subject_type == "source":
-            _keep_held_rows(con, subject, gate.failed_rows)
+            _keep_held_rows(con, subject, failed_rows)
     else:
         _release(con, subject_type, subject, run_id, as_of)
         if subject_type == "source":
             _keep_held_rows(con, subject, None)
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return _exists(con, schema, name)
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, table: str, shell) -> None:
@@ -143,25 +138,18 @@ def _release(con: duckdb.DuckDBPyConnection, subject_type: str, subject: str, ru
 def held_files(con: duckdb.DuckDBPyConnection, source: str) -> list[dict[str, str]]:
     """The files of `source` whose rows are not staged: loaded into raw since the last good staging (the rows
     the hold keeps out), and the files refused outright."""
-    loaded = con.execute(f"""SELECT DISTINCT regexp_extract(_source_file, '[^/\\\\]+$') AS file, _file_sha256
-                             FROM raw.{source} WHERE _file_sha256 NOT IN (
-                                 SELECT file_sha256 FROM audit.row_conservation WHERE source = ?)
-                             ORDER BY 1""", [source]).fetchall() if _exists(con, "raw", source) else []
-    refused = con.execute("""SELECT file_name, NULL FROM audit.refused_files WHERE source = ? AND resolved_at IS NULL
-                             ORDER BY 1""", [source]).fetchall()
+    loaded = con.execute("""SELECT DISTINCT file_name, file_sha256 FROM audit.loaded_files
+                            WHERE source = ? AND rows_loaded > 0 AND file_sha256 NOT IN (
+                                SELECT file_sha256 FROM audit.row_conservation WHERE source = ?)
+                            ORDER BY 1""", [source, source]).fetchall()
     return [{"file": f, "sha256": s, "why": "loaded, not staged"} for f, s in loaded] + \
-        [{"file": f, "why": "refused"} for f, _ in refused]
+        [{"file": f, "why": "refused"} for f, _ in outstanding_refusals(con, source)]
 
 
 def open_holds(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """(subject_type, subject, held_since, held_since_as_of, reason) of every hold not yet released."""
     return con.execute("""SELECT subject_type, subject, held_since, held_since_as_of, reason FROM audit.holds
                           WHERE released_at IS NULL ORDER BY subject_type, subject""").fetchall()
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-                            "table_name = ?", [schema, table]).fetchone()[0])
 
 
 DATA_HOLDS_COLUMNS = {"measure_id": "VARCHAR", "held_back": "BOOLEAN", "held_by": "VARCHAR",

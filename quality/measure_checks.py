@@ -13,6 +13,7 @@ from quality.outcome import Outcome, sample_rows, verdict
 from quality.verify import mismatches_sql, traced_sql
 from warehouse import clock
 from warehouse.catalogue import Measure, catalogue
+from warehouse.db import table_exists
 from warehouse.models import referenced_tables
 
 MIN_DEFINITION_WORDS = 8
@@ -77,8 +78,7 @@ def well_defined(con: duckdb.DuckDBPyConnection, measure: Measure) -> Outcome:
 
 def _district_series(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[tuple]:
     """(period start, end, value, observations) council-wide, oldest first; none when it was never built."""
-    built = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'measures' "
-                        "AND table_name = ?", [measure.id]).fetchone()[0]
+    built = table_exists(con, f"measures.{measure.id}")
     return con.execute(f"""SELECT period_start, period_end, value, observations FROM measures.{measure.id}
                            WHERE area_type = 'district' ORDER BY period_start""").fetchall() if built else []
 

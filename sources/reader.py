@@ -49,10 +49,14 @@ class LoadReport:
     files_loaded: list[str] = field(default_factory=list)
     files_skipped: list[str] = field(default_factory=list)  # same bytes already loaded
     rows_loaded: int = 0
-    errors: list[str] = field(default_factory=list)  # files refused: the source is held back until replaced
     deferred: list[str] = field(default_factory=list)  # files still being copied or locked: tried next run
     notes: list[str] = field(default_factory=list)
-    refused: list[SourceFileError] = field(default_factory=list)
+    refused: list[SourceFileError] = field(default_factory=list)  # the source is held back until replaced
+
+    @property
+    def errors(self) -> list[str]:
+        """The refusals, as messages naming the file and the problem."""
+        return [str(e) for e in self.refused]
 
 
 def discover_files(contract: SourceContract, folder: Path) -> list[Path]:
@@ -335,9 +339,9 @@ def file_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path
 
 
 def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, sha256: str,
-              run_id: str, as_of: dt.date | None = None) -> tuple[int, int, list[str]]:
-    """Load one file into raw.<source> in one transaction, as delivered on the night `as_of` (default the
-    clock's). Returns (rows, blank rows, notes)."""
+              run_id: str) -> tuple[int, int, list[str]]:
+    """Load one file into raw.<source> in one transaction, as delivered tonight (the clock's as_of). Returns
+    (rows, blank rows, notes)."""
     if path.stat().st_size == 0:
         raise SourceFileError(path, "the file is empty (0 bytes)")
     notes: list[str] = []
@@ -366,7 +370,7 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
                                     f"{_first_line(exc)}") from exc
     select = ", ".join(
         f'"{_quote_ident(mapping[c.name])}"' if c.name in mapping else "NULL" for c in contract.columns)
-    now, night, seq = clock.timestamp(), as_of or clock.as_of(), clock.next_build_seq(con)
+    now, night, seq = clock.timestamp(), clock.as_of(), clock.next_build_seq(con)
     try:
         with transaction(con):
             blanks, rows = con.execute("SELECT count(*) FILTER (WHERE _blank), count(*) FILTER (WHERE NOT _blank) "
@@ -451,7 +455,6 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
                                [(e.path, e.problem, delivery_key(e.path.name)) for e in report.refused], run_id)
     for error in [e for e in report.refused if str(e.path) in replaced]:  # still there, but no longer needed
         report.refused.remove(error)
-        report.errors.remove(str(error))
         report.notes.append(f"{error.path.name} cannot be read ({error.problem}) but was {replaced[str(error.path)]}:"
                             " it can be removed from the landing folder")
     return report
@@ -462,7 +465,6 @@ def _report_error(report: LoadReport, exc: SourceFileError) -> None:
         report.deferred.append(str(exc))
         log.warning("%s", exc)
     else:
-        report.errors.append(str(exc))
         report.refused.append(exc)
         log.error("%s", exc)
 

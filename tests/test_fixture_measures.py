@@ -13,7 +13,7 @@ from pipelines.nightly import run_nightly
 from sources import CONTRACTS
 from sources.contract import snake
 from tests.conftest import copy_fixture, query
-from warehouse.settings import Settings, load_settings
+from warehouse.settings import load_settings
 
 ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
 DISTRICT = "E07000234"
@@ -61,22 +61,13 @@ def built(tmp_path_factory: pytest.TempPathFactory):
         copy_fixture(settings)
         outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
         assert outcome.success, outcome.checks_failed
-    return base / "data", outcome
+    return settings, outcome
 
 
 @pytest.fixture
 def fixture_run(built):
     """The module's loaded fixture, for a test that only reads it."""
-    data, outcome = built
-    return _settings_for(data), outcome
-
-
-def _settings_for(data) -> Settings:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("BDC_DATA_DIR", str(data))
-        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH"):
-            env.delenv(name, raising=False)
-        return load_settings()
+    return built
 
 
 @pytest.fixture

@@ -49,5 +49,4 @@ def epoch_seconds() -> float:
 def next_build_seq(con: duckdb.DuckDBPyConnection) -> int:
     """A number larger than every one handed out before in this warehouse: orders builds and publishes
     without trusting wall-clock time (which repeats an hour each October)."""
-    con.execute("CREATE SEQUENCE IF NOT EXISTS audit.build_seq")
     return con.execute("SELECT nextval('audit.build_seq')").fetchone()[0]

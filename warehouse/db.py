@@ -78,8 +78,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
-def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
-    return id(con) in _IN_TRANSACTION
+def table_exists(con: duckdb.DuckDBPyConnection, table: str, catalog: str | None = None) -> bool:
+    """Whether `table` ("schema.name") exists in `catalog` (default: the connection's own database)."""
+    schema, name = table.split(".")
+    return bool(con.execute("""SELECT count(*) FROM information_schema.tables WHERE table_catalog =
+                               coalesce(?, current_database()) AND table_schema = ? AND table_name = ?""",
+                            [catalog, schema, name]).fetchone()[0])
 
 
 def is_lock_error(exc: BaseException) -> bool:

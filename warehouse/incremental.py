@@ -21,7 +21,7 @@ import duckdb
 
 from sources.contract import SourceContract
 from warehouse import clock
-from warehouse.db import transaction
+from warehouse.db import table_exists, transaction
 
 NEW_FILES = "_new_files"
 
@@ -61,9 +61,7 @@ def plan(con: duckdb.DuckDBPyConnection, contract: SourceContract, rules_version
     if len(raw_reference(contract).findall(contract.staging_sql())) != 1:
         return Plan(current, f"its staging SQL does not read raw.{source} exactly once")
     staged_before = con.execute("SELECT fingerprint FROM audit.staging_state WHERE source = ?", [source]).fetchone()
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' "
-                         "AND table_name = ?", [source]).fetchone()[0]
-    if not staged_before or not exists:
+    if not staged_before or not table_exists(con, f"staging.{source}"):
         return Plan(current, "not staged before")
     if staged_before[0] != current:
         return Plan(current, "its staging SQL, contract, pseudonymisation key or reference data changed")
@@ -169,10 +167,7 @@ def build_model(con: duckdb.DuckDBPyConnection, table: str, sql: str, run_id: st
 def _append_refused(con: duckdb.DuckDBPyConnection, table: str, sql: str, current: str,
                     inputs: list[str]) -> str | None:
     state = con.execute("SELECT fingerprint, built_seq FROM audit.model_state WHERE table_name = ?", [table]).fetchone()
-    schema, name = table.split(".")
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                         [schema, name]).fetchone()[0]
-    if not state or not exists or state[1] is None:
+    if not state or not table_exists(con, table) or state[1] is None:
         return "not built before"
     if state[0] != current:
         return "its SQL or a table it looks up changed"

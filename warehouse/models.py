@@ -11,7 +11,7 @@ import duckdb
 
 from sources.contract import SourceContract
 from warehouse import clock, incremental
-from warehouse.db import SQL_DIR, transaction
+from warehouse.db import SQL_DIR, table_exists, transaction
 
 TABLE_REFERENCE = re.compile(r"\b(raw|staging|core|measures|marts)\.([a-z_][a-z0-9_]*)\b")
 CORE_DIR = SQL_DIR / "core"
@@ -236,9 +236,7 @@ def rebuild_keeping_history(con: duckdb.DuckDBPyConnection, sql: str, run_id: st
     """Rebuild marts.measure_values from `sql` and record in audit.measure_value_changes every value that
     was there before and now differs or is gone (a corrected delivery, a late file). New periods are not
     changes. Returns how many were recorded."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
-                         "AND table_name = 'measure_values'").fetchone()[0]
-    if not exists:
+    if not table_exists(con, "marts.measure_values"):
         build_table(con, "marts.measure_values", sql)
         return 0
     keys = ", ".join(MEASURE_KEY)

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import clock
+from warehouse.db import table_exists
 
 # raw keeps personal data and staging grows with history: neither is published.
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
@@ -140,8 +141,7 @@ def _appended_since(con: duckdb.DuckDBPyConnection, since: int) -> set[str]:
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("""SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'publishing'
-                               AND table_schema = ? AND table_name = ?""", [schema, table]).fetchone()[0])
+    return table_exists(con, f"{schema}.{table}", catalog="publishing")
 
 
 def _copy_alerts(con: duckdb.DuckDBPyConnection, alerts_path: Path, attempts: int = 5) -> int:

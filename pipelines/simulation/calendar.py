@@ -21,6 +21,7 @@ from warehouse.reporting_periods import add_months
 
 FAULT_KINDS = ("sigkill", "sigkill_publish", "native_crash", "disk_full", "file_still_copying", "second_run",
                "daemon_absent")
+RUN_FAULTS = ("sigkill", "sigkill_publish", "native_crash", "disk_full")  # faults of the 02:00 run itself
 BROKEN_KINDS = ("truncated", "missing_column", "empty")
 CORRECTABLE = ("crm_contacts", "waste_reports")  # extracts whose later re-run closes more cases
 # Sources whose key must be unique across deliveries and whose monthly file has 20 rows or more even scaled
@@ -64,7 +65,6 @@ class Calendar:
     nights: int
     seed: int
     history_end: dt.date  # the last month of the backlog loaded on the first night
-    last_month: dt.date   # the last month any source delivers in the simulation
     deliveries: list[Delivery] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)  # the calendar's events, for the report
@@ -124,7 +124,7 @@ def build_calendar(start: dt.date, nights: int, seed: int, faults: tuple[str, ..
     end = start + dt.timedelta(days=nights - 1)
     work = WorkingDays(range(start.year - 1, end.year + 2))
     history_end = add_months(start.replace(day=1), -2)
-    calendar = Calendar(start, nights, seed, history_end, history_end)
+    calendar = Calendar(start, nights, seed, history_end)
     for source in (s for s in MONTHLY if s in sources):
         month = add_months(history_end, 1)
         while True:
@@ -132,7 +132,6 @@ def build_calendar(start: dt.date, nights: int, seed: int, faults: tuple[str, ..
             if day > end:
                 break
             calendar.deliveries.append(Delivery(day, source, month))
-            calendar.last_month = max(calendar.last_month, month)
             month = add_months(month, 1)
     _add_events(calendar, work, rng)
     _add_faults(calendar, faults, rng)

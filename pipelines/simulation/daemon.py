@@ -11,7 +11,9 @@ time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import signal
@@ -24,18 +26,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.alert_sensors import (
-    ALERT_SENSORS,
-    _store,
-    last_published_night,
-    missed_night_alert,
-    raise_alerts,
-)
+from assets.outputs import PUBLISHED
+from pipelines.alert_sensors import ALERT_SENSORS
+from pipelines.cli import main as cli
 from pipelines.definitions import LANDING_SENSORS, build_definitions, nightly_schedule, published_outputs
 from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
+from pipelines.simulation.calendar import RUN_FAULTS
 from warehouse import clock
-from warehouse.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SENSORS = {s.name: s for s in ALERT_SENSORS}
@@ -130,12 +128,8 @@ class Daemon:
     def published_check(self, day: dt.date) -> None:
         """The systemd timer at 06:30, which needs no daemon (`pipelines.cli check-published`)."""
         self.clock.set(dt.datetime.combine(day, dt.time(6, 30)))
-        settings = load_settings()
-        night, published_at = last_published_night(settings.published_path)
-        alert = missed_night_alert(night, published_at, settings.as_of, clock.timestamp(),
-                                   "the published-check timer")
-        if alert:
-            raise_alerts(_store(), [alert])
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            cli(["check-published"])  # exits 1 (and alerts) when nothing was published for the night
 
     # -- runs ------------------------------------------------------------------------------------------------
 
@@ -143,14 +137,14 @@ class Daemon:
                fault: str | None = None) -> RunResult:
         """Run `job` (the nightly job's `plan`, or the whole job), then what the daemon does after a run."""
         self.clock.set(at)
-        if fault in ("sigkill", "sigkill_publish", "native_crash", "disk_full"):
+        if fault in RUN_FAULTS:
             result = self._in_worker(job, plan, tags, at, fault)
         else:
             started = time.monotonic()  # how long the run took, for the report
             outcome = run_nightly(self.defs, instance=self.instance, log_level="ERROR", job_name=job, plan=plan,
                                   tags=tags)
             result = RunResult(outcome.run_id, job, tags.get("bdc/trigger", job), at, outcome.success,
-                               published=_published(outcome.result.get_asset_materialization_events()),
+                               published=_published_by(self.instance, outcome.run_id),
                                seconds=time.monotonic() - started)
         self.runs.append(result)
         self._after(result, plan, tags)
@@ -262,10 +256,6 @@ def faked_clock(at: dt.datetime) -> dict[str, str]:
     return {"LD_PRELOAD": str(library), "FAKETIME": f"@{at:%Y-%m-%d %H:%M:%S}"}
 
 
-def _published(events) -> bool:
-    return any(e.asset_key == dg.AssetKey(["published", "warehouse"]) for e in events)
-
-
 def _published_by(instance: dg.DagsterInstance, run_id: str) -> bool:
     records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
-    return any(r.event_log_entry.dagster_event.asset_key == dg.AssetKey(["published", "warehouse"]) for r in records)
+    return any(r.event_log_entry.dagster_event.asset_key == PUBLISHED for r in records)

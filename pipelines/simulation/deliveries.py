@@ -5,23 +5,19 @@ day it is taken, scaled down for speed, and stamped with the simulated time it l
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import random
 import shutil
 from pathlib import Path
 
-import duckdb
-
 from pipelines.simulation.calendar import Calendar, Delivery
 from sources import ALL_SOURCES, CONTRACTS
 from sources.contract import SourceContract
 from sources.performance_returns import team_return
-from sources.reader import delivery_month, discover_files
+from sources.reader import delivery_month, file_sha256
 from sources.sample import SampleContext, generate_sample
-from sources.sample.scale import SCALED_SOURCES, scale_file
+from sources.sample.scale import SCALED_SOURCES, scale_file, scaling_connection
 from warehouse.catalogue import catalogue
-from warehouse.db import load_extension
 
 LATE_UNSIGNED_TEAM = "planning"
 BAD_SHARE = 0.12  # a bad file repeats this share of its rows: more than the 5% `accurate` allows
@@ -71,7 +67,7 @@ class Deliveries:
             shutil.move(made, target)
             _stamp(target, dt.datetime.combine(delivery.day, dt.time(delivery.hour)))
             if delivery.variant == "bad" or delivery.variant.startswith("broken:"):
-                self.sha256.setdefault(delivery.variant.split(":")[0], []).append(_sha256(target))
+                self.sha256.setdefault(delivery.variant.split(":")[0], []).append(file_sha256(target))
             landed.append(target)
         return landed
 
@@ -104,9 +100,7 @@ class Deliveries:
     def _scale(self, paths: list[Path]) -> None:
         if self.scale == 1 or not paths:
             return
-        with duckdb.connect(config={"preserve_insertion_order": True}) as con:
-            load_extension(con, "encodings")
-            load_extension(con, "excel")
+        with scaling_connection() as con:
             for path in paths:
                 source = CONTRACTS[_source_of(path)]
                 if source.name in SCALED_SOURCES:
@@ -167,11 +161,4 @@ def _stamp(path: Path, when: dt.datetime) -> None:
         os.utime(member, (seconds, seconds))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def delivered_files(landing: Path) -> dict[str, list[Path]]:
-    """Every file in the landing folders, by source (what a rebuild from scratch would load)."""
-    return {c.name: discover_files(c, landing / c.name) for c in CONTRACTS.values()}
 

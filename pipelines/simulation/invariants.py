@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
-from quality.lineage import readers
+from quality.lineage import downstream
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
 
 IMMEDIATE = ("check_error", "run_failed", "source_overdue", "nightly_missed")  # sent at once, not digested
 VALUE_KEY = ("measure_id", "period_start", "area_type", "area_code")
+
+
+log = logging.getLogger("pipelines.simulation")
 
 
 @dataclass
@@ -44,21 +48,10 @@ class Violation:
 
 
 def measure_sources() -> dict[str, set[str]]:
-    """measure id -> the sources it is built from (walking the lineage graph upstream)."""
-    upstream: dict[str, set[str]] = {}
-    for source, targets in readers().items():
-        for target in targets:
-            upstream.setdefault(target, set()).add(source)
-    out = {}
-    for measure in catalogue().measures:
-        seen, stack = set(), [f"measures.{measure}"]
-        while stack:
-            for parent in upstream.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        out[measure] = {t.split(".", 1)[1] for t in seen if t.startswith("staging.")}
-    return out
+    """measure id -> the sources it is built from (the staging tables it is downstream of)."""
+    reached = {c.name: downstream(f"staging.{c.name}") for c in CONTRACTS.values()}
+    return {m: {source for source, tables in reached.items() if f"measures.{m}" in tables}
+            for m in catalogue().measures}
 
 
 class Invariants:
@@ -74,6 +67,7 @@ class Invariants:
 
     def fail(self, night: dt.date, invariant: str, detail: str) -> None:
         self.violations.append(Violation(str(night), invariant, detail[:1000]))
+        log.warning("night %s: invariant %s violated: %s", night, invariant, detail[:300])
 
     def after_night(self, night: dt.date, at: dt.datetime, bad_files: list[str]) -> None:
         """The published copy as a reader finds it at the end of `night` (simulated time `at`)."""

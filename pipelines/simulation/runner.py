@@ -19,6 +19,7 @@ import duckdb
 from pipelines.simulation.calendar import (
     FAULT_KINDS,
     MONTHLY,
+    RUN_FAULTS,
     Calendar,
     Delivery,
     as_dict,
@@ -29,12 +30,12 @@ from pipelines.simulation.daemon import Daemon, SimClock, faked_clock
 from pipelines.simulation.deliveries import Deliveries
 from pipelines.simulation.invariants import Expected, Invariants, Violation, check_alerts, owner_of
 from sources import CONTRACTS
+from warehouse.db import is_lock_error
 from warehouse.reporting_periods import add_months
 
 log = logging.getLogger("pipelines.simulation")
 NIGHTLY_AT = dt.time(2, 0)
 COPYING_SECONDS = 1  # how far into the copy the "still being copied" file is when the nightly run starts
-RUN_FAULTS = ("sigkill", "sigkill_publish", "native_crash", "disk_full")
 INSTANCE_YAML = """telemetry:
   enabled: false
 """
@@ -252,8 +253,10 @@ def _locked(path: Path) -> bool:
     try:
         duckdb.connect(str(path), read_only=True).close()
         return False
-    except duckdb.IOException:
-        return True
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            return True
+        raise
 
 
 def _overdue_expected(calendar: Calendar) -> list[Expected]:

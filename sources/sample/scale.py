@@ -18,6 +18,8 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -86,6 +88,16 @@ def _transcode(source: Path, target: Path, encoding: str, bom: bool) -> None:
             writer.write(chunk)
 
 
+@contextmanager
+def scaling_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection for `scale_file`: it reads and writes every source format (the encodings
+    and excel extensions) and keeps rows in file order."""
+    with duckdb.connect(config={"preserve_insertion_order": True}) as con:
+        load_extension(con, "encodings")
+        load_extension(con, "excel")
+        yield con
+
+
 def scale_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, factor: float) -> int:
     """Rewrite one landing file at `factor` times its rows, in place. Returns the rows written."""
     key = SCALED_SOURCES[contract.name]
@@ -139,9 +151,7 @@ def generate_scaled_sample(landing_dir: Path, contacts: int, end_month: dt.date 
     base = bundled_contacts(landing_dir)
     factor = scale_factor(contacts, base)
     rows: dict[str, int] = {}
-    with duckdb.connect(config={"preserve_insertion_order": True}) as con:
-        load_extension(con, "encodings")
-        load_extension(con, "excel")
+    with scaling_connection() as con:
         for name in SCALED_SOURCES:
             contract = CONTRACTS[name]
             paths = discover_files(contract, landing_dir / name)

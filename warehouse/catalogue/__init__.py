@@ -234,7 +234,9 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
+@cache
 def catalogue_text(directory: Path = CATALOGUE_DIR) -> str:
-    """Every catalogue file's text, in a fixed order: what the catalogue dimensions are built from."""
+    """Every catalogue file's text, in a fixed order: what the catalogue dimensions are built from (read once
+    per process, like `catalogue()`)."""
     return "\n".join(f"{p.relative_to(directory)}\n{p.read_text(encoding='utf-8')}"
                      for p in sorted(directory.rglob("*.yaml")))

@@ -78,6 +78,8 @@ CREATE TABLE IF NOT EXISTS audit.check_results (
     sample       VARCHAR,            -- JSON: a few failing rows
     owner        VARCHAR
 );
+-- The order results were recorded in (audit.build_seq): "latest" never depends on wall-clock time.
+ALTER TABLE audit.check_results ADD COLUMN IF NOT EXISTS seq BIGINT;
 
 -- Each measure definition (SHA-256 of its catalogue SQL) the warehouse has published, and since when.
 CREATE TABLE IF NOT EXISTS audit.measure_definitions (
@@ -96,6 +98,10 @@ ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMP;
 -- The file's modification time when loaded: with its path and size, lets a later night skip re-hashing it.
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS file_modified_ns BIGINT;
+-- The night (as_of) each file was loaded: its rows' dates may not be after it ("not in the future").
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS loaded_as_of DATE;
+-- When each file was loaded, in build order (see audit.build_seq): a refusal is resolved by a later delivery.
+ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS load_seq BIGINT;
 
 -- Published measure values that a later run changed or removed (e.g. after a corrected re-delivery).
 CREATE TABLE IF NOT EXISTS audit.measure_value_changes (
@@ -136,10 +142,6 @@ CREATE TABLE IF NOT EXISTS audit.model_state (
 ALTER TABLE audit.model_state ADD COLUMN IF NOT EXISTS built_seq BIGINT;    -- audit.build_seq of the last build
 ALTER TABLE audit.model_state ADD COLUMN IF NOT EXISTS rebuilt_seq BIGINT;  -- ... and of the last full build
 CREATE SEQUENCE IF NOT EXISTS audit.build_seq;
--- The night (as_of) each file was loaded: its rows' dates may not be after it ("not in the future").
-ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS loaded_as_of DATE;
--- When each file was loaded, in build order (see audit.build_seq): a refusal is resolved by a later delivery.
-ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS load_seq BIGINT;
 
 -- Landing files that could not be loaded (unreadable, wrong encoding, a missing column, truncated): their
 -- source is held back until the file is replaced by a later delivery of the same period, fixed or removed.
@@ -177,9 +179,6 @@ CREATE TABLE IF NOT EXISTS audit.holds (
     released_as_of   DATE,
     released_run     VARCHAR
 );
-
--- The order results were recorded in (audit.build_seq): "latest" never depends on wall-clock time.
-ALTER TABLE audit.check_results ADD COLUMN IF NOT EXISTS seq BIGINT;
 
 -- The rows of a held-back source's latest attempt that failed (its quarantine, which the rolled-back staging
 -- does not keep): what to fix in the delivery. Replaced at each attempt; emptied when the source passes.
