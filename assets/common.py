@@ -19,7 +19,7 @@ PREVIEW_ROWS = 5
 NIGHT_MONTH = "night_month"  # metadata of assets built from the latest ended month: the month of their night
 POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
 ROOT = Path(__file__).resolve().parent.parent
-CODE_PACKAGES = ("pipelines", "assets", "sources", "quality", "warehouse")
+CODE_PACKAGES = ("pipelines", "assets", "sources", "quality", "outputs", "warehouse")
 
 
 @functools.cache

@@ -1,15 +1,15 @@
 """Outputs for people, built after each publish from the published (read-only) warehouse: reports to Members,
 the public web dashboard with its open data, and partner data-sharing packs (seed sections 8 and 9).
-Code: warehouse/outputs/."""
+Code: outputs/."""
 
 import time
 
 import dagster as dg
 
 from assets.common import POLICY_OWNERS
-from warehouse.outputs.partner_packs import build_partner_packs
-from warehouse.outputs.reports import build_reports, report_periods
-from warehouse.outputs.site import build_site
+from outputs.partner_packs import build_partner_packs
+from outputs.reports import build_reports, report_periods
+from outputs.site import build_site
 from warehouse.settings import load_settings
 
 PUBLISHED = dg.AssetKey(["published", "warehouse"])
@@ -21,7 +21,7 @@ PUBLISHED = dg.AssetKey(["published", "warehouse"])
                       "latest ended period, and the Portfolio Holder briefings before Cabinet, as HTML and PDF in "
                       "$BDC_OUTPUTS_DIR/reports/<cabinet|scrutiny>/<YYYY-MM>/: key measures plus CMT's focus "
                       "list, each with its SPC chart, words, commentary, sign-off and data quality. "
-                      "Code: warehouse/outputs/reports.py")
+                      "Code: outputs/reports.py")
 def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     started = time.perf_counter()
@@ -40,7 +40,7 @@ def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
           description="The public web dashboard: a static GOV.UK-style site of the public measures (charts with "
                       "data tables, commentary, quality, demographics by ward) and its open data (CSV, JSON, "
                       "Parquet with metadata, OGL v3), small counts suppressed, in $BDC_OUTPUTS_DIR/site/. "
-                      "Deploy by copying the folder. Code: warehouse/outputs/site.py, open_data.py")
+                      "Deploy by copying the folder. Code: outputs/site.py, open_data.py")
 def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
           owners=POLICY_OWNERS, deps=[PUBLISHED],
           description="Each partner's data-sharing pack for today from warehouse/catalogue/sharing_agreements.yaml "
                       "(agreed measures, fields and geography, suppressed) with a SHA-256 manifest, in "
-                      "$BDC_OUTPUTS_DIR/partners/<partner>/<YYYY-MM-DD>/. Code: warehouse/outputs/partner_packs.py")
+                      "$BDC_OUTPUTS_DIR/partners/<partner>/<YYYY-MM-DD>/. Code: outputs/partner_packs.py")
 def partner_packs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     manifests = build_partner_packs(settings.published_path, settings.outputs_dir, settings.as_of)

@@ -5,22 +5,21 @@ import dagster as dg
 
 from assets.checks import check_result, criterion_specs
 from assets.common import code_version, owners, table_key, table_metadata
-from quality.contracts import quarantine_rule_failures
 from quality.holds import judged_build
 from quality.outcome import BUILT_WITH, record
 from quality.source_checks import judge_source
-from quality.source_rules import CONTRACTS as STAGED_CONTRACTS
 from sources import CONTRACTS
 from sources.contract import SourceContract
 from sources.refusals import outstanding_refusals
+from sources.rules import rules_version
+from sources.staging import stage_source
 from warehouse.db import WarehouseResource
-from warehouse.models import referenced_tables, stage_source
+from warehouse.models import referenced_tables
 from warehouse.settings import load_settings
 
 
 def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
     key = table_key(f"staging.{contract.name}")
-    staged_contract = STAGED_CONTRACTS[contract.name]
     criteria = BUILT_WITH  # timely: assets/timeliness.py
 
     @dg.asset(
@@ -30,11 +29,12 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
         owners=owners(contract.owner.team, contract.owner.email),
         deps=[table_key(t) for t in referenced_tables(contract.staging_sql())],
         description=f"{contract.title}: typed and conformed; personal data removed "
-                    f"({', '.join(contract.personal_columns) or 'none delivered'}). SQL: sources/{contract.name}.sql;"
-                    f" pandera contract: quality/source_rules.py. Held back at its last good rows while a blocking "
-                    f"check fails or a delivered file is refused.",
+                    f"({', '.join(contract.personal_columns) or 'none delivered'}). Contract (pandera schema and "
+                    f"row rules generated from it): sources/{contract.name}/contract.py; SQL: "
+                    f"sources/{contract.name}/staging.sql. Held back at its last good rows while a blocking check "
+                    f"fails or a delivered file is refused.",
         check_specs=criterion_specs(key, criteria, holds_back=True),
-        code_version=code_version(repr(contract), contract.staging_sql(), staged_contract.version()),
+        code_version=code_version(repr(contract), contract.staging_sql(), rules_version(contract)),
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         as_of = load_settings().as_of
@@ -43,13 +43,10 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
             # Staged and judged as one: a blocking failure (or a refused file) rolls staging back to its last
             # good rows, so nothing built from this source tonight or later sees the failed delivery.
             with judged_build(con, "source", contract.name, context.run_id, as_of) as gate:
-                report = stage_source(con, contract, context.run_id,
-                                      lambda c: quarantine_rule_failures(c, staged_contract),
-                                      unique_key=staged_contract.unique_across_deliveries,
-                                      rules_version=staged_contract.version())
+                report = stage_source(con, contract, context.run_id)
                 reasons = con.execute("""SELECT reason, count(*) AS n FROM audit.quarantine WHERE source = ?
                                          GROUP BY reason ORDER BY n DESC LIMIT 5""", [contract.name]).fetchall()
-                outcomes = judge_source(con, contract, staged_contract, context.run_id)
+                outcomes = judge_source(con, contract, context.run_id)
                 gate.hold_for(outcomes)
                 gate.reasons += [f"file refused: {name}: {problem}" for name, problem in refused]
             record(con, outcomes, context.run_id)

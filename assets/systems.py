@@ -7,12 +7,12 @@ import dagster as dg
 
 from assets.checks import check_result, criterion_specs
 from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, table_key, table_metadata
+from outputs.returns import latest_month, write_templates
 from quality.mart_checks import RULES as MART_RULES
 from quality.mart_checks import judge_mart
 from quality.outcome import record
 from warehouse.catalogue import catalogue, catalogue_text
 from warehouse.db import WarehouseResource
-from warehouse.returns import latest_month, write_templates
 from warehouse.settings import load_settings
 from warehouse.spc_marts import READS as SPC_READS
 from warehouse.spc_marts import build_end_to_end_spc, build_measure_spc
@@ -80,7 +80,7 @@ def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Each team's performance return template for the latest month (its measures, values and "
                       "any commentary so far), in $BDC_OUTPUTS_DIR/returns/<YYYY-MM>/ for officers to complete "
                       "and drop into the performance_returns landing folder. A template already there is kept. "
-                      "Code: warehouse/returns.py")
+                      "Code: outputs/returns.py")
 def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = load_settings()
     with warehouse.connect() as con:

@@ -18,14 +18,13 @@ from pathlib import Path
 
 import duckdb
 
-from assets.marts import measure_values_sql
 from sources import CONTRACTS
 from sources.contract import SourceContract
 from sources.reader import delivery_key, discover_files, file_relation, match_columns
 from warehouse.catalogue import catalogue
 from warehouse.catalogue_tables import CATALOGUE_TABLES, build_catalogue_table
 from warehouse.db import ensure_schemas, load_extension, prepare
-from warehouse.measure_sql import compile_measure
+from warehouse.measure_sql import compile_measure, measure_values_sql
 from warehouse.models import CORE_DIR, referenced_tables, sql_models
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from outputs.partner_packs import build_partner_packs  # noqa: E402
+from outputs.reports import build_reports, report_periods  # noqa: E402
+from outputs.site import build_site  # noqa: E402
 from tests import browser  # noqa: E402
-from warehouse.outputs.partner_packs import build_partner_packs  # noqa: E402
-from warehouse.outputs.reports import build_reports, report_periods  # noqa: E402
-from warehouse.outputs.site import build_site  # noqa: E402
 from warehouse.settings import load_settings  # noqa: E402
 
 

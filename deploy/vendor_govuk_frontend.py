@@ -1,7 +1,7 @@
 """Vendor the GOV.UK Frontend stylesheet for the public site (run by `make vendor-govuk`, at build time only).
 
 Downloads the pinned npm package with `npm pack`, checks it against the pinned integrity hash, and writes
-warehouse/outputs/static/govuk-frontend.min.css, which is committed: the site never fetches anything at run time.
+outputs/static/govuk-frontend.min.css, which is committed: the site never fetches anything at run time.
 Two changes are made, because a council site must not use GOV.UK's brand: the GDS Transport font (licensed for
 GOV.UK services only) is removed in favour of Arial, and the crown crest image reference is dropped.
 """
@@ -22,7 +22,7 @@ VERSION = "6.6.0"
 # npm view govuk-frontend@6.6.0 dist.integrity
 INTEGRITY = ("sha512-xctkWrQvLnvQt7fyjQ3MGX9S0wz0x0RQuLxCeoXF+s8EjGICG81/D"
              "YQGKN5qgO+0KVT12UAaRwUsGY6fulRcRg==")
-TARGET = Path(__file__).resolve().parent.parent / "warehouse" / "outputs" / "static"
+TARGET = Path(__file__).resolve().parent.parent / "outputs" / "static"
 
 
 def main() -> int:

@@ -124,6 +124,18 @@ def _store() -> AlertStore:
     return AlertStore(load_settings().alerts_path)
 
 
+def check_published(noticed_by: str) -> tuple[int, str]:
+    """The daemon-independent watch (`pipelines.cli check-published`, run by a systemd timer): alert when
+    nothing was published for the night. Returns (exit status, what to print)."""
+    alert, night = tonights_missed_alert(noticed_by)
+    if alert is None:
+        settings = load_settings()
+        return 0, (f"Published for the night of {night}: {settings.published_path}"
+                   if night and night >= settings.as_of else "Not yet the deadline hour: nothing to check")
+    raise_alerts(_store(), [alert])
+    return 1, alert.title
+
+
 @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="alert_on_checks",
                       default_status=dg.DefaultSensorStatus.RUNNING,
                       description="After a successful run: an alert for each check that failed (ERROR at once, "

@@ -75,8 +75,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_returns(args: argparse.Namespace) -> int:
     import duckdb
 
+    from outputs.returns import latest_month, write_templates
     from warehouse.catalogue import catalogue
-    from warehouse.returns import latest_month, write_templates
 
     settings = load_settings()
     if not settings.published_path.exists():
@@ -102,9 +102,9 @@ def cmd_returns(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from outputs.publication import NotPublishedError
+    from outputs.reports import build_reports, report_periods
     from warehouse.catalogue import CatalogueError
-    from warehouse.outputs.publication import NotPublishedError
-    from warehouse.outputs.reports import build_reports, report_periods
 
     settings = load_settings()
     try:
@@ -121,8 +121,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
-    from warehouse.outputs.publication import NotPublishedError
-    from warehouse.outputs.site import build_site
+    from outputs.publication import NotPublishedError
+    from outputs.site import build_site
 
     settings = load_settings()
     try:
@@ -135,9 +135,9 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_partner_packs(args: argparse.Namespace) -> int:
+    from outputs.partner_packs import build_partner_packs, load_agreements
+    from outputs.publication import NotPublishedError
     from warehouse.catalogue import CatalogueError
-    from warehouse.outputs.partner_packs import build_partner_packs, load_agreements
-    from warehouse.outputs.publication import NotPublishedError
 
     settings = load_settings()
     try:
@@ -157,17 +157,11 @@ def cmd_partner_packs(args: argparse.Namespace) -> int:
 
 def cmd_check_published(args: argparse.Namespace) -> int:
     """The daemon-independent watch (a systemd timer runs it): alert when nothing was published for the night."""
-    from pipelines.alert_sensors import _store, raise_alerts, tonights_missed_alert
+    from pipelines.alert_sensors import check_published
 
-    settings = load_settings()
-    alert, night = tonights_missed_alert("the published-check timer")
-    if alert is None:
-        print(f"Published for the night of {night}: {settings.published_path}" if night and night >= settings.as_of
-              else "Not yet the deadline hour: nothing to check")
-        return 0
-    raise_alerts(_store(), [alert])
-    print(alert.title, file=sys.stderr)
-    return 1
+    status, message = check_published("the published-check timer")
+    print(message, file=sys.stderr if status else sys.stdout)
+    return status
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from assets.staging import STAGING_ASSETS
 from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accurate
 from assets.timeliness import timeliness
 from pipelines.alert_sensors import ALERT_SENSORS
+from pipelines.code_references import with_code_references
 from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
@@ -93,7 +94,7 @@ def tonight(instance: dg.DagsterInstance, wait_seconds: float = 0) -> NightPlan:
 def build_definitions() -> dg.Definitions:
     """Definitions for the current environment (paths come from BDC_* variables; see the README)."""
     return dg.Definitions(
-        assets=ALL_ASSETS,
+        assets=with_code_references(ALL_ASSETS),  # links in the UI from each asset to its SQL, YAML, contract
         asset_checks=ALL_CHECKS,
         jobs=[nightly_job, outputs_job],
         schedules=[nightly_schedule],

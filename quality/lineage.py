@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import deque
 from functools import cache
 
+from outputs import READS as OUTPUT_READS
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
 from warehouse.models import CORE_DIR, MARTS_DIR, referenced_tables, sql_models
-from warehouse.outputs import READS as OUTPUT_READS
 from warehouse.spc_marts import READS as SPC_READS
 from warehouse.trials import READS as TRIAL_READS
 

@@ -7,19 +7,18 @@ import statistics
 
 import duckdb
 
-from quality.contracts import StagedContract, staged_in_run, validate_staged
 from quality.lineage import downstream
 from quality.outcome import Outcome, sample_rows, verdict
 from sources.contract import SourceContract
 from sources.reader import delivery_month
+from sources.rules import staged_in_run, validate_staged
 
 
-def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: StagedContract,
-                 run_id: str) -> list[Outcome]:
+def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str) -> list[Outcome]:
     """The criteria judged on a delivery, in order: relevant, well_defined, reliable, verifiable, accurate.
     Timeliness depends on the night, not the delivery: it is judged every night for every source with a
     monthly cadence (assets/timeliness.py)."""
-    return [relevant(contract), well_defined(con, contract, staged, run_id), reliable(con, contract),
+    return [relevant(contract), well_defined(con, contract, run_id), reliable(con, contract),
             verifiable(con, contract, run_id), accurate(con, contract)]
 
 
@@ -39,11 +38,10 @@ def relevant(contract: SourceContract) -> Outcome:
                     details={"measures": measures, "marts": marts})
 
 
-def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, staged: StagedContract,
-                 run_id: str | None = None) -> Outcome:
+def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str | None = None) -> Outcome:
     """The staged table matches its pandera schema (types, blanks, code lists, ranges, unique key); files
     loaded in this run with unexpected columns or no rows, and rows holding formulas, are doubts."""
-    report = validate_staged(con, staged, run_id)
+    report = validate_staged(con, contract, run_id)
     errors = [f"Column {f['column'] or '(table)'} fails {f['check']} (e.g. {', '.join(f['examples'][:3])})."
               for f in report.failures]
     notes = con.execute("""SELECT file_name, notes FROM audit.loaded_files
@@ -55,7 +53,7 @@ def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, stage
     if formulas:
         warnings.append(f"{formulas} row(s) held a spreadsheet formula in a text field and were quarantined.")
     return _verdict(contract, "well_defined", errors=errors, warnings=warnings,
-                    ok=f"staging.{contract.name} matches its contract ({len(staged.fields)} columns).",
+                    ok=f"staging.{contract.name} matches its contract ({len(contract.staged)} columns).",
                     rows_failed=formulas, sample=report.failures[:5])
 
 

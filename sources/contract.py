@@ -1,14 +1,28 @@
-"""What a source promises: its files, format, columns, cadence, owner and personal data."""
+"""What a source promises, declared once: its files and landing columns, its staged fields and their rules,
+its cadence, its owner and the data class of every column.
+
+Each source declares one `SourceContract` in `sources/<name>/contract.py`. The raw loader reads the landing
+columns; the staging SQL (`sources/<name>/staging.sql`) produces the staged fields; `sources/rules.py`
+generates the pandera schema and the row rules from the same declaration.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import ibis
 
 Format = Literal["csv", "xlsx"]
 Kind = Literal["service", "partner", "reference"]
+# Who may see a column's values: `personal` identifies a person (names, phone numbers, free text about them);
+# `special_category` is personal data about health (UK GDPR art. 9); `pseudonymised` is a keyed hash of an
+# identifier; `aggregate` is a count or sum over several records; `public` is published or reference data.
+DataClass = Literal["personal", "special_category", "pseudonymised", "aggregate", "public"]
 
 
 def snake(name: str) -> str:
@@ -23,18 +37,42 @@ def normalise_header(name: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """One delivered column. `type` is the staged type; raw keeps every value as delivered text."""
+    """One delivered (landing) column. Raw keeps every value as delivered text; its staged type is the
+    `Field` the staging SQL makes of it."""
 
     name: str
-    type: str = "VARCHAR"
     required: bool = True
-    personal: bool = False
+    data_class: DataClass = "public"
     description: str = ""
     aliases: tuple[str, ...] = ()  # other spellings seen in real deliveries (e.g. WD23CD for WD24CD)
 
     def matches(self, delivered: str) -> bool:
         wanted = {normalise_header(n) for n in (self.name, *self.aliases)}
         return normalise_header(delivered) in wanted
+
+
+@dataclass(frozen=True)
+class Field:
+    """A staged column: its ibis type, whether it may be blank, its allowed values and its data class."""
+
+    dtype: str  # ibis type name: string, int64, int32, float64, boolean, date, timestamp(6)
+    nullable: bool = True
+    isin: tuple[str, ...] | None = None
+    ge: float | None = None
+    le: float | None = None
+    pattern: str | None = None  # a regular expression the whole value must match
+    data_class: DataClass = "public"
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """One row-level rule beyond those generated from the declaration. `passes(table)` is an ibis boolean
+    column (true = the row is fine); `reason(table)` an ibis string column saying what is wrong."""
+
+    name: str
+    criterion: str
+    passes: Callable[[ibis.Table], ibis.Column] = field(repr=False, compare=False)
+    reason: Callable[[ibis.Table], ibis.Column] = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -71,7 +109,13 @@ class Owner:
 
 @dataclass(frozen=True)
 class SourceContract:
-    """The declared contract of one landing source. Staging SQL lives beside it as <name>.sql."""
+    """The declared contract of one landing source (see the module docstring).
+
+    Staged rules, each generated as a pandera check by `sources/rules.py`: `key` must be unique across every
+    delivery (or within each file, by `key_scope`); `period_column` must fall in the month named in the
+    delivery's file name; each (earlier, later) pair in `order` must not be reversed; `not_future` columns
+    must not be after the night the file was delivered; `formula_screened` text columns must not hold
+    spreadsheet formulas; `extra_rules` are any further row rules."""
 
     name: str
     title: str
@@ -92,6 +136,14 @@ class SourceContract:
     append_only: bool = False
     # Its staging SQL can make several rows from one delivered line (an unpivot of columns into rows).
     several_rows_per_line: bool = False
+    staged: dict[str, Field] = field(default_factory=dict)
+    key: tuple[str, ...] = ()
+    key_scope: Literal["all deliveries", "each file"] = "all deliveries"
+    period_column: str | None = None
+    order: tuple[tuple[str, str], ...] = ()
+    not_future: tuple[str, ...] = ()
+    formula_screened: tuple[str, ...] = ()
+    extra_rules: tuple[RowRule, ...] = ()
 
     @property
     def header(self) -> list[str]:
@@ -100,11 +152,22 @@ class SourceContract:
 
     @property
     def personal_columns(self) -> list[str]:
-        return [c.name for c in self.columns if c.personal]
+        """Landing columns that identify a person: staging drops them or keeps only a pseudonymised key."""
+        return [c.name for c in self.columns if c.data_class == "personal"]
+
+    @property
+    def unique_across_deliveries(self) -> tuple[str, ...]:
+        """The key that no later delivery may repeat (empty when keys are unique within each file only)."""
+        return self.key if self.key_scope == "all deliveries" else ()
+
+    @property
+    def folder(self) -> Path:
+        """sources/<name>/: this contract, its staging SQL and its sample generator."""
+        return Path(__file__).with_name(self.name)
 
     @property
     def staging_sql_path(self) -> Path:
-        return Path(__file__).with_name(f"{self.name}.sql")
+        return self.folder / "staging.sql"
 
     def staging_sql(self) -> str:
         return self.staging_sql_path.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("pipelines", "assets", "sources", "quality", "warehouse")
+PACKAGES = ("pipelines", "assets", "sources", "quality", "outputs", "warehouse")
 THE_CLOCK = ROOT / "warehouse" / "clock.py"
 READS = re.compile(
     r"\bdate\.today\(|\bdatetime\.(?:now|utcnow|today)\(|\btime\.(?:time|localtime|gmtime|ctime)\("

@@ -26,11 +26,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from outputs.partner_packs import SharingAgreement, build_partner_packs, load_agreements
+from outputs.reports import build_reports, report_periods
+from outputs.site import build_site
 from tests.conftest import build_outputs_fixture
 from warehouse.catalogue import CatalogueError, catalogue
-from warehouse.outputs.partner_packs import SharingAgreement, build_partner_packs, load_agreements
-from warehouse.outputs.reports import build_reports, report_periods
-from warehouse.outputs.site import build_site
 
 AS_OF = dt.date(2026, 11, 26)  # Cabinet: August-September 2026; O&S: quarter 2, July-September 2026
 FLY = "fly_tipping_clearance_days"
@@ -232,7 +232,7 @@ def test_sharing_agreements_are_validated(tmp_path):
 
 
 def test_a_dataset_with_a_personal_data_column_is_refused(tmp_path):
-    from warehouse.outputs.open_data import Dataset, write_dataset
+    from outputs.open_data import Dataset, write_dataset
 
     dataset = Dataset("leak", "Leak", "A mistake", "SELECT 'B61 8DA' AS postcode", {"postcode": "Postcode"})
     with pytest.raises(ValueError, match=r"leak: column\(s\) \['postcode'\] would publish personal data"):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from outputs.site import build_site
 from tests import browser
 from tests.conftest import build_outputs_fixture
-from warehouse.outputs.site import build_site
 
 ARTIFACTS = Path(os.environ.get("BDC_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
@@ -59,7 +59,7 @@ def test_keyboard_users_reach_the_skip_link_first_and_it_moves_focus_to_the_cont
 
 def test_the_cabinet_report_and_a_briefing_have_no_wcag_22_aa_violations(tmp_path):
     """Reports become committee papers on the council's website: the HTML must be accessible too."""
-    from warehouse.outputs.reports import build_reports, report_periods
+    from outputs.reports import build_reports, report_periods
 
     if reason := browser.missing():
         pytest.fail(reason)

@@ -10,7 +10,7 @@ import openpyxl
 
 from pipelines.cli import main as cli
 from pipelines.nightly import summary
-from sources.performance_returns import TITLE_ROWS
+from sources.performance_returns.template import TITLE_ROWS
 from tests.conftest import copy_fixture, query
 
 HEADER_ROW = TITLE_ROWS + 1  # 1-based row of the header in the sheet

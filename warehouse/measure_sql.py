@@ -12,7 +12,7 @@ areas with no observations in a period; ratios and medians are left absent (ther
 
 from __future__ import annotations
 
-from warehouse.catalogue import FREQUENCIES, Measure
+from warehouse.catalogue import FREQUENCIES, Measure, catalogue
 
 GROUP_COLUMN = {"ward": "ward_code", "locality": "locality_code", "team": "team_code"}
 
@@ -99,3 +99,13 @@ LEFT JOIN core.population p ON p.area_type = g.area_type AND p.area_code = g.are
 WHERE g.area_code IS NOT NULL
 ORDER BY g.period_start, g.area_type, g.area_code
 """
+
+
+MEASURE_VALUES_COLUMNS = ("measure_id, period_start, period_end, area_type, area_code, value, numerator, "
+                          "denominator, observations")
+
+
+def measure_values_sql() -> str:
+    """marts.measure_values: every catalogue measure's rows, one SELECT each (the list is the catalogue's, so
+    this SQL is generated rather than kept in a file)."""
+    return "\nUNION ALL\n".join(f"SELECT {MEASURE_VALUES_COLUMNS} FROM measures.{m}" for m in catalogue().measures)

@@ -11,9 +11,7 @@ time.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import json
 import os
 import signal
@@ -27,8 +25,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.outputs import PUBLISHED
-from pipelines.alert_sensors import ALERT_SENSORS
-from pipelines.cli import main as cli
+from pipelines.alert_sensors import ALERT_SENSORS, check_published
 from pipelines.definitions import LANDING_SENSORS, build_definitions, nightly_schedule, published_outputs
 from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
@@ -126,10 +123,10 @@ class Daemon:
         SENSORS["overdue_sources"](dg.build_sensor_context(instance=self.instance))
 
     def published_check(self, day: dt.date) -> None:
-        """The systemd timer at 06:30, which needs no daemon (`pipelines.cli check-published`)."""
+        """The systemd timer at 06:30, which needs no daemon (`pipelines.cli check-published`, which runs
+        `check_published`)."""
         self.clock.set(dt.datetime.combine(day, dt.time(6, 30)))
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            cli(["check-published"])  # exits 1 (and alerts) when nothing was published for the night
+        check_published("the published-check timer")  # what the CLI runs: alerts when nothing was published
 
     # -- runs ------------------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from pipelines.simulation.calendar import Calendar, Delivery
 from sources import ALL_SOURCES, CONTRACTS
 from sources.contract import SourceContract
-from sources.performance_returns import team_return
+from sources.performance_returns.sample import team_return
 from sources.reader import delivery_month, file_sha256
 from sources.sample import SampleContext, generate_sample
 from sources.sample.scale import SCALED_SOURCES, scale_file, scaling_connection

@@ -1,0 +1,115 @@
+"""Partner data-sharing packs (seed section 9): for each agreement in warehouse/catalogue/sharing_agreements.yaml,
+a dated folder of CSVs (one per measure) holding only the agreed measures, fields and geography, with the
+agreed suppression, plus a manifest with each file's SHA-256 so the partner can verify what it received:
+
+    <outputs>/partners/<partner>/<YYYY-MM-DD>/<measure_id>.csv, manifest.json, SHA256SUMS
+
+SHA256SUMS is in the format `sha256sum -c SHA256SUMS` checks. A re-run on the same day replaces that day's
+folder in one rename; earlier days' folders are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from outputs.folders import building
+from outputs.open_data import PUBLISHER, VALUE_COLUMNS, write_csv
+from outputs.publication import PUBLIC_SUPPRESS_BELOW, open_published, published_at
+from sources.reader import file_sha256
+from warehouse.catalogue import CATALOGUE_DIR, Catalogue, CatalogueError, catalogue
+
+log = logging.getLogger(__name__)
+AGREEMENTS_PATH = CATALOGUE_DIR / "sharing_agreements.yaml"
+GEOGRAPHIES = ("district", "locality", "ward")  # coarse to fine
+
+
+@dataclass(frozen=True)
+class SharingAgreement:
+    partner: str
+    name: str
+    agreement: str
+    contact: str
+    measures: tuple[str, ...]
+    fields: tuple[str, ...]
+    geography: str
+    suppress_below: int
+
+    @property
+    def area_types(self) -> tuple[str, ...]:
+        return GEOGRAPHIES[:GEOGRAPHIES.index(self.geography) + 1]
+
+
+def load_agreements(path: Path = AGREEMENTS_PATH, cat: Catalogue | None = None) -> list[SharingAgreement]:
+    """Parse and validate the agreements; a CatalogueError names the file, partner and what is wrong."""
+    cat = cat or catalogue()
+    agreements = []
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        where = f"{path}: partner {entry.get('partner')!r}"
+        try:
+            agreement = SharingAgreement(
+                partner=entry["partner"], name=entry["name"], agreement=entry["agreement"], contact=entry["contact"],
+                measures=tuple(entry["measures"]), fields=tuple(entry["fields"]), geography=entry["geography"],
+                suppress_below=int(entry["suppress_below"]))
+        except KeyError as exc:
+            raise CatalogueError(f"{where}: {exc.args[0]!r} is required") from exc
+        if unknown := [m for m in agreement.measures if m not in cat.measures]:
+            raise CatalogueError(f"{where}: unknown measure(s) {unknown}")
+        if unknown := [f for f in agreement.fields if f not in VALUE_COLUMNS]:
+            raise CatalogueError(f"{where}: field(s) {unknown} are not shareable; choose from {list(VALUE_COLUMNS)}")
+        if agreement.geography not in GEOGRAPHIES:
+            raise CatalogueError(f"{where}: geography must be one of {list(GEOGRAPHIES)}")
+        if agreement.suppress_below < PUBLIC_SUPPRESS_BELOW:
+            raise CatalogueError(f"{where}: suppress_below must be at least {PUBLIC_SUPPRESS_BELOW} "
+                                 "(counts of 1 to 4 are always suppressed)")
+        agreements.append(agreement)
+    return agreements
+
+
+def build_partner_packs(published_path: Path, outputs_dir: Path, day: dt.date,
+                        agreements: list[SharingAgreement] | None = None,
+                        cat: Catalogue | None = None) -> list[Path]:
+    """Write each partner's pack for `day` (periods ended before it). Returns the manifest paths."""
+    cat = cat or catalogue()
+    agreements = load_agreements(cat=cat) if agreements is None else agreements
+    manifests = []
+    for agreement in agreements:
+        with open_published(published_path, suppress_below=agreement.suppress_below, as_of=day) as con:
+            manifests.append(_write_pack(con, agreement, outputs_dir / "partners" / agreement.partner, day))
+    return manifests
+
+
+def pack_query(agreement: SharingAgreement, measure_id: str) -> str:
+    # Identifiers come from the validated agreement (catalogue ids and VALUE_COLUMNS names), not from users.
+    areas = ", ".join(f"'{a}'" for a in agreement.area_types)
+    return (f"SELECT {', '.join(agreement.fields)} FROM suppressed_values WHERE measure_id = '{measure_id}' "
+            f"AND area_type IN ({areas}) ORDER BY area_type, area_code, period_start")
+
+
+def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, partner_dir: Path, day: dt.date) -> Path:
+    folder = partner_dir / day.isoformat()
+    with building(folder) as temporary:
+        files = []
+        for measure_id in agreement.measures:
+            path = temporary / f"{measure_id}.csv"
+            rows = write_csv(con, pack_query(agreement, measure_id), path)
+            files.append({"file": path.name, "measure_id": measure_id, "rows": rows, "sha256": file_sha256(path),
+                          "bytes": path.stat().st_size})
+        manifest = {"partner": agreement.name, "agreement": agreement.agreement, "contact": agreement.contact,
+                    "publisher": PUBLISHER, "prepared_on": day.isoformat(),
+                    "data_as_at": published_at(con).isoformat(timespec="seconds"),
+                    "geography": agreement.geography, "fields": list(agreement.fields),
+                    "suppression": f"Figures below district level resting on 1 to {agreement.suppress_below - 1} "
+                                   "people, cases or records are withheld (value blank, suppressed true).",
+                    "files": files}
+        (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (temporary / "SHA256SUMS").write_text("".join(f"{f['sha256']}  {f['file']}\n" for f in files),
+                                              encoding="utf-8")
+    log.info("%s: %d file(s) in %s", agreement.name, len(files), folder)
+    return folder / "manifest.json"

@@ -1,0 +1,103 @@
+"""One measure as every output shows it: its council-wide SPC chart (re-drawn up to a report period's end, so a
+report says what the chart said then), the chart in words, the owner's commentary and sign-off, and its
+data-quality status from the scorecard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from outputs.charts import chart_alt_text, spc_chart_uri
+from outputs.publication import format_value
+from warehouse.catalogue import Catalogue, Measure
+from warehouse.spc import SpcPoint, describe
+from warehouse.spc_marts import measure_series
+
+CRITERIA = ("relevant", "well_defined", "timely", "reliable", "verifiable", "accurate")
+PERIOD_WORDS = {"monthly": "months", "quarterly": "quarters", "annual": "years"}
+POINT_WORDS = {"common_cause": "Common cause", "special_cause_improvement": "Special cause: improvement",
+               "special_cause_concern": "Special cause: concern", "special_cause_neutral": "Special cause: neutral"}
+
+
+@dataclass
+class QualityStatus:
+    criterion: str
+    status: str          # pass / warn / fail / not checked
+    reason: str | None
+
+
+@dataclass
+class MeasureView:
+    measure: Measure
+    purpose_title: str
+    purpose_owner: str
+    team_name: str
+    periods: list[dt.date]
+    points: list[SpcPoint]
+    words: str
+    chart_uri: str | None
+    chart_alt: str
+    latest_value: str
+    latest_period: dt.date | None
+    commentary: dict | None            # text, by, date, period, signed_off_by, signed_off_date
+    quality: list[QualityStatus] = field(default_factory=list)
+    focus_reason: str | None = None
+
+    @property
+    def quality_overall(self) -> str:
+        statuses = {q.status for q in self.quality if q.criterion in CRITERIA}
+        return next((s for s in ("fail", "warn", "not checked") if s in statuses), "pass")
+
+    @property
+    def latest_point_words(self) -> str:
+        return POINT_WORDS.get(self.points[-1].point_type, "") if self.points else "No data"
+
+    def table_rows(self) -> list[dict]:
+        """The chart's data, for the table that stands in for it."""
+        return [{"period": f"{d:%b %Y}", "value": format_value(p.value, self.measure.unit),
+                 "mean": f"{p.mean:,.1f}",
+                 "limits": "" if p.upper_limit is None else f"{p.lower_limit:,.1f} to {p.upper_limit:,.1f}",
+                 "type": POINT_WORDS[p.point_type]} for d, p in zip(self.periods, self.points, strict=True)]
+
+
+def measure_view(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure: Measure,
+                 until: dt.date | None = None) -> MeasureView:
+    """The view of `measure` from the published warehouse, charted on periods ending by `until` (or all)."""
+    series = next(iter(measure_series(con, measure, until=until, district_only=True)), None)
+    points = series.chart() if series else []
+    periods = [start for start, _ in series.periods] if series else []
+    words = describe(points, PERIOD_WORDS.get(measure.frequency, "points"))
+    latest = format_value(points[-1].value, measure.unit) if points else "no data"
+    purpose = cat.purposes[measure.purpose]
+    return MeasureView(
+        measure=measure, purpose_title=purpose.title, purpose_owner=purpose.owner,
+        team_name=cat.teams[measure.team].name, periods=periods, points=points, words=words,
+        chart_uri=spc_chart_uri(measure.title, periods, points, measure.unit, measure.target) if points else None,
+        chart_alt=chart_alt_text(measure.title, periods, points, words, latest), latest_value=latest,
+        latest_period=periods[-1] if periods else None,
+        commentary=_commentary(con, measure.id, periods[-1] if periods else until),
+        quality=_quality(con, measure.id))
+
+
+def _commentary(con: duckdb.DuckDBPyConnection, measure_id: str, period: dt.date | None) -> dict | None:
+    """The owner's commentary and sign-off for the chart's latest period (none if not given for it)."""
+    if period is None:
+        return None
+    row = con.execute("""SELECT commentary, commentary_by, commentary_date, period_start, signed_off_by,
+                                signed_off_date, sign_off_covers_commentary
+                         FROM core.measure_commentary WHERE measure_id = ? AND period_start = ?""",
+                      [measure_id, period]).fetchone()
+    if row is None:
+        return None
+    keys = ("text", "by", "date", "period", "signed_off_by", "signed_off_date", "sign_off_covers_commentary")
+    return dict(zip(keys, row, strict=True))
+
+
+def _quality(con: duckdb.DuckDBPyConnection, measure_id: str) -> list[QualityStatus]:
+    """The latest result of each of the six criteria (and the ownership checks) for this measure."""
+    found = {c: QualityStatus(c, s, r) for c, s, r in con.execute(
+        "SELECT criterion, status, reason FROM marts.quality_scorecard WHERE measure_id = ? AND is_latest",
+        [measure_id]).fetchall()}
+    return [found.get(c, QualityStatus(c, "not checked", None)) for c in (*CRITERIA, "commentary", "sign_off")]

@@ -1,0 +1,6 @@
+"""The Corporate Management Team's focus list: the measures each Cabinet (bi-monthly) and Overview and Scrutiny"""
+
+from sources.focus_measures.contract import CONTRACT
+from sources.focus_measures.sample import generate
+
+__all__ = ["CONTRACT", "generate"]

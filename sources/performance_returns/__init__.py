@@ -1,0 +1,6 @@
+"""Teams' monthly performance returns: commentary and manager sign-off per measure and period, and the values"""
+
+from sources.performance_returns.contract import CONTRACT
+from sources.performance_returns.sample import generate
+
+__all__ = ["CONTRACT", "generate"]

@@ -1,0 +1,87 @@
+"""The code's shape, kept in review: imports point one way, and the asset graph changes only on purpose."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_packages_import_only_the_layers_below_them_and_no_module_cycles():
+    # The contracts are in pyproject.toml ([tool.importlinter]): bench > pipelines > assets > quality > outputs >
+    # sources > warehouse, and no cycle between the modules of any package (imports inside functions count).
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "Contracts: 2 kept, 0 broken." in done.stdout
+
+
+def asset_graph_snapshot() -> dict:
+    """What a reviewer should see change: every asset's group, dependencies, owners, kinds, code references and
+    checks (with their blocking flag); each job's selection; the schedules and sensors."""
+    import dagster as dg
+
+    from pipelines import definitions
+
+    defs = definitions.defs
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for spec in sorted(defs.resolve_all_asset_specs(), key=lambda s: s.key.to_user_string()):
+        references = spec.metadata.get("dagster/code_references")
+        checks = {}
+        for check_key in sorted(graph.get_check_keys_for_assets([spec.key]), key=lambda k: k.name):
+            checks[check_key.name] = "blocking" if graph.get_check_spec(check_key).blocking else "warn only"
+        assets[spec.key.to_user_string()] = {
+            "group": spec.group_name,
+            "kinds": sorted(spec.kinds),
+            "owners": sorted(spec.owners),
+            "deps": sorted(dep.asset_key.to_user_string() for dep in spec.deps),
+            "code": sorted(str(Path(r.file_path).relative_to(ROOT)) for r in references.code_references)
+            if references
+            else [],
+            "checks": checks,
+        }
+    jobs = {
+        job.name: sorted(k.to_user_string() for k in job.selection.resolve(graph))
+        for job in (definitions.nightly_job, definitions.outputs_job)
+    }
+    schedules = {
+        s.name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name} for s in defs.schedules
+    }
+    sensors = {
+        s.name: {
+            "type": type(s).__name__,
+            "default": s.default_status.value,
+            "jobs": sorted(j.name for j in s.jobs) if s.has_jobs else [],
+        }
+        for s in sorted(defs.sensors, key=lambda s: s.name)
+    }
+    assert all(isinstance(a, dg.AssetKey) for a in graph.get_all_asset_keys())
+    return {"assets": assets, "jobs": jobs, "schedules": schedules, "sensors": sensors}
+
+
+def test_the_asset_graph_changes_only_on_purpose(snapshot):
+    # A moved asset, a lost dependency, a check that stopped blocking or a sensor gone shows here as a diff.
+    # After a deliberate change: `.venv/bin/pytest tests/test_architecture.py --snapshot-update`, and review the
+    # diff of tests/__snapshots__/test_architecture.ambr with the change.
+    assert asset_graph_snapshot() == snapshot
+
+
+def test_every_asset_links_to_the_files_that_define_it():
+    # In the UI each asset links to its Python and, where it has one, its SQL, source contract or catalogue YAML.
+    missing = []
+    for key, asset in asset_graph_snapshot()["assets"].items():
+        layer, name = key.split("/")
+        wanted = [".py"]
+        if "sql" in asset["kinds"]:  # a measure's SQL is in its YAML, compiled (as measure_values') in measure_sql
+            wanted.append(
+                "warehouse/measure_sql.py" if layer == "measures" or key == "marts/measure_values" else ".sql"
+            )
+        if layer in ("raw", "staging"):
+            wanted.append(f"sources/{name}/contract.py")
+        if layer == "measures":
+            wanted.append(f"warehouse/catalogue/measures/{name}.yaml")
+        missing += [f"{key}: {w}" for w in wanted if not any(c.endswith(w) for c in asset["code"])]
+    assert not missing
