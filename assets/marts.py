@@ -18,7 +18,7 @@ from warehouse.db import WarehouseResource
 from warehouse.measure_sql import measure_values_sql
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import COMPACTED, publish
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 # Marts whose assets are written by hand (their own checks or dependencies); the rest of warehouse/sql/marts/
 # are plain SQL models, one generic asset each.
@@ -68,7 +68,7 @@ DASHBOARD_KEYS = [a.key for a in DASHBOARD_ASSETS]
 GX = " (Great Expectations suites.)"
 
 
-def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource,
             marts: list[str], criteria: tuple[str, ...]):
     from quality.gx_marts import outcomes, validate_marts  # lazy: GX costs seconds and ~240 MB to import
 
@@ -81,7 +81,7 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     on_measure_values = "marts.measure_values" in marts
     dashboards = tuple(m.removeprefix("marts.") for m in marts if m != "marts.measure_values")
     with warehouse.connect() as con:
-        report = validate_marts(con, measures if on_measure_values else [], load_settings().quality_dir,
+        report = validate_marts(con, measures if on_measure_values else [], settings.get().quality_dir,
                                 dashboards=dashboards)
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
                 "expectations_run": report.expectations, "suites_validated": report.validated,
@@ -99,15 +99,17 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 @dg.multi_asset_check(specs=criterion_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA, GX),
                       name="measure_values_expectations", can_subset=True,
                       description="Great Expectations suites per measure on marts.measure_values, with Data Docs.")
-def measure_values_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    yield from _run_gx(context, warehouse, ["marts.measure_values"], MEASURE_VALUES_CRITERIA)
+def measure_values_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+                                settings: SettingsResource):
+    yield from _run_gx(context, warehouse, settings, ["marts.measure_values"], MEASURE_VALUES_CRITERIA)
 
 
 @dg.multi_asset_check(specs=[s for k in DASHBOARD_KEYS for s in criterion_specs(k, DASHBOARD_CRITERIA, GX)],
                       name="dashboard_expectations", can_subset=True,
                       description="Great Expectations suites on the three dashboard marts, with Data Docs.")
-def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    yield from _run_gx(context, warehouse, [".".join(k.path) for k in DASHBOARD_KEYS], DASHBOARD_CRITERIA)
+def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+                           settings: SettingsResource):
+    yield from _run_gx(context, warehouse, settings, [".".join(k.path) for k in DASHBOARD_KEYS], DASHBOARD_CRITERIA)
 
 
 @dg.asset(key=table_key("marts.commentary_status"), group_name="marts", kinds={"duckdb", "sql"},
@@ -117,14 +119,15 @@ def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
           check_specs=criterion_specs(table_key("marts.commentary_status"), OWNERSHIP_CHECKS),
           description="Each measure's latest period: the owner's commentary and a manager's sign-off, with who "
                       "and when, and what is missing. SQL: warehouse/sql/marts/with_assets/commentary_status.sql")
-def commentary_status(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def commentary_status(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                      settings: SettingsResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         build_table(con, "marts.commentary_status", COMMENTARY_SQL.read_text(encoding="utf-8"))
         found = judge_ownership(con, catalogue())
         record(con, found, context.run_id)
         flagged = con.execute("SELECT count(*) FROM marts.commentary_status WHERE flag IS NOT NULL").fetchone()[0]
         metadata = {**table_metadata(con, "marts.commentary_status"), "measures_flagged": flagged,
-                    NIGHT_MONTH: f"{load_settings().as_of:%Y-%m}"}
+                    NIGHT_MONTH: f"{settings.get().as_of:%Y-%m}"}
     results = [check_result(combine([o for o in found if o.criterion == c], "mart", "marts.commentary_status", c,
                                     POLICY_OWNERS[0], c)) for c in OWNERSHIP_CHECKS]
     return dg.MaterializeResult(metadata=metadata, check_results=results)
@@ -153,8 +156,9 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 quality_scorecard],
           description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = load_settings()
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                        settings: SettingsResource) -> dg.MaterializeResult:
+    settings = settings.get()
     path = settings.published_path
     with warehouse.connect() as con:
         counts = publish(con, path, context.run_id, settings.alerts_path)

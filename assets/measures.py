@@ -12,7 +12,7 @@ from warehouse.catalogue import Measure, catalogue
 from warehouse.db import WarehouseResource
 from warehouse.measure_sql import compile_measure
 from warehouse.models import build_table, referenced_tables
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 
 def measure_asset(measure: Measure) -> dg.AssetsDefinition:
@@ -33,8 +33,9 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
         check_specs=criterion_specs(key, BUILT_WITH, holds_back=True),
         code_version=code_version(sql, repr(measure)),
     )
-    def _measure(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        as_of = load_settings().as_of
+    def _measure(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 settings: SettingsResource) -> dg.MaterializeResult:
+        as_of = settings.get().as_of
         with warehouse.connect() as con:
             # Built and judged as one: a blocking failure keeps the measure's last good values.
             with judged_build(con, "measure", measure.id, context.run_id, as_of) as gate:

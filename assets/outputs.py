@@ -10,7 +10,7 @@ from assets.common import POLICY_OWNERS
 from outputs.partner_packs import build_partner_packs
 from outputs.reports import build_reports, report_periods
 from outputs.site import build_site
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 PUBLISHED = dg.AssetKey(["published", "warehouse"])
 
@@ -22,8 +22,8 @@ PUBLISHED = dg.AssetKey(["published", "warehouse"])
                       "$BDC_OUTPUTS_DIR/reports/<cabinet|scrutiny>/<YYYY-MM>/: key measures plus CMT's focus "
                       "list, each with its SPC chart, words, commentary, sign-off and data quality. "
                       "Code: outputs/reports.py")
-def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def reports(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    settings = settings.get()
     started = time.perf_counter()
     periods = report_periods(settings.as_of)
     files = build_reports(settings.published_path, settings.outputs_dir, periods, pdf=settings.reports_pdf)
@@ -41,8 +41,8 @@ def reports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                       "data tables, commentary, quality, demographics by ward) and its open data (CSV, JSON, "
                       "Parquet with metadata, OGL v3), small counts suppressed, in $BDC_OUTPUTS_DIR/site/. "
                       "Deploy by copying the folder. Code: outputs/site.py, open_data.py")
-def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def public_site(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    settings = settings.get()
     started = time.perf_counter()
     summary = build_site(settings.published_path, settings.outputs_dir / "site", settings.as_of)
     seconds = time.perf_counter() - started
@@ -59,8 +59,8 @@ def public_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
           description="Each partner's data-sharing pack for today from warehouse/catalogue/sharing_agreements.yaml "
                       "(agreed measures, fields and geography, suppressed) with a SHA-256 manifest, in "
                       "$BDC_OUTPUTS_DIR/partners/<partner>/<YYYY-MM-DD>/. Code: outputs/partner_packs.py")
-def partner_packs(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
+def partner_packs(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    settings = settings.get()
     manifests = build_partner_packs(settings.published_path, settings.outputs_dir, settings.as_of)
     context.log.info(f"{len(manifests)} partner pack(s) for {settings.as_of}")
     return dg.MaterializeResult(metadata={

@@ -8,7 +8,7 @@ from sources import CONTRACTS
 from sources.contract import SourceContract
 from sources.reader import load_source
 from warehouse.db import WarehouseResource
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 
 def raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
@@ -31,8 +31,9 @@ def raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
         check_specs=[readable],
         code_version=code_version(repr(contract)),
     )
-    def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        folder = load_settings().landing_for(contract.name)
+    def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+             settings: SettingsResource) -> dg.MaterializeResult:
+        folder = settings.get().landing_for(contract.name)
         with warehouse.connect() as con:
             report = load_source(con, contract, folder, context.run_id)
             metadata = table_metadata(con, f"raw.{contract.name}")

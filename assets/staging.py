@@ -15,7 +15,7 @@ from sources.rules import rules_version
 from sources.staging import stage_source
 from warehouse.db import WarehouseResource
 from warehouse.models import referenced_tables
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 
 def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
@@ -36,8 +36,9 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
         check_specs=criterion_specs(key, criteria, holds_back=True),
         code_version=code_version(repr(contract), contract.staging_sql(), rules_version(contract)),
     )
-    def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        as_of = load_settings().as_of
+    def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 settings: SettingsResource) -> dg.MaterializeResult:
+        as_of = settings.get().as_of
         with warehouse.connect() as con:
             refused = outstanding_refusals(con, contract.name)
             # Staged and judged as one: a blocking failure (or a refused file) rolls staging back to its last

@@ -13,7 +13,7 @@ from quality.mart_checks import judge_mart
 from quality.outcome import record
 from warehouse.catalogue import catalogue, catalogue_text
 from warehouse.db import WarehouseResource
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 from warehouse.spc_marts import READS as SPC_READS
 from warehouse.spc_marts import build_end_to_end_spc, build_measure_spc
 from warehouse.trials import READS as TRIAL_READS
@@ -81,8 +81,9 @@ def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
                       "any commentary so far), in $BDC_OUTPUTS_DIR/returns/<YYYY-MM>/ for officers to complete "
                       "and drop into the performance_returns landing folder. A template already there is kept. "
                       "Code: outputs/returns.py")
-def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = load_settings()
+def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                     settings: SettingsResource) -> dg.MaterializeResult:
+    settings = settings.get()
     with warehouse.connect() as con:
         month = latest_month(con, settings.as_of)
         if month is None:

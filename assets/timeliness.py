@@ -11,7 +11,7 @@ from quality.outcome import record
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseResource
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 MONTHLY_SOURCES = [c for c in CONTRACTS.values() if c.cadence.frequency == "monthly"]
 JUDGED = " (Judged every night against the night's date.)"
@@ -23,8 +23,8 @@ CHECK_KEYS = [spec.key for spec in SPECS]
 @dg.multi_asset_check(specs=SPECS, name="timeliness", can_subset=True,
                       description="Every night: monthly sources delivered by their due day (WARN, then ERROR after "
                                   "the grace days) with no month missing; each measure's latest period recent enough.")
-def timeliness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    as_of = load_settings().as_of
+def timeliness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource):
+    as_of = settings.get().as_of
     selected = context.selected_asset_check_keys
     with warehouse.connect() as con:
         outcomes = [source_checks.timely(con, c, as_of) for c in MONTHLY_SOURCES

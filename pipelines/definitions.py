@@ -29,7 +29,7 @@ from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
 from warehouse.db import WarehouseResource
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource, load_settings
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, data_holds,
               *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse,
@@ -91,15 +91,17 @@ def tonight(instance: dg.DagsterInstance, wait_seconds: float = 0) -> NightPlan:
     return plan_night(instance, ALL_ASSETS, ALL_CHECKS, load_settings(), excluded=OUTPUTS, wait_seconds=wait_seconds)
 
 
-def build_definitions() -> dg.Definitions:
-    """Definitions for the current environment (paths come from BDC_* variables; see the README)."""
+def build_definitions(settings: SettingsResource | None = None) -> dg.Definitions:
+    """Definitions with `settings` (default: the environment's BDC_* variables, see the README) handed to the
+    assets; the working warehouse is the one those settings name."""
+    settings = settings or SettingsResource()
     return dg.Definitions(
         assets=with_code_references(ALL_ASSETS),  # links in the UI from each asset to its SQL, YAML, contract
         asset_checks=ALL_CHECKS,
         jobs=[nightly_job, outputs_job],
         schedules=[nightly_schedule],
         sensors=[*LANDING_SENSORS, *ALERT_SENSORS, published_outputs],
-        resources={"warehouse": WarehouseResource(database=str(load_settings().warehouse_path))},
+        resources={"settings": settings, "warehouse": WarehouseResource(database=str(settings.get().warehouse_path))},
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
-from warehouse.settings import Settings, load_settings
+from warehouse.settings import Settings, SettingsResource, load_settings
 
 FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
 
@@ -24,7 +24,9 @@ os.environ.setdefault("BDC_FILE_SETTLE_SECONDS", "0")
 
 @pytest.fixture
 def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point every BDC_* path into a fresh temp folder (the landing folder starts empty)."""
+    """Point every BDC_* path into a fresh temp folder (the landing folder starts empty). The environment is
+    for what is not an asset and reads it (sensors, alerts, the CLI); the assets get the folder from the
+    settings resource (`run_pipeline`)."""
     monkeypatch.setenv("BDC_DATA_DIR", str(tmp_path / "data"))
     for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH"):
         monkeypatch.delenv(name, raising=False)
@@ -34,11 +36,13 @@ def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture
-def run_pipeline() -> Callable[[], RunOutcome]:
-    """Run the nightly job once, in process, with an ephemeral Dagster instance."""
+def run_pipeline(warehouse_env: Settings) -> Callable[[], RunOutcome]:
+    """Run the nightly job once, in process, with an ephemeral Dagster instance, on the test's folder (given to
+    the assets by the settings resource)."""
 
     def _run() -> RunOutcome:
-        return run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+        settings = SettingsResource(data_dir=str(warehouse_env.data_dir))
+        return run_nightly(build_definitions(settings), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
 
     return _run
 

@@ -16,7 +16,7 @@ from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
 from sources.sample import write_xlsx
 from tests.conftest import copy_fixture, query
-from warehouse.settings import Settings, load_settings
+from warehouse.settings import Settings, SettingsResource
 
 CRM_HEADER = ["Contact Ref", "Received", "Closed", "Channel", "Service", "Demand Type", "Demand Category",
               "Resolved At First Contact", "UPRN", "Customer Name", "Telephone", "Notes"]
@@ -48,43 +48,40 @@ def _march_contacts(landing: Path) -> None:
 
 @pytest.fixture(scope="module")
 def bad_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, RunOutcome, list]]:
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("BDC_DATA_DIR", str(tmp_path_factory.mktemp("bad") / "data"))
-        env.setenv("BDC_AS_OF", "2026-04-10")  # March delivered in April: only 2099 is in the future
-        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH", "BDC_QUALITY_DIR"):
-            env.delenv(name, raising=False)
-        settings = load_settings()
-        copy_fixture(settings)
-        first = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
-        assert first.success, first.checks_failed
-        contacts = query(settings.published_path, "SELECT * FROM core.fact_contacts ORDER BY ALL")
-        landing = settings.landing_dir
-        _march_contacts(landing)
-        # A late February batch of 20 contacts, 2 from a channel the contract does not know: 10% of the file
-        # fails, more than the 5% allowed, so staging.crm_contacts' `accurate` check is an ERROR.
-        batch = [f"F{n:02d},10/02/2026 09:00,,{'Fax' if n in (3, 7) else 'Phone'},Waste,Value,Apply,Y,1001,A,1,"
-                 for n in range(1, 21)]
-        _csv(landing / "crm_contacts" / "crm_contacts_2026-02-late.csv", [",".join(CRM_HEADER), *batch])
-        _csv(landing / "waste_reports" / "street_scene_reports_2026-01.csv",
-             ["Report Ref,Report Type,Reported At,Completed At,UPRN,Reporter Name,Reporter Phone,Description",
-              "W1,Fly-tipping,10/01/2026 08:00,11/01/2026 09:00,1001,A,1,Sofa"], encoding="utf-8", bom=True)
-        (landing / "lettings").mkdir()
-        (landing / "lettings" / "lettings_return_2026-01.csv").write_bytes(b"")
-        _csv(landing / "hr_absence" / "sickness_absence_2026-01.csv",
-             ["Employee Number,Employee Name,Team,FTE,Month,Working Days Lost,Absence Reason",
-              "E1,A,Customer Services,1,2026-01,2,Cold", "E2,B,Customer Services,1,2026-"])  # truncated
-        _csv(landing / "benefits_claims" / "hb_ctr_decisions_2026-01.csv",
-             ["Claim Ref,Claim Type,Date Received,Decision Date", "B1,HB,01/01/2026,05/01/2026"])
-        write_xlsx(landing / "leisure_visits" / "leisure_return_2026-01.xlsx", "Leisure visits return",
-                   ["Month", "Site", "Site Ward Code", "Activity", "Visits", "Concession Visits"],
-                   [(dt.date(2026, 1, 1), "Alpha Pool", "E05015400", "Swimming", 120, 30),
-                    (dt.date(2026, 1, 1), "Alpha Pool", "E05015400", "Gym", -5, 0),
-                    (dt.date(2026, 1, 1), "Elsewhere Gym", "E05099999", "Gym", 10, 0)],
-                   sheet="Report 1")  # the contract expects sheet "Visits"
-        census = landing / "census_ts001" / "census2021-ts001-ward.csv"
-        census.write_bytes(census.read_bytes().replace(b"2021,Gamma,E05015402,3000", b"2021,Gamma,E05015402,-3000"))
-        outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
-        yield settings, outcome, contacts
+    # March delivered in April: only 2099 is in the future.
+    resource = SettingsResource(data_dir=str(tmp_path_factory.mktemp("bad") / "data"), as_of="2026-04-10")
+    settings = resource.get()
+    copy_fixture(settings)
+    first = run_nightly(build_definitions(resource), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
+    assert first.success, first.checks_failed
+    contacts = query(settings.published_path, "SELECT * FROM core.fact_contacts ORDER BY ALL")
+    landing = settings.landing_dir
+    _march_contacts(landing)
+    # A late February batch of 20 contacts, 2 from a channel the contract does not know: 10% of the file
+    # fails, more than the 5% allowed, so staging.crm_contacts' `accurate` check is an ERROR.
+    batch = [f"F{n:02d},10/02/2026 09:00,,{'Fax' if n in (3, 7) else 'Phone'},Waste,Value,Apply,Y,1001,A,1,"
+             for n in range(1, 21)]
+    _csv(landing / "crm_contacts" / "crm_contacts_2026-02-late.csv", [",".join(CRM_HEADER), *batch])
+    _csv(landing / "waste_reports" / "street_scene_reports_2026-01.csv",
+         ["Report Ref,Report Type,Reported At,Completed At,UPRN,Reporter Name,Reporter Phone,Description",
+          "W1,Fly-tipping,10/01/2026 08:00,11/01/2026 09:00,1001,A,1,Sofa"], encoding="utf-8", bom=True)
+    (landing / "lettings").mkdir()
+    (landing / "lettings" / "lettings_return_2026-01.csv").write_bytes(b"")
+    _csv(landing / "hr_absence" / "sickness_absence_2026-01.csv",
+         ["Employee Number,Employee Name,Team,FTE,Month,Working Days Lost,Absence Reason",
+          "E1,A,Customer Services,1,2026-01,2,Cold", "E2,B,Customer Services,1,2026-"])  # truncated
+    _csv(landing / "benefits_claims" / "hb_ctr_decisions_2026-01.csv",
+         ["Claim Ref,Claim Type,Date Received,Decision Date", "B1,HB,01/01/2026,05/01/2026"])
+    write_xlsx(landing / "leisure_visits" / "leisure_return_2026-01.xlsx", "Leisure visits return",
+               ["Month", "Site", "Site Ward Code", "Activity", "Visits", "Concession Visits"],
+               [(dt.date(2026, 1, 1), "Alpha Pool", "E05015400", "Swimming", 120, 30),
+                (dt.date(2026, 1, 1), "Alpha Pool", "E05015400", "Gym", -5, 0),
+                (dt.date(2026, 1, 1), "Elsewhere Gym", "E05099999", "Gym", 10, 0)],
+               sheet="Report 1")  # the contract expects sheet "Visits"
+    census = landing / "census_ts001" / "census2021-ts001-ward.csv"
+    census.write_bytes(census.read_bytes().replace(b"2021,Gamma,E05015402,3000", b"2021,Gamma,E05015402,-3000"))
+    outcome = run_nightly(build_definitions(resource), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
+    yield settings, outcome, contacts
 
 
 def _readable_errors(outcome: RunOutcome, source: str) -> str:

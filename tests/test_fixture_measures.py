@@ -13,7 +13,7 @@ from pipelines.nightly import run_nightly
 from sources import CONTRACTS
 from sources.contract import snake
 from tests.conftest import copy_fixture, query
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
 DISTRICT = "E07000234"
@@ -52,15 +52,12 @@ EXPECTED = [
 def built(tmp_path_factory: pytest.TempPathFactory):
     """The fixture loaded and published once for this module (a run costs tens of seconds)."""
     base = tmp_path_factory.mktemp("fixture_measures")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("BDC_DATA_DIR", str(base / "data"))
-        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH", "BDC_AS_OF"):
-            env.delenv(name, raising=False)
-        settings = load_settings()
-        settings.landing_dir.mkdir(parents=True)
-        copy_fixture(settings)
-        outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
-        assert outcome.success, outcome.checks_failed
+    resource = SettingsResource(data_dir=str(base / "data"))
+    settings = resource.get()
+    settings.landing_dir.mkdir(parents=True)
+    copy_fixture(settings)
+    outcome = run_nightly(build_definitions(resource), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+    assert outcome.success, outcome.checks_failed
     return settings, outcome
 
 

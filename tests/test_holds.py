@@ -17,6 +17,7 @@ from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
 from sources.reader import file_sha256
 from tests.conftest import copy_fixture, query
+from warehouse.settings import SettingsResource
 
 WASTE = "Report Ref,Report Type,Reported At,Completed At,UPRN,Reporter Name,Reporter Phone,Description"
 PLANNING = ("Application Number,Application Type,Date Received,Date Valid,Decision Date,Decision,Extension Agreed,"
@@ -35,9 +36,16 @@ def _planning(month: int, refs: list[str]) -> str:
     return "\r\n".join([PLANNING, *rows]) + "\r\n"
 
 
-def _run(monkeypatch, as_of: str, plan: NightPlan | None = None):
-    monkeypatch.setenv("BDC_AS_OF", as_of)
-    return run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR", plan=plan)
+@pytest.fixture
+def night(warehouse_env):
+    """Run the nightly job as the night `as_of`, on the test's folder (the settings resource, not the
+    environment, says which night and where)."""
+    def _run(as_of: str, plan: NightPlan | None = None):
+        settings = SettingsResource(data_dir=str(warehouse_env.data_dir), as_of=as_of)
+        return run_nightly(build_definitions(settings), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR",
+                           plan=plan)
+
+    return _run
 
 
 def _errors(outcome) -> list[str]:
@@ -57,13 +65,13 @@ def landing(warehouse_env):
     return warehouse_env
 
 
-def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(landing, monkeypatch):
+def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(landing, night):
     settings = landing
     waste, planning = settings.landing_dir / "waste_reports", settings.landing_dir / "planning_applications"
     published, working = settings.published_path, settings.warehouse_path
     (waste / "street_scene_reports_2026-01.csv").write_text(_waste(1, [f"W1{n}" for n in range(5)]), "utf-8-sig")
     (planning / "planning_decisions_2026-01.csv").write_text(_planning(1, ["P1", "P2"]), "utf-8")
-    first = _run(monkeypatch, "2026-03-10")
+    first = night("2026-03-10")
     assert first.success and not _errors(first), _errors(first)
 
     # Night two: February's street-scene file repeats 10 of its 25 reports (40% of the file fails its unique
@@ -72,7 +80,7 @@ def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(land
     refs = [f"W2{n:02d}" for n in range(15)]
     bad.write_text(_waste(2, refs + refs[:10]), "utf-8-sig")
     (planning / "planning_decisions_2026-02.csv").write_text(_planning(2, ["P3", "P4", "P5"]), "utf-8")
-    second = _run(monkeypatch, "2026-03-11")
+    second = night("2026-03-11")
     assert second.success, "a held-back source does not fail the night"
     assert _errors(second) == ["staging/waste_reports:accurate"]
     bad_sha = file_sha256(bad)
@@ -96,14 +104,14 @@ def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(land
     # rows stay out, because the hold is in the data, not in one run's plan.
     (planning / "planning_decisions_2026-03.csv").write_text(_planning(3, ["P6"]), "utf-8")
     only_planning = affected_by("planning_applications")
-    third = _run(monkeypatch, "2026-04-01", NightPlan(set(only_planning), None))
+    third = night("2026-04-01", NightPlan(set(only_planning), None))
     assert third.success
     assert _sources_in_facts(published, bad_sha) == 0
     assert query(published, "SELECT count(*) FROM core.fact_cases WHERE service = 'planning'")[0][0] == 6
 
     # The corrected February file (15 reports, each once) replaces the bad one and releases the hold.
     (waste / "street_scene_reports_2026-02-corrected.csv").write_text(_waste(2, refs), "utf-8-sig")
-    fourth = _run(monkeypatch, "2026-04-02")
+    fourth = night("2026-04-02")
     assert fourth.success and not _errors(fourth), _errors(fourth)
     assert _sources_in_facts(published, bad_sha) == 0  # superseded: out of scope, never published
     assert query(published, "SELECT count(*) FROM core.fact_cases WHERE service = 'street_scene'")[0][0] == 20
@@ -112,11 +120,11 @@ def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(land
 
 
 def test_a_refused_file_holds_back_its_source_and_a_later_delivery_for_the_period_releases_it(landing,
-                                                                                            monkeypatch):
+                                                                                            night):
     settings = landing
     waste = settings.landing_dir / "waste_reports"
     (waste / "street_scene_reports_2026-01.csv").write_text(_waste(1, ["W10", "W11", "W12"]), "utf-8-sig")
-    assert _run(monkeypatch, "2026-03-10").success
+    assert night("2026-03-10").success
 
     # February arrives without its Reported At column, with March alongside: both are held back (March's rows are
     # fine, but the source's February is missing), and the staged data stays January's.
@@ -124,7 +132,7 @@ def test_a_refused_file_holds_back_its_source_and_a_later_delivery_for_the_perio
     broken = broken.replace(",04/02/2026 09:00", "")
     (waste / "street_scene_reports_2026-02.csv").write_text(broken, "utf-8-sig")
     (waste / "street_scene_reports_2026-03.csv").write_text(_waste(3, ["W30"]), "utf-8-sig")
-    second = _run(monkeypatch, "2026-04-06")
+    second = night("2026-04-06")
     assert second.success
     assert _errors(second) == ["raw/waste_reports:files_readable"]
     assert query(settings.warehouse_path, "SELECT count(*) FROM staging.waste_reports")[0][0] == 3
@@ -134,12 +142,12 @@ def test_a_refused_file_holds_back_its_source_and_a_later_delivery_for_the_perio
     assert refused == [("street_scene_reports_2026-02.csv", None)]
 
     # The same night again, nothing new: still held (the refusal is remembered, not forgotten by a quiet run).
-    assert _run(monkeypatch, "2026-04-07").success
+    assert night("2026-04-07").success
     assert query(settings.warehouse_path, "SELECT count(*) FROM staging.waste_reports")[0][0] == 3
 
     # February re-sent under a new name, whole: the refusal is resolved and February and March are staged.
     (waste / "street_scene_reports_2026-02-resent.csv").write_text(_waste(2, ["W20", "W21"]), "utf-8-sig")
-    third = _run(monkeypatch, "2026-04-08")
+    third = night("2026-04-08")
     assert third.success and not _errors(third), _errors(third)
     assert query(settings.warehouse_path, "SELECT count(*) FROM staging.waste_reports")[0][0] == 6
     (resolution,) = query(settings.published_path, "SELECT resolution FROM audit.refused_files")[0]

@@ -22,7 +22,7 @@ from sources import CONTRACTS
 from tests.conftest import FIXTURE_LANDING, copy_fixture, query
 from warehouse.catalogue import CatalogueError, Rebase, catalogue, parse_measure
 from warehouse.db import ensure_schemas, prepare
-from warehouse.settings import Settings, load_settings
+from warehouse.settings import Settings, SettingsResource
 
 AS_OF = dt.date(2026, 3, 1)  # the fixture holds January and February 2026; February's files are not yet due
 FIXTURE_MEASURES = ("contacts_received", "failure_demand_share", "resolved_first_contact_pct",
@@ -33,18 +33,14 @@ FIXTURE_SOURCES = ("crm_contacts", "police_street", "llpg", "localities", "ons_l
 @pytest.fixture(scope="module")
 def clean_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, RunOutcome]]:
     """The fixture landing without its one bad contact row (C5, UPRN not in the gazetteer), loaded once."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("BDC_DATA_DIR", str(tmp_path_factory.mktemp("clean") / "data"))
-        env.setenv("BDC_AS_OF", AS_OF.isoformat())
-        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH", "BDC_QUALITY_DIR"):
-            env.delenv(name, raising=False)
-        settings = load_settings()
-        copy_fixture(settings)
-        january = settings.landing_dir / "crm_contacts" / "crm_contacts_2026-01.csv"
-        lines = january.read_bytes().split(b"\r\n")
-        january.write_bytes(b"\r\n".join(line for line in lines if not line.startswith(b"C5,")))
-        outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
-        yield settings, outcome
+    resource = SettingsResource(data_dir=str(tmp_path_factory.mktemp("clean") / "data"), as_of=AS_OF.isoformat())
+    settings = resource.get()
+    copy_fixture(settings)
+    january = settings.landing_dir / "crm_contacts" / "crm_contacts_2026-01.csv"
+    lines = january.read_bytes().split(b"\r\n")
+    january.write_bytes(b"\r\n".join(line for line in lines if not line.startswith(b"C5,")))
+    outcome = run_nightly(build_definitions(resource), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+    yield settings, outcome
 
 
 @pytest.fixture

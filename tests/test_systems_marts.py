@@ -13,25 +13,28 @@ import pytest
 from pipelines.definitions import build_definitions
 from pipelines.nightly import run_nightly
 from tests.conftest import copy_fixture, query
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 SYSTEMS_FIXTURE = Path(__file__).parent / "fixtures" / "systems"
 ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BDC_DATA_DIR", str(tmp_path_factory.mktemp("systems") / "data"))
-        for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH"):
-            mp.delenv(name, raising=False)
-        settings = load_settings()
-        settings.landing_dir.mkdir(parents=True)
-        copy_fixture(settings)
-        shutil.copytree(SYSTEMS_FIXTURE, settings.landing_dir, dirs_exist_ok=True)
-        outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
-        assert outcome.success, outcome.checks_failed
-        yield settings.published_path
+def systems(tmp_path_factory) -> SettingsResource:
+    """The fixture and the systems fixture loaded and published once, in a folder of the module's own."""
+    resource = SettingsResource(data_dir=str(tmp_path_factory.mktemp("systems") / "data"))
+    settings = resource.get()
+    settings.landing_dir.mkdir(parents=True)
+    copy_fixture(settings)
+    shutil.copytree(SYSTEMS_FIXTURE, settings.landing_dir, dirs_exist_ok=True)
+    outcome = run_nightly(build_definitions(resource), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+    assert outcome.success, outcome.checks_failed
+    return resource
+
+
+@pytest.fixture
+def published(systems: SettingsResource):
+    return systems.get().published_path
 
 
 def rows(path, sql: str) -> list[tuple]:
@@ -158,7 +161,7 @@ def test_the_marts_reconcile_and_a_broken_total_fails_accurate(published, tmp_pa
     assert outcome.sample[0]["in_mart"] == 5100.0 and outcome.sample[0]["in_fact_ledger"] == 5200.0
 
 
-def test_focus_lists_are_staged_and_the_outputs_build_from_the_published_warehouse(published):
+def test_focus_lists_are_staged_and_the_outputs_build_from_the_published_warehouse(systems, published):
     # tests/fixtures/systems/focus_measures: two good rows; a period no Cabinet report starts, a report that is
     # not Cabinet or O&S, and a measure not in the catalogue are quarantined with their reasons.
     assert rows(published, "SELECT report, period_start::VARCHAR, measure_id FROM core.focus_measures ORDER BY 1") == [
@@ -169,10 +172,10 @@ def test_focus_lists_are_staged_and_the_outputs_build_from_the_published_warehou
     assert "Period 2026-03 does not start a Cabinet period" in reasons[0]
     assert "Report Council is not Cabinet or Overview and Scrutiny" in reasons[1]
     assert "not_a_measure" in reasons[2]
-    outcome = run_nightly(build_definitions(), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
+    outcome = run_nightly(build_definitions(systems), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING",
                           job_name="outputs")
     assert outcome.success
-    outputs = load_settings().outputs_dir
+    outputs = systems.get().outputs_dir
     assert (outputs / "site" / "index.html").exists() and (outputs / "site" / "data" / "measure-values.csv").exists()
     assert sorted(p.name for p in (outputs / "reports").iterdir()) == ["cabinet", "scrutiny"]
     assert len(list((outputs / "partners").glob("*/*/manifest.json"))) == 3

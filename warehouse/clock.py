@@ -1,8 +1,8 @@
 """The one clock. Every date the warehouse decides with, and every time it stamps a record with, comes from here.
 
 - `as_of()` is the night being processed: today, unless `BDC_AS_OF` names another night (a re-run of a past
-  night, the simulation). Reporting periods, timeliness, "not in the future", return templates, report and
-  partner-pack dates all take it.
+  night, the simulation) or a run's `settings` resource was configured with one (`night_of`). Reporting
+  periods, timeliness, "not in the future", return templates, report and partner-pack dates all take it.
 - `timestamp()` is the wall-clock time. It stamps records (when a file was loaded, a row quarantined, an alert
   raised) and answers time-of-day questions (is it past the digest hour?). It never orders two events of the
   warehouse against each other: local time repeats an hour when the clocks go back, so "built after it was
@@ -16,12 +16,30 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 
+_RUN_NIGHT: list[dt.date] = []  # the night a run's settings resource set, while the run lasts
+
+
+@contextmanager
+def night_of(night: dt.date) -> Iterator[None]:
+    """Within the block, `as_of()` is `night`: a run configured for a past night decides everything by it
+    (the reader's "delivered on", refusals, reporting periods), not only what its assets read from settings."""
+    _RUN_NIGHT.append(night)
+    try:
+        yield
+    finally:
+        _RUN_NIGHT.pop()
+
 
 def as_of() -> dt.date:
-    """The night being processed: `BDC_AS_OF` (YYYY-MM-DD) when set, else today."""
+    """The night being processed: the run's night (`night_of`) while one is set, else `BDC_AS_OF`
+    (YYYY-MM-DD) when set, else today."""
+    if _RUN_NIGHT:
+        return _RUN_NIGHT[-1]
     value = os.environ.get("BDC_AS_OF")
     if not value:
         return dt.date.today()  # the machine's calendar, read here only (clock: record)

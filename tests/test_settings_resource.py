@@ -1,0 +1,50 @@
+"""The settings resource: tests and the launchpad set the folder and the night on it, not in the environment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from pipelines.definitions import build_definitions
+from pipelines.nightly import run_nightly
+from tests.conftest import copy_fixture, query
+from warehouse import clock
+from warehouse.settings import SettingsResource
+
+
+def test_a_night_set_on_the_settings_resource_is_the_whole_runs_clock(tmp_path, monkeypatch):
+    monkeypatch.delenv("BDC_AS_OF", raising=False)
+    resource = SettingsResource(data_dir=str(tmp_path / "data"), as_of="2026-01-10")
+    settings = resource.get()
+    assert settings.landing_dir == tmp_path / "data" / "landing" and settings.as_of == dt.date(2026, 1, 10)
+    copy_fixture(settings, "crm_contacts", "llpg", "localities", "ons_lookup")
+    run_nightly(build_definitions(resource), instance=dg.DagsterInstance.ephemeral(), log_level="ERROR")
+    # The reader is not an asset reading settings: it asks the clock, which the resource set for the run.
+    assert query(settings.warehouse_path, "SELECT DISTINCT loaded_as_of FROM audit.loaded_files") \
+        == [(dt.date(2026, 1, 10),)]
+    # tests/fixtures/landing/crm_contacts: of C1-C5 (January) and C6-C7 (February), those received after the
+    # night of 10 January cannot have happened yet: C4 (20 Jan), C5 (21 Jan), C6 (2 Feb), C7 (3 Feb). C3 came
+    # on the 10th itself. So 4 quarantined as in the future, and C1-C3 staged.
+    future = query(settings.warehouse_path, """SELECT count(*) FROM audit.quarantine WHERE source = 'crm_contacts'
+                                              AND reason LIKE '%is in the future%'""")
+    assert future == [(4,)]
+    assert query(settings.warehouse_path, "SELECT count(*) FROM staging.crm_contacts") == [(3,)]
+    # The run's night ends with the run.
+    assert clock.as_of() != dt.date(2026, 1, 10)
+
+
+def test_the_launchpads_night_reaches_the_assets_and_the_clock_and_ends_with_the_run(monkeypatch):
+    # As a data engineer re-runs a past night from the UI: run config on the resource, not the environment.
+    monkeypatch.delenv("BDC_AS_OF", raising=False)
+    seen = {}
+
+    @dg.asset
+    def probe(settings: SettingsResource) -> None:
+        seen["asset"], seen["clock"] = settings.get().as_of, clock.as_of()
+
+    result = dg.materialize([probe], resources={"settings": SettingsResource()},
+                            run_config={"resources": {"settings": {"config": {"as_of": "2026-09-12"}}}})
+    assert result.success
+    assert seen == {"asset": dt.date(2026, 9, 12), "clock": dt.date(2026, 9, 12)}
+    assert clock.as_of() != dt.date(2026, 9, 12)
