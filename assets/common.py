@@ -14,6 +14,7 @@ import duckdb
 from warehouse.db import WarehouseResource
 from warehouse.incremental import APPEND_MARKER, appends, build_model
 from warehouse.models import referenced_tables
+from warehouse.settings import Settings, SettingsResource
 
 PREVIEW_ROWS = 5
 NIGHT_MONTH = "night_month"  # metadata of assets built from the latest ended month: the month of their night
@@ -98,3 +99,16 @@ def sql_model_asset(schema: str, name: str, sql: str) -> dg.AssetsDefinition:
                                                   "build_mode_reason": why})
 
     return _model
+
+
+def run_settings(settings: SettingsResource, warehouse: WarehouseResource) -> Settings:
+    """The run's settings, for an asset that also writes the working warehouse. Refuses a run whose settings name
+    another working warehouse than the one the warehouse resource opens (a launchpad `data_dir` without the
+    matching `resources.warehouse.config.database`): it would load one folder's files into another's warehouse
+    and publish that warehouse into the first folder."""
+    resolved = settings.get()
+    if resolved.warehouse_path != Path(warehouse.database).expanduser().resolve():
+        raise dg.Failure(f"The settings name the working warehouse {resolved.warehouse_path}, but the warehouse "
+                         f"resource opens {warehouse.database}. Set resources.warehouse.config.database to match "
+                         "(or leave data_dir unset). Nothing was loaded or published.")
+    return resolved

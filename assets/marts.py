@@ -6,7 +6,15 @@ import datetime as dt
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, sql_model_asset, table_key, table_metadata
+from assets.common import (
+    NIGHT_MONTH,
+    POLICY_OWNERS,
+    code_version,
+    run_settings,
+    sql_model_asset,
+    table_key,
+    table_metadata,
+)
 from assets.core import CORE_ASSETS
 from assets.systems import SYSTEMS_ASSETS
 from quality.holds import build_data_holds
@@ -81,8 +89,8 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     on_measure_values = "marts.measure_values" in marts
     dashboards = tuple(m.removeprefix("marts.") for m in marts if m != "marts.measure_values")
     with warehouse.connect() as con:
-        report = validate_marts(con, measures if on_measure_values else [], settings.get().quality_dir,
-                                dashboards=dashboards)
+        quality_dir = run_settings(settings, warehouse).quality_dir
+        report = validate_marts(con, measures if on_measure_values else [], quality_dir, dashboards=dashboards)
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
                 "expectations_run": report.expectations, "suites_validated": report.validated,
                 "suites_unchanged_not_rerun": report.unchanged}
@@ -127,7 +135,7 @@ def commentary_status(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         record(con, found, context.run_id)
         flagged = con.execute("SELECT count(*) FROM marts.commentary_status WHERE flag IS NOT NULL").fetchone()[0]
         metadata = {**table_metadata(con, "marts.commentary_status"), "measures_flagged": flagged,
-                    NIGHT_MONTH: f"{settings.get().as_of:%Y-%m}"}
+                    NIGHT_MONTH: f"{run_settings(settings, warehouse).as_of:%Y-%m}"}
     results = [check_result(combine([o for o in found if o.criterion == c], "mart", "marts.commentary_status", c,
                                     POLICY_OWNERS[0], c)) for c in OWNERSHIP_CHECKS]
     return dg.MaterializeResult(metadata=metadata, check_results=results)
@@ -158,7 +166,7 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
                       "Skipped when any blocking check upstream fails, so readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                         settings: SettingsResource) -> dg.MaterializeResult:
-    settings = settings.get()
+    settings = run_settings(settings, warehouse)
     path = settings.published_path
     with warehouse.connect() as con:
         counts = publish(con, path, context.run_id, settings.alerts_path)
@@ -168,4 +176,5 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
                      + (f", compacted from {compacted_from:,})" if compacted_from else ")"))
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(counts),
                                           "rows": sum(counts.values()), "bytes": size,
-                                          "compacted_from_bytes": compacted_from or 0})
+                                          "compacted_from_bytes": compacted_from or 0,
+                                          "as_of": settings.as_of.isoformat()})  # the outputs follow this night

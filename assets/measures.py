@@ -4,7 +4,7 @@
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import code_version, owners, table_key, table_metadata
+from assets.common import code_version, owners, run_settings, table_key, table_metadata
 from quality.holds import judged_build
 from quality.measure_checks import judge_measure
 from quality.outcome import BUILT_WITH, record
@@ -35,7 +35,7 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
     )
     def _measure(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                  settings: SettingsResource) -> dg.MaterializeResult:
-        as_of = settings.get().as_of
+        as_of = run_settings(settings, warehouse).as_of
         with warehouse.connect() as con:
             # Built and judged as one: a blocking failure keeps the measure's last good values.
             with judged_build(con, "measure", measure.id, context.run_id, as_of) as gate:

@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.common import code_version, owners, table_key, table_metadata
+from assets.common import code_version, owners, run_settings, table_key, table_metadata
 from sources import CONTRACTS
 from sources.contract import SourceContract
 from sources.reader import load_source
@@ -33,7 +33,7 @@ def raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
     )
     def _raw(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
              settings: SettingsResource) -> dg.MaterializeResult:
-        folder = settings.get().landing_for(contract.name)
+        folder = run_settings(settings, warehouse).landing_for(contract.name)
         with warehouse.connect() as con:
             report = load_source(con, contract, folder, context.run_id)
             metadata = table_metadata(con, f"raw.{contract.name}")

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import code_version, owners, table_key, table_metadata
+from assets.common import code_version, owners, run_settings, table_key, table_metadata
 from quality.holds import judged_build
 from quality.outcome import BUILT_WITH, record
 from quality.source_checks import judge_source
@@ -38,7 +38,7 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
     )
     def _staging(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                  settings: SettingsResource) -> dg.MaterializeResult:
-        as_of = settings.get().as_of
+        as_of = run_settings(settings, warehouse).as_of
         with warehouse.connect() as con:
             refused = outstanding_refusals(con, contract.name)
             # Staged and judged as one: a blocking failure (or a refused file) rolls staging back to its last

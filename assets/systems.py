@@ -6,7 +6,7 @@ and cost marts are plain SQL models in warehouse/sql/marts (see assets/marts.py)
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, table_key, table_metadata
+from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, run_settings, table_key, table_metadata
 from outputs.returns import latest_month, write_templates
 from quality.mart_checks import RULES as MART_RULES
 from quality.mart_checks import judge_mart
@@ -83,7 +83,7 @@ def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
                       "Code: outputs/returns.py")
 def return_templates(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      settings: SettingsResource) -> dg.MaterializeResult:
-    settings = settings.get()
+    settings = run_settings(settings, warehouse)
     with warehouse.connect() as con:
         month = latest_month(con, settings.as_of)
         if month is None:

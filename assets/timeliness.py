@@ -5,7 +5,7 @@ when nothing arrived and nothing else is rebuilt (pipelines/selection.py), as on
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import table_key
+from assets.common import run_settings, table_key
 from quality import measure_checks, source_checks
 from quality.outcome import record
 from sources import CONTRACTS
@@ -24,7 +24,7 @@ CHECK_KEYS = [spec.key for spec in SPECS]
                       description="Every night: monthly sources delivered by their due day (WARN, then ERROR after "
                                   "the grace days) with no month missing; each measure's latest period recent enough.")
 def timeliness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource):
-    as_of = settings.get().as_of
+    as_of = run_settings(settings, warehouse).as_of
     selected = context.selected_asset_check_keys
     with warehouse.connect() as con:
         outcomes = [source_checks.timely(con, c, as_of) for c in MONTHLY_SOURCES

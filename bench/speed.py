@@ -32,7 +32,7 @@ from pathlib import Path
 
 import psutil
 
-from sources.sample.scale import deliver, hold_back_month
+from sources.scaled_sample import deliver, hold_back_month
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (100_000, 1_000_000, 10_000_000)

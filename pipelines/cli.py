@@ -10,7 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.sample import generate_sample, last_full_month, parse_month
+from sources.bundled import generate_sample
+from sources.sample import last_full_month, parse_month
 from warehouse.settings import load_settings
 
 log = logging.getLogger("pipelines.cli")
@@ -24,7 +25,7 @@ def _end_month(text: str | None):
 def cmd_generate_sample(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.contacts is not None:
-        from sources.sample.scale import generate_scaled_sample
+        from sources.scaled_sample import generate_scaled_sample
 
         print(f"Writing a sample with about {args.contacts:,} contacts to {settings.landing_dir} "
               "(replaces what is there) ...", flush=True)

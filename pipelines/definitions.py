@@ -62,7 +62,11 @@ outputs_job = dg.define_asset_job(
 @dg.asset_sensor(asset_key=PUBLISHED, job=outputs_job, minimum_interval_seconds=60,
                  description="Builds the reports, public site and partner packs after each new published warehouse.")
 def published_outputs(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry) -> dg.RunRequest:
-    return dg.RunRequest(run_key=f"published-{asset_event.run_id}")
+    # The outputs are built for the night that was published (a re-run of a past night gets that night's).
+    materialization = asset_event.asset_materialization
+    night = materialization.metadata.get("as_of") if materialization else None
+    run_config = {"resources": {"settings": {"config": {"as_of": night.value}}}} if night else {}
+    return dg.RunRequest(run_key=f"published-{asset_event.run_id}", run_config=run_config)
 
 
 def affected_by(source: str) -> list[dg.AssetKey]:

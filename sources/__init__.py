@@ -1,4 +1,5 @@
-"""Landing sources: one module per source with its contract and sample generator; its staging SQL beside it."""
+"""Landing sources: one folder per source, `sources/<name>/` with its contract (`contract.py`), staging SQL
+(`staging.sql`) and sample generator (`sample.py`). Adding a source is its folder plus a line in ALL_SOURCES."""
 
 from __future__ import annotations
 

@@ -38,7 +38,10 @@ FORMULA_PATTERN = r"^\s*[=+@]|^\s*-\s*[A-Za-z(]"  # how a spreadsheet formula st
 @functools.cache
 def _rule_code() -> str:
     """The code that turns a declaration into checks (read once per process)."""
-    return Path(__file__).read_text(encoding="utf-8")
+    # This module turns declarations into checks; sources/fields.py holds the shared fields and the extra rule
+    # (a known catalogue measure) that declarations use.
+    code = (Path(__file__), Path(__file__).with_name("fields.py"))
+    return "".join(path.read_text(encoding="utf-8") for path in code)
 
 
 def row_rules(contract: SourceContract) -> list[RowRule]:
@@ -50,8 +53,8 @@ def row_rules(contract: SourceContract) -> list[RowRule]:
 
 def rules_version(contract: SourceContract) -> str:
     """Identifies a source's staged rules: its own declaration of them and the code that turns a declaration
-    into checks (this module). Another source's rules do not change it. Incremental staging re-stages the
-    source in full when it changes."""
+    into checks (this module and the shared fields). Another source's rules do not change it. Incremental
+    staging re-stages the source in full when it changes."""
     declared = repr((contract.name, contract.staged, contract.key, contract.key_scope, contract.period_column,
                      contract.order, contract.not_future, contract.formula_screened,
                      [r.name for r in contract.extra_rules]))

@@ -131,3 +131,9 @@ def test_outputs_run_in_their_own_job_after_each_publish():
     instance.report_runless_asset_event(dg.AssetMaterialization(dg.AssetKey(["published", "warehouse"])))
     requests = list(published_outputs(dg.build_sensor_context(instance=instance, definitions=defs)))
     assert len(requests) == 1 and isinstance(requests[0], dg.RunRequest)
+    # A past night published (a launchpad re-run of 12 September) gets its outputs built for that night.
+    instance.report_runless_asset_event(dg.AssetMaterialization(dg.AssetKey(["published", "warehouse"]),
+                                                                metadata={"as_of": "2026-09-12"}))
+    requests = list(published_outputs(dg.build_sensor_context(instance=instance, definitions=defs,
+                                                              cursor=context.cursor)))
+    assert [r.run_config for r in requests][-1] == {"resources": {"settings": {"config": {"as_of": "2026-09-12"}}}}

@@ -9,7 +9,8 @@ import sys
 import textwrap
 import time
 
-from sources.sample import generate_sample, parse_month
+from sources.bundled import generate_sample
+from sources.sample import parse_month
 from tests.conftest import copy_fixture, query
 
 READER = textwrap.dedent("""

@@ -48,3 +48,21 @@ def test_the_launchpads_night_reaches_the_assets_and_the_clock_and_ends_with_the
     assert result.success
     assert seen == {"asset": dt.date(2026, 9, 12), "clock": dt.date(2026, 9, 12)}
     assert clock.as_of() != dt.date(2026, 9, 12)
+
+
+def test_a_launchpad_folder_that_is_not_the_warehouses_is_refused(tmp_path):
+    # Settings moved to a rehearsal folder while the warehouse resource still opens production: loading the
+    # rehearsal's files into production (and publishing production into the rehearsal) must not start.
+    from assets.common import run_settings
+    from warehouse.db import WarehouseResource
+
+    production = WarehouseResource(database=str(tmp_path / "prod" / "warehouse" / "working.duckdb"))
+    rehearsal = SettingsResource(data_dir=str(tmp_path / "rehearsal"))
+    try:
+        run_settings(rehearsal, production)
+    except dg.Failure as failure:
+        assert "resources.warehouse.config.database" in str(failure.description)
+    else:
+        raise AssertionError("a run with another folder's warehouse was allowed")
+    assert run_settings(SettingsResource(data_dir=str(tmp_path / "prod")), production).landing_dir \
+        == tmp_path / "prod" / "landing"

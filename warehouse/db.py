@@ -15,6 +15,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
+from warehouse import clock
 from warehouse.settings import DISTRICT_CODE, load_settings
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,9 @@ class WarehouseResource(DuckDBResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The run's connection; outside a run (a script, a test) a connection of its own, closed afterwards."""
         if self._run_connection is not None:
+            # The night as the run's clock has it now (a settings resource may have set it after this connection
+            # was opened: resources are set up in no order this code relies on).
+            self._run_connection.execute("SET VARIABLE as_of = ?::DATE", [clock.as_of()])
             yield self._run_connection
             return
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from pipelines.simulation.calendar import Calendar, Delivery
 from sources import ALL_SOURCES, CONTRACTS
+from sources.bundled import generate_sample
 from sources.contract import SourceContract
 from sources.performance_returns.sample import team_return
 from sources.reader import delivery_month, file_sha256
-from sources.sample import SampleContext, generate_sample
-from sources.sample.scale import SCALED_SOURCES, scale_file, scaling_connection
+from sources.sample import SampleContext
+from sources.scaled_sample import SCALED_SOURCES, scale_file, scaling_connection
 from warehouse.catalogue import catalogue
 
 LATE_UNSIGNED_TEAM = "planning"

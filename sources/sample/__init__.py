@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import json
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -160,33 +159,3 @@ def monthly_deliveries(ctx: SampleContext, contract: SourceContract, name: str,
                            rows_for_month(ctx.rng(contract.name, month), month, index),
                            title=title.format(month=month), bom=bom)
             for index, month in ctx.monthly_files]
-
-
-def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: bool = False,
-                    written_on: dt.date | None = None) -> list[Path]:
-    """Write the bundled sample into `landing_dir` (one folder per source), as extracted on `written_on`
-    (default: the night's as_of). Returns the files written. The same end month and day give the same bytes.
-
-    Skips the work when a sample with the same end month is already there, unless `force`."""
-    from sources import ALL_SOURCES  # the registry imports every source module
-
-    written_on = written_on or clock.as_of()
-    end_month = end_month or last_full_month(written_on)
-    if add_months(end_month, 1) > written_on:
-        raise ValueError(f"the sample's last month, {end_month:%Y-%m}, has not ended on {written_on}: choose "
-                         f"{last_full_month(written_on):%Y-%m} or earlier")
-    marker = landing_dir / MARKER
-    if marker.exists() and not force:
-        existing = json.loads(marker.read_text())
-        if existing.get("end_month") == end_month.isoformat()[:7]:
-            log.info("bundled sample already in %s (end month %s)", landing_dir, existing["end_month"])
-            return []
-    ctx = SampleContext(landing_dir=landing_dir, end_month=end_month, written_on=written_on)
-    written: list[Path] = []
-    for source in ALL_SOURCES:
-        files = source.generate(ctx)
-        log.info("sample: %s -> %d files", source.CONTRACT.name, len(files))
-        written += files
-    landing_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"end_month": end_month.isoformat()[:7], "seed": SEED, "files": len(written)}))
-    return written

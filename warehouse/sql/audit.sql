@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS audit.measure_value_changes (
 );
 
 -- How each source was last staged, and the fingerprint of what its staging depends on besides its raw rows
--- (staging SQL, pandera rules, pseudonymisation key, reference tables): see warehouse/incremental.py.
+-- (staging SQL, pandera rules, pseudonymisation key, reference tables): see sources/staging.py.
 CREATE TABLE IF NOT EXISTS audit.staging_state (
     source      VARCHAR PRIMARY KEY,
     fingerprint VARCHAR NOT NULL,

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import duckdb
 
+from sources.bundled import generate_sample
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_relation
-from sources.sample import MARKER, generate_sample, write_xlsx
+from sources.sample import MARKER, write_xlsx
 from warehouse.db import load_extension
 
 log = logging.getLogger(__name__)
