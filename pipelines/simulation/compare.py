@@ -3,10 +3,12 @@
 Compared as multisets of rows, both ways: every staged table and the row dispositions (working warehouse),
 every core table and the measure and dashboard marts (published copy). Columns that record when or in which
 run something happened differ by nature and are left out; the lineage (file hash and row number) is kept.
+`bench/compare_builds.py` uses the same comparison for every table, before and after a change.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -16,21 +18,60 @@ VOLATILE = {"_loaded_at", "_run_id", "run_id", "recorded_at", "checked_at", "loa
 WORKING = ("staging.%", "audit.row_conservation", "audit.quarantine", "audit.out_of_scope")
 PUBLISHED = ("core.%", "marts.measure_values", "marts.dashboard_strategic", "marts.dashboard_operational",
              "marts.dashboard_demographics", "marts.measure_spc", "marts.data_holds")
+WAREHOUSES = ("warehouse/working.duckdb", "published/bromsgrove.duckdb")
 
 
-def compare_warehouses(nights: Path, rebuild: Path) -> list[str]:
-    """Differences between the warehouses under two data folders (empty when they hold the same rows)."""
-    differences = []
-    for relative, patterns in (("warehouse/working.duckdb", WORKING), ("published/bromsgrove.duckdb", PUBLISHED)):
-        with duckdb.connect() as con:
-            con.execute(f"ATTACH '{nights / relative}' AS a (READ_ONLY)")
-            con.execute(f"ATTACH '{rebuild / relative}' AS b (READ_ONLY)")
-            for table in _tables(con, patterns):
-                differences += _compare(con, table)
-    return differences
+@dataclass(frozen=True)
+class Comparison:
+    """How to compare the tables of two attached databases, a and b. `skip`: column names (or
+    "schema.table.column") left out; `roots`: each side's data folder, taken out of text values when the two
+    runs landed their files in different folders; `names`: what a and b are called in the differences."""
+
+    skip: frozenset[str] = frozenset(VOLATILE)
+    roots: tuple[Path, Path] | None = None
+    names: tuple[str, str] = ("nightly warehouse", "rebuild")
+
+    def _columns(self, con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[tuple[str, str]]:
+        schema, name = table.split(".")
+        return con.execute("""SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ?
+                              AND table_schema = ? AND table_name = ? ORDER BY ordinal_position""",
+                           [database, schema, name]).fetchall()
+
+    def _select(self, columns: list[tuple[str, str]], table: str, root: Path | None) -> str:
+        parts = []
+        for column, kind in columns:
+            if column in self.skip or f"{table}.{column}" in self.skip:
+                continue
+            if kind == "VARCHAR" and root is not None:
+                parts.append(f"replace(\"{column}\", '{root}', '<data>')")
+            elif kind in ("DOUBLE", "FLOAT", "REAL"):
+                parts.append(f'round("{column}", 9)')  # sums of decimals differ in the last bit with the order
+            else:
+                parts.append(f'"{column}"')
+        return ", ".join(parts)
+
+    def table(self, con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+        """How `table` differs between a and b (empty when they hold the same rows)."""
+        columns = {db: self._columns(con, db, table) for db in ("a", "b")}
+        if not columns["a"] or not columns["b"]:
+            return [f"{table}: only in the {self.names[1] if columns['b'] else self.names[0]}"]
+        if {c for c, _ in columns["a"]} != {c for c, _ in columns["b"]}:
+            return [f"{table}: columns differ: {sorted({c for c, _ in columns['a']} ^ {c for c, _ in columns['b']})}"]
+        roots = self.roots or (None, None)
+        a, b = self._select(columns["a"], table, roots[0]), self._select(columns["b"], table, roots[1])
+        only_a = con.execute(f"SELECT count(*) FROM (SELECT {a} FROM a.{table} EXCEPT ALL "
+                             f"SELECT {b} FROM b.{table})").fetchone()[0]
+        only_b = con.execute(f"SELECT count(*) FROM (SELECT {b} FROM b.{table} EXCEPT ALL "
+                             f"SELECT {a} FROM a.{table})").fetchone()[0]
+        if not only_a and not only_b:
+            return []
+        sample = con.execute(f"SELECT {a} FROM a.{table} EXCEPT ALL SELECT {b} FROM b.{table} LIMIT 2").fetchall()
+        return [f"{table}: {only_a} row(s) only in the {self.names[0]}, {only_b} only in the {self.names[1]}; "
+                f"e.g. {sample}"]
 
 
-def _tables(con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...]) -> list[str]:
+def tables(con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...]) -> list[str]:
+    """schema.table of every table in a or b that matches one of the LIKE patterns."""
     found = set()
     for database in ("a", "b"):
         found |= {r[0] for r in con.execute(
@@ -40,33 +81,21 @@ def _tables(con: duckdb.DuckDBPyConnection, patterns: tuple[str, ...]) -> list[s
     return sorted(found)
 
 
-def _compare(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    columns = {}
-    for database in ("a", "b"):
-        schema, name = table.split(".")
-        columns[database] = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? "
-            "AND table_name = ? ORDER BY ordinal_position", [database, schema, name]).fetchall()]
-    if not columns["a"] or not columns["b"]:
-        return [f"{table}: only in the {'rebuild' if columns['b'] else 'nightly'} warehouse"]
-    kept = [c for c in columns["a"] if c in columns["b"] and c not in VOLATILE]
-    if set(columns["a"]) != set(columns["b"]):
-        return [f"{table}: columns differ: {sorted(set(columns['a']) ^ set(columns['b']))}"]
-    select = ", ".join(f'round("{c}", 9)' if _is_float(con, table, c) else f'"{c}"' for c in kept)
-    only_a = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM a.{table} EXCEPT ALL "
-                         f"SELECT {select} FROM b.{table})").fetchone()[0]
-    only_b = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM b.{table} EXCEPT ALL "
-                         f"SELECT {select} FROM a.{table})").fetchone()[0]
-    if only_a or only_b:
-        sample = con.execute(f"SELECT {select} FROM a.{table} EXCEPT ALL SELECT {select} FROM b.{table} "
-                             "LIMIT 2").fetchall()
-        return [f"{table}: {only_a} row(s) only in the nightly warehouse, {only_b} only in the rebuild; e.g. "
-                f"{sample}"]
-    return []
+def compare_data_folders(first: Path, second: Path, comparison: Comparison,
+                         patterns: dict[str, tuple[str, ...]]) -> dict[str, tuple[list[str], list[str]]]:
+    """For each warehouse file (relative to the data folders) the tables compared and their differences."""
+    results = {}
+    for relative, wanted in patterns.items():
+        with duckdb.connect() as con:
+            con.execute(f"ATTACH '{first / relative}' AS a (READ_ONLY)")
+            con.execute(f"ATTACH '{second / relative}' AS b (READ_ONLY)")
+            compared = tables(con, wanted)
+            results[relative] = (compared, [d for t in compared for d in comparison.table(con, t)])
+    return results
 
 
-def _is_float(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    schema, name = table.split(".")
-    kind = con.execute("SELECT data_type FROM information_schema.columns WHERE table_catalog = 'a' AND "
-                       "table_schema = ? AND table_name = ? AND column_name = ?", [schema, name, column]).fetchone()
-    return bool(kind) and kind[0] in ("DOUBLE", "FLOAT", "REAL")
+def compare_warehouses(nights: Path, rebuild: Path) -> list[str]:
+    """Differences between the warehouses under two data folders (empty when they hold the same rows)."""
+    patterns = {WAREHOUSES[0]: WORKING, WAREHOUSES[1]: PUBLISHED}
+    results = compare_data_folders(nights, rebuild, Comparison(), patterns)
+    return [d for _, differences in results.values() for d in differences]

@@ -1,7 +1,4 @@
-"""Housing Benefit and Council Tax Reduction: claims and changes decided in the month (CSV, Windows-1252).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Housing Benefit and Council Tax Reduction: claims and changes decided in the month (CSV, Windows-1252)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""ONS Census 2021 TS001: number of usual residents, by LSOA and by ward (bulk CSV download).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""ONS Census 2021 TS001: number of usual residents, by LSOA and by ward (bulk CSV download)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""ONS Census 2021 TS007A: usual residents by five-year age band, by LSOA and by ward.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""ONS Census 2021 TS007A: usual residents by five-year age band, by LSOA and by ward."""
 
 from __future__ import annotations
 

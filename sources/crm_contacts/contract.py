@@ -1,7 +1,4 @@
-"""Customer contact (CRM) demand log: every contact, classified at first contact as value or failure demand.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Customer contact (CRM) demand log: every contact, classified at first contact as value or failure demand."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Disabled facilities grants completed in the month (XLSX report from the home improvement agency).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Disabled facilities grants completed in the month (XLSX report from the home improvement agency)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""General ledger actuals: net spending per cost centre, account and month, as the finance system exports it.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""General ledger actuals: net spending per cost centre, account and month, as the finance system exports it."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
 """The Corporate Management Team's focus list: the measures each Cabinet (bi-monthly) and Overview and Scrutiny
-(quarterly) report highlights beside the standard key organisational measures (seed section 8).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+(quarterly) report highlights beside the standard key organisational measures (seed section 8)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Housing options / homelessness casework system: cases closed in the month (XLSX report).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Housing options / homelessness casework system: cases closed in the month (XLSX report)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""HR sickness absence: working days lost per employee per month, with FTE (CSV, Windows-1252).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""HR sickness absence: working days lost per employee per month, with FTE (CSV, Windows-1252)."""
 
 from __future__ import annotations
 

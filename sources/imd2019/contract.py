@@ -1,7 +1,4 @@
-"""English Indices of Deprivation 2019, File 7 (scores, ranks, deciles), by LSOA (2011).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""English Indices of Deprivation 2019, File 7 (scores, ranks, deciles), by LSOA (2011)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Leisure provider's monthly visits return, by site and activity (XLSX with title rows).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Leisure provider's monthly visits return, by site and activity (XLSX with title rows)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Housing association lettings return: homes let in the month (CSV from the stock-transfer association).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Housing association lettings return: homes let in the month (CSV from the stock-transfer association)."""
 
 from __future__ import annotations
 

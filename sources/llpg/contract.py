@@ -1,7 +1,4 @@
-"""The council's Local Land and Property Gazetteer (LLPG): every address by UPRN, with ward and LSOA.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""The council's Local Land and Property Gazetteer (LLPG): every address by UPRN, with ward and LSOA."""
 
 from __future__ import annotations
 

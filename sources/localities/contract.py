@@ -1,7 +1,4 @@
-"""Council-defined localities: which locality each ward belongs to (maintained by the Policy Team).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Council-defined localities: which locality each ward belongs to (maintained by the Policy Team)."""
 
 from __future__ import annotations
 

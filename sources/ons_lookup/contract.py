@@ -1,7 +1,4 @@
-"""ONS best-fit lookup: LSOA (2021) -> electoral ward -> local authority district, for England and Wales.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""ONS best-fit lookup: LSOA (2021) -> electoral ward -> local authority district, for England and Wales."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
 """Teams' monthly performance returns: commentary and manager sign-off per measure and period, and the values
-of measures no system records (seed section 7, Roles, Responsibilities & Ownership).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+of measures no system records (seed section 7, Roles, Responsibilities & Ownership)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Planning applications decided in the month (CSV export from the planning system).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Planning applications decided in the month (CSV export from the planning system)."""
 
 from __future__ import annotations
 

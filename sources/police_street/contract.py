@@ -1,7 +1,4 @@
-"""police.uk street-level crime: West Mercia Police's monthly file (the exact public format).
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""police.uk street-level crime: West Mercia Police's monthly file (the exact public format)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""The check-plan-do trials register: trials of new system designs and other recorded system changes.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""The check-plan-do trials register: trials of new system designs and other recorded system changes."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Street scene reports: missed bin collections and fly-tipping, with when each was put right.
-
-The contract: what is delivered (landing columns), what is staged (typed fields and their rules) and
-who owns it. Staging SQL: staging.sql beside this file; sample generator: sample.py."""
+"""Street scene reports: missed bin collections and fly-tipping, with when each was put right."""
 
 from __future__ import annotations
 
