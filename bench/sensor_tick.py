@@ -10,7 +10,6 @@ run request (nothing changed). Runs against a temporary data folder; prints seco
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -21,11 +20,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["BDC_DATA_DIR"] = tmp
         import dagster as dg
 
         from pipelines.definitions import LANDING_SENSORS
         from sources.crm_contacts import CONTRACT
+        from warehouse.settings import SettingsResource
 
         folder = Path(tmp) / "landing" / "crm_contacts"
         folder.mkdir(parents=True)
@@ -41,11 +40,12 @@ def main() -> None:
         size = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
         print(f"{args.files} files, {size:.1f} MiB in {folder}")
         for tick in (1, 2, 3):
-            context = dg.build_sensor_context(instance=instance, cursor=cursor)
-            started = time.perf_counter()
-            result = sensor(context)
-            seconds = time.perf_counter() - started
-            cursor = context.cursor
+            with dg.build_sensor_context(instance=instance, cursor=cursor,
+                                         resources={"settings": SettingsResource(data_dir=tmp)}) as context:
+                started = time.perf_counter()
+                result = sensor(context)
+                seconds = time.perf_counter() - started
+                cursor = context.cursor
             what = type(result).__name__
             print(f"tick {tick}: {seconds * 1000:8.1f} ms  {what}")
 

@@ -17,7 +17,7 @@ from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests, recipie
 from quality.source_checks import timely
 from sources import CONTRACTS
 from warehouse import clock
-from warehouse.settings import load_settings
+from warehouse.settings import Settings, SettingsResource
 
 
 def raise_alerts(store: AlertStore, alerts: list[Alert]) -> int:
@@ -33,17 +33,18 @@ def raise_alerts(store: AlertStore, alerts: list[Alert]) -> int:
     return new
 
 
-def overdue_alerts(published: Path, as_of: dt.date) -> list[Alert]:
-    """An alert for each monthly source whose next file is past its due day: WARN, then ERROR after the
-    grace period (from the contract). Judged on the published warehouse's audit.loaded_files."""
-    if not published.exists():
+def overdue_alerts(settings: Settings) -> list[Alert]:
+    """An alert for each monthly source whose next file is past its due day on the night `settings.as_of`:
+    WARN, then ERROR after the grace period (from the contract). Judged on the published warehouse's
+    audit.loaded_files."""
+    if not settings.published_path.exists():
         return []
     alerts = []
-    with duckdb.connect(str(published), read_only=True) as con:
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
         for contract in CONTRACTS.values():
             if contract.cadence.frequency != "monthly":
                 continue
-            outcome = timely(con, contract, as_of)
+            outcome = timely(con, contract, settings.as_of)
             late = [p for p in outcome.problems if " late." in p or "No " in p]
             if outcome.passed or not late:
                 continue
@@ -56,7 +57,7 @@ def overdue_alerts(published: Path, as_of: dt.date) -> list[Alert]:
                 f" days' grace. Latest file received: {outcome.period:%B %Y}" if outcome.period else
                 "Due: no file has been received yet.",
                 f"Owner: {contract.owner.email}",
-                f"Landing folder: {load_settings().landing_for(contract.name)}",
+                f"Landing folder: {settings.landing_for(contract.name)}",
             ])
             alerts.append(Alert(
                 kind="source_overdue", severity=severity,
@@ -106,33 +107,27 @@ def missed_night_alert(night: dt.date | None, published_at: dt.datetime | None, 
                  key_parts=(as_of,))
 
 
-def tonights_missed_alert(noticed_by: str, dagster_published_at: dt.datetime | None = None
+def tonights_missed_alert(noticed_by: str, settings: Settings, dagster_published_at: dt.datetime | None = None
                           ) -> tuple[Alert | None, dt.date | None]:
     """(the missed-night alert for tonight or None, the night last published), from the published copy (or,
     when it has no record, Dagster's last publish). Before the deadline hour nothing is read."""
     now = clock.timestamp()
     if now.hour < deadline_hour():
         return None, None
-    settings = load_settings()
     night, published_at = last_published_night(settings.published_path)
     if night is None and dagster_published_at is not None:
         night, published_at = dagster_published_at.date(), dagster_published_at
     return missed_night_alert(night, published_at, settings.as_of, now, noticed_by), night
 
 
-def _store() -> AlertStore:
-    return AlertStore(load_settings().alerts_path)
-
-
-def check_published(noticed_by: str) -> tuple[int, str]:
+def check_published(noticed_by: str, settings: Settings) -> tuple[int, str]:
     """The daemon-independent watch (`pipelines.cli check-published`, run by a systemd timer): alert when
     nothing was published for the night. Returns (exit status, what to print)."""
-    alert, night = tonights_missed_alert(noticed_by)
+    alert, night = tonights_missed_alert(noticed_by, settings)
     if alert is None:
-        settings = load_settings()
         return 0, (f"Published for the night of {night}: {settings.published_path}"
                    if night and night >= settings.as_of else "Not yet the deadline hour: nothing to check")
-    raise_alerts(_store(), [alert])
+    raise_alerts(AlertStore(settings.alerts_path), [alert])
     return 1, alert.title
 
 
@@ -140,23 +135,23 @@ def check_published(noticed_by: str) -> tuple[int, str]:
                       default_status=dg.DefaultSensorStatus.RUNNING,
                       description="After a successful run: an alert for each check that failed (ERROR at once, "
                                   "WARN in the daily digest).")
-def alert_on_checks(context: dg.RunStatusSensorContext):
-    new = raise_alerts(_store(), alerts_for_run(context.instance, context.dagster_run))
+def alert_on_checks(context: dg.RunStatusSensorContext, settings: SettingsResource):
+    new = raise_alerts(AlertStore(settings.get().alerts_path), alerts_for_run(context.instance, context.dagster_run))
     return dg.SkipReason(f"{new} alert(s) raised") if not new else None
 
 
 @dg.run_failure_sensor(name="alert_on_failed_run", default_status=dg.DefaultSensorStatus.RUNNING,
                        description="After a failed run: an alert for the run and each check that failed.")
-def alert_on_failed_run(context: dg.RunFailureSensorContext):
-    raise_alerts(_store(), alerts_for_run(context.instance, context.dagster_run))
+def alert_on_failed_run(context: dg.RunFailureSensorContext, settings: SettingsResource):
+    raise_alerts(AlertStore(settings.get().alerts_path), alerts_for_run(context.instance, context.dagster_run))
 
 
 @dg.sensor(name="warn_digest", minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Once a day from BDC_DIGEST_HOUR (default 07:00): one email per person with the WARN "
                        "checks since the last digest.")
-def warn_digest(context: dg.SensorEvaluationContext):
+def warn_digest(context: dg.SensorEvaluationContext, settings: SettingsResource):
     now = clock.timestamp()
-    store = _store()
+    store = AlertStore(settings.get().alerts_path)
     last = store.last_digest()
     if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
         return dg.SkipReason("not digest time yet")
@@ -171,9 +166,9 @@ def warn_digest(context: dg.SensorEvaluationContext):
 
 @dg.sensor(name="overdue_sources", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Hourly: an alert naming the partner and the owner when a monthly file is past its due day.")
-def overdue_sources(context: dg.SensorEvaluationContext):
-    settings = load_settings()
-    new = raise_alerts(_store(), overdue_alerts(settings.published_path, settings.as_of))
+def overdue_sources(context: dg.SensorEvaluationContext, settings: SettingsResource):
+    night = settings.get()
+    new = raise_alerts(AlertStore(night.alerts_path), overdue_alerts(night))
     return dg.SkipReason(f"{new} new overdue alert(s)")
 
 
@@ -181,15 +176,17 @@ def overdue_sources(context: dg.SensorEvaluationContext):
            description="From BDC_NIGHTLY_DEADLINE_HOUR (06:00): an ERROR alert when no load has been published for "
                        "the night (its last materialisation of published/warehouse is from an earlier day). "
                        "deploy/systemd's bromsgrove-published-check timer does the same without the daemon.")
-def nightly_missed(context: dg.SensorEvaluationContext):
+def nightly_missed(context: dg.SensorEvaluationContext, settings: SettingsResource):
     if clock.timestamp().hour < deadline_hour():  # every 15 minutes: nothing to read before the deadline
         return dg.SkipReason("not yet the deadline hour")
     record = context.instance.get_latest_materialization_event(PUBLISHED)
-    alert, _ = tonights_missed_alert("the nightly_missed sensor",
+    night = settings.get()
+    alert, _ = tonights_missed_alert("the nightly_missed sensor", night,
                                      dt.datetime.fromtimestamp(record.timestamp) if record else None)
     if alert is None:
         return dg.SkipReason("the night's load is published, or it is not yet the deadline")
-    return dg.SkipReason(f"{raise_alerts(_store(), [alert])} alert(s) raised: nothing published tonight")
+    raised = raise_alerts(AlertStore(night.alerts_path), [alert])
+    return dg.SkipReason(f"{raised} alert(s) raised: nothing published tonight")
 
 
 ALERT_SENSORS = [alert_on_checks, alert_on_failed_run, warn_digest, overdue_sources, nightly_missed]

@@ -12,9 +12,14 @@ import dagster as dg
 
 from sources.bundled import generate_sample
 from sources.sample import last_full_month, parse_month
-from warehouse.settings import load_settings
+from warehouse.settings import Settings, SettingsResource, load_settings
 
 log = logging.getLogger("pipelines.cli")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings (the BDC_* variables), with every path under --data-dir when it is given."""
+    return load_settings(data_dir=args.data_dir)
 
 
 def _end_month(text: str | None):
@@ -23,7 +28,7 @@ def _end_month(text: str | None):
 
 
 def cmd_generate_sample(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings(args)
     if args.contacts is not None:
         from sources.scaled_sample import generate_scaled_sample
 
@@ -45,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.definitions import build_definitions, tonight
     from pipelines.nightly import outputs_summary, run_nightly, summary
 
-    settings = load_settings()
+    settings = _settings(args)
     if args.sample:
         files = generate_sample(settings.landing_dir, _end_month(args.end_month))
         if files:
@@ -55,8 +60,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         log.warning("DAGSTER_HOME is not set: this run will not appear in the Dagster UI (use `make run`)")
         instance = dg.DagsterInstance.ephemeral()
-    defs = build_definitions()
-    plan = None if args.all else tonight(instance, wait_seconds=600)  # a run in progress: plan after it
+    defs = build_definitions(SettingsResource(data_dir=args.data_dir))
+    plan = None if args.all else tonight(instance, settings, wait_seconds=600)  # a run in progress: plan after it
     if plan is not None:
         print(f"Tonight's plan: {plan.summary()}")
     outcome = run_nightly(defs, instance=instance, log_level=args.log_level, plan=plan,
@@ -79,7 +84,7 @@ def cmd_returns(args: argparse.Namespace) -> int:
     from outputs.returns import latest_month, write_templates
     from warehouse.catalogue import catalogue
 
-    settings = load_settings()
+    settings = _settings(args)
     if not settings.published_path.exists():
         print(f"No published warehouse at {settings.published_path}: run the nightly job first", file=sys.stderr)
         return 1
@@ -107,7 +112,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from outputs.reports import build_reports, report_periods
     from warehouse.catalogue import CatalogueError
 
-    settings = load_settings()
+    settings = _settings(args)
     try:
         start = parse_month(args.period) if args.period else None
         periods = report_periods(settings.as_of, tuple(args.kind or ("cabinet", "scrutiny")), start)
@@ -125,7 +130,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     from outputs.publication import NotPublishedError
     from outputs.site import build_site
 
-    settings = load_settings()
+    settings = _settings(args)
     try:
         summary = build_site(settings.published_path, Path(args.out or settings.outputs_dir / "site"), settings.as_of)
     except NotPublishedError as exc:
@@ -140,7 +145,7 @@ def cmd_partner_packs(args: argparse.Namespace) -> int:
     from outputs.publication import NotPublishedError
     from warehouse.catalogue import CatalogueError
 
-    settings = load_settings()
+    settings = _settings(args)
     try:
         agreements = [a for a in load_agreements() if not args.partner or a.partner in args.partner]
         if args.partner and not agreements:
@@ -160,7 +165,7 @@ def cmd_check_published(args: argparse.Namespace) -> int:
     """The daemon-independent watch (a systemd timer runs it): alert when nothing was published for the night."""
     from pipelines.alert_sensors import check_published
 
-    status, message = check_published("the published-check timer")
+    status, message = check_published("the published-check timer", _settings(args))
     print(message, file=sys.stderr if status else sys.stdout)
     return status
 
@@ -172,7 +177,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from pipelines.simulation.calendar import FAULT_KINDS
     from pipelines.simulation.runner import simulate
 
-    settings = load_settings()
+    settings = _settings(args)
     out = Path(args.out) if args.out else settings.data_dir / "simulation"
     faults = tuple(args.fault) if args.fault else FAULT_KINDS
     unknown = sorted(set(faults) - set(FAULT_KINDS))
@@ -206,6 +211,8 @@ def parse_date(text: str):
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
+    parser.add_argument("--data-dir", help="folder for the landing files, warehouse and outputs (default: "
+                                           "$BDC_DATA_DIR, else ./data); puts every BDC_* path under it")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the nightly job now and print a summary")
     run.add_argument("--sample", action="store_true", help="generate the bundled sample first if it is missing")

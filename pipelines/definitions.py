@@ -29,7 +29,7 @@ from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
 from warehouse.db import WarehouseResource
-from warehouse.settings import SettingsResource, load_settings
+from warehouse.settings import Settings, SettingsResource
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, data_holds,
               *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse,
@@ -83,16 +83,16 @@ LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name)) for c in 
              description="Runs the nightly load at 02:00 UK time (GMT or BST): what new deliveries, changed code or "
                          "an unfinished run reach, plus timeliness, the scorecard and the publish "
                          "(pipelines/selection.py).")
-def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    plan = tonight(context.instance)
+def nightly_schedule(context: dg.ScheduleEvaluationContext, settings: SettingsResource) -> dg.RunRequest:
+    plan = tonight(context.instance, settings.get())
     return dg.RunRequest(asset_selection=sorted(plan.assets, key=str), asset_check_keys=sorted(plan.checks, key=str),
                          tags={"bdc/trigger": "nightly schedule", "bdc/plan": plan.summary()[:1000]})
 
 
-def tonight(instance: dg.DagsterInstance, wait_seconds: float = 0) -> NightPlan:
-    """The nightly job's plan for tonight (pipelines/selection.py); waits up to `wait_seconds` while another
-    run holds the warehouse."""
-    return plan_night(instance, ALL_ASSETS, ALL_CHECKS, load_settings(), excluded=OUTPUTS, wait_seconds=wait_seconds)
+def tonight(instance: dg.DagsterInstance, settings: Settings, wait_seconds: float = 0) -> NightPlan:
+    """The nightly job's plan for the night `settings.as_of` (pipelines/selection.py); waits up to
+    `wait_seconds` while another run holds the warehouse."""
+    return plan_night(instance, ALL_ASSETS, ALL_CHECKS, settings, excluded=OUTPUTS, wait_seconds=wait_seconds)
 
 
 def build_definitions(settings: SettingsResource | None = None) -> dg.Definitions:

@@ -21,7 +21,7 @@ import duckdb
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_sha256
 from warehouse.db import is_lock_error, table_exists
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource
 
 TICK_SECONDS = 60
 WRITER_TAG = "bdc/writer"  # every run that writes the warehouse carries it; dagster.yaml allows one at a time
@@ -65,10 +65,10 @@ def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinitio
                default_status=dg.DefaultSensorStatus.RUNNING,
                description=f"Loads new or corrected {contract.title} files from its landing folder during the day "
                            f"and rebuilds what depends on them.")
-    def _sensor(context: dg.SensorEvaluationContext):
-        settings = load_settings()
+    def _sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
+        folders = settings.get()
         cursor = json.loads(context.cursor) if context.cursor else {"pending": {}, "done": {}}
-        observed = _observe(discover_files(contract, settings.landing_for(contract.name)))
+        observed = _observe(discover_files(contract, folders.landing_for(contract.name)))
         done = {p: o for p, o in cursor["done"].items() if p in observed}
         stable = [p for p, o in observed.items() if done.get(p) != o and cursor["pending"].get(p) == o]
         pending = {p: o for p, o in observed.items() if done.get(p) != o}
@@ -79,7 +79,7 @@ def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinitio
                                  else "no new or changed files")
         if context.instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1):
             return dg.SkipReason("a run is queued or in progress; will look again on the next tick")
-        known = loaded_hashes(settings.warehouse_path, contract.name)
+        known = loaded_hashes(folders.warehouse_path, contract.name)
         if known is None:
             return dg.SkipReason("the warehouse is being written; will look again on the next tick")
         hashes = {p: file_sha256(Path(p)) for p in stable}

@@ -23,26 +23,26 @@ os.environ.setdefault("BDC_FILE_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture
-def warehouse_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point every BDC_* path into a fresh temp folder (the landing folder starts empty). The environment is
-    for what is not an asset and reads it (sensors, alerts, the CLI); the assets get the folder from the
-    settings resource (`run_pipeline`)."""
-    monkeypatch.setenv("BDC_DATA_DIR", str(tmp_path / "data"))
-    for name in ("BDC_LANDING_DIR", "BDC_WAREHOUSE_PATH", "BDC_PUBLISHED_PATH"):
-        monkeypatch.delenv(name, raising=False)
-    settings = load_settings()
+def warehouse_env(tmp_path: Path) -> Settings:
+    """Every path under a fresh temp folder (the landing folder starts empty). Assets, sensors and schedules
+    get it through the settings resource (`resource_for`), never through the environment."""
+    settings = load_settings(data_dir=tmp_path / "data")
     settings.landing_dir.mkdir(parents=True)
     return settings
 
 
+def resource_for(settings: Settings, **fields: str) -> SettingsResource:
+    """The settings resource that hands `settings`' folder (and any other `fields`) to a run or a sensor."""
+    return SettingsResource(data_dir=str(settings.data_dir), **fields)
+
+
 @pytest.fixture
 def run_pipeline(warehouse_env: Settings) -> Callable[[], RunOutcome]:
-    """Run the nightly job once, in process, with an ephemeral Dagster instance, on the test's folder (given to
-    the assets by the settings resource)."""
+    """Run the nightly job once, in process, with an ephemeral Dagster instance, on the test's folder."""
 
     def _run() -> RunOutcome:
-        settings = SettingsResource(data_dir=str(warehouse_env.data_dir))
-        return run_nightly(build_definitions(settings), instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
+        definitions = build_definitions(resource_for(warehouse_env))
+        return run_nightly(definitions, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
 
     return _run
 

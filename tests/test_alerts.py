@@ -22,8 +22,9 @@ from pipelines.alert_sensors import overdue_alerts, raise_alerts
 from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests
 from pipelines.definitions import build_definitions
 from pipelines.nightly import run_nightly
-from tests.conftest import copy_fixture, query
+from tests.conftest import copy_fixture, query, resource_for
 from warehouse.db import ensure_schemas
+from warehouse.settings import load_settings
 
 CRM_HEADER = ("Contact Ref,Received,Closed,Channel,Service,Demand Type,Demand Category,Resolved At First Contact,"
               "UPRN,Customer Name,Telephone,Notes")
@@ -129,15 +130,15 @@ def test_a_channel_that_is_down_does_not_lose_the_alert(tmp_path, monkeypatch):
 
 
 def test_a_run_with_a_failed_check_alerts_its_owner_and_the_policy_team(warehouse_env, smtp_server, webhooks,
-                                                                        monkeypatch):
-    monkeypatch.setenv("BDC_AS_OF", "2026-04-01")  # March's file has arrived: nothing is late
+                                                                        ):
     copy_fixture(warehouse_env)
     rows = [f"F{n:02d},10/02/2026 09:00,,{'Fax' if n in (3, 7) else 'Phone'},Waste,Value,Apply,Y,1001,A,1,"
             for n in range(1, 21)]
     late = warehouse_env.landing_dir / "crm_contacts" / "crm_contacts_2026-03.csv"
     late.write_text("\r\n".join([CRM_HEADER, *[r.replace("/02/", "/03/") for r in rows]]) + "\r\n", encoding="cp1252")
     instance = dg.DagsterInstance.ephemeral()
-    outcome = run_nightly(build_definitions(), instance=instance, log_level="ERROR")
+    night = resource_for(warehouse_env, as_of="2026-04-01")  # March's file has arrived: nothing is late
+    outcome = run_nightly(build_definitions(night), instance=instance, log_level="ERROR")
     assert outcome.success  # the CRM is held back; the rest of the night is published
     alerts = alerts_for_run(instance, instance.get_run_by_id(outcome.run_id))
     by_kind = {}
@@ -183,13 +184,18 @@ def test_an_overdue_partner_file_warns_then_errors_naming_partner_and_owner(tmp_
             con.execute("INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, "
                         "blank_rows, loaded_at) VALUES ('lettings', ?, ?, ?, 10, 0, now())",
                         [f"lettings_return_{month}.csv", f"/landing/lettings_return_{month}.csv", month])
-    on_time = [a for a in overdue_alerts(published, dt.date(2026, 4, 15)) if a.subject == "staging/lettings"]
+
+    def lettings_overdue(night: dt.date) -> list:
+        alerts = overdue_alerts(load_settings(published_path=published, as_of=night))
+        return [a for a in alerts if a.subject == "staging/lettings"]
+
+    on_time = lettings_overdue(dt.date(2026, 4, 15))
     assert on_time == []  # March's return is due on 15 April
-    [warn] = [a for a in overdue_alerts(published, dt.date(2026, 4, 20)) if a.subject == "staging/lettings"]
+    [warn] = lettings_overdue(dt.date(2026, 4, 20))
     assert warn.severity == "WARN"
     assert warn.title == ("[WARN] Housing association lettings from Bromsgrove District Housing Trust (sample "
                           "partner) is overdue")
     assert "The March 2026 file" in warn.body and "5 day(s) late" in warn.body
     assert warn.recipients == ["housing.strategy@bromsgrove.example", "policy.team@bromsgrove.example"]
-    [error] = [a for a in overdue_alerts(published, dt.date(2026, 5, 1)) if a.subject == "staging/lettings"]
+    [error] = lettings_overdue(dt.date(2026, 5, 1))
     assert error.severity == "ERROR" and error.key != warn.key  # alerted again when it becomes an error

@@ -32,13 +32,14 @@ def test_template_round_trip_commentary_sign_off_and_manual_value(warehouse_env,
     copy_fixture(warehouse_env)
     assert run_pipeline().success
     out = warehouse_env.data_dir / "templates"
-    assert cli(["returns", "--team", "customer_services", "--team", "economic_development", "--out", str(out)]) == 0
+    args = ["--data-dir", str(warehouse_env.data_dir), "returns", "--team", "customer_services",
+            "--team", "economic_development", "--out", str(out)]
+    assert cli(args) == 0
     customer = out / "performance_return_customer_services_2026-02.xlsx"
     business = out / "performance_return_economic_development_2026-02.xlsx"
     assert customer.exists() and business.exists()
     # Run again, the templates already there are kept (someone may be filling them in); --force replaces them.
     capsys.readouterr()
-    args = ["returns", "--team", "customer_services", "--team", "economic_development", "--out", str(out)]
     assert cli(args) == 0 and "0 return template(s)" in capsys.readouterr().out
     assert cli([*args, "--force"]) == 0 and "2 return template(s)" in capsys.readouterr().out
 

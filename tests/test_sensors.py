@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.definitions import LANDING_SENSORS, affected_by
-from tests.conftest import FIXTURE_LANDING
+from tests.conftest import FIXTURE_LANDING, resource_for
 from warehouse.db import ensure_schemas
 
 SENSOR = next(s for s in LANDING_SENSORS if s.name == "crm_contacts_landing")
@@ -23,9 +23,10 @@ def tick(warehouse_env):
     state = {"cursor": None}
 
     def _tick():
-        context = dg.build_sensor_context(instance=instance, cursor=state["cursor"])
-        result = SENSOR(context)
-        state["cursor"] = context.cursor
+        with dg.build_sensor_context(instance=instance, cursor=state["cursor"],
+                                     resources={"settings": resource_for(warehouse_env)}) as context:
+            result = SENSOR(context)
+            state["cursor"] = context.cursor
         return result
 
     return _tick

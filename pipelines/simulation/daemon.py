@@ -31,6 +31,7 @@ from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
 from pipelines.simulation.calendar import RUN_FAULTS
 from warehouse import clock
+from warehouse.settings import SettingsResource, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SENSORS = {s.name: s for s in ALERT_SENSORS}
@@ -87,7 +88,8 @@ class Daemon:
 
     def __init__(self, instance: dg.DagsterInstance, sim_clock: SimClock, work: Path, env: dict[str, str]) -> None:
         self.instance, self.clock, self.work, self.env = instance, sim_clock, work, env
-        self.defs = build_definitions()
+        self.resources = {"settings": SettingsResource()}  # the environment's settings, as the daemon's
+        self.defs = build_definitions(self.resources["settings"])
         self.cursors: dict[str, str | None] = {}
         self.runs: list[RunResult] = []
         self.outputs_due = False
@@ -96,37 +98,44 @@ class Daemon:
 
     def nightly(self, at: dt.datetime, fault: str | None = None) -> None:
         """The 02:00 tick: the schedule's own function plans the run."""
+        plan, tags = self._schedule_tick(at)
+        self.launch("nightly", plan, tags, at, fault)
+
+    def _schedule_tick(self, at: dt.datetime) -> tuple[NightPlan, dict[str, str]]:
+        """The nightly schedule's evaluation at `at`: its plan and its run tags."""
         self.clock.set(at)
-        request = nightly_schedule(dg.build_schedule_context(instance=self.instance, scheduled_execution_time=at))
-        plan = NightPlan(set(request.asset_selection), set(request.asset_check_keys))
-        self.launch("nightly", plan, request.tags, at, fault)
+        with dg.build_schedule_context(instance=self.instance, scheduled_execution_time=at,
+                                       resources=self.resources) as context:
+            request = nightly_schedule(context)
+        return NightPlan(set(request.asset_selection), set(request.asset_check_keys)), request.tags
 
     def landing(self, at: dt.datetime) -> None:
         """Two ticks of every landing sensor a minute apart (a file counts once it is stable), and their runs."""
         for minute in (0, 1):
             for sensor in LANDING_SENSORS:
                 self.clock.set(at + dt.timedelta(minutes=minute))
-                context = dg.build_sensor_context(instance=self.instance, cursor=self.cursors.get(sensor.name))
-                result = sensor(context)
-                self.cursors[sensor.name] = context.cursor
+                with dg.build_sensor_context(instance=self.instance, cursor=self.cursors.get(sensor.name),
+                                             resources=self.resources) as context:
+                    result = sensor(context)
+                    self.cursors[sensor.name] = context.cursor
                 if isinstance(result, dg.RunRequest):  # as the daemon: the assets and all their checks
                     self.launch("nightly", NightPlan(set(result.asset_selection), None), result.tags,
                                 self.clock.now)
 
     def morning(self, day: dt.date) -> None:
         """The day's alert ticks: the missed-night sensor, the WARN digest and the overdue sources."""
-        self.clock.set(dt.datetime.combine(day, dt.time(6, 15)))
-        SENSORS["nightly_missed"](dg.build_sensor_context(instance=self.instance))
-        self.clock.set(dt.datetime.combine(day, dt.time(7, 5)))
-        SENSORS["warn_digest"](dg.build_sensor_context(instance=self.instance))
-        self.clock.set(dt.datetime.combine(day, dt.time(8, 0)))
-        SENSORS["overdue_sources"](dg.build_sensor_context(instance=self.instance))
+        for at, name in ((dt.time(6, 15), "nightly_missed"), (dt.time(7, 5), "warn_digest"),
+                         (dt.time(8, 0), "overdue_sources")):
+            self.clock.set(dt.datetime.combine(day, at))
+            with dg.build_sensor_context(instance=self.instance, resources=self.resources) as context:
+                SENSORS[name](context)
 
     def published_check(self, day: dt.date) -> None:
         """The systemd timer at 06:30, which needs no daemon (`pipelines.cli check-published`, which runs
         `check_published`)."""
         self.clock.set(dt.datetime.combine(day, dt.time(6, 30)))
-        check_published("the published-check timer")  # what the CLI runs: alerts when nothing was published
+        # What the CLI runs: alerts when nothing was published.
+        check_published("the published-check timer", load_settings())
 
     # -- runs ------------------------------------------------------------------------------------------------
 
@@ -154,10 +163,8 @@ class Daemon:
 
     def nightly_in_background(self, at: dt.datetime) -> Worker:
         """The 02:00 tick's run in a process of its own, left running (to race a second run against it)."""
-        self.clock.set(at)
-        request = nightly_schedule(dg.build_schedule_context(instance=self.instance, scheduled_execution_time=at))
-        plan = NightPlan(set(request.asset_selection), set(request.asset_check_keys))
-        return self._start_worker("nightly", plan, request.tags, at, None)
+        plan, tags = self._schedule_tick(at)
+        return self._start_worker("nightly", plan, tags, at, None)
 
     def finish_background(self, worker: Worker) -> RunResult:
         result = self._finish(worker)
@@ -209,14 +216,14 @@ class Daemon:
         event_type = dg.DagsterEventType.RUN_SUCCESS if result.success else dg.DagsterEventType.RUN_FAILURE
         records = self.instance.get_records_for_run(result.run_id, of_type=event_type).records
         if records:
-            context = dg.build_run_status_sensor_context(
-                sensor_name="alert_on_checks" if result.success else "alert_on_failed_run",
-                dagster_event=records[-1].event_log_entry.dagster_event, dagster_instance=self.instance,
-                dagster_run=run)
-            if result.success:
-                SENSORS["alert_on_checks"](context)
-            else:
-                SENSORS["alert_on_failed_run"](context.for_run_failure())
+            with dg.build_run_status_sensor_context(
+                    sensor_name="alert_on_checks" if result.success else "alert_on_failed_run",
+                    dagster_event=records[-1].event_log_entry.dagster_event, dagster_instance=self.instance,
+                    dagster_run=run, resources=self.resources) as context:
+                if result.success:
+                    SENSORS["alert_on_checks"](context)
+                else:
+                    SENSORS["alert_on_failed_run"](context.for_run_failure())
         if not result.success and any(n.startswith("killed by") for n in result.notes) and \
                 "dagster/parent_run_id" not in tags:  # run_retries: retry_on_asset_or_op_failure is false
             retry_at = result.at + dt.timedelta(hours=2, minutes=5)

@@ -32,6 +32,7 @@ from pipelines.simulation.invariants import Expected, Invariants, Violation, che
 from sources import CONTRACTS
 from warehouse.db import is_lock_error
 from warehouse.reporting_periods import add_months
+from warehouse.settings import load_settings
 
 log = logging.getLogger("pipelines.simulation")
 NIGHTLY_AT = dt.time(2, 0)
@@ -243,7 +244,7 @@ def _nightly_with_a_second_run(daemon: Daemon, at: dt.datetime) -> None:
     while time.monotonic() < deadline and first.process.poll() is None and not _locked(working):
         time.sleep(0.2)
     daemon.clock.set(at + dt.timedelta(minutes=1))
-    plan = tonight(daemon.instance, wait_seconds=600)
+    plan = tonight(daemon.instance, load_settings(), wait_seconds=600)
     daemon.launch("nightly", plan, {"bdc/trigger": "pipelines.cli run (by hand, during the nightly)"},
                   daemon.clock.now)
     daemon.finish_background(first)
