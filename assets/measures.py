@@ -12,6 +12,7 @@ from warehouse.catalogue import Measure, catalogue
 from warehouse.db import WarehouseResource
 from warehouse.measure_sql import compile_measure
 from warehouse.models import build_table, referenced_tables
+from warehouse.renames import carry_history
 from warehouse.settings import SettingsResource
 
 
@@ -25,7 +26,8 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
         kinds={"duckdb", "sql"},
         owners=owners(measure.team, measure.owner_email),
         deps=[table_key(t) for t in referenced_tables(sql)],
-        description=f"**{measure.title}** ({measure.unit}; {measure.improvement} is better). {measure.definition}",
+        description=f"**{measure.title}** ({measure.unit}; {measure.improvement} is better). {measure.definition}"
+                    + (f" Formerly: {', '.join(measure.renamed_from)}." if measure.renamed_from else ""),
         metadata={"purpose": measure.purpose, "level": measure.level, "owner": measure.owner_name,
                   "numerator": measure.numerator, "denominator": measure.denominator or "",
                   "catalogue_file": f"warehouse/catalogue/measures/{measure.id}.yaml",
@@ -37,6 +39,10 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
                  settings: SettingsResource) -> dg.MaterializeResult:
         as_of = run_settings(settings, warehouse).as_of
         with warehouse.connect() as con:
+            carried = carry_history(con, measure.id, measure.renamed_from, context.run_id)
+            for former, rows in carried.items():
+                context.log.info(f"measures.{measure.id}: history of its former id {former} carried over "
+                                 f"({rows} row(s); audit.measure_renames)")
             # Built and judged as one: a blocking failure keeps the measure's last good values.
             with judged_build(con, "measure", measure.id, context.run_id, as_of) as gate:
                 build_table(con, f"measures.{measure.id}", sql)
@@ -50,6 +56,8 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
             context.log.warning(f"measures.{measure.id} is held back at its last good values since {gate.since}: "
                                 + "; ".join(gate.reasons))
         extra = {"latest_period": str(latest[0]), "latest_value": latest[1]} if latest else {}
+        if carried:
+            extra["history_carried_from"] = ", ".join(f"{f} ({n} rows)" for f, n in carried.items())
         return dg.MaterializeResult(metadata={**metadata, **extra, "held_back": gate.held},
                                     check_results=[check_result(o, held=gate.held) for o in outcomes])
 

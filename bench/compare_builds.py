@@ -2,6 +2,10 @@
 warehouses, compared as multisets of rows.
 
     .venv/bin/python bench/compare_builds.py BEFORE_DATA_DIR AFTER_DATA_DIR     # exit 1 when any table differs
+    .venv/bin/python bench/compare_builds.py BEFORE AFTER --renamed failure_demand_share=failure_demand_pct
+
+`--renamed FORMER=CURRENT` (repeatable) compares across a measure rename: BEFORE's `measures.FORMER` with
+AFTER's `measures.CURRENT`, and the id in BEFORE's text values read as the current one.
 
 Build each folder with the same command on each version (e.g. `BDC_DATA_DIR=... python -m pipelines.cli run
 --sample` on the same day). The comparison is the simulation's (`pipelines/simulation/compare.py`) over every
@@ -12,6 +16,7 @@ taken out of every text value, since the two runs landed their files in differen
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -23,9 +28,9 @@ RERUN = {"first_seen_at", "last_passed_at", "restaged_at", "restaged_seq", "buil
 EXPECTED = {"audit.staging_state.fingerprint"}
 
 
-def main(before: Path, after: Path) -> int:
+def main(before: Path, after: Path, renamed: tuple[tuple[str, str], ...] = ()) -> int:
     comparison = Comparison(skip=frozenset(VOLATILE | RERUN | EXPECTED), roots=(before, after),
-                            names=("before", "after"))
+                            names=("before", "after"), renamed=renamed)
     results = compare_data_folders(before, after, comparison, {w: ("%",) for w in WAREHOUSES})
     for relative, (compared, differences) in results.items():
         print(f"{relative}: {len(compared)} tables, {len(differences)} differing")
@@ -35,4 +40,11 @@ def main(before: Path, after: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--renamed", action="append", default=[], metavar="FORMER=CURRENT",
+                        help="a measure id renamed between the two builds (repeatable)")
+    args = parser.parse_args()
+    pairs = tuple(tuple(pair.split("=", 1)) for pair in args.renamed)
+    sys.exit(main(args.before.resolve(), args.after.resolve(), pairs))

@@ -108,6 +108,9 @@ def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.
                       out / "data" / "measures", updated)
         page(f"measures/{m.id}.html", "site_measure.html.j2", title=m.title, view=view,
              areas=_latest_by_area(con, view))
+        for former in m.renamed_from:  # a renamed measure's old address still leads to it
+            page(f"measures/{former}.html", "site_moved.html.j2", title=m.title, measure=m, former=former,
+                 target=f"{m.id}.html")
     write_dataset(con, Dataset("ward-demographics", "Bromsgrove demographics by ward and locality",
                                "Census 2021 population and age, and deprivation (IMD 2019), by area.",
                                DEMOGRAPHICS_QUERY, DEMOGRAPHIC_COLUMNS), out / "data", updated)

@@ -26,18 +26,18 @@ DISTRICT = "E07000234"
 # "No location" rows are out of scope.
 EXPECTED = [
     # measure, month, area type, area code, value
-    ("failure_demand_share", "2026-01-01", "district", DISTRICT, 50.0),       # C1, C3 of C1..C4
-    ("failure_demand_share", "2026-01-01", "ward", ALPHA, 50.0),              # C1 of C1, C2
-    ("failure_demand_share", "2026-01-01", "ward", BETA, 100.0),              # C3
-    ("failure_demand_share", "2026-01-01", "locality", "north", 200 / 3),     # C1, C3 of C1..C3
-    ("failure_demand_share", "2026-02-01", "district", DISTRICT, 50.0),       # C7 of C6, C7
-    ("failure_demand_share", "2026-02-01", "locality", "south", 50.0),
+    ("failure_demand_pct", "2026-01-01", "district", DISTRICT, 50.0),       # C1, C3 of C1..C4
+    ("failure_demand_pct", "2026-01-01", "ward", ALPHA, 50.0),              # C1 of C1, C2
+    ("failure_demand_pct", "2026-01-01", "ward", BETA, 100.0),              # C3
+    ("failure_demand_pct", "2026-01-01", "locality", "north", 200 / 3),     # C1, C3 of C1..C3
+    ("failure_demand_pct", "2026-02-01", "district", DISTRICT, 50.0),       # C7 of C6, C7
+    ("failure_demand_pct", "2026-02-01", "locality", "south", 50.0),
     ("resolved_first_contact_pct", "2026-01-01", "district", DISTRICT, 75.0),  # C2, C3, C4 of four
     ("contacts_received", "2026-01-01", "district", DISTRICT, 4.0),
     ("contacts_received", "2026-01-01", "locality", "north", 3.0),
     ("contacts_received", "2026-01-01", "ward", GAMMA, 0.0),                  # counts are zero-filled
     ("contacts_received", "2026-02-01", "ward", GAMMA, 2.0),
-    ("online_contact_share", "2026-01-01", "district", DISTRICT, 50.0),       # C2 web form, C3 email
+    ("online_contact_pct", "2026-01-01", "district", DISTRICT, 50.0),       # C2 web form, C3 email
     ("crimes_per_1000", "2026-01-01", "district", DISTRICT, 0.5),             # 3 crimes / 6,000 x 1,000
     ("crimes_per_1000", "2026-01-01", "ward", ALPHA, 2.0),                    # 2 / 1,000 x 1,000
     ("crimes_per_1000", "2026-01-01", "ward", BETA, 0.0),                     # ASB is not a crime here
@@ -86,7 +86,7 @@ def test_hand_computed_measure_values(fixture_run):
         assert rows[0][0] == pytest.approx(expected), (measure, month, area_type, area_code)
     # A ratio with no observations is absent, not zero: nobody in South contacted us in January.
     assert not query(settings.published_path, """SELECT 1 FROM marts.measure_values WHERE measure_id =
-                     'failure_demand_share' AND period_start = DATE '2026-01-01' AND area_code = 'south'""")
+                     'failure_demand_pct' AND period_start = DATE '2026-01-01' AND area_code = 'south'""")
 
 
 def test_row_conservation_for_every_fixture_file(fixture_run):

@@ -109,8 +109,14 @@ def test_site_shows_only_public_measures_and_no_personal_data(outputs):
     site = outputs / "site"
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     public = sorted(f"measures/{m.id}.html" for m in catalogue().measures.values() if m.public)
+    # The three measures renamed to the naming convention keep their old addresses, as pages that lead on.
+    moved = ["measures/failure_demand_share.html", "measures/online_contact_share.html",
+             "measures/relet_days_mean.html"]
     assert pages == sorted(["index.html", "demographics.html", "data-quality.html", "open-data.html",
-                            "accessibility.html", *public])
+                            "accessibility.html", *public, *moved])
+    old_address = (site / "measures" / "failure_demand_share.html").read_text()
+    assert '<meta http-equiv="refresh" content="0; url=failure_demand_pct.html">' in old_address
+    assert 'href="failure_demand_pct.html"' in old_address and (site / "measures" / "failure_demand_pct.html").exists()
     assert "measures/sickness_days_per_fte.html" not in pages
     text = "\n".join(p.read_text() for p in site.rglob("*") if p.suffix in (".html", ".csv", ".json"))
     assert "sickness" not in text.lower()  # not public: not on any page or in any download

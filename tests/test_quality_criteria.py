@@ -25,8 +25,8 @@ from warehouse.db import ensure_schemas, prepare
 from warehouse.settings import Settings, SettingsResource
 
 AS_OF = dt.date(2026, 3, 1)  # the fixture holds January and February 2026; February's files are not yet due
-FIXTURE_MEASURES = ("contacts_received", "failure_demand_share", "resolved_first_contact_pct",
-                    "online_contact_share", "crimes_per_1000", "asb_incidents")
+FIXTURE_MEASURES = ("contacts_received", "failure_demand_pct", "resolved_first_contact_pct",
+                    "online_contact_pct", "crimes_per_1000", "asb_incidents")
 FIXTURE_SOURCES = ("crm_contacts", "police_street", "llpg", "localities", "ons_lookup", "census_ts001")
 
 
@@ -126,7 +126,7 @@ def test_reliable_flags_a_small_delivery_and_an_unrecorded_change_of_definition(
     outcome = measure_checks.reliable(con, measure, "run-1")
     assert outcome.status == "warn" and "February 2026 rests on 40 records; usually about 100" in outcome.summary
     # The definition seen on the clean night is recorded; new SQL without a rebase is flagged...
-    changed = _measure("failure_demand_share", sql=catalogue().measures["failure_demand_share"].sql + " WHERE true")
+    changed = _measure("failure_demand_pct", sql=catalogue().measures["failure_demand_pct"].sql + " WHERE true")
     flagged = measure_checks.reliable(con, changed, "run-2")
     assert flagged.status == "warn" and "changed" in flagged.summary and "without a recorded rebase" in flagged.summary
     # ...and accepted once the catalogue records the rebase for that definition.
@@ -136,9 +136,9 @@ def test_reliable_flags_a_small_delivery_and_an_unrecorded_change_of_definition(
 
 
 def test_verifiable_recomputes_from_raw_and_catches_a_changed_value(con):
-    measure = catalogue().measures["failure_demand_share"]
+    measure = catalogue().measures["failure_demand_pct"]
     assert measure_checks.verifiable(con, measure).status == "pass"
-    con.execute("""UPDATE measures.failure_demand_share SET value = 60 WHERE area_type = 'district'
+    con.execute("""UPDATE measures.failure_demand_pct SET value = 60 WHERE area_type = 'district'
                    AND period_start = DATE '2026-01-01'""")
     outcome = measure_checks.verifiable(con, measure)
     assert outcome.status == "fail" and outcome.rows_failed == 1
@@ -155,9 +155,9 @@ def test_verifiable_fails_when_a_row_no_longer_traces_to_raw(con):
 
 
 def test_accurate_fails_for_a_percentage_over_100_and_a_negative_count(con):
-    con.execute("""UPDATE measures.failure_demand_share SET value = 150, numerator = 3, denominator = 2
+    con.execute("""UPDATE measures.failure_demand_pct SET value = 150, numerator = 3, denominator = 2
                    WHERE area_type = 'district' AND period_start = DATE '2026-01-01'""")
-    outcome = measure_checks.accurate(con, catalogue().measures["failure_demand_share"], AS_OF)
+    outcome = measure_checks.accurate(con, catalogue().measures["failure_demand_pct"], AS_OF)
     assert outcome.status == "fail" and outcome.rows_failed == 1 and outcome.sample[0]["problem"] == "above 100.0"
     con.execute("UPDATE measures.contacts_received SET value = -1, numerator = -1 WHERE area_code = 'E05015402'"
                 " AND period_start = DATE '2026-02-01'")
@@ -182,15 +182,15 @@ def test_fixture_landing_is_untouched():
 def test_gx_data_docs_name_the_failing_expectation(con, tmp_path: Path):
     from quality.gx_marts import validate_marts
 
-    con.execute("""UPDATE marts.measure_values SET value = 150 WHERE measure_id = 'failure_demand_share'
+    con.execute("""UPDATE marts.measure_values SET value = 150 WHERE measure_id = 'failure_demand_pct'
                    AND area_type = 'ward' AND area_code = 'E05015401' AND period_start = DATE '2026-01-01'""")
-    report = validate_marts(con, [catalogue().measures["failure_demand_share"]], tmp_path, dashboards=())
+    report = validate_marts(con, [catalogue().measures["failure_demand_pct"]], tmp_path, dashboards=())
     [failure] = report.failures
     assert (failure.measure_id, failure.criterion, failure.severity, failure.column) == (
-        "failure_demand_share", "accurate", "fail", "value")
+        "failure_demand_pct", "accurate", "fail", "value")
     assert failure.examples == ["2026-01-01 ward E05015401: value 150"]
     assert report.docs_index.is_file()
-    pages = list((tmp_path / "data_docs" / "validations").rglob("*measure_values.failure_demand_share.html"))
+    pages = list((tmp_path / "data_docs" / "validations").rglob("*measure_values.failure_demand_pct.html"))
     assert len(pages) == 1
     text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(pages[0].read_text(encoding="utf-8"))).split())
     assert "Failed" in text

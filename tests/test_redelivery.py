@@ -33,10 +33,10 @@ def test_corrected_file_replaces_the_period_and_history_shows_the_change(warehou
     # resolved, C4 (no address) value resolved, C5 Beta value not resolved.
     assert _value(published, "contacts_received", DISTRICT) == 5          # not 4 + 5: no double counting
     assert _value(published, "contacts_received", GAMMA) == 1
-    assert _value(published, "failure_demand_share", DISTRICT) == pytest.approx(40.0)  # C1, C3 of five
-    assert _value(published, "failure_demand_share", BETA) == pytest.approx(0.0)       # C5 is value demand
-    assert _value(published, "failure_demand_share", GAMMA) == pytest.approx(100.0)   # C3
-    assert _value(published, "failure_demand_share", "north") == pytest.approx(100 / 3)  # C1 of C1, C2, C5
+    assert _value(published, "failure_demand_pct", DISTRICT) == pytest.approx(40.0)  # C1, C3 of five
+    assert _value(published, "failure_demand_pct", BETA) == pytest.approx(0.0)       # C5 is value demand
+    assert _value(published, "failure_demand_pct", GAMMA) == pytest.approx(100.0)   # C3
+    assert _value(published, "failure_demand_pct", "north") == pytest.approx(100 / 3)  # C1 of C1, C2, C5
     assert _value(published, "resolved_first_contact_pct", DISTRICT) == pytest.approx(60.0)  # C2, C3, C4
 
     # The replaced file stays in raw, marked superseded, its rows out of scope (row conservation holds).
@@ -56,7 +56,7 @@ def test_corrected_file_replaces_the_period_and_history_shows_the_change(warehou
                                    FROM audit.measure_value_changes WHERE period_start = DATE '2026-01-01'""")
     assert ("contacts_received", DISTRICT, 4.0, 5.0, "changed") in changes
     assert ("contacts_received", GAMMA, 0.0, 1.0, "changed") in changes
-    assert ("failure_demand_share", BETA, 100.0, 0.0, "changed") in changes
+    assert ("failure_demand_pct", BETA, 100.0, 0.0, "changed") in changes
     assert not [c for c in changes if c[0] == "contacts_received" and c[1] in (ALPHA, BETA)]  # unchanged
 
 
@@ -67,11 +67,11 @@ def test_a_revised_focus_list_replaces_the_earlier_one(warehouse_env, run_pipeli
     folder.mkdir()
     header = "Report,Period,Measure ID,Reason\n"
     (folder / "focus_cabinet_2026-02.csv").write_text(
-        header + "Cabinet,2026-02,failure_demand_share,Rising\nCabinet,2026-02,missed_bins,Round changes\n")
+        header + "Cabinet,2026-02,failure_demand_pct,Rising\nCabinet,2026-02,missed_bins,Round changes\n")
     assert run_pipeline().success
     published = warehouse_env.published_path
     focus = "SELECT report, measure_id, reason FROM core.focus_measures ORDER BY measure_id"
-    assert query(published, focus) == [("cabinet", "failure_demand_share", "Rising"),
+    assert query(published, focus) == [("cabinet", "failure_demand_pct", "Rising"),
                                        ("cabinet", "missed_bins", "Round changes")]
     (folder / "focus_cabinet_2026-02-revised.csv").write_text(header + "Cabinet,2026-02,missed_bins,Only this\n")
     assert run_pipeline().success

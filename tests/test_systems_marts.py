@@ -125,18 +125,19 @@ def test_cost_of_service_and_failure_demand_cost(published):
 
 
 def test_trials_register_rebases_and_rejects_unknown_measures(published):
+    # The register names failure_demand_share, the measure's id before its rename: staged under today's id.
     assert rows(published, "SELECT trial_id, measure_id FROM core.trials ORDER BY 2") == [
-        ("CPD-T1", "failure_demand_share"), ("CPD-T1", "resolved_first_contact_pct")]
+        ("CPD-T1", "failure_demand_pct"), ("CPD-T1", "resolved_first_contact_pct")]
     assert rows(published, "SELECT reason FROM audit.quarantine WHERE source = 'trials_register'") == [
         ("Measure id missed_bins_typo is not a measure in the catalogue (warehouse/catalogue/measures)",)]
     # The trial starts in February: February is segment 2 of the council-wide failure demand chart.
     assert rows(published, """SELECT period_start::VARCHAR, segment, segment_reason FROM marts.measure_spc
-                              WHERE measure_id = 'failure_demand_share' AND area_type = 'district'
+                              WHERE measure_id = 'failure_demand_pct' AND area_type = 'district'
                               ORDER BY 1""") == [
         ("2026-01-01", 1, "first point"), ("2026-02-01", 2, "trial CPD-T1: First contact redesign")]
     # One month before the start is not a process: too early to judge.
     assert rows(published, """SELECT verdict, points_before, points_after, summary FROM marts.trial_outcomes
-                              WHERE measure_id = 'failure_demand_share'""") == [
+                              WHERE measure_id = 'failure_demand_pct'""") == [
         ("too_early", 1, 1, "Not enough data before the trial started to know the old system's limits.")]
 
 
@@ -163,9 +164,10 @@ def test_the_marts_reconcile_and_a_broken_total_fails_accurate(published, tmp_pa
 
 def test_focus_lists_are_staged_and_the_outputs_build_from_the_published_warehouse(systems, published):
     # tests/fixtures/systems/focus_measures: two good rows; a period no Cabinet report starts, a report that is
-    # not Cabinet or O&S, and a measure not in the catalogue are quarantined with their reasons.
+    # not Cabinet or O&S, and a measure not in the catalogue are quarantined with their reasons. The Cabinet row
+    # names failure_demand_share, the measure's former id: it is staged under failure_demand_pct.
     assert rows(published, "SELECT report, period_start::VARCHAR, measure_id FROM core.focus_measures ORDER BY 1") == [
-        ("cabinet", "2026-02-01", "failure_demand_share"), ("scrutiny", "2026-01-01", "missed_bins")]
+        ("cabinet", "2026-02-01", "failure_demand_pct"), ("scrutiny", "2026-01-01", "missed_bins")]
     reasons = [r[0] for r in query(published, "SELECT reason FROM audit.quarantine WHERE source = 'focus_measures' "
                                               "ORDER BY row_number")]
     assert len(reasons) == 3

@@ -1,4 +1,5 @@
-"""The catalogue as warehouse dimensions: core.dim_purpose, core.dim_team, core.dim_measure, core.dim_service."""
+"""The catalogue as warehouse dimensions: core.dim_purpose, core.dim_team, core.dim_measure, core.dim_service, and
+core.measure_renames (each former measure id and the id it has now)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import duckdb
 
 from warehouse.catalogue import Catalogue
 
-CATALOGUE_TABLES = ("dim_purpose", "dim_team", "dim_measure", "dim_service")
+CATALOGUE_TABLES = ("dim_purpose", "dim_team", "dim_measure", "dim_service", "measure_renames")
 
 
 def build_catalogue_table(con: duckdb.DuckDBPyConnection, name: str, cat: Catalogue) -> int:
@@ -30,6 +31,9 @@ def build_catalogue_table(con: duckdb.DuckDBPyConnection, name: str, cat: Catalo
     elif name == "dim_service":
         columns = "service VARCHAR PRIMARY KEY, team_id VARCHAR, cost_centres VARCHAR[]"
         rows = [(s.service, s.team, list(s.cost_centres)) for s in cat.services.values()]
+    elif name == "measure_renames":  # landing files naming a former id are staged under the current one
+        columns = "former_id VARCHAR PRIMARY KEY, measure_id VARCHAR NOT NULL"
+        rows = sorted(cat.renames.items())
     else:
         raise ValueError(f"unknown catalogue table {name}")
     con.execute(f"CREATE OR REPLACE TABLE core.{name} ({columns})")

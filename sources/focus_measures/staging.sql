@@ -6,13 +6,15 @@ WITH focus AS (
                WHEN lower(trim("Report")) IN ('o&s', 'o & s', 'scrutiny', 'overview and scrutiny',
                                               'overview & scrutiny') THEN 'scrutiny'
            END AS kind,
-           uk_month("Period") AS period_start
+           uk_month("Period") AS period_start,
+           coalesce(renamed.measure_id, lower(clean(r."Measure ID"))) AS current_measure_id  -- a former id: today's
     FROM raw.focus_measures r
+    LEFT JOIN core.measure_renames renamed ON renamed.former_id = lower(clean(r."Measure ID"))
 )
 SELECT
     kind                             AS report,
     period_start,
-    lower(clean("Measure ID"))       AS measure_id,
+    current_measure_id               AS measure_id,
     clean("Reason")                  AS reason,
     _source_file, _file_sha256, _row_number,
     reasons([

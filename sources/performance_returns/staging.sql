@@ -2,13 +2,14 @@
 -- Rows left blank (no manual value, commentary or sign-off) are out of scope, not errors.
 WITH parsed AS (
     SELECT r.*,
-           lower(clean(r."Measure ID"))                                             AS measure_key,
+           coalesce(renamed.measure_id, lower(clean(r."Measure ID")))              AS measure_key,  -- former ids too
            coalesce(uk_month(r."Period"),
                     date_trunc('month', uk_date(r."Period"))::DATE)                 AS period_month,
            to_number(r."Manual Value")                                              AS manual_number,
            uk_date(r."Commentary Date")                                             AS commentary_day,
            uk_date(r."Sign-off Date")                                               AS sign_off_day
     FROM raw.performance_returns r
+    LEFT JOIN core.measure_renames renamed ON renamed.former_id = lower(clean(r."Measure ID"))
 )
 SELECT
     p.measure_key                    AS measure_id,

@@ -23,7 +23,7 @@ def generate(ctx: SampleContext) -> list[Path]:
             f"{start:%d/%m/%Y}",
             "Redesigned first contact: advisers resolve benefits and council tax queries end to end instead of "
             "passing them to the back office",
-            "failure_demand_share; resolved_first_contact_pct",
+            "failure_demand_pct; resolved_first_contact_pct",
             "Head of Customer Services",
         )
     ]

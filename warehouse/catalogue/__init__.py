@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -112,6 +113,7 @@ class Measure:
     rebases: tuple[Rebase, ...] = ()
     target: float | None = None  # for the SPC assurance icon; the strategy prefers capability to targets
     spc: SpcRules = SpcRules()
+    renamed_from: tuple[str, ...] = ()  # earlier ids of this measure, whose history it keeps (warehouse/renames.py)
     path: Path | None = None
 
     @property
@@ -126,6 +128,11 @@ class Catalogue:
     teams: dict[str, Team]
     measures: dict[str, Measure]
     services: dict[str, Service]
+
+    @property
+    def renames(self) -> dict[str, str]:
+        """Every former measure id -> the id the measure has now."""
+        return {former: m.id for m in self.measures.values() for former in m.renamed_from}
 
 
 def _required(entry: dict[str, Any], key: str, path: Path) -> Any:
@@ -180,6 +187,7 @@ def parse_measure(path: Path, purposes: dict[str, Purpose], teams: dict[str, Tea
         rebases=_rebases(entry, path),
         target=None if entry.get("target") is None else float(entry["target"]),
         spc=_settings(SpcRules, entry, "spc", path),
+        renamed_from=_renamed_from(entry, measure_id, path),
         path=path,
     )
 
@@ -209,6 +217,31 @@ def _rebases(entry: dict[str, Any], path: Path) -> tuple[Rebase, ...]:
     return tuple(out)
 
 
+MEASURE_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _renamed_from(entry: dict[str, Any], measure_id: str, path: Path) -> tuple[str, ...]:
+    former = entry.get("renamed_from") or []
+    if isinstance(former, str) or not all(isinstance(f, str) and MEASURE_ID.fullmatch(f) for f in former):
+        raise CatalogueError(f"{path}: renamed_from must be a list of earlier measure ids (lower case, digits, _)")
+    if measure_id in former:
+        raise CatalogueError(f"{path}: renamed_from names the measure's own id {measure_id!r}")
+    return tuple(former)
+
+
+def _check_renames(measures: dict[str, Measure]) -> None:
+    """A former id belongs to one measure and is no longer any measure's id (history would merge)."""
+    seen: dict[str, str] = {}
+    for measure in measures.values():
+        for former in measure.renamed_from:
+            if former in measures:
+                raise CatalogueError(f"{measure.path}: renamed_from {former!r} is still the id of "
+                                     f"{measures[former].path}")
+            if former in seen:
+                raise CatalogueError(f"{measure.path}: renamed_from {former!r} is also claimed by {seen[former]}")
+            seen[former] = str(measure.path)
+
+
 def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Load and validate the whole catalogue. Raises CatalogueError naming the first bad file."""
     purposes = {p["id"]: Purpose(**p) for p in yaml.safe_load((directory / "purposes.yaml").read_text())}
@@ -225,6 +258,7 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     for path in sorted((directory / "measures").glob("*.yaml")):
         measure = parse_measure(path, purposes, teams)
         measures[measure.id] = measure
+    _check_renames(measures)
     return Catalogue(purposes=purposes, teams=teams, measures=measures, services=services)
 
 

@@ -103,6 +103,17 @@ ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS loaded_as_of DATE;
 -- When each file was loaded, in build order (see audit.build_seq): a refusal is resolved by a later delivery.
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS load_seq BIGINT;
 
+-- Measures renamed in the catalogue (`renamed_from`): when their history moved to the current id
+-- (warehouse/renames.py). A rename is the same series under a new id, never a new series.
+CREATE TABLE IF NOT EXISTS audit.measure_renames (
+    former_id    VARCHAR PRIMARY KEY,
+    measure_id   VARCHAR NOT NULL,
+    renamed_at   TIMESTAMP NOT NULL,
+    renamed_as_of DATE NOT NULL,
+    run_id       VARCHAR,
+    rows_moved   BIGINT NOT NULL     -- history rows moved (values, changes, definitions, check results, holds)
+);
+
 -- Published measure values that a later run changed or removed (e.g. after a corrected re-delivery).
 CREATE TABLE IF NOT EXISTS audit.measure_value_changes (
     measure_id   VARCHAR NOT NULL,
