@@ -26,8 +26,8 @@ class Comparison:
     """How to compare the tables of two attached databases, a and b. `skip`: column names (or
     "schema.table.column") left out; `roots`: each side's data folder, taken out of text values when the two
     runs landed their files in different folders; `names`: what a and b are called in the differences;
-    `renamed`: measure ids (former, current) renamed between a and b: a's text values and `measures.<former>`
-    table are read under the current id."""
+    `renamed`: measure ids (former, current) renamed between a and b: a's text values (except in raw.*, the
+    files as delivered) and `measures.<former>` table are read under the current id."""
 
     skip: frozenset[str] = frozenset(VOLATILE)
     roots: tuple[Path, Path] | None = None
@@ -76,7 +76,8 @@ class Comparison:
         if {c for c, _ in columns["a"]} != {c for c, _ in columns["b"]}:
             return [f"{table}: columns differ: {sorted({c for c, _ in columns['a']} ^ {c for c, _ in columns['b']})}"]
         roots = self.roots or (None, None)
-        a = self._select(columns["a"], table, roots[0], self.renamed)
+        # raw.* keeps the files as delivered, so a former id in a landing file stays as it is on both sides.
+        a = self._select(columns["a"], table, roots[0], () if table.startswith("raw.") else self.renamed)
         b = self._select(columns["b"], table, roots[1])
         only_a = con.execute(f"SELECT count(*) FROM (SELECT {a} FROM a.{table_a} EXCEPT ALL "
                              f"SELECT {b} FROM b.{table})").fetchone()[0]
