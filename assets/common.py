@@ -11,9 +11,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from warehouse.db import WarehouseResource
 from warehouse.incremental import APPEND_MARKER, appends, build_model
 from warehouse.models import referenced_tables
+from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
 
 PREVIEW_ROWS = 5

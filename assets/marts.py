@@ -22,10 +22,10 @@ from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
-from warehouse.db import WarehouseResource
 from warehouse.measure_sql import measure_values_sql
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import COMPACTED, publish
+from warehouse.resource import WarehouseResource
 from warehouse.settings import SettingsResource
 
 # Marts whose assets are written by hand (their own checks or dependencies); the rest of warehouse/sql/marts/

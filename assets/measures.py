@@ -9,10 +9,9 @@ from quality.holds import judged_build
 from quality.measure_checks import judge_measure
 from quality.outcome import BUILT_WITH, record
 from warehouse.catalogue import Measure, catalogue
-from warehouse.db import WarehouseResource
 from warehouse.measure_sql import compile_measure
 from warehouse.models import build_table, referenced_tables
-from warehouse.renames import carry_history
+from warehouse.resource import WarehouseResource
 from warehouse.settings import SettingsResource
 
 
@@ -39,10 +38,6 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
                  settings: SettingsResource) -> dg.MaterializeResult:
         as_of = run_settings(settings, warehouse).as_of
         with warehouse.connect() as con:
-            carried = carry_history(con, measure.id, measure.renamed_from, context.run_id)
-            for former, rows in carried.items():
-                context.log.info(f"measures.{measure.id}: history of its former id {former} carried over "
-                                 f"({rows} row(s); audit.measure_renames)")
             # Built and judged as one: a blocking failure keeps the measure's last good values.
             with judged_build(con, "measure", measure.id, context.run_id, as_of) as gate:
                 build_table(con, f"measures.{measure.id}", sql)
@@ -56,8 +51,6 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
             context.log.warning(f"measures.{measure.id} is held back at its last good values since {gate.since}: "
                                 + "; ".join(gate.reasons))
         extra = {"latest_period": str(latest[0]), "latest_value": latest[1]} if latest else {}
-        if carried:
-            extra["history_carried_from"] = ", ".join(f"{f} ({n} rows)" for f, n in carried.items())
         return dg.MaterializeResult(metadata={**metadata, **extra, "held_back": gate.held},
                                     check_results=[check_result(o, held=gate.held) for o in outcomes])
 

@@ -7,7 +7,7 @@ from assets.common import code_version, owners, run_settings, table_key, table_m
 from sources import CONTRACTS
 from sources.contract import SourceContract
 from sources.reader import load_source
-from warehouse.db import WarehouseResource
+from warehouse.resource import WarehouseResource
 from warehouse.settings import SettingsResource
 
 

@@ -13,8 +13,8 @@ from sources.contract import SourceContract
 from sources.refusals import outstanding_refusals
 from sources.rules import rules_version
 from sources.staging import stage_source
-from warehouse.db import WarehouseResource
 from warehouse.models import referenced_tables
+from warehouse.resource import WarehouseResource
 from warehouse.settings import SettingsResource
 
 

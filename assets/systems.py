@@ -12,7 +12,7 @@ from quality.mart_checks import RULES as MART_RULES
 from quality.mart_checks import judge_mart
 from quality.outcome import record
 from warehouse.catalogue import catalogue, catalogue_text
-from warehouse.db import WarehouseResource
+from warehouse.resource import WarehouseResource
 from warehouse.settings import SettingsResource
 from warehouse.spc_marts import READS as SPC_READS
 from warehouse.spc_marts import build_end_to_end_spc, build_measure_spc

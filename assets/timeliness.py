@@ -10,7 +10,7 @@ from quality import measure_checks, source_checks
 from quality.outcome import record
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
-from warehouse.db import WarehouseResource
+from warehouse.resource import WarehouseResource
 from warehouse.settings import SettingsResource
 
 MONTHLY_SOURCES = [c for c in CONTRACTS.values() if c.cadence.frequency == "monthly"]

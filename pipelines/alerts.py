@@ -25,6 +25,7 @@ from pathlib import Path
 import dagster as dg
 
 from warehouse import clock
+from warehouse.catalogue import catalogue
 from warehouse.db import connect_waiting
 
 log = logging.getLogger(__name__)
@@ -84,14 +85,26 @@ def _metadata_text(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
+def _check_keys(asset_key: dg.AssetKey, check_name: str) -> list[dg.AssetCheckKey]:
+    """The check's key, then the same check on the measure's former ids (a renamed measure is a new asset key,
+    and its history in Dagster stays under the old one)."""
+    path = asset_key.path
+    measure = catalogue().measures.get(path[1]) if len(path) == 2 and path[0] == "measures" else None
+    former = measure.renamed_from if measure else ()
+    return [dg.AssetCheckKey(key, check_name) for key in (asset_key, *(dg.AssetKey(["measures", f]) for f in former))]
+
+
 def _same_failure_before(instance: dg.DagsterInstance, evaluation, run_id: str) -> bool:
     """Whether the check's previous result (from an earlier run) was the same failure: same severity, same period
     judged. Such a result is not alerted again (a source held back for a week is one alert, not seven)."""
-    history = instance.event_log_storage.get_asset_check_execution_history(
-        dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name), limit=20)
-    previous = next((r for r in history if r.run_id != run_id and r.event is not None
-                     and r.event.dagster_event is not None
-                     and r.event.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION), None)
+    previous = None
+    for key in _check_keys(evaluation.asset_key, evaluation.check_name):  # a renamed measure: its former keys too
+        history = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)
+        previous = next((r for r in history if r.run_id != run_id and r.event is not None
+                         and r.event.dagster_event is not None
+                         and r.event.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION), None)
+        if previous is not None:
+            break
     if previous is None:
         return False
     before = previous.event.dagster_event.event_specific_data

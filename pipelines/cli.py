@@ -211,8 +211,9 @@ def parse_date(text: str):
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
-    parser.add_argument("--data-dir", help="folder for the landing files, warehouse and outputs (default: "
-                                           "$BDC_DATA_DIR, else ./data); puts every BDC_* path under it")
+    parser.add_argument("--data-dir", help="folder for the landing files, warehouses and outputs (default: "
+                                           "$BDC_DATA_DIR, else ./data); BDC_LANDING_DIR, BDC_WAREHOUSE_PATH and the "
+                                           "other path variables then do not apply, except BDC_LANDING_<SOURCE>")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the nightly job now and print a summary")
     run.add_argument("--sample", action="store_true", help="generate the bundled sample first if it is missing")

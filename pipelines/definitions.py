@@ -28,7 +28,7 @@ from pipelines.code_references import with_code_references
 from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
-from warehouse.db import WarehouseResource
+from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, data_holds,

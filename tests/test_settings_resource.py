@@ -54,7 +54,7 @@ def test_a_launchpad_folder_that_is_not_the_warehouses_is_refused(tmp_path):
     # Settings moved to a rehearsal folder while the warehouse resource still opens production: loading the
     # rehearsal's files into production (and publishing production into the rehearsal) must not start.
     from assets.common import run_settings
-    from warehouse.db import WarehouseResource
+    from warehouse.resource import WarehouseResource
 
     production = WarehouseResource(database=str(tmp_path / "prod" / "warehouse" / "working.duckdb"))
     rehearsal = SettingsResource(data_dir=str(tmp_path / "rehearsal"))

@@ -19,6 +19,7 @@ WORKING = ("staging.%", "audit.row_conservation", "audit.quarantine", "audit.out
 PUBLISHED = ("core.%", "marts.measure_values", "marts.dashboard_strategic", "marts.dashboard_operational",
              "marts.dashboard_demographics", "marts.measure_spc", "marts.data_holds")
 WAREHOUSES = ("warehouse/working.duckdb", "published/bromsgrove.duckdb")
+RENAMED_COLUMNS = ("measure_id", "subject")  # the columns that hold a measure id
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Comparison:
     """How to compare the tables of two attached databases, a and b. `skip`: column names (or
     "schema.table.column") left out; `roots`: each side's data folder, taken out of text values when the two
     runs landed their files in different folders; `names`: what a and b are called in the differences;
-    `renamed`: measure ids (former, current) renamed between a and b: a's text values (except in raw.*, the
-    files as delivered) and `measures.<former>` table are read under the current id."""
+    `renamed`: measure ids (former, current) renamed between a and b: a's `measure_id` and `subject` values
+    (except in raw.*, the files as delivered) and its `measures.<former>` table are read under the current id."""
 
     skip: frozenset[str] = frozenset(VOLATILE)
     roots: tuple[Path, Path] | None = None
@@ -58,8 +59,8 @@ class Comparison:
                 continue
             if kind == "VARCHAR" and (root is not None or renamed):
                 text = f"replace(\"{column}\", '{root}', '<data>')" if root is not None else f'"{column}"'
-                for former, current in renamed:
-                    text = f"regexp_replace({text}, '\\b{former}\\b', '{current}', 'g')"
+                for former, current in renamed if column in RENAMED_COLUMNS else ():
+                    text = f"CASE WHEN {text} = '{former}' THEN '{current}' ELSE {text} END"
                 parts.append(text)
             elif kind in ("DOUBLE", "FLOAT", "REAL"):
                 parts.append(f'round("{column}", 9)')  # sums of decimals differ in the last bit with the order

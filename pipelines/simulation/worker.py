@@ -39,7 +39,7 @@ def _arm(fault: str, rng: random.Random, steps: int) -> None:
     """Install the fault: it fires from inside the run (of about `steps` steps), as a real signal or a real
     OSError."""
     if fault in ("sigkill", "native_crash"):
-        from warehouse.db import WarehouseResource
+        from warehouse.resource import WarehouseResource
 
         sig = signal.SIGKILL if fault == "sigkill" else signal.SIGSEGV
         nth, calls, connect = rng.randint(1, max(1, min(12, steps))), [0], WarehouseResource.connect

@@ -222,7 +222,7 @@ MEASURE_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 def _renamed_from(entry: dict[str, Any], measure_id: str, path: Path) -> tuple[str, ...]:
     former = entry.get("renamed_from") or []
-    if isinstance(former, str) or not all(isinstance(f, str) and MEASURE_ID.fullmatch(f) for f in former):
+    if not isinstance(former, list) or not all(isinstance(f, str) and MEASURE_ID.fullmatch(f) for f in former):
         raise CatalogueError(f"{path}: renamed_from must be a list of earlier measure ids (lower case, digits, _)")
     if measure_id in former:
         raise CatalogueError(f"{path}: renamed_from names the measure's own id {measure_id!r}")

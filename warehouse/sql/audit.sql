@@ -103,10 +103,11 @@ ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS loaded_as_of DATE;
 -- When each file was loaded, in build order (see audit.build_seq): a refusal is resolved by a later delivery.
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS load_seq BIGINT;
 
--- Measures renamed in the catalogue (`renamed_from`): when their history moved to the current id
--- (warehouse/renames.py). A rename is the same series under a new id, never a new series.
+-- Each time history held under a former measure id (catalogue `renamed_from`) moved to the current id
+-- (warehouse/renames.py): once after the rename, again only if something wrote under the former id since
+-- (code rolled back for a while). A rename is the same series under a new id, never a new series.
 CREATE TABLE IF NOT EXISTS audit.measure_renames (
-    former_id    VARCHAR PRIMARY KEY,
+    former_id    VARCHAR NOT NULL,
     measure_id   VARCHAR NOT NULL,
     renamed_at   TIMESTAMP NOT NULL,
     renamed_as_of DATE NOT NULL,

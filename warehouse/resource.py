@@ -1,0 +1,70 @@
+"""The Dagster resource for the working warehouse: one connection per run, brought up to date with the
+catalogue (its measure renames) whenever it is opened."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
+
+from warehouse import clock
+from warehouse.catalogue import catalogue
+from warehouse.db import connect_waiting, ensure_schemas, prepare
+from warehouse.renames import apply_renames
+from warehouse.settings import load_settings
+
+LOG = logging.getLogger(__name__)
+
+
+class WarehouseResource(DuckDBResource):
+    """The working warehouse. One writer at a time: the nightly job runs in process, step by step, and every
+    step of a run shares one connection, opened when the run starts and closed when it ends."""
+
+    lock_wait_seconds: float = 600.0  # another writer (a run started by hand) holds the file: wait, then fail
+    _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        self._run_connection = self._open(context.run_id, context.log)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
+
+    def _open(self, run_id: str | None = None, log: logging.Logger | None = None) -> duckdb.DuckDBPyConnection:
+        # DuckDB would otherwise take up to 80% of the machine's memory for its buffers; a council server runs
+        # other things. Larger sorts and joins spill to <warehouse>.tmp/ instead.
+        settings = load_settings()
+        config = {"custom_user_agent": "bromsgrove-warehouse", "memory_limit": settings.duckdb_memory_limit,
+                  "max_temp_directory_size": settings.duckdb_max_temp, **self.connection_config}
+        con = connect_waiting(self.database, config, wait_seconds=self.lock_wait_seconds)
+        prepare(con)
+        ensure_schemas(con)
+        # Before any step reads it: a renamed measure's history under its current id, whichever assets run.
+        for former, (current, rows) in apply_renames(con, catalogue(), run_id).items():
+            (log or LOG).info(f"measure {former} is now {current}: {rows} row(s) of its history moved "
+                              "(audit.measure_renames)")
+        return con
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The run's connection; outside a run (a script, a test) a connection of its own, closed afterwards."""
+        if self._run_connection is not None:
+            # The night as the run's clock has it now (a settings resource may have set it after this connection
+            # was opened: resources are set up in no order this code relies on).
+            self._run_connection.execute("SET VARIABLE as_of = ?::DATE", [clock.as_of()])
+            yield self._run_connection
+            return
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        con = self._open()
+        try:
+            yield con
+        finally:
+            con.close()
