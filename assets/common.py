@@ -63,21 +63,28 @@ def _plain(value: object) -> str | int | float | bool | None:
     return str(value)
 
 
+# Dagster keeps every materialisation's metadata indefinitely and shows it to everyone with the UI, so rows are
+# previewed only from the layers built of aggregates. raw, staging and core hold records about people (names and
+# phone numbers in raw; pseudonymised keys, addresses and dates in staging and core): their metadata is the row
+# count and the column schema, never a value.
+PREVIEWED_LAYERS = ("measures", "marts")
+
+
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.MetadataValue | int | str]:
-    """Row count, column schema and a small preview of a warehouse table, for the Dagster UI."""
+    """Row count and column schema of a warehouse table, for the Dagster UI; a few rows too when the table is in
+    an aggregate layer (`PREVIEWED_LAYERS`)."""
     columns = con.execute(f"DESCRIBE {table}").fetchall()
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    names = [c[0] for c in columns]
-    preview = con.execute(f"SELECT * FROM {table} LIMIT {PREVIEW_ROWS}").fetchall()
     schema = dg.TableSchema(columns=[dg.TableColumn(name=c[0], type=c[1]) for c in columns])
-    return {
-        "dagster/row_count": rows,
-        "dagster/column_schema": schema,
-        "dagster/table_name": table,
-        "preview": dg.MetadataValue.table(
+    metadata: dict[str, dg.MetadataValue | int | str] = {
+        "dagster/row_count": rows, "dagster/column_schema": schema, "dagster/table_name": table}
+    if table.split(".")[0] in PREVIEWED_LAYERS:
+        names = [c[0] for c in columns]
+        preview = con.execute(f"SELECT * FROM {table} LIMIT {PREVIEW_ROWS}").fetchall()
+        metadata["preview"] = dg.MetadataValue.table(
             records=[dg.TableRecord({n: _plain(v) for n, v in zip(names, row, strict=True)}) for row in preview],
-            schema=schema),
-    }
+            schema=schema)
+    return metadata
 
 
 def sql_model_asset(schema: str, name: str, sql: str) -> dg.AssetsDefinition:

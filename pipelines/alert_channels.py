@@ -12,6 +12,7 @@ import ssl
 from email.message import EmailMessage
 
 from pipelines.alerts import Alert
+from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ def deliver(alert: Alert) -> dict[str, str]:
         try:
             result = send(alert)
         except Exception as exc:  # a channel down must not lose the alert or stop the others
-            log.error("alert channel %s failed for %r: %s", name, alert.title, exc)
-            outcome[name] = f"failed: {exc}"[:300]
+            reason = redact(str(exc))  # a webhook's URL is its credential: never logged or stored
+            log.error("alert channel %s failed for %r: %s", name, alert.title, reason)
+            outcome[name] = f"failed: {reason}"[:300]
             continue
         if result is not None:
             outcome[name] = result

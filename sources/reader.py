@@ -197,6 +197,13 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: SourceContract) -
             con.execute(f'ALTER TABLE {raw_table(contract)} ADD COLUMN "{column.name}" VARCHAR')
 
 
+def no_header(contract: SourceContract, path: Path, first_row: list[str]) -> SourceFileError:
+    """The error for a file whose first row names none of the source's columns. That row may be a record (a
+    headerless export), so none of its values is repeated: only how many cells it has."""
+    return SourceFileError(path, f"no cell of its first row is a {contract.title} column ({len(first_row)} cells): "
+                                 f"is the header row missing? Expected {contract.header}")
+
+
 def match_columns(contract: SourceContract, delivered: list[str], path: Path) -> tuple[dict[str, str], list[str]]:
     """Map contract column -> delivered column by name (order and case do not matter)."""
     mapping: dict[str, str] = {}
@@ -204,6 +211,8 @@ def match_columns(contract: SourceContract, delivered: list[str], path: Path) ->
         hits = [d for d in delivered if column.matches(d)]
         if hits:
             mapping[column.name] = hits[0]
+    if not mapping:
+        raise no_header(contract, path, delivered)
     missing = [c.name for c in contract.columns if c.required and c.name not in mapping]
     if missing:
         raise SourceFileError(path, f"missing required column(s) {missing}; the file has {delivered}")
@@ -236,8 +245,10 @@ def _csv_header(contract: SourceContract, path: Path) -> list[str]:
     names = next(csv.reader([line.rstrip("\r\n")]), [])
     if not any(n.strip() for n in names):
         raise SourceFileError(path, "the first line is blank: no header row")
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
+    if not any(c.matches(n) for c in contract.columns for n in names):
+        raise no_header(contract, path, names)
+    duplicates = sorted({n for n in names if names.count(n) > 1 and any(c.matches(n) for c in contract.columns)})
+    if duplicates:  # only column names are repeated (a headerless file's first row is checked by match_columns)
         raise SourceFileError(path, f"column(s) {duplicates} appear more than once in the header")
     return names
 

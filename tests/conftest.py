@@ -20,6 +20,8 @@ FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
 # Tests write landing files and load them at once: do not wait for them to settle (tests/test_transient_files.py
 # covers the waiting).
 os.environ.setdefault("BDC_FILE_SETTLE_SECONDS", "0")
+# Tests load hand-made fixtures, not the bundled sample: a run needs its own key (test_settings_resource).
+os.environ.setdefault("BDC_PSEUDONYM_KEY", "tests-only-pseudonym-key")
 
 
 @pytest.fixture
@@ -69,7 +71,8 @@ def build_outputs_fixture(path: Path) -> Path:
     return path
 
 
-LONGEST_FIRST = ("test_simulation", "test_awkward_days")  # the longest modules start first on the workers
+# The longest modules start first on the workers.
+LONGEST_FIRST = ("test_simulation", "test_awkward_days", "test_canaries")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -120,13 +120,19 @@ def test_an_alert_reaches_email_teams_and_slack(smtp_server, webhooks, tmp_path,
     assert stored == [("check_error", "email: sent to 2; teams: posted; slack: posted")]
 
 
-def test_a_channel_that_is_down_does_not_lose_the_alert(tmp_path, monkeypatch):
-    monkeypatch.setenv("BDC_SLACK_WEBHOOK_URL", f"http://127.0.0.1:{_free_port()}/nobody-listens")
+def test_a_channel_that_is_down_does_not_lose_the_alert_or_leak_its_webhook(tmp_path, monkeypatch, caplog):
+    # A webhook URL is its own credential (Teams' `sig`, Slack's path): planted canaries must not be recorded.
+    monkeypatch.setenv("BDC_SLACK_WEBHOOK_URL",
+                       f"http://127.0.0.1:{_free_port()}/services/T0CANARY/B0CANARY/slackCanarySecret")
+    monkeypatch.setenv("BDC_TEAMS_WEBHOOK_URL", f"http://127.0.0.1:{_free_port()}/workflows/run?api-version=1"
+                                                "&sp=%2Ftriggers&sig=teamsCanarySig")
     alert = Alert(kind="run_failed", severity="ERROR", title="[ERROR] Run of nightly failed", body="x",
                   recipients=["policy.team@bromsgrove.example"], key_parts=("run-2",))
     raise_alerts(AlertStore(tmp_path / "alerts.duckdb"), [alert])
     [(delivered,)] = query(tmp_path / "alerts.duckdb", "SELECT delivered FROM audit.alerts")
-    assert delivered.startswith("slack: failed:")
+    assert "teams: failed:" in delivered and "slack: failed:" in delivered
+    for canary in ("slackCanarySecret", "B0CANARY", "teamsCanarySig"):
+        assert canary not in delivered and canary not in caplog.text, canary
 
 
 def test_a_run_with_a_failed_check_alerts_its_owner_and_the_policy_team(warehouse_env, smtp_server, webhooks,

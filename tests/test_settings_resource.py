@@ -8,9 +8,9 @@ import dagster as dg
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import run_nightly
-from tests.conftest import copy_fixture, query
+from tests.conftest import copy_fixture, query, resource_for
 from warehouse import clock
-from warehouse.settings import SettingsResource
+from warehouse.settings import SAMPLE_MARKER, SettingsResource, require_pseudonym_key
 
 
 def test_a_night_set_on_the_settings_resource_is_the_whole_runs_clock(tmp_path, monkeypatch):
@@ -66,3 +66,20 @@ def test_a_launchpad_folder_that_is_not_the_warehouses_is_refused(tmp_path):
         raise AssertionError("a run with another folder's warehouse was allowed")
     assert run_settings(SettingsResource(data_dir=str(tmp_path / "prod")), production).landing_dir \
         == tmp_path / "prod" / "landing"
+
+
+def test_a_run_on_real_extracts_refuses_to_start_without_its_own_pseudonym_key(warehouse_env, monkeypatch):
+    monkeypatch.delenv("BDC_PSEUDONYM_KEY")
+    copy_fixture(warehouse_env, "crm_contacts")
+    outcome = run_nightly(build_definitions(resource_for(warehouse_env)), instance=dg.DagsterInstance.ephemeral(),
+                          log_level="CRITICAL")
+    assert not outcome.success
+    errors = [str(e.event_specific_data.error) for e in outcome.result.all_events if e.is_failure]
+    assert any("BDC_PSEUDONYM_KEY is not set" in e for e in errors), errors
+    assert not warehouse_env.published_path.exists()
+    if warehouse_env.warehouse_path.exists():  # nothing loaded: no raw rows, no staged (pseudonymised) rows
+        assert query(warehouse_env.warehouse_path, "SELECT count(*) FROM information_schema.tables "
+                                                   "WHERE table_schema IN ('raw', 'staging')") == [(0,)]
+    # The bundled sample (made-up people) runs with the public development key.
+    (warehouse_env.landing_dir / SAMPLE_MARKER).write_text("{}")
+    require_pseudonym_key(warehouse_env)

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import os
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DISTRICT_CODE = "E07000234"  # Bromsgrove LAD
 DISTRICT_NAME = "Bromsgrove"
 
-DEV_PSEUDONYM_KEY = "development-only-key-not-secret"
+DEV_PSEUDONYM_KEY = "development-only-key-not-secret"  # public: only the bundled sample may run with it
+SAMPLE_MARKER = ".bundled-sample.json"  # in a landing folder that holds the generated bundled sample
 DEFAULT_MEMORY_LIMIT = "1GB"  # with Python, Dagster and GX the whole run stays under 2 GiB (see bench/speed.py)
 DEFAULT_MAX_TEMP = "20GB"  # spill space for sorts and joins bigger than memory: a clear error, not a full disk
 
@@ -36,7 +37,7 @@ class Settings:
     landing_dir: Path
     warehouse_path: Path
     published_path: Path
-    pseudonym_key: str
+    pseudonym_key: str = field(repr=False)  # a secret: never in a repr, a log or metadata
     alerts_path: Path  # audit.alerts, written by the alert sensors (not the warehouse: one writer there)
     quality_dir: Path  # GX project (stored results) and the Data Docs site
     outputs_dir: Path  # files the warehouse produces for people: return templates (later: reports, site)
@@ -48,6 +49,22 @@ class Settings:
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
         return _env_path(f"BDC_LANDING_{source_name.upper()}", self.landing_dir / source_name)
+
+
+class MissingPseudonymKey(RuntimeError):
+    """A run on real extracts without BDC_PSEUDONYM_KEY: it would pseudonymise with the public development key."""
+
+
+def require_pseudonym_key(settings: Settings) -> None:
+    """Refuse a run without its own BDC_PSEUDONYM_KEY, unless its landing folder holds the bundled sample (made-up
+    people, `make run`), which runs with the public development key."""
+    if os.environ.get("BDC_PSEUDONYM_KEY") or (settings.landing_dir / SAMPLE_MARKER).exists():
+        return
+    raise MissingPseudonymKey(
+        f"BDC_PSEUDONYM_KEY is not set, and {settings.landing_dir} is not the bundled sample: the run would "
+        "pseudonymise case references with the public development key, which anyone can reverse. Set "
+        "BDC_PSEUDONYM_KEY to a long random secret kept outside the repository (e.g. the output of `python -c "
+        "'import secrets; print(secrets.token_hex(32))'`), the same every night: changing it changes every key.")
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -104,6 +121,8 @@ class SettingsResource(dg.ConfigurableResource):
         return load_settings(**fields)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.dagster_run is not None:  # a run (not a sensor's tick) on real extracts needs its own key
+            require_pseudonym_key(self.get())
         # One clock for the whole run: everything that asks `clock.as_of()` gets this run's night.
         if self.as_of:
             self._night = ExitStack()

@@ -127,7 +127,9 @@ def _environment(out: Path) -> dict[str, str]:
 def _environment_of(out: Path) -> dict[str, str]:
     return {"BDC_DATA_DIR": str(out / "data"), "BDC_LANDING_DIR": str(out / "landing"),
             "DAGSTER_HOME": str(out / "dagster"), "BDC_FILE_SETTLE_SECONDS": "2", "BDC_FILE_RETRIES": "2",
-            "BDC_FILE_RETRY_SECONDS": "0.1", "BDC_DIGEST_HOUR": "7", "BDC_NIGHTLY_DEADLINE_HOUR": "6"}
+            "BDC_FILE_RETRY_SECONDS": "0.1", "BDC_DIGEST_HOUR": "7", "BDC_NIGHTLY_DEADLINE_HOUR": "6",
+            # the sample's made-up people, delivered file by file (no sample marker): a key of its own
+            "BDC_PSEUDONYM_KEY": "simulation-only-pseudonym-key"}
 
 
 def _night(day: dt.date, calendar: Calendar, deliveries: Deliveries, daemon: Daemon,

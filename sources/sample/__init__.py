@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sources.contract import SourceContract
+from sources.sample.canaries import plant
 from sources.sample.geography import Geography
 from warehouse import clock
 from warehouse.reporting_periods import add_months  # noqa: F401 - the sources' generators import it from here
+from warehouse.settings import SAMPLE_MARKER
 
 log = logging.getLogger(__name__)
 SEED = 2016
 MONTHS = 36
-MARKER = ".bundled-sample.json"
+MARKER = SAMPLE_MARKER  # written beside the sample: it runs with the public development pseudonymisation key
 
 
 def last_full_month(as_of: dt.date | None = None) -> dt.date:
@@ -145,6 +147,7 @@ def write_delivery(ctx: SampleContext, contract: SourceContract, name: str, rows
                    title: str = "", bom: bool = False) -> Path:
     """Write one landing file of `contract` in its declared format, encoding and sheet."""
     path = ctx.folder(contract.name) / name
+    rows = plant(contract, rows)  # canaries in the first record's personal columns (sources/sample/canaries.py)
     if contract.format == "xlsx":
         return write_xlsx(path, title, contract.header, rows, sheet=contract.sheet or "Sheet1")
     return write_csv(path, contract.header, rows, encoding=contract.encoding, bom=bom)
