@@ -41,7 +41,7 @@ class MeasureView:
     chart_alt: str
     latest_value: str
     latest_period: dt.date | None
-    commentary: dict | None            # text, by, date, period, signed_off_by, signed_off_date
+    commentary: dict | None            # text, by, date, period, signed_off_by, signed_off_date, publishable
     quality: list[QualityStatus] = field(default_factory=list)
     focus_reason: str | None = None
 
@@ -92,7 +92,11 @@ def _commentary(con: duckdb.DuckDBPyConnection, measure_id: str, period: dt.date
     if row is None:
         return None
     keys = ("text", "by", "date", "period", "signed_off_by", "signed_off_date", "sign_off_covers_commentary")
-    return dict(zip(keys, row, strict=True))
+    found = dict(zip(keys, row, strict=True))
+    # Only commentary the head of service signed off (on or after it was written) is published; the rest stays
+    # inside the council (the returns, the BI copy's core.measure_commentary with its sign-off columns).
+    found["publishable"] = bool(found["text"] and found["signed_off_by"] and found["sign_off_covers_commentary"])
+    return found
 
 
 def _quality(con: duckdb.DuckDBPyConnection, measure_id: str) -> list[QualityStatus]:
