@@ -15,6 +15,10 @@ from pipelines.alerts import Alert
 from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
+# slack_sdk logs the webhook URL (its credential) at INFO when it retries, and urllib3 the path and query at
+# DEBUG: only their warnings, which name no URL, are let through.
+for _chatty in ("slack_sdk", "urllib3"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
 
 
 def send_email(alert: Alert) -> str | None:

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from sources import ALL_SOURCES
-from sources.sample import MARKER, SEED, SampleContext, add_months, last_full_month
+from sources.sample import MARKER, SEED, SampleContext, add_months, last_full_month, write_marker
 from warehouse import clock
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: 
     marker = landing_dir / MARKER
     if marker.exists() and not force:
         existing = json.loads(marker.read_text())
-        if existing.get("end_month") == end_month.isoformat()[:7]:
+        if existing.get("end_month") == end_month.isoformat()[:7] and "manifest" in existing:
             log.info("bundled sample already in %s (end month %s)", landing_dir, existing["end_month"])
             return []
     ctx = SampleContext(landing_dir=landing_dir, end_month=end_month, written_on=written_on)
@@ -42,5 +42,5 @@ def generate_sample(landing_dir: Path, end_month: dt.date | None = None, force: 
         log.info("sample: %s -> %d files", source.CONTRACT.name, len(files))
         written += files
     landing_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"end_month": end_month.isoformat()[:7], "seed": SEED, "files": len(written)}))
+    write_marker(landing_dir, {"end_month": end_month.isoformat()[:7], "seed": SEED, "files": len(written)})
     return written

@@ -215,7 +215,13 @@ def match_columns(contract: SourceContract, delivered: list[str], path: Path) ->
         raise no_header(contract, path, delivered)
     missing = [c.name for c in contract.columns if c.required and c.name not in mapping]
     if missing:
-        raise SourceFileError(path, f"missing required column(s) {missing}; the file has {delivered}")
+        # The other cells are named only when most required columns were found (the row is a header); a record
+        # whose cell happens to equal a column name must not be repeated.
+        required = sum(1 for c in contract.columns if c.required)
+        others = [d for d in delivered if d not in mapping.values()]
+        named = others if len(missing) * 2 < required else f"{len(others)} other cell(s)"
+        raise SourceFileError(path, f"missing required column(s) {missing}; besides "
+                                    f"{sorted(mapping.values())} the first row has {named}")
     extra = [d for d in delivered if d not in mapping.values()]
     return mapping, extra
 

@@ -27,7 +27,7 @@ import duckdb
 from sources.bundled import generate_sample
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_relation
-from sources.sample import MARKER, write_xlsx
+from sources.sample import MARKER, write_marker, write_xlsx
 from warehouse.db import load_extension
 
 log = logging.getLogger(__name__)
@@ -160,8 +160,7 @@ def generate_scaled_sample(landing_dir: Path, contacts: int, end_month: dt.date 
             log.info("scaled %s x %.3f: %d rows in %d files", name, factor, rows[name], len(paths))
     summary = {"contacts_requested": contacts, "bundled_contacts": base, "factor": round(factor, 4),
                "rows": rows, "files": len(files), "seconds": round(time.monotonic() - started, 1)}
-    marker = landing_dir / MARKER
-    marker.write_text(json.dumps({**json.loads(marker.read_text()), "scaled": summary}))
+    write_marker(landing_dir, {**json.loads((landing_dir / MARKER).read_text()), "scaled": summary})
     return summary
 
 

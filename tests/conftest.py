@@ -21,7 +21,7 @@ FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
 # covers the waiting).
 os.environ.setdefault("BDC_FILE_SETTLE_SECONDS", "0")
 # Tests load hand-made fixtures, not the bundled sample: a run needs its own key (test_settings_resource).
-os.environ.setdefault("BDC_PSEUDONYM_KEY", "tests-only-pseudonym-key")
+os.environ.setdefault("BDC_PSEUDONYM_KEY", "tests-only-pseudonym-key-not-secret-0123456789")
 
 
 @pytest.fixture

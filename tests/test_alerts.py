@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import socket
 import threading
 from email import message_from_bytes
@@ -121,6 +122,7 @@ def test_an_alert_reaches_email_teams_and_slack(smtp_server, webhooks, tmp_path,
 
 
 def test_a_channel_that_is_down_does_not_lose_the_alert_or_leak_its_webhook(tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)  # every library's log too: slack_sdk logs its URL at INFO when it retries
     # A webhook URL is its own credential (Teams' `sig`, Slack's path): planted canaries must not be recorded.
     monkeypatch.setenv("BDC_SLACK_WEBHOOK_URL",
                        f"http://127.0.0.1:{_free_port()}/services/T0CANARY/B0CANARY/slackCanarySecret")

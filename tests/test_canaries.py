@@ -21,9 +21,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources.sample.canaries import PATTERNS, find
+from sources.sample.canaries import (
+    CANARY_DATE_OF_BIRTH,
+    CANARY_NAME,
+    CANARY_NI_NUMBER,
+    CANARY_PHONE,
+    CANARY_TEXT,
+    PATTERNS,
+    find,
+)
 
-SQL_PATTERN = "|".join(p.pattern for p in PATTERNS.values())  # RE2 reads the same syntax
+SQL_PATTERN = "|".join(f"(?:{p.pattern})" for p in PATTERNS.values())  # RE2 reads the same syntax
 
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -43,7 +51,7 @@ def scanned(tmp_path_factory) -> Path:
     lines = delivered.read_text(encoding="cp1252").splitlines(keepends=True)
     assert find(lines[1])  # the first record carries the canaries
     (landing / "crm_contacts_2030-01.csv").write_text("".join(lines[1:]), encoding="cp1252")  # no header row
-    second = _cli(root, "run")
+    second = _cli(root, "run", "--skip-outputs")  # the first run's outputs are scanned
     (root / "runs.log").write_text("\n".join([first.stdout, first.stderr, second.stdout, second.stderr]))
     assert "crm_contacts_2030-01.csv" in second.stdout + second.stderr  # refused, and said so
     return root
@@ -61,6 +69,13 @@ def _files_found(folder: Path) -> list[str]:
             text = path.read_bytes().decode("latin-1")
         found += [f"{path.relative_to(folder)}: {hit}" for hit in find(text)[:3]]
     return found
+
+
+def test_the_sql_scan_sees_every_canary():
+    """The published copy is scanned in SQL (RE2): the joined pattern must match what the sample plants."""
+    for value in (CANARY_NAME, CANARY_TEXT, CANARY_DATE_OF_BIRTH, CANARY_PHONE, CANARY_NI_NUMBER):
+        assert duckdb.execute("SELECT regexp_matches(?, ?)", [value, SQL_PATTERN]).fetchone() == (True,), value
+        assert find(value), value
 
 
 def test_the_published_copy_holds_no_canary(scanned):

@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import run_nightly
+from sources.sample import write_marker
 from tests.conftest import copy_fixture, query, resource_for
 from warehouse import clock
-from warehouse.settings import SAMPLE_MARKER, SettingsResource, require_pseudonym_key
+from warehouse.settings import (
+    DEV_PSEUDONYM_KEY,
+    SAMPLE_MARKER,
+    MissingPseudonymKey,
+    SettingsResource,
+    require_pseudonym_key,
+)
 
 
 def test_a_night_set_on_the_settings_resource_is_the_whole_runs_clock(tmp_path, monkeypatch):
@@ -80,6 +88,17 @@ def test_a_run_on_real_extracts_refuses_to_start_without_its_own_pseudonym_key(w
     if warehouse_env.warehouse_path.exists():  # nothing loaded: no raw rows, no staged (pseudonymised) rows
         assert query(warehouse_env.warehouse_path, "SELECT count(*) FROM information_schema.tables "
                                                    "WHERE table_schema IN ('raw', 'staging')") == [(0,)]
-    # The bundled sample (made-up people) runs with the public development key.
-    (warehouse_env.landing_dir / SAMPLE_MARKER).write_text("{}")
+    # The bundled sample (made-up people: every file in its marker's manifest) runs with the public development key,
+    write_marker(warehouse_env.landing_dir, {"end_month": "2026-02"})
     require_pseudonym_key(warehouse_env)
+    # but not once a real extract sits beside it (the marker left behind), nor with a weak key.
+    (warehouse_env.landing_dir / "crm_contacts" / "crm_contacts_2026-03.csv").write_text("Contact Ref\nC1\n")
+    with pytest.raises(MissingPseudonymKey, match="holds more than the bundled sample"):
+        require_pseudonym_key(warehouse_env)
+    (warehouse_env.landing_dir / SAMPLE_MARKER).write_text("{}")  # a marker of an older version: no manifest
+    with pytest.raises(MissingPseudonymKey, match="BDC_PSEUDONYM_KEY is not set"):
+        require_pseudonym_key(warehouse_env)
+    for weak in ("short", DEV_PSEUDONYM_KEY):
+        monkeypatch.setenv("BDC_PSEUDONYM_KEY", weak)
+        with pytest.raises(MissingPseudonymKey, match="a published example or shorter than 32"):
+            require_pseudonym_key(warehouse_env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -55,13 +56,41 @@ class MissingPseudonymKey(RuntimeError):
     """A run on real extracts without BDC_PSEUDONYM_KEY: it would pseudonymise with the public development key."""
 
 
+PUBLIC_KEYS = (DEV_PSEUDONYM_KEY, "change-me-to-a-long-random-secret-and-keep-it")  # the README's and deploy/'s
+MIN_KEY_LENGTH = 32
+
+
+def holds_only_the_bundled_sample(landing_dir: Path) -> bool:
+    """Whether every file in `landing_dir` is one the sample generator wrote (its marker's manifest: path and
+    size), and no source reads a folder of its own (BDC_LANDING_<SOURCE>). A marker left behind when real
+    extracts were added, or one without a manifest, does not count."""
+    if any(k.startswith("BDC_LANDING_") and k != "BDC_LANDING_DIR" for k in os.environ):
+        return False
+    try:
+        manifest = json.loads((landing_dir / SAMPLE_MARKER).read_text()).get("manifest")
+    except (OSError, ValueError, AttributeError):
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    present = {p.relative_to(landing_dir).as_posix(): p.stat().st_size
+               for p in landing_dir.rglob("*") if p.is_file() and p.name != SAMPLE_MARKER}
+    return present.items() <= manifest.items()
+
+
 def require_pseudonym_key(settings: Settings) -> None:
-    """Refuse a run without its own BDC_PSEUDONYM_KEY, unless its landing folder holds the bundled sample (made-up
-    people, `make run`), which runs with the public development key."""
-    if os.environ.get("BDC_PSEUDONYM_KEY") or (settings.landing_dir / SAMPLE_MARKER).exists():
+    """Refuse a run without a strong BDC_PSEUDONYM_KEY of its own, unless its landing folder holds only the bundled
+    sample (made-up people, `make run`), which runs with the public development key."""
+    key = os.environ.get("BDC_PSEUDONYM_KEY", "")
+    if key:
+        if key in PUBLIC_KEYS or len(key.strip()) < MIN_KEY_LENGTH:
+            raise MissingPseudonymKey(f"BDC_PSEUDONYM_KEY is a published example or shorter than {MIN_KEY_LENGTH} "
+                                      "characters: anyone could reverse its pseudonyms. Use a long random secret "
+                                      "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`).")
+        return
+    if holds_only_the_bundled_sample(settings.landing_dir):
         return
     raise MissingPseudonymKey(
-        f"BDC_PSEUDONYM_KEY is not set, and {settings.landing_dir} is not the bundled sample: the run would "
+        f"BDC_PSEUDONYM_KEY is not set, and {settings.landing_dir} holds more than the bundled sample: the run would "
         "pseudonymise case references with the public development key, which anyone can reverse. Set "
         "BDC_PSEUDONYM_KEY to a long random secret kept outside the repository (e.g. the output of `python -c "
         "'import secrets; print(secrets.token_hex(32))'`), the same every night: changing it changes every key.")

@@ -129,7 +129,7 @@ def _environment_of(out: Path) -> dict[str, str]:
             "DAGSTER_HOME": str(out / "dagster"), "BDC_FILE_SETTLE_SECONDS": "2", "BDC_FILE_RETRIES": "2",
             "BDC_FILE_RETRY_SECONDS": "0.1", "BDC_DIGEST_HOUR": "7", "BDC_NIGHTLY_DEADLINE_HOUR": "6",
             # the sample's made-up people, delivered file by file (no sample marker): a key of its own
-            "BDC_PSEUDONYM_KEY": "simulation-only-pseudonym-key"}
+            "BDC_PSEUDONYM_KEY": "simulation-only-pseudonym-key-not-secret-0123"}
 
 
 def _night(day: dt.date, calendar: Calendar, deliveries: Deliveries, daemon: Daemon,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import json
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -102,6 +103,15 @@ class SampleContext:
         day = rng.randint(1, month_end(month).day)
         hour = rng.randint(8, 17) if office_hours else rng.randint(0, 23)
         return dt.datetime(month.year, month.month, day, hour, rng.randint(0, 59), rng.randint(0, 59))
+
+
+def write_marker(landing_dir: Path, info: dict) -> None:
+    """The marker of a generated sample: `info` and the manifest (path -> size) of every file the generator left
+    in `landing_dir`. Only a folder whose files are all in it runs without BDC_PSEUDONYM_KEY."""
+    marker = landing_dir / MARKER
+    manifest = {p.relative_to(landing_dir).as_posix(): p.stat().st_size
+                for p in sorted(landing_dir.rglob("*")) if p.is_file() and p.name != MARKER}
+    marker.write_text(json.dumps({**info, "manifest": manifest}))
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], encoding: str = "utf-8",

@@ -18,7 +18,7 @@ CANARY_NI_NUMBER = "QQ999999D"  # QQ: the prefix reserved for examples, as every
 
 # What a scan looks for: the planted values, and every phone and NI number the sample generates at all.
 PATTERNS = {
-    "canary name or note": re.compile(r"quillfeather", re.IGNORECASE),
+    "canary name or note": re.compile(r"(?i:quillfeather)"),  # a scoped flag: DuckDB's RE2 reads it the same way
     "date of birth": re.compile(re.escape(CANARY_DATE_OF_BIRTH)),
     "phone number": re.compile(r"07700 ?900\d{3}"),
     "NI number": re.compile(r"QQ\d{6}[A-D]"),
