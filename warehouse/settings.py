@@ -72,9 +72,13 @@ def holds_only_the_bundled_sample(landing_dir: Path) -> bool:
         return False
     if not isinstance(manifest, dict):
         return False
-    present = {p.relative_to(landing_dir).as_posix(): p.stat().st_size
-               for p in landing_dir.rglob("*") if p.is_file() and p.name != SAMPLE_MARKER}
-    return present.items() <= manifest.items()
+    return landing_manifest(landing_dir).items() <= manifest.items()
+
+
+def landing_manifest(landing_dir: Path) -> dict[str, int]:
+    """Every file of a landing folder (relative path -> size), its sample marker aside."""
+    return {p.relative_to(landing_dir).as_posix(): p.stat().st_size
+            for p in sorted(landing_dir.rglob("*")) if p.is_file() and p.name != SAMPLE_MARKER}
 
 
 def require_pseudonym_key(settings: Settings) -> None:

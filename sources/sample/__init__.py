@@ -17,7 +17,7 @@ from sources.sample.canaries import plant
 from sources.sample.geography import Geography
 from warehouse import clock
 from warehouse.reporting_periods import add_months  # noqa: F401 - the sources' generators import it from here
-from warehouse.settings import SAMPLE_MARKER
+from warehouse.settings import SAMPLE_MARKER, landing_manifest
 
 log = logging.getLogger(__name__)
 SEED = 2016
@@ -109,9 +109,7 @@ def write_marker(landing_dir: Path, info: dict) -> None:
     """The marker of a generated sample: `info` and the manifest (path -> size) of every file the generator left
     in `landing_dir`. Only a folder whose files are all in it runs without BDC_PSEUDONYM_KEY."""
     marker = landing_dir / MARKER
-    manifest = {p.relative_to(landing_dir).as_posix(): p.stat().st_size
-                for p in sorted(landing_dir.rglob("*")) if p.is_file() and p.name != MARKER}
-    marker.write_text(json.dumps({**info, "manifest": manifest}))
+    marker.write_text(json.dumps({**info, "manifest": landing_manifest(landing_dir)}))
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], encoding: str = "utf-8",

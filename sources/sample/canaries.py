@@ -39,11 +39,21 @@ def canary_for(column: str) -> str:
     return CANARY_TEXT
 
 
+_PLANTED: dict[str, dict[int, str]] = {}  # per source: its staging SQL is read once, not once per delivery
+
+
+def _planted(contract: SourceContract) -> dict[int, str]:
+    """Column index -> canary, for the personal columns the staging SQL never reads."""
+    if contract.name not in _PLANTED:
+        staging = contract.staging_sql() if contract.staging_sql_path.exists() else ""
+        _PLANTED[contract.name] = {i: canary_for(c.name) for i, c in enumerate(contract.columns)
+                                   if c.data_class == "personal" and f'"{c.name}"' not in staging}
+    return _PLANTED[contract.name]
+
+
 def plant(contract: SourceContract, rows: Iterable[Sequence[object]]) -> Iterator[Sequence[object]]:
     """`rows` with canaries in the first row's personal columns that the staging SQL never reads."""
-    staging = contract.staging_sql_path.read_text(encoding="utf-8") if contract.staging_sql_path.exists() else ""
-    planted = {i: canary_for(c.name) for i, c in enumerate(contract.columns)
-               if c.data_class == "personal" and f'"{c.name}"' not in staging}
+    planted = _planted(contract)
     for number, row in enumerate(rows):
         yield [planted.get(i, value) for i, value in enumerate(row)] if number == 0 and planted else row
 
