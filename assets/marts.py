@@ -17,11 +17,14 @@ from assets.common import (
 )
 from assets.core import CORE_ASSETS
 from assets.systems import SYSTEMS_ASSETS
+from outputs.partner_packs import load_agreements
 from quality.holds import build_data_holds
 from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
 from sources import CONTRACTS
 from warehouse.catalogue import catalogue
+from warehouse.classification import audience_classes
+from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW, build_disclosed_values
 from warehouse.measure_sql import measure_values_sql
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import COMPACTED, publish
@@ -48,6 +51,24 @@ def measure_values(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             context.log.info(f"{changes} earlier measure value(s) changed; see audit.measure_value_changes")
         return dg.MaterializeResult(metadata={**table_metadata(con, "marts.measure_values"),
                                               "earlier_values_changed": changes})
+
+
+@dg.asset(key=table_key("marts.disclosed_values"), group_name="marts", kinds={"duckdb", "python"},
+          owners=POLICY_OWNERS, code_version=code_version(),
+          deps=[measure_values, table_key("core.dim_area"), table_key("core.dim_measure")],
+          description="Disclosure control for the public site, open data and partner packs: every ended month's "
+                      "measure values with zero areas filled in and small counts withheld (primary, complements, "
+                      "secondary partners, shared counts), one pattern per threshold in use (the public 5 and each "
+                      "sharing agreement's), never revealing a cell withheld on an earlier night "
+                      "(audit.suppression_history). Code: warehouse/disclosure.py")
+def disclosed_values(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                     settings: SettingsResource) -> dg.MaterializeResult:
+    thresholds = sorted({PUBLIC_SUPPRESS_BELOW, *(a.suppress_below for a in load_agreements())})
+    with warehouse.connect() as con:
+        withheld = build_disclosed_values(con, thresholds, run_settings(settings, warehouse).as_of)
+        metadata = table_metadata(con, "marts.disclosed_values")
+    context.log.info("cells withheld per threshold: " + ", ".join(f"{b}: {n}" for b, n in withheld.items()))
+    return dg.MaterializeResult(metadata={**metadata, **{f"withheld_below_{b}": n for b, n in withheld.items()}})
 
 
 @dg.asset(key=table_key("marts.data_holds"), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
@@ -160,21 +181,40 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48),
                                                           warn_window=dt.timedelta(hours=26)),
           # Every core table too: some (e.g. core.focus_measures) feed only the outputs, not a mart.
-          deps=[*CORE_ASSETS, measure_values, data_holds, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status,
-                quality_scorecard],
-          description="Read-only copy of core, marts and audit for BI tools, swapped in atomically. "
-                      "Skipped when any blocking check upstream fails, so readers keep the last good data.")
+          deps=[*CORE_ASSETS, measure_values, disclosed_values, data_holds, *SQL_MART_ASSETS, *SYSTEMS_ASSETS,
+                commentary_status, quality_scorecard],
+          description="Read-only copies of core, marts and audit, swapped in atomically: the BI copy (public, "
+                      "aggregate and staff data only) and the analyst copy (with record-level pseudonymised facts; "
+                      "mode 0640 for BDC_ANALYST_GROUP), each holding the tables and columns its data classes allow "
+                      "(warehouse/catalogue/data_classes.yaml). Skipped when any blocking check upstream fails, so "
+                      "readers keep the last good data.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                         settings: SettingsResource) -> dg.MaterializeResult:
     settings = run_settings(settings, warehouse)
     path = settings.published_path
     with warehouse.connect() as con:
         counts = publish(con, path, context.run_id, settings.alerts_path)
+        analyst = _publish_analyst_copy(context, con, settings)
     compacted_from = counts.pop(COMPACTED, None)
     size = path.stat().st_size
     context.log.info(f"published {len(counts)} tables to {path} ({size:,} bytes"
                      + (f", compacted from {compacted_from:,})" if compacted_from else ")"))
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(counts),
                                           "rows": sum(counts.values()), "bytes": size,
-                                          "compacted_from_bytes": compacted_from or 0,
+                                          "compacted_from_bytes": compacted_from or 0, **analyst,
                                           "as_of": settings.as_of.isoformat()})  # the outputs follow this night
+
+
+def _publish_analyst_copy(context: dg.AssetExecutionContext, con, settings) -> dict[str, object]:
+    """The analyst copy, when one is configured: record-level pseudonymised facts for a permissioned group."""
+    if settings.analyst_path is None:
+        return {"analyst_copy": "none (BDC_ANALYST_COPY=false)"}
+    settings.analyst_path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    allowed = audience_classes("analyst", settings.analyst_special_category)
+    counts = publish(con, settings.analyst_path, context.run_id, settings.alerts_path, allowed=allowed,
+                     mode=0o640, group=settings.analyst_group)
+    counts.pop(COMPACTED, None)
+    context.log.info(f"analyst copy: {len(counts)} tables to {settings.analyst_path} (mode 0640"
+                     + (f", group {settings.analyst_group})" if settings.analyst_group else ")"))
+    return {"analyst_copy": dg.MetadataValue.path(str(settings.analyst_path)), "analyst_tables": len(counts),
+            "analyst_special_category": settings.analyst_special_category}

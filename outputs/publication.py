@@ -1,12 +1,11 @@
 """The read side of every output: the published warehouse opened read-only, with small-count suppression
 defined once.
 
-Suppression (DESIGN.md section 6, data protection): below the whole district, a figure is suppressed when any
-count behind it (the value of a count measure, its numerator, its denominator, or the number of records it
-summarises) is between 1 and 4, so no individual can be identified. Zero is shown: it identifies nobody.
-Council-wide figures are shown in full. A suppressed figure keeps its row, with `suppressed` true and the value
-blank, so users can see that something was withheld. When one area of a locality (or one locality of the
-district) is suppressed, the smallest other one is too, so it cannot be worked out by subtraction.
+Suppression (DESIGN.md section 6, data protection) is worked out each night by warehouse/disclosure.py into
+`marts.disclosed_values`, one pattern per threshold, frozen once published: the outputs only read it. Below the
+whole district a figure resting on 1 to 4 people, cases or records is withheld (with its complement and 0 % /
+100 % of small groups), with partners chosen so that no withheld figure can be worked out by subtraction.
+Council-wide figures are shown in full; a withheld figure keeps its row, with `suppressed` true and the value blank.
 
 A period still in progress (ending on or after the day the outputs are built for) is left out of the public and
 partner outputs until it has ended: a half month's figure would mislead.
@@ -22,11 +21,12 @@ from pathlib import Path
 import duckdb
 
 from warehouse import clock
+from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW
 
-PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
 SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
-                    "(shown as [c]), with one more figure where the first could be worked out from the total, so "
-                    "that no individual can be identified.")
+                    "(shown as [c]), as are percentages where the rest of the group is 1 to 4, or that are 0% or "
+                    "100% of fewer than 10; and, where one could be worked out from a total, one more figure, so "
+                    "that no individual can be identified. A figure once withheld stays withheld.")
 
 # Columns that would carry personal data. No output may contain one (tests walk every file for them).
 PERSONAL_DATA_COLUMNS = frozenset({
@@ -35,46 +35,22 @@ PERSONAL_DATA_COLUMNS = frozenset({
     "latitude", "longitude", "owner_email", "commentary_file", "sign_off_file", "_source_file",
 })
 
+# Census counts of residents (outputs/site.py) are judged with this macro.
 SUPPRESSION_SQL = """
 CREATE OR REPLACE TEMP MACRO small_count(v, below) AS coalesce(v >= 1 AND v < below, false);
-CREATE OR REPLACE TEMP MACRO is_suppressed(area_type, unit, value, numerator, denominator, observations, below) AS
-    area_type <> 'district' AND (
-        (unit = 'count' AND small_count(value, below)) OR small_count(numerator, below)
-        OR small_count(denominator, below) OR small_count(observations, below));
 """
 
-# Every measure value with its suppression applied: what the site, open data and partner packs draw from.
-# Materialised once per connection (a temp table), because every dataset and pack file reads it.
-# Secondary suppression: areas of one parent (the wards of a locality, the localities of the district) add up
-# to the parent's published total, so when exactly one of them is suppressed, the smallest other one is too;
-# otherwise the suppressed figure could be worked out by subtraction.
+# Every measure value with the night's suppression pattern for this threshold (marts.disclosed_values: zero
+# areas included, withheld values blank): what the site, open data and partner packs draw from.
 VALUES_SQL = """
 CREATE OR REPLACE TEMP TABLE suppressed_values AS
-WITH judged AS (
-    SELECT v.*, m.title AS measure_title, m.unit, m.is_public, coalesce(a.area_name, v.area_code) AS area_name,
-           a.parent_code,
-           is_suppressed(v.area_type, m.unit, v.value, v.numerator, v.denominator, v.observations,
-                         getvariable('suppress_below')) AS primary_suppressed
-    FROM marts.measure_values v
-    JOIN core.dim_measure m USING (measure_id)
-    LEFT JOIN core.dim_area a USING (area_type, area_code)
-    WHERE v.period_end < getvariable('as_of')
-), siblings AS (
-    SELECT *,
-           count(*) FILTER (WHERE primary_suppressed) OVER family AS suppressed_siblings,
-           row_number() OVER (family ORDER BY primary_suppressed, coalesce(observations, numerator, value),
-                              area_code) AS smallest_first
-    FROM judged
-    WINDOW family AS (PARTITION BY measure_id, period_start, area_type, parent_code)
-)
-SELECT measure_id, measure_title, unit, area_type, area_code, area_name, period_start, period_end,
-       primary_suppressed OR (area_type <> 'district' AND parent_code IS NOT NULL AND suppressed_siblings = 1
-                              AND NOT primary_suppressed AND smallest_first = 1) AS suppressed,
-       CASE WHEN NOT suppressed THEN value END AS value,
-       CASE WHEN NOT suppressed THEN numerator END AS numerator,
-       CASE WHEN NOT suppressed THEN denominator END AS denominator,
-       is_public
-FROM siblings
+SELECT d.measure_id, m.title AS measure_title, m.unit, d.area_type, d.area_code,
+       coalesce(a.area_name, d.area_code) AS area_name, d.period_start, d.period_end, d.suppressed, d.value,
+       d.numerator, d.denominator, m.is_public
+FROM marts.disclosed_values d
+JOIN core.dim_measure m USING (measure_id)
+LEFT JOIN core.dim_area a USING (area_type, area_code)
+WHERE d.suppress_below = getvariable('suppress_below') AND d.period_end < getvariable('as_of')
 """
 
 
@@ -94,10 +70,22 @@ def open_published(path: Path, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
         con.execute("SET VARIABLE suppress_below = ?", [suppress_below])
         con.execute("SET VARIABLE as_of = ?::DATE", [as_of or dt.date.max])
         con.execute(SUPPRESSION_SQL)
+        _require_pattern(con, path, suppress_below)
         con.execute(VALUES_SQL)
         yield con
     finally:
         con.close()
+
+
+def _require_pattern(con: duckdb.DuckDBPyConnection, path: Path, suppress_below: int) -> None:
+    """The night's suppression pattern for this threshold must exist: outputs never suppress on their own."""
+    computed = [b for (b,) in con.execute("SELECT DISTINCT suppress_below FROM marts.disclosed_values ORDER BY 1")
+                .fetchall()] if con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+                                            "AND table_name = 'disclosed_values'").fetchone()[0] else []
+    if suppress_below not in computed:
+        raise NotPublishedError(
+            f"{path} has no suppression pattern for a threshold of {suppress_below} (it has {computed}): run the "
+            "nightly job after changing warehouse/catalogue/sharing_agreements.yaml")
 
 
 def published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime:

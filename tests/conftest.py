@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
+from warehouse.disclosure import build_disclosed_values
 from warehouse.settings import Settings, SettingsResource, load_settings
 
 FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
@@ -22,6 +24,9 @@ FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
 os.environ.setdefault("BDC_FILE_SETTLE_SECONDS", "0")
 # Tests load hand-made fixtures, not the bundled sample: a run needs its own key (test_settings_resource).
 os.environ.setdefault("BDC_PSEUDONYM_KEY", "tests-only-pseudonym-key-not-secret-0123456789")
+# Tests check that readers keep their record-level facts (the analyst copy), health data included; the default
+# (none) is tested in test_data_classes.
+os.environ.setdefault("BDC_ANALYST_SPECIAL_CATEGORY", "true")
 
 
 @pytest.fixture
@@ -64,10 +69,12 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
 OUTPUTS_FIXTURE_SQL = Path(__file__).parent / "fixtures" / "outputs" / "warehouse.sql"
 
 
-def build_outputs_fixture(path: Path) -> Path:
-    """The hand-made published warehouse the output tests read (tests/fixtures/outputs/warehouse.sql)."""
+def build_outputs_fixture(path: Path, thresholds: tuple[int, ...] = (5, 10, 13)) -> Path:
+    """The hand-made published warehouse the output tests read (tests/fixtures/outputs/warehouse.sql), with the
+    nightly suppression patterns (marts.disclosed_values) for `thresholds`, worked out for 26 November 2026."""
     with duckdb.connect(str(path)) as con:
         con.execute(OUTPUTS_FIXTURE_SQL.read_text(encoding="utf-8"))
+        build_disclosed_values(con, list(thresholds), dt.date(2026, 11, 26))
     return path
 
 

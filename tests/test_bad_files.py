@@ -9,7 +9,7 @@ from tests.conftest import copy_fixture, query
 def test_missing_column_is_reported_and_holds_its_source_back(warehouse_env, run_pipeline):
     copy_fixture(warehouse_env)
     assert run_pipeline().success
-    published_contacts = query(warehouse_env.published_path, "SELECT * FROM core.fact_contacts ORDER BY ALL")
+    published_contacts = query(warehouse_env.analyst_path, "SELECT * FROM core.fact_contacts ORDER BY ALL")
     bad = warehouse_env.landing_dir / "crm_contacts" / "crm_contacts_2026-03.csv"
     bad.write_text("Contact Ref,Received,Channel\r\nC9,01/03/2026 09:00,Phone\r\n", encoding="cp1252")
     outcome = run_pipeline()
@@ -21,7 +21,7 @@ def test_missing_column_is_reported_and_holds_its_source_back(warehouse_env, run
     assert "crm_contacts_2026-03.csv" in errors and "missing required column" in errors and "Demand Type" in errors
     # Nothing of the bad file reached raw, and readers still have the contacts they had.
     assert query(warehouse_env.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == [(7,)]
-    assert query(warehouse_env.published_path, "SELECT * FROM core.fact_contacts ORDER BY ALL") == published_contacts
+    assert query(warehouse_env.analyst_path, "SELECT * FROM core.fact_contacts ORDER BY ALL") == published_contacts
     assert query(warehouse_env.published_path, """SELECT subject, reason LIKE '%crm_contacts_2026-03.csv%'
                                                   FROM audit.holds WHERE released_at IS NULL""") == [
         ("crm_contacts", True)]

@@ -53,8 +53,8 @@ def _errors(outcome) -> list[str]:
     return [c for c in outcome.checks_errored if not c.endswith(":timely")]
 
 
-def _sources_in_facts(published, sha: str) -> int:
-    return query(published, "SELECT count(*) FROM core.fact_cases WHERE _file_sha256 = ?", [sha])[0][0]
+def _sources_in_facts(analyst, sha: str) -> int:
+    return query(analyst, "SELECT count(*) FROM core.fact_cases WHERE _file_sha256 = ?", [sha])[0][0]
 
 
 @pytest.fixture
@@ -69,6 +69,7 @@ def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(land
     settings = landing
     waste, planning = settings.landing_dir / "waste_reports", settings.landing_dir / "planning_applications"
     published, working = settings.published_path, settings.warehouse_path
+    analyst = settings.analyst_path  # the record-level facts
     (waste / "street_scene_reports_2026-01.csv").write_text(_waste(1, [f"W1{n}" for n in range(5)]), "utf-8-sig")
     (planning / "planning_decisions_2026-01.csv").write_text(_planning(1, ["P1", "P2"]), "utf-8")
     first = night("2026-03-10")
@@ -84,10 +85,10 @@ def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(land
     assert second.success, "a held-back source does not fail the night"
     assert _errors(second) == ["staging/waste_reports:accurate"]
     bad_sha = file_sha256(bad)
-    assert _sources_in_facts(published, bad_sha) == 0
+    assert _sources_in_facts(analyst, bad_sha) == 0
     assert query(working, "SELECT count(*) FROM staging.waste_reports")[0][0] == 5  # January's, as before
     # planning was refreshed and published: 2 + 3 decisions
-    assert query(published, "SELECT count(*) FROM core.fact_cases WHERE service = 'planning'")[0][0] == 5
+    assert query(analyst, "SELECT count(*) FROM core.fact_cases WHERE service = 'planning'")[0][0] == 5
     assert query(published, "SELECT max(run_id) FROM marts.publish_info")[0][0] == second.run_id
     held = dict(query(published, "SELECT measure_id, held_back FROM marts.data_holds"))
     assert held["missed_bins"] is True and held["planning_decisions"] is False
@@ -106,15 +107,15 @@ def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(land
     only_planning = affected_by("planning_applications")
     third = night("2026-04-01", NightPlan(set(only_planning), None))
     assert third.success
-    assert _sources_in_facts(published, bad_sha) == 0
-    assert query(published, "SELECT count(*) FROM core.fact_cases WHERE service = 'planning'")[0][0] == 6
+    assert _sources_in_facts(analyst, bad_sha) == 0
+    assert query(analyst, "SELECT count(*) FROM core.fact_cases WHERE service = 'planning'")[0][0] == 6
 
     # The corrected February file (15 reports, each once) replaces the bad one and releases the hold.
     (waste / "street_scene_reports_2026-02-corrected.csv").write_text(_waste(2, refs), "utf-8-sig")
     fourth = night("2026-04-02")
     assert fourth.success and not _errors(fourth), _errors(fourth)
-    assert _sources_in_facts(published, bad_sha) == 0  # superseded: out of scope, never published
-    assert query(published, "SELECT count(*) FROM core.fact_cases WHERE service = 'street_scene'")[0][0] == 20
+    assert _sources_in_facts(analyst, bad_sha) == 0  # superseded: out of scope, never published
+    assert query(analyst, "SELECT count(*) FROM core.fact_cases WHERE service = 'street_scene'")[0][0] == 20
     assert query(published, "SELECT count(*) FROM audit.holds WHERE released_at IS NULL")[0][0] == 0
     assert not any(h for _, h in query(published, "SELECT measure_id, held_back FROM marts.data_holds"))
 
@@ -136,7 +137,7 @@ def test_a_refused_file_holds_back_its_source_and_a_later_delivery_for_the_perio
     assert second.success
     assert _errors(second) == ["raw/waste_reports:files_readable"]
     assert query(settings.warehouse_path, "SELECT count(*) FROM staging.waste_reports")[0][0] == 3
-    assert query(settings.published_path, "SELECT count(*) FROM core.fact_cases WHERE service = 'street_scene'"
+    assert query(settings.analyst_path, "SELECT count(*) FROM core.fact_cases WHERE service = 'street_scene'"
                  )[0][0] == 3
     refused = query(settings.published_path, "SELECT file_name, resolved_at FROM audit.refused_files")
     assert refused == [("street_scene_reports_2026-02.csv", None)]

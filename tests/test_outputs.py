@@ -138,17 +138,21 @@ def test_site_shows_only_public_measures_and_no_personal_data(outputs):
 def test_small_counts_are_suppressed_on_the_site_and_in_open_data(outputs):
     site = outputs / "site"
     rows = {(r["measure_id"], r["area_code"]): r for r in csv.DictReader((site / "data" / "measure-values.csv").open())}
-    # ASB: Alpha's 3 is withheld. The wards of North add up to North's 15, so the smallest other ward (Beta, 0)
-    # is withheld too, or Alpha would be 15 - 0 - 12. Gamma's 12, North's 15 and the district's 15 are shown.
+    # ASB: Alpha's 3 is withheld. The wards of North add up to North's 15, so one other ward is withheld too, or
+    # Alpha would be 15 - 0 - 12. Never Beta's 0 (withholding a zero hides nothing: 15 - 12 would still give 3):
+    # Gamma's 12, the smallest non-zero. Beta's 0, North's 15 and the district's 15 are shown.
     asb = {code: (rows[("asb_incidents", code)]["value"], rows[("asb_incidents", code)]["suppressed"])
            for code in (ALPHA, BETA, GAMMA, "north", "E07000234")}
-    assert asb == {ALPHA: ("", "true"), BETA: ("", "true"), GAMMA: ("12.0", "false"), "north": ("15.0", "false"),
+    assert asb == {ALPHA: ("", "true"), BETA: ("0.0", "false"), GAMMA: ("", "true"), "north": ("15.0", "false"),
                    "E07000234": ("15.0", "false")}
-    # Homelessness: Alpha's 20% rests on 2 cases (value, numerator and denominator withheld); Beta's 6 of 8 is
-    # then withheld as Alpha's only sibling (the district's 8 of 18 less Beta's would give Alpha's 2 of 10).
+    # Homelessness: Alpha's 20% rests on 2 cases (value, numerator and denominator withheld); Beta's 6 of 8 = 75%
+    # is withheld on its own account: the 2 of 8 not prevented are a complement of 1 to 4. Gamma had no cases:
+    # its row is there (0 of 0, no value), so a missing row reveals nothing. The district's 8 of 18 is shown.
     alpha = rows[("homelessness_prevented_relieved_pct", ALPHA)]
     assert (alpha["value"], alpha["numerator"], alpha["denominator"], alpha["suppressed"]) == ("", "", "", "true")
     assert rows[("homelessness_prevented_relieved_pct", BETA)]["suppressed"] == "true"
+    gamma = rows[("homelessness_prevented_relieved_pct", GAMMA)]
+    assert [gamma[k] for k in ("value", "numerator", "denominator", "suppressed")] == ["", "0.0", "0.0", "false"]
     assert rows[("homelessness_prevented_relieved_pct", "E07000234")]["numerator"] == "8.0"
     page = (site / "measures" / "asb_incidents.html").read_text()
     assert "[c]" in page and "suppressed below district level" in page
@@ -166,10 +170,10 @@ def test_open_data_formats_and_metadata(outputs):
     assert meta["publisher"] == "Bromsgrove District Council" and meta["last_updated"] == "2026-11-20T03:15:00"
     header = next(csv.reader((data / "measure-values.csv").open()))
     assert [c["name"] for c in meta["columns"]] == header and all(c["description"] for c in meta["columns"])
-    # 16 fly-tipping + 5 ASB + 3 homelessness rows; sickness is not public.
-    assert meta["rows"] == 24
-    assert len(json.loads((data / "measure-values.json").read_text())) == 24
-    assert duckdb.sql(f"SELECT count(*) FROM '{data / 'measure-values.parquet'}'").fetchone()[0] == 24
+    # 16 fly-tipping + 5 ASB + 4 homelessness rows (Gamma's, with no cases, filled in); sickness is not public.
+    assert meta["rows"] == 25
+    assert len(json.loads((data / "measure-values.json").read_text())) == 25
+    assert duckdb.sql(f"SELECT count(*) FROM '{data / 'measure-values.parquet'}'").fetchone()[0] == 25
     fly = json.loads((data / "measures" / f"{FLY}.metadata.json").read_text())
     assert (fly["title"], fly["unit"]) == ("Fly-tipping: days from report to clearance (median)", "days")
     assert fly["definition"].startswith("Median number of days")

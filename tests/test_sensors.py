@@ -59,12 +59,12 @@ def test_new_file_runs_its_source_and_downstream_once_stable(warehouse_env, tick
     request = tick()  # same size and time as last tick: stable
     assert isinstance(request, dg.RunRequest)
     # The CRM feeds one fact, four measures and the demand and cost marts; everything after them up to the
-    # published copy and the return templates is rebuilt.
+    # published copy (and its disclosure control) and the return templates is rebuilt.
     assert sorted(k.to_user_string() for k in request.asset_selection) == [
         "core/fact_contacts", "marts/commentary_status", "marts/cost_of_service", "marts/dashboard_operational",
         "marts/dashboard_strategic", "marts/data_holds", "marts/demand_by_service", "marts/demand_by_ward",
-        "marts/demand_failure_categories", "marts/measure_spc", "marts/measure_values", "marts/quality_scorecard",
-        "marts/trial_outcomes", "measures/contacts_received", "measures/failure_demand_pct",
+        "marts/demand_failure_categories", "marts/disclosed_values", "marts/measure_spc", "marts/measure_values",
+        "marts/quality_scorecard", "marts/trial_outcomes", "measures/contacts_received", "measures/failure_demand_pct",
         "measures/online_contact_pct", "measures/resolved_first_contact_pct", "outputs/return_templates",
         "published/warehouse", "raw/crm_contacts", "staging/crm_contacts"]
     assert request.tags["bdc/files"] == "crm_contacts_2026-01.csv" and request.run_key.startswith("crm_contacts-")

@@ -1,4 +1,7 @@
-"""Publish a read-only copy of the warehouse for BI tools, swapped in atomically after a good run.
+"""Publish read-only copies of the warehouse, swapped in atomically after a good run: the BI copy every BI reader
+opens, and the analyst copy (record-level pseudonymised facts, mode 0640 for a group). What each holds follows
+from the data classes (warehouse/classification.py): a table only if its rows may go there, and only the
+columns that may.
 
 Readers open the published file read-only. The new copy is written beside it under a temporary name and
 renamed over it in one step (POSIX rename), so a reader sees the old file or the new one, never half of
@@ -10,6 +13,7 @@ an incremental night copies what changed, not the whole history."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -18,19 +22,25 @@ from pathlib import Path
 import duckdb
 
 from warehouse import clock
-from warehouse.db import table_exists
+from warehouse.classification import allowed_columns, audience_classes, table_classes
+
+log = logging.getLogger(__name__)
 
 # raw keeps personal data and staging grows with history: neither is published.
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
 
 
 def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
-            alerts_path: Path | None = None, compact_above: float | None = None) -> dict[str, int]:
+            alerts_path: Path | None = None, compact_above: float | None = None,
+            allowed: frozenset[str] | None = None, mode: int | None = None, group: str | None = None) -> dict[str, int]:
     """Copy the published schemas from the working warehouse (and audit.alerts from the alerts database, when
-    there is one) into `published_path`; rewrite the copy without its free space when more than
-    `compact_above` of its blocks are free (default `compact_threshold()`). Returns rows per table (and, under
-    `COMPACTED`, the size before compaction when there was one). If anything fails (the disk full, the process
-    killed), the published file is untouched and the partial copy is removed (now, or by the next publish)."""
+    there is one) into `published_path`, holding only the tables and columns of the `allowed` data classes
+    (default: the BI copy's); rewrite the copy without its free space when more than `compact_above` of its
+    blocks are free (default `compact_threshold()`). The file gets `mode` and `group` when given. Returns rows
+    per table (and, under `COMPACTED`, the size before compaction when there was one). If anything fails (the
+    disk full, the process killed), the published file is untouched and the partial copy is removed (now, or
+    by the next publish)."""
+    allowed = audience_classes("bi") if allowed is None else allowed
     compact_above = compact_threshold() if compact_above is None else compact_above
     published_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = published_path.with_name(f".{published_path.name}.{run_id}.tmp")
@@ -43,14 +53,20 @@ def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
             shutil.copyfile(published_path, temporary)
         con.execute(f"ATTACH '{temporary}' AS publishing")
         try:
-            counts = _fill(con, run_id, since, alerts_path)
-            if _free_share(con, "publishing") > compact_above:
+            counts, dropped = _fill(con, run_id, since, alerts_path, allowed)
+            # A dropped table's rows stay in the file's free blocks until it is rewritten: a table withdrawn
+            # from this copy (its class no longer allowed) must not linger there.
+            if dropped or _free_share(con, "publishing") > compact_above:
                 counts[COMPACTED] = _compact(con, temporary)
         finally:
             if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'publishing'").fetchone()[0]:
                 con.execute("DETACH publishing")
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
+        if group is not None:
+            shutil.chown(temporary, group=group)
+        if mode is not None:
+            temporary.chmod(mode)
         os.replace(temporary, published_path)
     finally:
         temporary.unlink(missing_ok=True)  # gone after the rename; a failed copy gives its space back at once
@@ -58,36 +74,57 @@ def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
     return counts
 
 
-def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts_path: Path | None) -> dict[str, int]:
-    """Bring the attached copy `publishing` up to the working warehouse; returns rows per table."""
-    tables = con.execute(
-        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = current_database() "
-        f"AND table_schema IN {PUBLISHED_SCHEMAS} AND table_type = 'BASE TABLE' ORDER BY ALL").fetchall()
+def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts_path: Path | None,
+          allowed: frozenset[str]) -> tuple[dict[str, int], int]:
+    """Bring the attached copy `publishing` up to the working warehouse, with the tables and columns of the
+    `allowed` classes; returns rows per table and how many tables (or columns) were dropped from the copy."""
+    found = con.execute(
+        "SELECT table_schema, table_name, list(column_name ORDER BY ordinal_position) FROM information_schema.columns "
+        f"WHERE table_catalog = current_database() AND table_schema IN {PUBLISHED_SCHEMAS} AND (table_schema, "
+        "table_name) IN (SELECT (table_schema, table_name) FROM information_schema.tables WHERE table_type = "
+        "'BASE TABLE') GROUP BY ALL ORDER BY ALL").fetchall()
+    tables = {(schema, table): columns for schema, table, all_columns in found
+              if (columns := allowed_columns(f"{schema}.{table}", all_columns, allowed))}
+    if unclassified := [f"{s}.{t}" for s, t, _ in found if f"{s}.{t}" not in table_classes()]:
+        log.warning("not published, having no data class in warehouse/catalogue/data_classes.yaml: %s",
+                    ", ".join(unclassified))
     counts: dict[str, int] = {}
     for schema in PUBLISHED_SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS publishing.{schema}")
     appendable = _appended_since(con, since) if since is not None else set()
-    for schema, table in tables:
+    dropped = 0
+    for (schema, table), columns in tables.items():
         name = f"{schema}.{table}"
-        if name in appendable and _exists(con, schema, table):
-            con.execute(f"""INSERT INTO publishing.{name} BY NAME SELECT * FROM {name}
+        selected = ", ".join(f'"{c}"' for c in columns)
+        in_copy = _columns(con, schema, table)
+        dropped += bool(set(in_copy) - set(columns))
+        if name in appendable and in_copy == columns:
+            con.execute(f"""INSERT INTO publishing.{name} BY NAME SELECT {selected} FROM {name}
                             WHERE _file_sha256 NOT IN (SELECT DISTINCT _file_sha256 FROM publishing.{name})""")
         else:
-            con.execute(f"CREATE OR REPLACE TABLE publishing.{name} AS SELECT * FROM {name}")
+            con.execute(f"CREATE OR REPLACE TABLE publishing.{name} AS SELECT {selected} FROM {name}")
         counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     for schema, table in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'publishing'"
-            ).fetchall():  # a table dropped from the warehouse since the last copy
-        if (schema, table) not in tables and f"{schema}.{table}" != "marts.publish_info":
+            ).fetchall():  # a table dropped from the warehouse (or from this copy's classes) since the last copy
+        if (schema, table) not in tables and f"{schema}.{table}" not in ("marts.publish_info", "audit.alerts"):
             con.execute(f"DROP TABLE publishing.{schema}.{table}")
-    if alerts_path is not None and alerts_path.exists():
-        counts["audit.alerts"] = _copy_alerts(con, alerts_path)
+            dropped += 1
+    if alerts_path is not None and alerts_path.exists() and allowed_columns("audit.alerts", ["x"], allowed):
+        counts["audit.alerts"] = _copy_alerts(con, alerts_path)  # replaced whole each time
     # published_seq orders this copy against later builds (audit.model_state), as wall-clock time cannot.
     con.execute("CREATE OR REPLACE TABLE publishing.marts.publish_info AS SELECT ? AS run_id, "
                 "?::TIMESTAMP AS published_at, ? AS tables, ? AS published_seq, ?::DATE AS as_of",
                 [run_id, clock.timestamp(), len(tables), clock.next_build_seq(con), clock.as_of()])
     con.execute("CHECKPOINT publishing")
-    return counts
+    return counts, dropped
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    """The columns of a table in the copy being published, in order (none when it has no such table)."""
+    return [c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'publishing' AND table_schema = ? "
+        "AND table_name = ? ORDER BY ordinal_position", [schema, table]).fetchall()]
 
 
 COMPACTED = "compacted_from_bytes"  # in publish()'s counts when the copy was compacted: its size before
@@ -138,10 +175,6 @@ def _appended_since(con: duckdb.DuckDBPyConnection, since: int) -> set[str]:
     a prefix of their rows (by file), so only the rows of files it lacks are copied."""
     return {t for (t,) in con.execute("SELECT table_name FROM audit.model_state WHERE rebuilt_seq < ?",
                                       [since]).fetchall()}
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return table_exists(con, f"{schema}.{table}", catalog="publishing")
 
 
 def _copy_alerts(con: duckdb.DuckDBPyConnection, alerts_path: Path, attempts: int = 5) -> int:

@@ -46,6 +46,9 @@ class Settings:
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT  # the pipeline's DuckDB buffer memory (BDC_DUCKDB_MEMORY_LIMIT)
     duckdb_max_temp: str = DEFAULT_MAX_TEMP  # most the pipeline may spill to <warehouse>.tmp/ (BDC_DUCKDB_MAX_TEMP)
     reports_pdf: bool = True  # render the reports' PDFs too (BDC_REPORTS_PDF=false: HTML only)
+    analyst_path: Path | None = None  # the analyst copy (BDC_ANALYST_PATH; BDC_ANALYST_COPY=false: none)
+    analyst_group: str | None = None  # the group that may read it (BDC_ANALYST_GROUP; default the run's own)
+    analyst_special_category: bool = False  # health data in the analyst copy too (BDC_ANALYST_SPECIAL_CATEGORY)
 
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
@@ -100,6 +103,11 @@ def require_pseudonym_key(settings: Settings) -> None:
         "'import secrets; print(secrets.token_hex(32))'`), the same every night: changing it changes every key.")
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else value.strip().lower() not in ("false", "0", "no")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the environment now (not at import time). `overrides` (a `Settings` field name -> value) replace
     what the environment says; an overridden `data_dir` also places every path under it that is not itself
@@ -122,7 +130,11 @@ def load_settings(**overrides: object) -> Settings:
         as_of=clock.as_of(),
         duckdb_memory_limit=os.environ.get("BDC_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
         duckdb_max_temp=os.environ.get("BDC_DUCKDB_MAX_TEMP", DEFAULT_MAX_TEMP),
-        reports_pdf=os.environ.get("BDC_REPORTS_PDF", "true").strip().lower() not in ("false", "0", "no"),
+        reports_pdf=_flag("BDC_REPORTS_PDF", True),
+        analyst_path=_path("BDC_ANALYST_PATH", data_dir / "analyst" / "bromsgrove.duckdb")
+        if _flag("BDC_ANALYST_COPY", True) else None,
+        analyst_group=os.environ.get("BDC_ANALYST_GROUP") or None,
+        analyst_special_category=_flag("BDC_ANALYST_SPECIAL_CATEGORY", False),
     )
     fields = {k: v for k, v in overrides.items() if v is not None and k != "data_dir"}
     paths = {k: Path(str(v)).expanduser().resolve() for k, v in fields.items() if k.endswith(("_dir", "_path"))}

@@ -1,0 +1,185 @@
+"""Disclosure control (warehouse/disclosure.py) on hand-made areas: which cells are withheld and why, worked out
+by hand in the comments, and an attacker (tests/disclosure_attack.py) who must recover none of them.
+
+Areas: district D; locality N with wards N1-N4, locality S with wards S1-S2. One month, October 2026."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from tests.disclosure_attack import recovered
+from warehouse.disclosure import build_disclosed_values
+
+OCTOBER = dt.date(2026, 10, 1)
+NIGHT = dt.date(2026, 11, 5)
+PARENTS = {"N": "D", "S": "D", "N1": "N", "N2": "N", "N3": "N", "N4": "N", "S1": "S", "S2": "S"}
+UNITS = {"contacts": "count", "lettings": "count", "resolved_pct": "percent"}
+TYPES = {"D": "district", "N": "locality", "S": "locality"}
+
+
+def _type(code: str) -> str:
+    return TYPES.get(code, "ward")
+
+
+def _warehouse(values: dict[str, dict[str, tuple]]) -> duckdb.DuckDBPyConnection:
+    """values: measure -> area code -> (value, numerator, denominator); an area left out had no records."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core; CREATE SCHEMA marts")
+    con.execute("CREATE TABLE core.dim_area (area_type VARCHAR, area_code VARCHAR, area_name VARCHAR, "
+                "parent_code VARCHAR)")
+    con.execute("INSERT INTO core.dim_area VALUES ('district', 'D', 'D', NULL)")
+    for code, parent in PARENTS.items():
+        con.execute("INSERT INTO core.dim_area VALUES (?, ?, ?, ?)", [_type(code), code, code, parent])
+    con.execute("CREATE TABLE core.dim_measure (measure_id VARCHAR, title VARCHAR, unit VARCHAR, is_public BOOLEAN)")
+    con.executemany("INSERT INTO core.dim_measure VALUES (?, ?, ?, true)", [[m, m, u] for m, u in UNITS.items()])
+    con.execute("CREATE TABLE marts.measure_values (measure_id VARCHAR, period_start DATE, period_end DATE, "
+                "area_type VARCHAR, area_code VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE, "
+                "observations BIGINT)")
+    for measure, areas in values.items():
+        for code, (value, numerator, denominator) in areas.items():
+            con.execute("INSERT INTO marts.measure_values VALUES (?, ?, last_day(?::DATE), ?, ?, ?, ?, ?, ?)",
+                        [measure, OCTOBER, OCTOBER, _type(code), code, value, numerator, denominator,
+                         denominator if denominator is not None else value])
+    return con
+
+
+def _withheld(con: duckdb.DuckDBPyConnection, measure: str, below: int = 5) -> dict[str, str]:
+    return dict(con.execute("SELECT area_code, suppression_reason FROM marts.disclosed_values WHERE suppressed "
+                            "AND measure_id = ? AND suppress_below = ?", [measure, below]).fetchall())
+
+
+def _release(con: duckdb.DuckDBPyConnection, below: int = 5) -> list[dict]:
+    rows = con.execute("SELECT measure_id, period_start, area_type, area_code, value, numerator, denominator, "
+                       "suppressed FROM marts.disclosed_values WHERE suppress_below = ?", [below]).fetchall()
+    names = ("measure_id", "period_start", "area_type", "area_code", "value", "numerator", "denominator",
+             "suppressed")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _truth(values: dict[str, dict[str, tuple]]) -> dict:
+    """The true figures of every cell, with the areas that had no records as zeros (the hand data, not the code)."""
+    truth = {}
+    for measure, areas in values.items():
+        for code in ("D", *PARENTS):
+            value, numerator, denominator = areas.get(code, (0, 0, 0) if UNITS[measure] == "percent" else (0, 0, None))
+            truth[(measure, OCTOBER.isoformat(), _type(code), code)] = {
+                "value": value, "numerator": numerator, "denominator": denominator}
+    return truth
+
+
+# Contacts: N1 3, N2 none, N3 8, N4 20 (N 31); S1 6, S2 9 (S 15); D 46.
+CONTACTS = {"D": (46, 46, None), "N": (31, 31, None), "S": (15, 15, None), "N1": (3, 3, None),
+            "N3": (8, 8, None), "N4": (20, 20, None), "S1": (6, 6, None), "S2": (9, 9, None)}
+
+
+def test_a_lone_small_count_gets_the_smallest_non_zero_partner_never_a_zero():
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5], NIGHT)
+    # N1's 3 is withheld; N's 31 less the other wards would give it, so one more ward of N is withheld: not
+    # N2 (no records: withholding a zero hides nothing), but N3's 8, the smallest non-zero. S and D are whole.
+    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4",
+                                          "N3": "secondary: another area of the same total is withheld"}
+    # N2 had no records: its row is there, a shown zero.
+    assert con.execute("SELECT value, suppressed, no_records FROM marts.disclosed_values WHERE area_code = 'N2'"
+                       ).fetchall() == [(0.0, False, True)]
+    assert recovered([(_truth({"contacts": CONTACTS}), [_release(con)])], UNITS, PARENTS) == []
+
+
+def test_a_small_count_with_only_zeros_beside_it_withholds_its_locality_and_a_partner_locality():
+    # Lettings: S1 3 and S2 none, but S is 7 (4 lettings with no ward); N1 10, N2 12 (N 22); D 29.
+    lettings = {"D": (29, 29, None), "N": (22, 22, None), "S": (7, 7, None), "N1": (10, 10, None),
+                "N2": (12, 12, None), "S1": (3, 3, None)}
+    con = _warehouse({"lettings": lettings})
+    build_disclosed_values(con, [5], NIGHT)
+    # S1's 3 has no non-zero sibling to pair with, so S itself is withheld; the district's 29 less N would give S,
+    # so N is withheld too; N's wards would add up to N, so its smallest, N1's 10, is withheld.
+    assert _withheld(con, "lettings") == {
+        "S1": "a count of 1 to 4", "S": "secondary: its one withheld area has no other to pair with",
+        "N": "secondary: another area of the same total is withheld",
+        "N1": "secondary: its total is withheld and its areas would add up to it"}
+    assert recovered([(_truth({"lettings": lettings}), [_release(con)])], UNITS, PARENTS) == []
+
+
+# Resolved at first contact, a percentage of contacts (its denominator is the contacts count):
+# N1 1 of 3; N3 4 of 8; N4 17 of 20 (3 not resolved); S1 6 of 6 (100 %); S2 2 of 9. N 22 of 31, S 8 of 15.
+RESOLVED = {"D": (30 / 46 * 100, 30, 46), "N": (22 / 31 * 100, 22, 31), "S": (8 / 15 * 100, 8, 15),
+            "N1": (100 / 3, 1, 3), "N3": (50, 4, 8), "N4": (85, 17, 20), "S1": (100, 6, 6), "S2": (200 / 9, 2, 9)}
+
+
+def test_complements_whole_groups_and_shared_counts_are_withheld():
+    con = _warehouse({"contacts": CONTACTS, "resolved_pct": RESOLVED})
+    build_disclosed_values(con, [5], NIGHT)
+    # N1: 1 of 3 and N3: 4 of 8 (small numerators); N4: 17 of 20 leaves 3 not resolved (a small complement);
+    # S1: 100 % of 6 (fewer than 10: everyone in a small group); S2: 2 of 9 (small numerator). Each locality has
+    # two or more withheld, so no partner is needed.
+    assert _withheld(con, "resolved_pct") == {
+        "N1": "a numerator of 1 to 4", "N3": "a numerator of 1 to 4",
+        "N4": "the rest of the group (denominator - numerator) is 1 to 4",
+        "S1": "0 % or 100 % of fewer than 10", "S2": "a numerator of 1 to 4"}
+    # The contacts count is resolved_pct's denominator, published in both: N3, N4, S1 and S2 are withheld in
+    # contacts too (or resolved_pct's withheld denominators would be read off contacts).
+    shared = "shares a count with resolved_pct, withheld there"
+    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4", "N3": shared, "N4": shared, "S1": shared,
+                                          "S2": shared}
+    truth = _truth({"contacts": CONTACTS, "resolved_pct": RESOLVED})
+    assert recovered([(truth, [_release(con)])], UNITS, PARENTS) == []
+
+
+def test_a_higher_threshold_withholds_everything_a_lower_one_does():
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5, 10], NIGHT)
+    public, partner = _withheld(con, "contacts", 5), _withheld(con, "contacts", 10)
+    # Below 10: N1 3, N3 8, S1 6 and S2 9 on their own account; so all of S, and N1 and N3 in N.
+    assert set(partner) == {"N1", "N3", "S1", "S2"} and set(public) <= set(partner)
+    truth = _truth({"contacts": CONTACTS})
+    assert recovered([(truth, [_release(con, 5), _release(con, 10)])], UNITS, PARENTS) == []
+
+
+def test_an_agreement_added_later_withholds_what_the_public_site_already_withholds():
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5], NIGHT)  # the site withholds N1 and its partner N3 (8)
+    con.execute("UPDATE marts.measure_values SET value = value + 17, numerator = numerator + 17, "
+                "observations = observations + 17 "
+                "WHERE area_code IN ('N3', 'N', 'D')")  # N3 grows to 25 (N 48, D 63)
+    build_disclosed_values(con, [5, 10], NIGHT + dt.timedelta(days=1))  # a partner at 10 from tonight
+    # Afresh, the partner's pattern would be N1 with N4 (20, now the smallest non-zero) as its partner, showing
+    # N3's 25 beside the site's withheld N3: N1 would be 48 - 0 - 25 - 20 = 3. It takes the site's N1 and N3.
+    assert set(_withheld(con, "contacts", 10)) == {"N1", "N3", "S1", "S2"}
+
+
+def test_a_cell_withheld_once_is_never_revealed_on_a_later_night():
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5], NIGHT)
+    first = _release(con)
+    # The next night a late delivery adds 17 contacts to N3 (25; N 48, D 63). Were the pattern worked out
+    # afresh, N3 would be shown and N4's 20 withheld instead: night one's 20 for N4 would then give N1 as
+    # 48 - 0 - 25 - 20 = 3. Frozen, N3 stays withheld, and N1 with it.
+    revised = {**CONTACTS, "N3": (25, 25, None), "N": (48, 48, None), "D": (63, 63, None)}
+    con.execute("UPDATE marts.measure_values SET value = value + 17, numerator = numerator + 17, "
+                "observations = observations + 17 "
+                "WHERE area_code IN ('N3', 'N', 'D')")
+    build_disclosed_values(con, [5], NIGHT + dt.timedelta(days=1))
+    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4",
+                                          "N3": f"withheld since it was first published on {NIGHT}"}
+    nights = [(_truth({"contacts": CONTACTS}), [first]), (_truth({"contacts": revised}), [_release(con)])]
+    assert recovered(nights, UNITS, PARENTS) == []
+
+
+def test_the_attacker_recovers_a_figure_the_rules_would_reveal():
+    """The attacker is real: with the partner rule undone (N1 alone withheld), it finds N1's 3."""
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5], NIGHT)
+    release = [{**row, "suppressed": row["area_code"] == "N1",
+                "value": None if row["area_code"] == "N1" else CONTACTS.get(row["area_code"], (0,))[0]}
+               for row in _release(con)]
+    found = recovered([(_truth({"contacts": CONTACTS}), [release])], UNITS, PARENTS)
+    assert found == ["night 0 contacts 2026-10-01 ward N1 value in [3.00, 3.00] (true 3)"]
+
+
+def test_thresholds_below_five_are_refused():
+    con = _warehouse({"contacts": CONTACTS})
+    with pytest.raises(ValueError, match="at least 5"):
+        build_disclosed_values(con, [3], NIGHT)
