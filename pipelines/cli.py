@@ -170,6 +170,16 @@ def cmd_check_published(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Retention by hand: what the daily retention schedule deletes (pipelines/retention.py)."""
+    from pipelines.retention import cutoff_for, prune_history
+
+    settings = _settings(args)
+    pruned = prune_history(dg.DagsterInstance.get(), settings.quality_dir, cutoff_for(settings, args.days))
+    print(pruned.summary())
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Replay the council's nights with faults (pipelines/simulation/) and write the report."""
     import json
@@ -262,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--no-rebuild", action="store_true", help="skip the final comparison with a rebuild")
     sim.add_argument("--no-pdf", action="store_true", help="reports as HTML only (faster; BDC_REPORTS_PDF=false)")
     sim.set_defaults(func=cmd_simulate)
+    prune = sub.add_parser("prune", help="delete Dagster run history and GX results older than the retention period")
+    prune.add_argument("--days", type=int, help="keep this many days (default $BDC_RETENTION_DAYS, else 365)")
+    prune.set_defaults(func=cmd_prune)
     check = sub.add_parser("check-published", help="alert if no load was published for tonight by the deadline hour "
                                                    "(run by a systemd timer; needs no Dagster daemon)")
     check.set_defaults(func=cmd_check_published)

@@ -12,6 +12,7 @@ from assets.marts import (
     commentary_status,
     dashboard_expectations,
     data_holds,
+    disclosed_values,
     measure_values,
     measure_values_expectations,
     published_warehouse,
@@ -25,13 +26,14 @@ from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accur
 from assets.timeliness import timeliness
 from pipelines.alert_sensors import ALERT_SENSORS
 from pipelines.code_references import with_code_references
+from pipelines.retention import retention_job, retention_schedule
 from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
 
-ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, data_holds,
+ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, disclosed_values, data_holds,
               *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard, published_warehouse,
               return_templates, *OUTPUT_ASSETS]
 ALL_CHECKS = [measure_values_expectations, dashboard_expectations, systems_marts_accurate, timeliness]
@@ -102,8 +104,8 @@ def build_definitions(settings: SettingsResource | None = None) -> dg.Definition
     return dg.Definitions(
         assets=with_code_references(ALL_ASSETS),  # links in the UI from each asset to its SQL, YAML, contract
         asset_checks=ALL_CHECKS,
-        jobs=[nightly_job, outputs_job],
-        schedules=[nightly_schedule],
+        jobs=[nightly_job, outputs_job, retention_job],
+        schedules=[nightly_schedule, retention_schedule],
         sensors=[*LANDING_SENSORS, *ALERT_SENSORS, published_outputs],
         resources={"settings": settings, "warehouse": WarehouseResource(database=str(settings.get().warehouse_path))},
     )

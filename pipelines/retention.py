@@ -1,0 +1,91 @@
+"""Retention: Dagster's run history (runs, their event logs and step logs) and the GX validation results and
+Data Docs pages are kept for BDC_RETENTION_DAYS (default 365) before the night they are judged on, then
+deleted. Run metadata holds no personal data (assets/common.py), but a retention period is what a DPIA asks
+for, and history kept for ever is a liability. Runs daily at 05:00 (after the night's load and outputs) and
+from `pipelines.cli prune`. The warehouse's own history (audit.*) is the council's record and is not pruned."""
+
+
+import datetime as dt
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
+
+from warehouse.settings import Settings, SettingsResource
+
+log = logging.getLogger(__name__)
+DEFAULT_RETENTION_DAYS = 365
+GX_RUN_FOLDER = re.compile(r"(\d{8}T\d{6})\.\d+Z")  # how GX names a validation run's folder (its UTC time)
+ACTIVE = {dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.QUEUED,
+          dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.CANCELING}
+
+
+def retention_days() -> int:
+    """BDC_RETENTION_DAYS: how many days of run history and GX results are kept (at least 1)."""
+    days = int(os.environ.get("BDC_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS)))
+    if days < 1:
+        raise ValueError(f"BDC_RETENTION_DAYS must be at least 1, not {days}")
+    return days
+
+
+@dataclass(frozen=True)
+class Pruned:
+    runs: int
+    gx_results: int
+    cutoff: dt.datetime
+
+    def summary(self) -> str:
+        return (f"pruned {self.runs} Dagster run(s) and {self.gx_results} GX result folder(s) from before "
+                f"{self.cutoff:%Y-%m-%d}")
+
+
+def prune_history(instance: dg.DagsterInstance, quality_dir: Path, cutoff: dt.datetime) -> Pruned:
+    """Delete finished runs created before `cutoff` (UTC, naive) with their event logs and step logs, and GX
+    validation results and Data Docs pages from before it (the next GX run rebuilds the index)."""
+    records = instance.get_run_records(dg.RunsFilter(created_before=cutoff.replace(tzinfo=dt.UTC)))
+    runs = 0
+    for record in records:
+        if record.dagster_run.status in ACTIVE:
+            continue
+        run_id = record.dagster_run.run_id
+        instance.delete_run(run_id)
+        logs = instance.compute_log_manager
+        if isinstance(logs, LocalComputeLogManager):
+            shutil.rmtree(Path(logs._base_dir) / run_id, ignore_errors=True)  # noqa: SLF001 (no public path)
+        runs += 1
+    folders = 0
+    for folder in sorted(quality_dir.rglob("*")) if quality_dir.is_dir() else []:
+        match = GX_RUN_FOLDER.fullmatch(folder.name)
+        if match and folder.is_dir() and dt.datetime.strptime(match[1], "%Y%m%dT%H%M%S") < cutoff:
+            shutil.rmtree(folder)
+            folders += 1
+    return Pruned(runs, folders, cutoff)
+
+
+def cutoff_for(settings: Settings, days: int | None = None) -> dt.datetime:
+    """Midnight at the start of the night `days` (default BDC_RETENTION_DAYS) before the run's night."""
+    start = settings.as_of - dt.timedelta(days=days if days is not None else retention_days())
+    return dt.datetime.combine(start, dt.time())
+
+
+@dg.op(description="Deletes Dagster runs, their logs and GX results older than BDC_RETENTION_DAYS (default 365).")
+def prune_old_history(context: dg.OpExecutionContext, settings: SettingsResource) -> None:
+    resolved = settings.get()
+    pruned = prune_history(context.instance, resolved.quality_dir, cutoff_for(resolved))
+    context.log.info(pruned.summary())
+
+
+@dg.job(description="Retention: old Dagster run history and GX results are deleted (pipelines/retention.py).")
+def retention_job() -> None:
+    prune_old_history()
+
+
+retention_schedule = dg.ScheduleDefinition(
+    name="retention_0500", job=retention_job, cron_schedule="0 5 * * *", execution_timezone="Europe/London",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Deletes Dagster run history and GX results older than BDC_RETENTION_DAYS, daily at 05:00.")

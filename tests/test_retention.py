@@ -1,0 +1,56 @@
+"""Retention: Dagster run history and GX results older than the retention period are deleted; newer are kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from pipelines.retention import cutoff_for, prune_history, retention_days
+from warehouse.settings import load_settings
+
+
+@dg.op
+def _hello() -> int:
+    return 1
+
+
+@dg.job
+def _tiny() -> None:
+    _hello()
+
+
+def test_runs_and_gx_results_before_the_cutoff_are_deleted(tmp_path):
+    quality = tmp_path / "quality"
+    validations = quality / "gx" / "uncommitted" / "validations" / "measure_values" / "__none__"
+    old, recent = validations / "20251101T010203.123456Z", validations / "20261201T010203.123456Z"
+    page = quality / "data_docs" / "validations" / "measure_values" / "__none__" / "20251101T010203.123456Z"
+    for folder in (old, recent, page):
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text("{}")
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        runs = [_tiny.execute_in_process(instance=instance).run_id for _ in range(2)]
+        # A cutoff before the runs were made keeps them; GX results from before 1 January 2026 go.
+        kept = prune_history(instance, quality, dt.datetime(2026, 1, 1))
+        assert (kept.runs, kept.gx_results) == (0, 2)
+        assert not old.exists() and not page.exists() and recent.exists()
+        assert {r.dagster_run.run_id for r in instance.get_run_records()} == set(runs)
+        # A cutoff after them (tomorrow, by the real clock the runs were stamped with) deletes them and their logs.
+        tomorrow = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
+        pruned = prune_history(instance, quality, tomorrow)
+        assert pruned.runs == 2 and instance.get_run_records() == []
+        assert all(instance.all_logs(run_id) == [] for run_id in runs)
+        assert not recent.exists()
+
+
+def test_the_cutoff_is_the_retention_period_before_the_night(monkeypatch):
+    settings = dataclasses.replace(load_settings(), as_of=dt.date(2026, 12, 2))
+    # 365 days before 2 December 2026 is 2 December 2025.
+    assert cutoff_for(settings) == dt.datetime(2025, 12, 2)
+    assert cutoff_for(settings, 30) == dt.datetime(2026, 11, 2)
+    monkeypatch.setenv("BDC_RETENTION_DAYS", "0")
+    with pytest.raises(ValueError, match="at least 1"):
+        retention_days()
