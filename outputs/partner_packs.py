@@ -4,8 +4,10 @@ agreed suppression, plus a manifest with each file's SHA-256 so the partner can 
 
     <outputs>/partners/<partner>/<YYYY-MM-DD>/<measure_id>.csv, manifest.json, SHA256SUMS
 
-SHA256SUMS is in the format `sha256sum -c SHA256SUMS` checks. A re-run on the same day replaces that day's
-folder in one rename; earlier days' folders are never touched.
+SHA256SUMS is in the format `sha256sum -c SHA256SUMS` checks. A pack, once written, is never changed (the
+partner may already have taken it): a re-run on the same day that would write different figures writes a new
+version beside it, `<YYYY-MM-DD>.2/` (then `.3/`, ...), with its own manifest; one that would write the same
+files writes nothing. Partner ids name folders, so they are lower case letters, digits and _ only.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from outputs.folders import building
 from outputs.open_data import PUBLISHER, VALUE_COLUMNS, write_csv
 from outputs.publication import PUBLIC_SUPPRESS_BELOW, open_published, published_at
 from sources.reader import file_sha256
@@ -28,6 +31,7 @@ from warehouse.catalogue import CATALOGUE_DIR, Catalogue, CatalogueError, catalo
 log = logging.getLogger(__name__)
 AGREEMENTS_PATH = CATALOGUE_DIR / "sharing_agreements.yaml"
 GEOGRAPHIES = ("district", "locality", "ward")  # coarse to fine
+PARTNER_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ def load_agreements(path: Path = AGREEMENTS_PATH, cat: Catalogue | None = None) 
                 suppress_below=int(entry["suppress_below"]))
         except KeyError as exc:
             raise CatalogueError(f"{where}: {exc.args[0]!r} is required") from exc
+        if not PARTNER_ID.fullmatch(str(agreement.partner)):
+            raise CatalogueError(f"{where}: the partner id names a folder: lower case letters, digits and _ only "
+                                 "(at most 64)")
         if unknown := [m for m in agreement.measures if m not in cat.measures]:
             raise CatalogueError(f"{where}: unknown measure(s) {unknown}")
         if unknown := [f for f in agreement.fields if f not in VALUE_COLUMNS]:
@@ -93,23 +100,53 @@ def pack_query(agreement: SharingAgreement, measure_id: str) -> str:
 
 
 def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, partner_dir: Path, day: dt.date) -> Path:
-    folder = partner_dir / day.isoformat()
-    with building(folder) as temporary:
+    """Write the pack as a new folder (renamed into place whole); returns its manifest, or the latest existing
+    version's when the files would be the same."""
+    versions = _versions(partner_dir, day)
+    number = 1 + max((_version_number(p, day) for p in versions), default=0)
+    partner_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=partner_dir, prefix=".building-") as scratch:
+        temporary = Path(scratch) / "pack"
+        temporary.mkdir()
         files = []
         for measure_id in agreement.measures:
             path = temporary / f"{measure_id}.csv"
             rows = write_csv(con, pack_query(agreement, measure_id), path)
             files.append({"file": path.name, "measure_id": measure_id, "rows": rows, "sha256": file_sha256(path),
                           "bytes": path.stat().st_size})
+        if versions and _files_of(versions[-1]) == {(f["file"], f["sha256"]) for f in files}:
+            log.info("%s: the pack for %s is unchanged (%s)", agreement.name, day, versions[-1].name)
+            return versions[-1] / "manifest.json"
         manifest = {"partner": agreement.name, "agreement": agreement.agreement, "contact": agreement.contact,
-                    "publisher": PUBLISHER, "prepared_on": day.isoformat(),
+                    "publisher": PUBLISHER, "prepared_on": day.isoformat(), "version": number,
                     "data_as_at": published_at(con).isoformat(timespec="seconds"),
                     "geography": agreement.geography, "fields": list(agreement.fields),
                     "suppression": f"Figures below district level resting on 1 to {agreement.suppress_below - 1} "
-                                   "people, cases or records are withheld (value blank, suppressed true).",
+                                   "people, cases or records are withheld (value blank, suppressed true), with "
+                                   "others where one could be worked out from a total; a figure once withheld "
+                                   "stays withheld.",
                     "files": files}
         (temporary / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         (temporary / "SHA256SUMS").write_text("".join(f"{f['sha256']}  {f['file']}\n" for f in files),
                                               encoding="utf-8")
+        folder = partner_dir / (day.isoformat() + (f".{number}" if number > 1 else ""))
+        temporary.rename(folder)  # a new name: never over a pack already written
     log.info("%s: %d file(s) in %s", agreement.name, len(files), folder)
     return folder / "manifest.json"
+
+
+def _versions(partner_dir: Path, day: dt.date) -> list[Path]:
+    """The packs already written for `day`, oldest first: <day>/, <day>.2/, <day>.3/ ..."""
+    found = [p for p in partner_dir.glob(f"{day.isoformat()}*")
+             if _version_number(p, day) and (p / "manifest.json").exists()]
+    return sorted(found, key=lambda p: _version_number(p, day))
+
+
+def _version_number(folder: Path, day: dt.date) -> int:
+    """1 for <day>/, n for <day>.n/, 0 for anything else."""
+    match = re.fullmatch(rf"{day.isoformat()}(?:\.(\d+))?", folder.name)
+    return int(match[1] or 1) if match else 0
+
+
+def _files_of(folder: Path) -> set[tuple[str, str]]:
+    return {(f["file"], f["sha256"]) for f in json.loads((folder / "manifest.json").read_text())["files"]}

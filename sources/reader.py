@@ -438,7 +438,12 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
            WHERE source = ? AND file_modified_ns IS NOT NULL""", [contract.name]).fetchall()}
     known = {path for path, _, _ in unchanged}
     watched = watch_skewed([p for p in files if str(p) not in known])
+    for link in linked_folders(folder):  # never listed (globbing does not follow them), but never silently ignored
+        _report_error(report, SourceFileError(link, LINK_REFUSED))
     for path in files:
+        if (outside := _outside_landing(path, folder)) is not None:
+            _report_error(report, SourceFileError(path, outside))
+            continue
         try:
             stat = path.stat()
             sha = unchanged.get((str(path), stat.st_size, stat.st_mtime_ns)) or \
@@ -475,6 +480,28 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
         report.notes.append(f"{error.path.name} cannot be read ({error.problem}) but was {replaced[str(error.path)]}:"
                             " it can be removed from the landing folder")
     return report
+
+
+LINK_REFUSED = ("is reached through a symbolic link; links are refused (they could point anywhere): put the file "
+                "itself in the landing folder")
+
+
+def linked_folders(folder: Path) -> list[Path]:
+    """Folders inside the landing folder that are symbolic links (their files are not read)."""
+    return sorted(p for p in folder.rglob("*") if p.is_symlink() and p.is_dir()) if folder.is_dir() else []
+
+
+def _outside_landing(path: Path, folder: Path) -> str | None:
+    """Why a listed file may not be read, or None: a symbolic link (to the file or a folder on its way), or a
+    file that resolves outside the landing folder. Only files put in the folder itself are loaded, so a link
+    cannot make the pipeline read (and publish) a file nobody delivered."""
+    relative = path.relative_to(folder)
+    for depth in range(1, len(relative.parts) + 1):
+        if (folder / Path(*relative.parts[:depth])).is_symlink():
+            return LINK_REFUSED
+    if not path.resolve().is_relative_to(folder.resolve()):
+        return f"resolves outside the landing folder {folder}: refused"
+    return None
 
 
 def _report_error(report: LoadReport, exc: SourceFileError) -> None:

@@ -49,7 +49,8 @@ def write_return(
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
+    # Text from the catalogue and the warehouse is never written as a formula or a link (CSV/formula injection).
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     workbook.set_properties({"created": dt.datetime(2016, 1, 1), "author": "Bromsgrove performance warehouse"})
     bold = workbook.add_format({"bold": True, "font_size": 13})
     header = workbook.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True})
@@ -113,7 +114,8 @@ def write_return(
         notes = workbook.add_worksheet("Guidance")
         notes.write_row(0, 0, ["Measure ID", "Measure", "Definition"], header)
         for r, line in enumerate(guidance, start=1):
-            notes.write_row(r, 0, line)
+            for c, text in enumerate(line):
+                notes.write_string(r, c, str(text))
         notes.set_column(0, 1, 40)
         notes.set_column(2, 2, 100)
     workbook.close()

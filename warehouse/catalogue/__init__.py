@@ -154,6 +154,8 @@ def parse_measure(path: Path, purposes: dict[str, Purpose], teams: dict[str, Tea
     measure_id = _required(entry, "id", path)
     if measure_id != path.stem:
         raise CatalogueError(f"{path}: id {measure_id!r} must match the file name {path.stem!r}")
+    if not MEASURE_ID.fullmatch(str(measure_id)):  # it names files and folders of the outputs
+        raise CatalogueError(f"{path}: id {measure_id!r} must be lower case letters, digits and _")
     owner = _required(entry, "owner", path)
     aggregation = _one_of(_required(entry, "aggregation", path), AGGREGATIONS, "aggregation", path)
     if aggregation in ("ratio", "per_population") and not entry.get("denominator"):
@@ -246,6 +248,8 @@ def load_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Load and validate the whole catalogue. Raises CatalogueError naming the first bad file."""
     purposes = {p["id"]: Purpose(**p) for p in yaml.safe_load((directory / "purposes.yaml").read_text())}
     teams = {t["id"]: Team(**t) for t in yaml.safe_load((directory / "teams.yaml").read_text())}
+    if bad := [t for t in teams if not MEASURE_ID.fullmatch(str(t))]:  # team ids name the return templates
+        raise CatalogueError(f"{directory / 'teams.yaml'}: team id(s) {bad} must be lower case letters, digits and _")
     services = {}
     for entry in yaml.safe_load((directory / "services.yaml").read_text()):
         service = Service(entry["service"], entry["team"], tuple(entry.get("cost_centres") or ()))
