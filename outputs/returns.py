@@ -1,5 +1,6 @@
 """Performance return templates: one XLSX per team, its measures and the period filled in from the warehouse
-(the value so far, and any commentary or sign-off already given), for officers to complete and send back
+(the value so far, and any commentary already given; never an earlier sign-off, which would then seem to cover
+edited text: a manager signs each return), for officers to complete and send back
 into the landing area. The file format is the performance_returns source's (sources/performance_returns/).
 """
 
@@ -25,8 +26,7 @@ def return_rows(con: duckdb.DuckDBPyConnection, cat: Catalogue, team: str, month
     """The lines of `team`'s return for `month`: each of its measures, with what the warehouse already has."""
     measures = [m for m in cat.measures.values() if m.team == team]
     known = {row[0]: row[1:] for row in con.execute("""
-        SELECT k.measure_id, v.value, c.commentary, c.commentary_by, c.commentary_date, c.signed_off_by,
-               c.signed_off_date
+        SELECT k.measure_id, v.value, c.commentary, c.commentary_by, c.commentary_date
         FROM (SELECT unnest(?::VARCHAR[]) AS measure_id) k
         LEFT JOIN marts.measure_values v ON v.measure_id = k.measure_id AND v.period_start = ?::DATE
                                          AND v.area_type = 'district'
@@ -34,11 +34,10 @@ def return_rows(con: duckdb.DuckDBPyConnection, cat: Catalogue, team: str, month
         """, [[m.id for m in measures], month, month]).fetchall()}
     rows = []
     for m in measures:
-        value, commentary, by, on, signed_by, signed_on = known[m.id]
+        value, commentary, by, on = known[m.id]
         rows.append(ReturnRow(m.id, m.title, f"{month:%Y-%m}", value=None if m.is_manual else value,
                               manual=m.is_manual, manual_value=value if m.is_manual else None,
-                              commentary=commentary, commentary_by=by, commentary_date=on,
-                              signed_off_by=signed_by, signed_off_date=signed_on))
+                              commentary=commentary, commentary_by=by, commentary_date=on))
     return rows
 
 

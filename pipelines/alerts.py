@@ -135,6 +135,8 @@ def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Ale
             f"What failed: {evaluation.description or ''}",
             f"Rows failing: {metadata.get('rows_failed', 'n/a')}",
         ]
+        if "errors" in metadata:  # refused files: each named with its problem, never a value from it
+            lines.append(f"Files: {metadata['errors'][:800]}")
         if "sample" in metadata:
             lines.append(f"Sample: {metadata['sample'][:800]}")
         lines += [f"Owner: {owner or 'not recorded'}", f"Run: {run_url(run.run_id)}"]

@@ -25,6 +25,7 @@ from pipelines.definitions import build_definitions
 from pipelines.nightly import run_nightly
 from tests.conftest import copy_fixture, query, resource_for
 from warehouse.db import ensure_schemas
+from warehouse.secrets import redact
 from warehouse.settings import load_settings
 
 CRM_HEADER = ("Contact Ref,Received,Closed,Channel,Service,Demand Type,Demand Category,Resolved At First Contact,"
@@ -207,3 +208,15 @@ def test_an_overdue_partner_file_warns_then_errors_naming_partner_and_owner(tmp_
     assert warn.recipients == ["housing.strategy@bromsgrove.example", "policy.team@bromsgrove.example"]
     [error] = lettings_overdue(dt.date(2026, 5, 1))
     assert error.severity == "ERROR" and error.key != warn.key  # alerted again when it becomes an error
+
+
+def test_every_configured_secret_is_redacted(monkeypatch):
+    secrets = {"BDC_PSEUDONYM_KEY": "key-0123456789abcdef0123456789abcdef", "BDC_SMTP_PASSWORD": "smtp-pass-2026",
+               "DAGSTER_PG_PASSWORD": "pg-pass-2026",
+               "BDC_SLACK_WEBHOOK_URL": "https://hooks.slack.example/services/T000/B000/XXXX"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    text = " ".join(secrets.values()) + " https://teams.example/workflows?api-version=1&sig=abc123"
+    redacted = redact(text)
+    assert not [v for v in secrets.values() if v in redacted] and "abc123" not in redacted
+    assert redacted.count("[redacted]") == 5

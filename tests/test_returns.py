@@ -5,7 +5,9 @@ reach the warehouse. Bad rows are quarantined with a reason; a malformed return 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import duckdb
 import openpyxl
 
 from pipelines.cli import main as cli
@@ -13,6 +15,7 @@ from pipelines.nightly import summary
 from sources.performance_returns.template import TITLE_ROWS
 from tests.conftest import copy_fixture, query
 
+ROOT = Path(__file__).resolve().parent.parent
 HEADER_ROW = TITLE_ROWS + 1  # 1-based row of the header in the sheet
 COLUMNS = {"manual_value": 5, "commentary": 6, "by": 7, "on": 8, "signed_by": 9, "signed_on": 10}
 
@@ -92,6 +95,12 @@ def test_template_round_trip_commentary_sign_off_and_manual_value(warehouse_env,
                                ORDER BY criterion""") == [("pass",), ("warn",)]
     warned = set(outcome.checks_failed) - set(outcome.checks_errored)  # a doubt, never a reason to hold data back
     assert "marts/commentary_status:sign_off" in warned
+    # The next template carries the commentary forward, never the sign-off: edited text needs a new one.
+    assert cli([*args, "--force"]) == 0
+    again = {r[0].value: r for r in openpyxl.load_workbook(customer)["Return"].iter_rows(min_row=HEADER_ROW + 1)}
+    line = again["contacts_received"]
+    assert line[COLUMNS["commentary"] - 1].value == "Two contacts: both about waste."
+    assert (line[COLUMNS["signed_by"] - 1].value, line[COLUMNS["signed_on"] - 1].value) == (None, None)
 
 
 def test_a_malformed_return_is_rejected_by_name(warehouse_env, run_pipeline):
@@ -117,3 +126,32 @@ def test_a_malformed_return_is_rejected_by_name(warehouse_env, run_pipeline):
     assert "performance_return_customer_services_2026-02.xlsx" in held[0][1]
     said = summary(outcome, warehouse_env)  # what the person running it reads
     assert "Held back at their last good data (1;" in said and "source performance_returns, since" in said
+
+
+def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
+    """core.measure_commentary's rule, on hand-made return lines (file, line, text, dates)."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging; CREATE SCHEMA audit")
+    con.execute("""CREATE TABLE staging.performance_returns (measure_id VARCHAR, period_start DATE,
+        commentary VARCHAR, commentary_by VARCHAR, commentary_date DATE, signed_off_by VARCHAR,
+        signed_off_date DATE, _source_file VARCHAR, _file_sha256 VARCHAR, _row_number BIGINT)""")
+    con.execute("CREATE TABLE audit.loaded_files (source VARCHAR, file_sha256 VARCHAR, load_seq BIGINT)")
+    con.execute("INSERT INTO audit.loaded_files VALUES ('performance_returns', 'a', 1), "
+                "('performance_returns', 'b', 2)")
+    october = dt.date(2026, 10, 1)
+    lines = [  # measure, text, written on, signed by, signed on, file, line
+        ("same_line_undated", "Text", None, "Head", dt.date(2026, 11, 9), "a", 3),
+        ("undated_signed_elsewhere", "Text", None, None, None, "a", 4),
+        ("undated_signed_elsewhere", None, None, "Head", dt.date(2026, 11, 9), "b", 4),
+        ("signed_after", "Text", dt.date(2026, 11, 6), None, None, "a", 5),
+        ("signed_after", None, None, "Head", dt.date(2026, 11, 9), "b", 5),
+        ("signed_before", None, None, "Head", dt.date(2026, 11, 9), "a", 6),
+        ("signed_before", "Edited", dt.date(2026, 11, 10), None, None, "b", 6),
+    ]
+    for measure, text, written, by, on, file, line in lines:
+        con.execute("INSERT INTO staging.performance_returns VALUES (?, ?, ?, 'Officer', ?, ?, ?, ?, ?, ?)",
+                    [measure, october, text, written, by, on, f"/landing/{file}.xlsx", file, line])
+    covered = dict(con.execute((ROOT / "warehouse" / "sql" / "core" / "measure_commentary.sql").read_text()
+                               .join(["SELECT measure_id, sign_off_covers_commentary FROM (", ")"])).fetchall())
+    assert covered == {"same_line_undated": True, "undated_signed_elsewhere": False, "signed_after": True,
+                       "signed_before": False}

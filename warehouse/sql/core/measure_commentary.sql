@@ -1,20 +1,24 @@
 -- Commentary and manager sign-off per measure and period (seed section 7), with who and when: the latest
--- commentary and the latest sign-off from any return, each with the file it came from. A sign-off dated
--- before the latest commentary was written no longer covers it (sign_off_covers_commentary is false).
+-- commentary and the latest sign-off from any return, each with the file it came from. A sign-off covers the
+-- latest commentary (sign_off_covers_commentary) when it is on the same line of the same return, or dated on or
+-- after the commentary; undated commentary is covered only by a sign-off beside it. (Templates are not
+-- prefilled with an earlier sign-off, outputs/returns.py, so a sign-off beside the text was given for it.)
 WITH returned AS (
     SELECT r.*, coalesce(f.load_seq, 0) AS load_seq  -- load order, not wall-clock time
     FROM staging.performance_returns r
     JOIN audit.loaded_files f ON f.source = 'performance_returns' AND f.file_sha256 = r._file_sha256
 ),
 commentary AS (
-    SELECT measure_id, period_start, commentary, commentary_by, commentary_date, _source_file AS commentary_file
+    SELECT measure_id, period_start, commentary, commentary_by, commentary_date, _source_file AS commentary_file,
+           _row_number AS commentary_row
     FROM returned
     WHERE commentary IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY measure_id, period_start
                                ORDER BY load_seq DESC, commentary_date DESC NULLS LAST, _row_number DESC) = 1
 ),
 sign_off AS (
-    SELECT measure_id, period_start, signed_off_by, signed_off_date, _source_file AS sign_off_file
+    SELECT measure_id, period_start, signed_off_by, signed_off_date, _source_file AS sign_off_file,
+           _row_number AS sign_off_row
     FROM returned
     WHERE signed_off_by IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY measure_id, period_start
@@ -22,7 +26,8 @@ sign_off AS (
 )
 SELECT measure_id, period_start, c.commentary, c.commentary_by, c.commentary_date, c.commentary_file,
        s.signed_off_by, s.signed_off_date, s.sign_off_file,
-       s.signed_off_by IS NOT NULL
-           AND (c.commentary_date IS NULL OR s.signed_off_date >= c.commentary_date) AS sign_off_covers_commentary
+       coalesce(s.signed_off_by IS NOT NULL AND (
+           (s.sign_off_file = c.commentary_file AND s.sign_off_row = c.commentary_row)
+           OR s.signed_off_date >= c.commentary_date), false) AS sign_off_covers_commentary
 FROM commentary c
 FULL JOIN sign_off s USING (measure_id, period_start)

@@ -20,7 +20,7 @@ SELECT m.measure_id, m.title, m.team_id, m.owner_name, m.owner_email, m.is_manua
            WHEN c.commentary IS NULL THEN 'no commentary for ' || strftime(l.period_start, '%B %Y')
            WHEN c.signed_off_by IS NULL THEN 'not signed off for ' || strftime(l.period_start, '%B %Y')
            WHEN NOT c.sign_off_covers_commentary
-               THEN 'sign-off predates the latest commentary for ' || strftime(l.period_start, '%B %Y')
+               THEN 'the sign-off does not cover the latest commentary for ' || strftime(l.period_start, '%B %Y')
        END                                                           AS flag
 FROM core.dim_measure m
 LEFT JOIN latest l USING (measure_id)
