@@ -2,6 +2,7 @@
 
 
 import datetime as dt
+import shutil
 
 import dagster as dg
 
@@ -22,7 +23,7 @@ from quality.holds import build_data_holds
 from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
 from sources import CONTRACTS
-from warehouse.catalogue import catalogue
+from warehouse.catalogue import CatalogueError, catalogue
 from warehouse.classification import audience_classes
 from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW, build_disclosed_values
 from warehouse.measure_sql import measure_values_sql
@@ -63,7 +64,12 @@ def measure_values(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                       "(audit.suppression_history). Code: warehouse/disclosure.py")
 def disclosed_values(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      settings: SettingsResource) -> dg.MaterializeResult:
-    thresholds = sorted({PUBLIC_SUPPRESS_BELOW, *(a.suppress_below for a in load_agreements())})
+    try:
+        agreed = {a.suppress_below for a in load_agreements()}
+    except CatalogueError as exc:  # a partner's typo holds back the partner packs (no pattern), not the publish
+        context.log.error(f"sharing agreements not read, public threshold only: {exc}")
+        agreed = set()
+    thresholds = sorted({PUBLIC_SUPPRESS_BELOW, *agreed})
     with warehouse.connect() as con:
         withheld = build_disclosed_values(con, thresholds, run_settings(settings, warehouse).as_of)
         metadata = table_metadata(con, "marts.disclosed_values")
@@ -209,7 +215,12 @@ def _publish_analyst_copy(context: dg.AssetExecutionContext, con, settings) -> d
     """The analyst copy, when one is configured: record-level pseudonymised facts for a permissioned group."""
     if settings.analyst_path is None:
         return {"analyst_copy": "none (BDC_ANALYST_COPY=false)"}
-    settings.analyst_path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    # The folder too, every night: the copy is written there under a temporary name before it gets its mode.
+    folder = settings.analyst_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if settings.analyst_group:
+        shutil.chown(folder, group=settings.analyst_group)
+    folder.chmod(0o750)
     allowed = audience_classes("analyst", settings.analyst_special_category)
     counts = publish(con, settings.analyst_path, context.run_id, settings.alerts_path, allowed=allowed,
                      mode=0o640, group=settings.analyst_group)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from outputs.publication import PERSONAL_DATA_COLUMNS
+from outputs.publication import PERSONAL_DATA_COLUMNS, SUPPRESSION_NOTE
 
 PUBLISHER = "Bromsgrove District Council"
 LICENCE = {"name": "Open Government Licence v3.0",
@@ -88,8 +88,8 @@ def write_dataset(con: duckdb.DuckDBPyConnection, dataset: Dataset, folder: Path
         "last_updated": last_updated.isoformat(timespec="seconds"), "rows": rows,
         "files": {fmt: path.name for fmt, path in paths.items()},
         "columns": [{"name": c, "type": types[c], "description": d} for c, d in dataset.columns.items()],
-        "notes": ("Figures based on 1 to 4 people, cases or records are suppressed below district level, with "
-                  "one more figure where the first could be worked out from the total. "
+        "notes": (SUPPRESSION_NOTE + " Below district level a month keeps the figures it was first published "
+                  "with; later corrections show in the district's figure. "
                   "In the CSV, text beginning with =, +, - or @ is prefixed with an apostrophe."),
     }
     meta_path = folder / f"{dataset.name}.metadata.json"

@@ -24,7 +24,7 @@ import duckdb
 import yaml
 
 from outputs.open_data import PUBLISHER, VALUE_COLUMNS, write_csv
-from outputs.publication import PUBLIC_SUPPRESS_BELOW, open_published, published_at
+from outputs.publication import PUBLIC_SUPPRESS_BELOW, NotPublishedError, open_published, published_at
 from sources.reader import file_sha256
 from warehouse.catalogue import CATALOGUE_DIR, Catalogue, CatalogueError, catalogue
 
@@ -85,10 +85,17 @@ def build_partner_packs(published_path: Path, outputs_dir: Path, day: dt.date,
     """Write each partner's pack for `day` (periods ended before it). Returns the manifest paths."""
     cat = cat or catalogue()
     agreements = load_agreements(cat=cat) if agreements is None else agreements
-    manifests = []
-    for agreement in agreements:
-        with open_published(published_path, suppress_below=agreement.suppress_below, as_of=day) as con:
-            manifests.append(_write_pack(con, agreement, outputs_dir / "partners" / agreement.partner, day))
+    manifests, missing = [], []
+    for agreement in agreements:  # one agreement's missing pattern holds back only its own pack
+        try:
+            with open_published(published_path, suppress_below=agreement.suppress_below, as_of=day) as con:
+                manifests.append(_write_pack(con, agreement, outputs_dir / "partners" / agreement.partner, day))
+        except NotPublishedError as exc:
+            log.error("%s: no pack today: %s", agreement.name, exc)
+            missing.append(f"{agreement.partner}: {exc}")
+    if missing:
+        raise NotPublishedError(f"{len(missing)} partner pack(s) not written ({len(manifests)} written): "
+                                + "; ".join(missing))
     return manifests
 
 

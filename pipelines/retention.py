@@ -45,12 +45,18 @@ class Pruned:
 
 
 def prune_history(instance: dg.DagsterInstance, quality_dir: Path, cutoff: dt.datetime) -> Pruned:
-    """Delete finished runs created before `cutoff` (UTC, naive) with their event logs and step logs, and GX
-    validation results and Data Docs pages from before it (the next GX run rebuilds the index)."""
+    """Delete finished runs created before `cutoff` (UTC, naive) with their event logs and step logs (except a
+    run that still holds an asset's latest build), and GX validation results and Data Docs pages from before it
+    (the next GX run rebuilds the index)."""
     records = instance.get_run_records(dg.RunsFilter(created_before=cutoff.replace(tzinfo=dt.UTC)))
+    # The run that last built an asset is kept whatever its age: the night planner reads that build's code version
+    # and night (pipelines/selection.py), and without it would rebuild everything.
+    keep = {entry.asset_entry.last_materialization_record.run_id
+            for entry in instance.get_asset_records()
+            if entry.asset_entry.last_materialization_record is not None}
     runs = 0
     for record in records:
-        if record.dagster_run.status in ACTIVE:
+        if record.dagster_run.status in ACTIVE or record.dagster_run.run_id in keep:
             continue
         run_id = record.dagster_run.run_id
         instance.delete_run(run_id)

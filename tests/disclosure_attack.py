@@ -38,6 +38,8 @@ def recovered(nights: list[tuple[dict[Cell, dict[str, float | None]], list[list[
     for night, (truth, releases) in enumerate(nights):
         for row in (row for release in releases for row in release):
             cell = (row["measure_id"], str(row["period_start"]), row["area_type"], row["area_code"])
+            if cell not in truth:
+                raise KeyError(f"night {night}: a published row with no true figures: {cell}")
             for quantity in (q for q in _additive(cell, units, truth) if q in row):
                 if str(row.get("suppressed")).lower() == "true":
                     withheld.add((night, cell, quantity))
@@ -137,6 +139,16 @@ def _attack_period(period, nights, units, parents, pairs, shown, withheld) -> li
         if high - low < 1:
             true = nights[night][0][cell][quantity]
             found.append(f"night {night} {' '.join(cell)} {quantity} in [{low:.2f}, {high:.2f}] (true {true})")
+    # A withheld percentage's complement (denominator - numerator, those not counted) must not be pinned either.
+    for night, cell, _ in sorted(v for v in withheld if v[1][1] == period and v[2] == "numerator"):
+        if units[cell[0]] != "percent" or (night, cell, "denominator") not in withheld:
+            continue
+        numerator, denominator = find((night, cell, "numerator")), find((night, cell, "denominator"))
+        if numerator in known or denominator in known or not touching[numerator]:
+            continue  # a known part is caught above; one in no constraint is free
+        low, high = _bounds({denominator: 1.0, numerator: -1.0}, equations, inequalities, touching)
+        if high - low < 1:
+            found.append(f"night {night} {' '.join(cell)} complement in [{low:.2f}, {high:.2f}]")
     return found
 
 
@@ -172,8 +184,10 @@ def _nearest(cell: Cell, parents: dict[str, str], truth: dict) -> Cell | None:
 
 
 def _bounds(target, equations, inequalities, touching) -> tuple[float, float]:
-    """min and max of `target` over the connected constraints that reach it."""
-    component, frontier = {target}, [target]
+    """min and max of `target` (a variable, or {variable: coefficient}) over the constraints connected to it.
+    An unbounded maximum is infinity; any other solver failure is an error, never a silent "safe"."""
+    objective_terms = target if isinstance(target, dict) else {target: 1.0}
+    component, frontier = set(objective_terms), list(objective_terms)
     while frontier:
         for coefficients, _ in touching[frontier.pop()]:
             new = set(coefficients) - component
@@ -194,10 +208,16 @@ def _bounds(target, equations, inequalities, touching) -> tuple[float, float]:
 
     a_eq, b_eq = matrix(equations)
     a_ub, b_ub = matrix(inequalities)
-    objective = [0.0] * len(order)
     bounds = []
     for sign in (1.0, -1.0):
-        objective[index[target]] = sign
+        objective = [0.0] * len(order)
+        for variable, coefficient in objective_terms.items():
+            objective[index[variable]] = sign * coefficient
         result = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        bounds.append(sign * result.fun if result.status == 0 else (float("inf") if sign < 0 else 0.0))
+        if result.status == 3:  # unbounded
+            bounds.append(float("-inf") if sign > 0 else float("inf"))
+        elif result.status == 0:
+            bounds.append(sign * result.fun)
+        else:
+            raise RuntimeError(f"the attacker's linear programme failed ({result.message}) for {target}")
     return bounds[0], bounds[1]

@@ -15,6 +15,7 @@ from sources.contract import DataClass
 from tests.conftest import copy_fixture, query
 from warehouse.catalogue import CatalogueError
 from warehouse.classification import CLASSES, allowed_columns, audience_classes, table_classes
+from warehouse.db import ensure_schemas
 from warehouse.publish import publish
 
 RECORD_LEVEL = {"core.fact_contacts", "core.fact_cases", "core.fact_absence", "core.fact_lettings"}
@@ -46,6 +47,7 @@ def test_each_copy_holds_only_what_its_readers_may_see(warehouse_env, run_pipeli
     # A UPRN only in the property gazetteer (properties, not people), never beside a person's record.
     assert [t for t, columns in [*bi.items(), *analyst.items()] if "uprn" in columns] == ["core.dim_address"] * 2
     assert stat.S_IMODE(warehouse_env.analyst_path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(warehouse_env.analyst_path.parent.stat().st_mode) == 0o750
     assert query(warehouse_env.analyst_path, "SELECT count(*) FROM core.fact_contacts") == \
         query(warehouse_env.warehouse_path, "SELECT count(*) FROM core.fact_contacts")
     # Health data goes to the analyst copy only when the council's setting says so.
@@ -78,3 +80,29 @@ def test_every_declared_class_is_a_known_one(tmp_path):
     bad.write_text("core.x: {class: aggregate, columns: {name: secretish}}\n")
     with pytest.raises(CatalogueError, match=r"core.x: class\(es\) \{'name': 'secretish'\}"):
         table_classes(bad)
+
+
+def test_a_health_measure_below_the_council_stays_out_of_the_bi_copy(tmp_path):
+    """sickness_days_per_fte is special category (its catalogue entry): its team rows reach neither copy by
+    default; its council-wide rows, and other measures' area rows, do."""
+    working = tmp_path / "working.duckdb"
+    with duckdb.connect(str(working)) as con:
+        ensure_schemas(con)  # audit's tables and sequences, which a publish writes to
+        con.execute("CREATE TABLE marts.measure_values (measure_id VARCHAR, area_type VARCHAR, area_code VARCHAR, "
+                    "value DOUBLE)")
+        con.execute("""INSERT INTO marts.measure_values VALUES ('sickness_days_per_fte', 'district', 'E07000234', 0.8),
+                       ('sickness_days_per_fte', 'team', 'street_scene', 2.5),
+                       ('contacts_received', 'ward', 'E05015400', 12)""")
+        for name, allowed in (("bi", audience_classes("bi")), ("analyst", audience_classes("analyst")),
+                              ("health", audience_classes("analyst", special_category=True))):
+            publish(con, tmp_path / f"{name}.duckdb", "test-run", allowed=allowed)
+    rows = "SELECT measure_id, area_type FROM marts.measure_values ORDER BY ALL"
+    council_and_wards = [("contacts_received", "ward"), ("sickness_days_per_fte", "district")]
+    assert query(tmp_path / "bi.duckdb", rows) == council_and_wards
+    assert query(tmp_path / "analyst.duckdb", rows) == council_and_wards
+    assert query(tmp_path / "health.duckdb", rows) == [*council_and_wards, ("sickness_days_per_fte", "team")]
+    # A copy that held the team rows (from before) loses them, and is rewritten without them in its free blocks.
+    with duckdb.connect(str(working)) as con:
+        publish(con, tmp_path / "health.duckdb", "test-run-2", compact_above=1.0)
+    assert query(tmp_path / "health.duckdb", rows) == council_and_wards
+    assert query(tmp_path / "health.duckdb", "SELECT free_blocks FROM pragma_database_size()") == [(0,)]

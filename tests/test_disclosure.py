@@ -109,6 +109,20 @@ RESOLVED = {"D": (30 / 46 * 100, 30, 46), "N": (22 / 31 * 100, 22, 31), "S": (8 
             "N1": (100 / 3, 1, 3), "N3": (50, 4, 8), "N4": (85, 17, 20), "S1": (100, 6, 6), "S2": (200 / 9, 2, 9)}
 
 
+def test_a_small_district_with_only_zeros_beside_it_withholds_a_zero():
+    # Lettings: 3 in the whole district, all in S1. S1 and S (3 each) are withheld; the district's 3 less N would
+    # give S, and N is a zero with only zeros in it: N is withheld (withheld, a zero is no longer known to be one),
+    # and then one of its wards (N1), or N's zero wards would give N away.
+    lettings = {"D": (3, 3, None), "S": (3, 3, None), "S1": (3, 3, None)}
+    con = _warehouse({"lettings": lettings})
+    build_disclosed_values(con, [5], NIGHT)
+    assert _withheld(con, "lettings") == {
+        "S1": "a count of 1 to 4", "S": "a count of 1 to 4",
+        "N": "secondary: another area of the same total is withheld",
+        "N1": "secondary: its total is withheld and its areas would add up to it"}
+    assert recovered([(_truth({"lettings": lettings}), [_release(con)])], UNITS, PARENTS) == []
+
+
 def test_complements_whole_groups_and_shared_counts_are_withheld():
     con = _warehouse({"contacts": CONTACTS, "resolved_pct": RESOLVED})
     build_disclosed_values(con, [5], NIGHT)
@@ -150,22 +164,46 @@ def test_an_agreement_added_later_withholds_what_the_public_site_already_withhol
     assert set(_withheld(con, "contacts", 10)) == {"N1", "N3", "S1", "S2"}
 
 
-def test_a_cell_withheld_once_is_never_revealed_on_a_later_night():
+def _shown(con: duckdb.DuckDBPyConnection, below: int = 5) -> dict[str, float | None]:
+    return dict(con.execute("SELECT area_code, value FROM marts.disclosed_values WHERE measure_id = 'contacts' "
+                            "AND suppress_below = ?", [below]).fetchall())
+
+
+def test_a_month_once_released_keeps_its_figures_below_the_district():
     con = _warehouse({"contacts": CONTACTS})
     build_disclosed_values(con, [5], NIGHT)
     first = _release(con)
     # The next night a late delivery adds 17 contacts to N3 (25; N 48, D 63). Were the pattern worked out
     # afresh, N3 would be shown and N4's 20 withheld instead: night one's 20 for N4 would then give N1 as
-    # 48 - 0 - 25 - 20 = 3. Frozen, N3 stays withheld, and N1 with it.
-    revised = {**CONTACTS, "N3": (25, 25, None), "N": (48, 48, None), "D": (63, 63, None)}
+    # 48 - 0 - 25 - 20 = 3. Frozen, N3 stays withheld, and N1 with it; below the district the month shows what
+    # it showed first (N 31), and the correction shows in the district's 63 only.
     con.execute("UPDATE marts.measure_values SET value = value + 17, numerator = numerator + 17, "
                 "observations = observations + 17 "
                 "WHERE area_code IN ('N3', 'N', 'D')")
     build_disclosed_values(con, [5], NIGHT + dt.timedelta(days=1))
-    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4",
+    assert _withheld(con, "contacts") == {"N1": f"withheld since it was first published on {NIGHT}",
                                           "N3": f"withheld since it was first published on {NIGHT}"}
-    nights = [(_truth({"contacts": CONTACTS}), [first]), (_truth({"contacts": revised}), [_release(con)])]
+    assert _shown(con) == {"D": 63, "N": 31, "S": 15, "N1": None, "N2": 0, "N3": None, "N4": 20, "S1": 6, "S2": 9}
+    as_released = {**_truth({"contacts": CONTACTS}),
+                   ("contacts", OCTOBER.isoformat(), "district", "D"): {"value": 63, "numerator": 63,
+                                                                        "denominator": None}}
+    nights = [(_truth({"contacts": CONTACTS}), [first]), (as_released, [_release(con)])]
     assert recovered(nights, UNITS, PARENTS) == []
+
+
+def test_a_figure_corrected_to_a_small_count_after_release_is_not_given_away():
+    # N1 had 5 contacts when October was first released (shown). A correction removes one: 4. Worked out afresh,
+    # N1 would be withheld with a partner (N3's 8), but night one showed N3's 8, and N is now 47 - 15 = 32 (S
+    # unchanged), so N1 = 32 - 0 - 8 - 20 = 4. Below the district the month keeps its first figures; the
+    # district shows the correction (47).
+    five = {**CONTACTS, "N1": (5, 5, None), "N": (33, 33, None), "D": (48, 48, None)}
+    con = _warehouse({"contacts": five})
+    build_disclosed_values(con, [5], NIGHT)
+    assert _withheld(con, "contacts") == {}
+    con.execute("UPDATE marts.measure_values SET value = value - 1, numerator = numerator - 1, "
+                "observations = observations - 1 WHERE area_code IN ('N1', 'N', 'D')")
+    build_disclosed_values(con, [5], NIGHT + dt.timedelta(days=1))
+    assert _shown(con) == {"D": 47, "N": 33, "S": 15, "N1": 5, "N2": 0, "N3": 8, "N4": 20, "S1": 6, "S2": 9}
 
 
 def test_the_attacker_recovers_a_figure_the_rules_would_reveal():

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from outputs.partner_packs import SharingAgreement, build_partner_packs, load_agreements
+from outputs.publication import NotPublishedError
 from sources import CONTRACTS
 from sources.performance_returns.template import write_return
 from sources.reader import LINK_REFUSED, load_source
@@ -96,3 +97,16 @@ def test_return_template_text_is_never_a_formula_or_a_link(tmp_path):
     assert title.data_type == "s" and title.value.startswith("Performance return: =HYPERLINK")
     assert (guidance["B2"].data_type, guidance["B2"].value) == ("s", "=1+1")
     assert guidance["C2"].hyperlink is None
+
+
+def test_an_agreement_without_a_nightly_pattern_holds_back_only_its_own_pack(tmp_path):
+    published = build_outputs_fixture(tmp_path / "published.duckdb", thresholds=(5,))  # no pattern for 7 yet
+    police = SharingAgreement("police", "Police", "Test agreement", "data@police.example", ("asb_incidents",),
+                              ("measure_id", "area_code", "value", "suppressed"), "ward", 7)
+    county = SharingAgreement("county", "County", "Test agreement", "data@county.example", ("asb_incidents",),
+                              ("measure_id", "area_code", "value", "suppressed"), "ward", 5)
+    with pytest.raises(NotPublishedError, match=r"1 partner pack\(s\) not written \(1 written\): police: .* no "
+                                                r"suppression pattern for a threshold of 7"):
+        build_partner_packs(published, tmp_path / "out", AS_OF, [police, county])
+    assert (tmp_path / "out" / "partners" / "county" / "2026-11-26" / "manifest.json").exists()
+    assert not (tmp_path / "out" / "partners" / "police").exists()

@@ -27,7 +27,9 @@ def _as_before_the_rename(path) -> int:
     with duckdb.connect(str(path)) as con:
         touched = 0
         for table, column in (("marts.measure_values", "measure_id"), ("audit.measure_value_changes", "measure_id"),
-                              ("audit.measure_definitions", "measure_id"), ("audit.check_results", "subject")):
+                              ("audit.measure_definitions", "measure_id"), ("audit.check_results", "subject"),
+                              ("audit.suppression_history", "measure_id"),
+                              ("audit.disclosure_releases", "measure_id")):
             touched += con.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
                                    [FORMER, CURRENT]).fetchone()[0]
         con.execute(f"ALTER TABLE measures.{CURRENT} RENAME TO {FORMER}")
@@ -47,6 +49,10 @@ def test_an_upgraded_warehouse_keeps_the_renamed_measures_history(warehouse_env,
     [(first_seen,)] = query(working, "SELECT first_seen_at FROM audit.measure_definitions WHERE measure_id = ?",
                             [CURRENT])
     checks_before = query(working, "SELECT count(*) FROM audit.check_results WHERE subject = ?", [CURRENT])[0][0]
+    withheld = ("SELECT suppress_below, period_start, area_type, area_code, first_withheld_as_of FROM "
+                "audit.suppression_history WHERE measure_id = ? ORDER BY ALL")
+    withheld_before = query(working, withheld, [CURRENT])
+    assert withheld_before  # the fixture has wards of 1 to 4 failure-demand contacts
     touched = _as_before_the_rename(working)
     assert touched > len(before) > 0
 
@@ -63,6 +69,9 @@ def test_an_upgraded_warehouse_keeps_the_renamed_measures_history(warehouse_env,
                  [CURRENT]) == [(first_seen,)]  # the definition is the one seen on the first night
     checks_after = query(working, "SELECT count(*) FROM audit.check_results WHERE subject = ?", [CURRENT])[0][0]
     assert checks_after == 2 * checks_before  # the first night's results carried over, plus tonight's
+    # Every cell withheld under the former id stays withheld (and first withheld on the same night).
+    assert query(working, withheld, [CURRENT]) == withheld_before and query(working, withheld, [FORMER]) == []
+    assert query(working, "SELECT count(*) FROM audit.disclosure_releases WHERE measure_id = ?", [FORMER]) == [(0,)]
     assert query(working, "SELECT former_id, measure_id, rows_moved FROM audit.measure_renames") == [
         (FORMER, CURRENT, touched)]
     assert query(working, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'measures' AND "

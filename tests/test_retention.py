@@ -22,6 +22,11 @@ def _tiny() -> None:
     _hello()
 
 
+@dg.asset
+def _built() -> int:
+    return 1
+
+
 def test_runs_and_gx_results_before_the_cutoff_are_deleted(tmp_path):
     quality = tmp_path / "quality"
     validations = quality / "gx" / "uncommitted" / "validations" / "measure_values" / "__none__"
@@ -33,16 +38,18 @@ def test_runs_and_gx_results_before_the_cutoff_are_deleted(tmp_path):
     (tmp_path / "dagster").mkdir()
     with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
         runs = [_tiny.execute_in_process(instance=instance).run_id for _ in range(2)]
+        built = [dg.materialize([_built], instance=instance).run_id for _ in range(2)]
         # A cutoff before the runs were made keeps them; GX results from before 1 January 2026 go.
         kept = prune_history(instance, quality, dt.datetime(2026, 1, 1))
         assert (kept.runs, kept.gx_results) == (0, 2)
         assert not old.exists() and not page.exists() and recent.exists()
-        assert {r.dagster_run.run_id for r in instance.get_run_records()} == set(runs)
+        assert {r.dagster_run.run_id for r in instance.get_run_records()} == {*runs, *built}
         # A cutoff after them (tomorrow, by the real clock the runs were stamped with) deletes them and their logs.
         tomorrow = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=1)
         pruned = prune_history(instance, quality, tomorrow)
-        assert pruned.runs == 2 and instance.get_run_records() == []
-        assert all(instance.all_logs(run_id) == [] for run_id in runs)
+        # The run that last built an asset stays (the night planner reads it); the others go.
+        assert pruned.runs == 3 and [r.dagster_run.run_id for r in instance.get_run_records()] == [built[1]]
+        assert all(instance.all_logs(run_id) == [] for run_id in [*runs, built[0]])
         assert not recent.exists()
 
 

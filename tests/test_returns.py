@@ -135,9 +135,10 @@ def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
     con.execute("""CREATE TABLE staging.performance_returns (measure_id VARCHAR, period_start DATE,
         commentary VARCHAR, commentary_by VARCHAR, commentary_date DATE, signed_off_by VARCHAR,
         signed_off_date DATE, _source_file VARCHAR, _file_sha256 VARCHAR, _row_number BIGINT)""")
-    con.execute("CREATE TABLE audit.loaded_files (source VARCHAR, file_sha256 VARCHAR, load_seq BIGINT)")
-    con.execute("INSERT INTO audit.loaded_files VALUES ('performance_returns', 'a', 1), "
-                "('performance_returns', 'b', 2)")
+    con.execute("CREATE TABLE audit.loaded_files (source VARCHAR, file_sha256 VARCHAR, load_seq BIGINT, "
+                "loaded_as_of DATE)")
+    con.execute("INSERT INTO audit.loaded_files VALUES ('performance_returns', 'a', 1, '2026-11-09'), "
+                "('performance_returns', 'b', 2, '2026-11-10'), ('performance_returns', 'c', 3, '2026-11-12')")
     october = dt.date(2026, 10, 1)
     lines = [  # measure, text, written on, signed by, signed on, file, line
         ("same_line_undated", "Text", None, "Head", dt.date(2026, 11, 9), "a", 3),
@@ -147,6 +148,9 @@ def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
         ("signed_after", None, None, "Head", dt.date(2026, 11, 9), "b", 5),
         ("signed_before", None, None, "Head", dt.date(2026, 11, 9), "a", 6),
         ("signed_before", "Edited", dt.date(2026, 11, 10), None, None, "b", 6),
+        # Edited and sent again two nights after the sign-off, keeping the template's date (6 November).
+        ("edited_after_sign_off", None, None, "Head", dt.date(2026, 11, 9), "a", 7),
+        ("edited_after_sign_off", "Edited text", dt.date(2026, 11, 6), None, None, "c", 7),
     ]
     for measure, text, written, by, on, file, line in lines:
         con.execute("INSERT INTO staging.performance_returns VALUES (?, ?, ?, 'Officer', ?, ?, ?, ?, ?, ?)",
@@ -154,4 +158,4 @@ def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
     covered = dict(con.execute((ROOT / "warehouse" / "sql" / "core" / "measure_commentary.sql").read_text()
                                .join(["SELECT measure_id, sign_off_covers_commentary FROM (", ")"])).fetchall())
     assert covered == {"same_line_undated": True, "undated_signed_elsewhere": False, "signed_after": True,
-                       "signed_before": False}
+                       "signed_before": False, "edited_after_sign_off": False}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from warehouse.catalogue import CATALOGUE_DIR, CatalogueError
+from warehouse.catalogue import CATALOGUE_DIR, CatalogueError, catalogue
 
 CLASSES = ("public", "aggregate", "staff", "pseudonymised", "special_category", "personal")
 DATA_CLASSES_PATH = CATALOGUE_DIR / "data_classes.yaml"
@@ -63,3 +63,13 @@ def allowed_columns(table: str, columns: list[str], allowed: frozenset[str]) -> 
     if declared is None or declared.data_class not in allowed:
         return []
     return [c for c in columns if declared.column_class(c) in allowed]
+
+
+def row_filter(columns: list[str], allowed: frozenset[str]) -> str:
+    """SQL for the rows a copy may hold of a table with these columns: below the whole council, a measure the
+    catalogue classes `special_category` (e.g. sickness by team) only where that class is allowed."""
+    special = sorted(m.id for m in catalogue().measures.values() if m.data_class == "special_category")
+    if "special_category" in allowed or not special or not {"measure_id", "area_type"} <= set(columns):
+        return "true"
+    ids = ", ".join(f"'{m}'" for m in special)  # catalogue ids: lower case letters, digits and _ only
+    return f"NOT (area_type IS DISTINCT FROM 'district' AND measure_id IN ({ids}))"

@@ -93,9 +93,11 @@ class Cell:
 
 
 def build_disclosed_values(con: duckdb.DuckDBPyConnection, thresholds: list[int], as_of: dt.date) -> dict[int, int]:
-    """Work out the suppression pattern for each threshold over the periods ended before `as_of`, record newly
-    withheld cells in audit.suppression_history and write marts.disclosed_values (one row per threshold x
-    measure x month x area, values blank where withheld). Returns cells withheld per threshold."""
+    """Work out the suppression pattern for each threshold over the periods ended before `as_of` and write
+    marts.disclosed_values (one row per threshold x measure x month x area, values blank where withheld). A
+    month already released keeps the figures it was first released with below the district (later corrections
+    show in the district's figure only); newly withheld cells go to audit.suppression_history and newly released
+    months to audit.disclosure_releases. Returns cells withheld per threshold."""
     thresholds = sorted(set(thresholds))
     if not thresholds or thresholds[0] < PUBLIC_SUPPRESS_BELOW:
         raise ValueError(f"thresholds must be at least {PUBLIC_SUPPRESS_BELOW}: {thresholds}")
@@ -106,13 +108,14 @@ def build_disclosed_values(con: duckdb.DuckDBPyConnection, thresholds: list[int]
     shared = _shared_measures(con)
     patterns: dict[int, dict[Key, str]] = {}
     for below in thresholds:
+        released = _released_months(con, below)
         withheld = {k: f"withheld at the lower threshold of {prev}" for prev in patterns for k in patterns[prev]}
         withheld.update(_frozen(con, below, cells))
-        withheld.update(_primary(con, below))
+        withheld.update({k: r for k, r in _primary(con, below).items() if k[:2] not in released})
         _secondary(cells, withheld, shared)
         patterns[below] = withheld
-    _record(con, patterns, as_of)
     _write(con, patterns)
+    _record(con, patterns, as_of)
     return {below: len(pattern) for below, pattern in patterns.items()}
 
 
@@ -121,6 +124,14 @@ def _ensure_history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE IF NOT EXISTS audit.suppression_history (
         suppress_below INTEGER, measure_id VARCHAR, period_start DATE, area_type VARCHAR, area_code VARCHAR,
         reason VARCHAR, first_withheld_as_of DATE)""")
+    con.execute("""CREATE TABLE IF NOT EXISTS audit.disclosure_releases (
+        suppress_below INTEGER, measure_id VARCHAR, period_start DATE, area_type VARCHAR, area_code VARCHAR,
+        value DOUBLE, numerator DOUBLE, denominator DOUBLE, suppressed BOOLEAN, first_released_as_of DATE)""")
+
+
+def _released_months(con: duckdb.DuckDBPyConnection, below: int) -> set[tuple[str, dt.date]]:
+    return set(con.execute("SELECT DISTINCT measure_id, period_start FROM audit.disclosure_releases "
+                           "WHERE suppress_below = ?", [below]).fetchall())
 
 
 def _small(con: duckdb.DuckDBPyConnection, below: int) -> None:
@@ -160,25 +171,26 @@ def _cells(con: duckdb.DuckDBPyConnection) -> dict[Key, Cell]:
     return cells
 
 
-def _shared_measures(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """Measures that publish the same count: one of value (counts), numerator or denominator equal to one of
-    another measure's in every area and month both have, with at least SHARED_COUNT_MIN_ROWS non-zero."""
+def _shared_measures(con: duckdb.DuckDBPyConnection) -> dict[tuple[dt.date, str], set[str]]:
+    """(month, measure) -> the measures that publish the same count that month: one of value (counts),
+    numerator or denominator equal to one of another measure's in every area both have, with at least
+    SHARED_COUNT_MIN_ROWS non-zero. Judged month by month, so one odd month elsewhere changes nothing."""
     pairs = con.execute(f"""
         WITH amounts AS (
             UNPIVOT (SELECT measure_id, period_start, area_type, area_code,
                             CASE WHEN unit = 'count' THEN value END AS value, numerator, denominator
                      FROM disclosure_grid WHERE area_type <> 'district')
             ON value, numerator, denominator INTO NAME quantity VALUE amount)
-        SELECT a.measure_id, b.measure_id
+        SELECT period_start, a.measure_id, b.measure_id
         FROM amounts a JOIN amounts b USING (period_start, area_type, area_code)
         WHERE a.measure_id < b.measure_id
-        GROUP BY a.measure_id, a.quantity, b.measure_id, b.quantity
+        GROUP BY period_start, a.measure_id, a.quantity, b.measure_id, b.quantity
         HAVING bool_and(a.amount = b.amount) AND count(*) FILTER (WHERE a.amount > 0) >= {SHARED_COUNT_MIN_ROWS}
         """).fetchall()
-    shared: dict[str, set[str]] = defaultdict(set)
-    for first, second in pairs:
-        shared[first].add(second)
-        shared[second].add(first)
+    shared: dict[tuple[dt.date, str], set[str]] = defaultdict(set)
+    for period, first, second in pairs:
+        shared[(period, first)].add(second)
+        shared[(period, second)].add(first)
     return shared
 
 
@@ -187,14 +199,19 @@ def _eligible(cell: Cell, withheld: dict[Key, str]) -> bool:
     return cell.key not in withheld and bool(cell.additive) and all(q > 0 for q in cell.additive)
 
 
-def _pick(children: list[Cell], withheld: dict[Key, str]) -> Cell | None:
+def _pick(children: list[Cell], withheld: dict[Key, str], zeros_too: bool = False) -> Cell | None:
+    """The partner for a withheld cell among `children`: the smallest eligible; failing that, the smallest partly
+    non-zero; failing that (`zeros_too`, under a district that cannot be withheld) the first zero: withheld, a
+    zero is no longer known to be one."""
     eligible = [c for c in children if _eligible(c, withheld)]
-    if not eligible:  # only zeros and partly-zero areas are left: the least revealing that is not all zero
+    if not eligible:
         eligible = [c for c in children if c.key not in withheld and any(q > 0 for q in c.additive)]
+    if not eligible and zeros_too:
+        eligible = [c for c in children if c.key not in withheld and c.additive]
     return min(eligible, key=lambda c: (sum(c.additive), c.key[3]), default=None)
 
 
-def _secondary(cells: dict[Key, Cell], withheld: dict[Key, str], shared: dict[str, set[str]]) -> None:
+def _secondary(cells: dict[Key, Cell], withheld: dict[Key, str], shared: dict[tuple[dt.date, str], set[str]]) -> None:
     """Add the partners that stop each withheld cell being worked out by subtraction, until nothing changes."""
     families: dict[Key, list[Cell]] = defaultdict(list)
     for cell in cells.values():
@@ -203,8 +220,8 @@ def _secondary(cells: dict[Key, Cell], withheld: dict[Key, str], shared: dict[st
     changed = True
     while changed:
         changed = False
-        for key in [k for k in withheld if k[0] in shared]:
-            for other in shared[key[0]]:
+        for key in [k for k in withheld if (k[1], k[0]) in shared]:
+            for other in shared[(key[1], key[0])]:
                 twin = (other, *key[1:])
                 if twin in cells and twin not in withheld and cells[twin].additive:
                     withheld[twin] = f"shares a count with {key[0]}, withheld there"
@@ -213,24 +230,25 @@ def _secondary(cells: dict[Key, Cell], withheld: dict[Key, str], shared: dict[st
             hidden = [c for c in children if c.key in withheld]
             parent_hidden = parent in withheld
             if len(hidden) == 1 and not parent_hidden:
-                partner = _pick(children, withheld)
+                partner = _pick(children, withheld, zeros_too=parent[2] == "district")
                 if partner is not None:
                     withheld[partner.key] = "secondary: another area of the same total is withheld"
                 elif parent[2] != "district":
                     withheld[parent] = "secondary: its one withheld area has no other to pair with"
                 else:
-                    continue
+                    continue  # the district's only area: nothing can hide it (the district is always shown)
                 changed = True
-            elif parent_hidden and not hidden and any(any(q > 0 for q in c.additive) for c in children):
-                partner = _pick(children, withheld)
+            elif parent_hidden and not hidden:  # zeros too: shown, they would add up to a withheld zero total
+                partner = _pick(children, withheld, zeros_too=True)
                 if partner is not None:
                     withheld[partner.key] = "secondary: its total is withheld and its areas would add up to it"
                     changed = True
 
 
 def _record(con: duckdb.DuckDBPyConnection, patterns: dict[int, dict[Key, str]], as_of: dt.date) -> None:
-    frame = _frame(patterns)
-    con.register("withheld_now", frame)
+    """Every newly withheld cell into audit.suppression_history; every month released for the first time (its
+    rows below the district, as written tonight) into audit.disclosure_releases."""
+    con.register("withheld_now", _frame(patterns))
     try:
         con.execute("""INSERT INTO audit.suppression_history
                        SELECT suppress_below, measure_id, period_start, area_type, area_code, reason, ?::DATE
@@ -238,6 +256,14 @@ def _record(con: duckdb.DuckDBPyConnection, patterns: dict[int, dict[Key, str]],
                        USING (suppress_below, measure_id, period_start, area_type, area_code)""", [as_of])
     finally:
         con.unregister("withheld_now")
+    con.execute("""INSERT INTO audit.disclosure_releases
+                   SELECT suppress_below, measure_id, period_start, area_type, area_code, value, numerator,
+                          denominator, suppressed, ?::DATE
+                   FROM marts.disclosed_values d
+                   WHERE area_type <> 'district' AND NOT d.as_first_released
+                     AND (suppress_below, measure_id, period_start) NOT IN (
+                         SELECT (suppress_below, measure_id, period_start) FROM audit.disclosure_releases)""",
+                [as_of])
 
 
 def _frame(patterns: dict[int, dict[Key, str]]) -> pd.DataFrame:
@@ -248,23 +274,49 @@ def _frame(patterns: dict[int, dict[Key, str]]) -> pd.DataFrame:
                          "area_code": "string", "reason": "string"})
 
 
+# Below the district, a month already released shows the figures it was first released with (a cell missing
+# from that release is withheld); above it, and in months not yet released, tonight's figures.
+WRITE_SQL = """
+CREATE OR REPLACE TABLE marts.disclosed_values AS
+WITH judged AS (
+    SELECT t.suppress_below, g.*, w.reason AS withheld_reason,
+           g.area_type <> 'district' AND m.measure_id IS NOT NULL AS as_first_released,
+           r.area_code IS NOT NULL AS in_release, r.value AS released_value, r.numerator AS released_numerator,
+           r.denominator AS released_denominator, r.suppressed AS released_suppressed
+    FROM disclosure_grid g CROSS JOIN thresholds t
+    LEFT JOIN withheld_now w ON w.suppress_below = t.suppress_below AND w.measure_id = g.measure_id
+         AND w.period_start = g.period_start AND w.area_type = g.area_type AND w.area_code = g.area_code
+    LEFT JOIN (SELECT DISTINCT suppress_below, measure_id, period_start FROM audit.disclosure_releases) m
+         ON m.suppress_below = t.suppress_below AND m.measure_id = g.measure_id AND m.period_start = g.period_start
+    LEFT JOIN audit.disclosure_releases r ON r.suppress_below = t.suppress_below AND r.measure_id = g.measure_id
+         AND r.period_start = g.period_start AND r.area_type = g.area_type AND r.area_code = g.area_code
+), flagged AS (
+    SELECT *, withheld_reason IS NOT NULL OR (as_first_released AND (NOT in_release OR released_suppressed))
+              AS is_suppressed
+    FROM judged
+)
+SELECT suppress_below, measure_id, period_start, period_end, area_type, area_code, is_suppressed AS suppressed,
+       CASE WHEN NOT is_suppressed THEN CASE WHEN as_first_released THEN released_value ELSE value END END AS value,
+       CASE WHEN NOT is_suppressed THEN CASE WHEN as_first_released THEN released_numerator ELSE numerator END
+       END AS numerator,
+       CASE WHEN NOT is_suppressed THEN CASE WHEN as_first_released THEN released_denominator ELSE denominator END
+       END AS denominator,
+       no_records, as_first_released,
+       coalesce(withheld_reason, CASE WHEN as_first_released AND NOT in_release
+                                      THEN 'added after the month was first released' END,
+                CASE WHEN as_first_released AND released_suppressed THEN 'withheld when first released' END)
+           AS suppression_reason
+FROM flagged
+ORDER BY ALL
+"""
+
+
 def _write(con: duckdb.DuckDBPyConnection, patterns: dict[int, dict[Key, str]]) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.register("withheld_now", _frame(patterns))
     con.register("thresholds", pd.DataFrame({"suppress_below": list(patterns)}, dtype="int32"))
     try:
-        con.execute("""
-            CREATE OR REPLACE TABLE marts.disclosed_values AS
-            SELECT t.suppress_below, g.measure_id, g.period_start, g.period_end, g.area_type, g.area_code,
-                   w.reason IS NOT NULL AS suppressed,
-                   CASE WHEN w.reason IS NULL THEN g.value END AS value,
-                   CASE WHEN w.reason IS NULL THEN g.numerator END AS numerator,
-                   CASE WHEN w.reason IS NULL THEN g.denominator END AS denominator,
-                   g.no_records, w.reason AS suppression_reason
-            FROM disclosure_grid g CROSS JOIN thresholds t
-            LEFT JOIN withheld_now w ON w.suppress_below = t.suppress_below AND w.measure_id = g.measure_id
-                 AND w.period_start = g.period_start AND w.area_type = g.area_type AND w.area_code = g.area_code
-            ORDER BY ALL""")
+        con.execute(WRITE_SQL)
     finally:
         con.unregister("withheld_now")
         con.unregister("thresholds")

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import clock
-from warehouse.classification import allowed_columns, audience_classes, table_classes
+from warehouse.classification import allowed_columns, audience_classes, row_filter, table_classes
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +95,16 @@ def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts
     dropped = 0
     for (schema, table), columns in tables.items():
         name = f"{schema}.{table}"
-        selected = ", ".join(f'"{c}"' for c in columns)
+        selected, rows = ", ".join(f'"{c}"' for c in columns), row_filter(columns, allowed)
         in_copy = _columns(con, schema, table)
         dropped += bool(set(in_copy) - set(columns))
+        if rows != "true" and set(in_copy) >= set(columns):  # rows this copy may no longer hold (an upgrade)
+            dropped += con.execute(f"SELECT count(*) FROM publishing.{name} WHERE NOT ({rows})").fetchone()[0] > 0
         if name in appendable and in_copy == columns:
-            con.execute(f"""INSERT INTO publishing.{name} BY NAME SELECT {selected} FROM {name}
-                            WHERE _file_sha256 NOT IN (SELECT DISTINCT _file_sha256 FROM publishing.{name})""")
+            con.execute(f"""INSERT INTO publishing.{name} BY NAME SELECT {selected} FROM {name} WHERE {rows}
+                            AND _file_sha256 NOT IN (SELECT DISTINCT _file_sha256 FROM publishing.{name})""")
         else:
-            con.execute(f"CREATE OR REPLACE TABLE publishing.{name} AS SELECT {selected} FROM {name}")
+            con.execute(f"CREATE OR REPLACE TABLE publishing.{name} AS SELECT {selected} FROM {name} WHERE {rows}")
         counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     for schema, table in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'publishing'"

@@ -26,6 +26,8 @@ HISTORY = (
     ("audit.measure_definitions", "measure_id", "true"),
     ("audit.check_results", "subject", "subject_type = 'measure'"),
     ("audit.holds", "subject", "subject_type = 'measure'"),
+    ("audit.suppression_history", "measure_id", "true"),  # a renamed measure keeps every cell it withheld
+    ("audit.disclosure_releases", "measure_id", "true"),  # and the figures each month was first released with
 )
 
 

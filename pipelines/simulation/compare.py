@@ -18,7 +18,8 @@ VOLATILE = {"_loaded_at", "_run_id", "run_id", "recorded_at", "checked_at", "loa
 WORKING = ("staging.%", "audit.row_conservation", "audit.quarantine", "audit.out_of_scope")
 PUBLISHED = ("core.%", "marts.measure_values", "marts.dashboard_strategic", "marts.dashboard_operational",
              "marts.dashboard_demographics", "marts.measure_spc", "marts.data_holds")
-WAREHOUSES = ("warehouse/working.duckdb", "published/bromsgrove.duckdb")
+# The analyst copy holds the record-level facts the BI copy does not (warehouse/classification.py).
+WAREHOUSES = ("warehouse/working.duckdb", "published/bromsgrove.duckdb", "analyst/bromsgrove.duckdb")
 RENAMED_COLUMNS = ("measure_id", "subject")  # the columns that hold a measure id
 
 
@@ -119,6 +120,6 @@ def compare_data_folders(first: Path, second: Path, comparison: Comparison,
 
 def compare_warehouses(nights: Path, rebuild: Path) -> list[str]:
     """Differences between the warehouses under two data folders (empty when they hold the same rows)."""
-    patterns = {WAREHOUSES[0]: WORKING, WAREHOUSES[1]: PUBLISHED}
+    patterns = {WAREHOUSES[0]: WORKING, WAREHOUSES[1]: PUBLISHED, WAREHOUSES[2]: ("core.fact_%",)}
     results = compare_data_folders(nights, rebuild, Comparison(), patterns)
     return [d for _, differences in results.values() for d in differences]

@@ -12,6 +12,7 @@ import yaml
 
 CATALOGUE_DIR = Path(__file__).parent
 AGGREGATIONS = ("sum", "ratio", "per_population", "median")
+MEASURE_CLASSES = ("aggregate", "special_category")
 BREAKDOWNS = ("district", "locality", "ward", "team")
 IMPROVEMENT = ("up", "down", "neutral")
 LEVELS = ("strategic", "operational")
@@ -114,6 +115,9 @@ class Measure:
     target: float | None = None  # for the SPC assurance icon; the strategy prefers capability to targets
     spc: SpcRules = SpcRules()
     renamed_from: tuple[str, ...] = ()  # earlier ids of this measure, whose history it keeps (warehouse/renames.py)
+    # special_category: its figures below the whole council are health data about small groups (e.g. sickness
+    # by team): kept out of the BI copy (warehouse/classification.py)
+    data_class: str = "aggregate"
     path: Path | None = None
 
     @property
@@ -190,6 +194,7 @@ def parse_measure(path: Path, purposes: dict[str, Purpose], teams: dict[str, Tea
         target=None if entry.get("target") is None else float(entry["target"]),
         spc=_settings(SpcRules, entry, "spc", path),
         renamed_from=_renamed_from(entry, measure_id, path),
+        data_class=_one_of(entry.get("data_class", "aggregate"), MEASURE_CLASSES, "data_class", path),
         path=path,
     )
 

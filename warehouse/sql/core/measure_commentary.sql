@@ -1,16 +1,18 @@
 -- Commentary and manager sign-off per measure and period (seed section 7), with who and when: the latest
 -- commentary and the latest sign-off from any return, each with the file it came from. A sign-off covers the
--- latest commentary (sign_off_covers_commentary) when it is on the same line of the same return, or dated on or
--- after the commentary; undated commentary is covered only by a sign-off beside it. (Templates are not
--- prefilled with an earlier sign-off, outputs/returns.py, so a sign-off beside the text was given for it.)
+-- latest commentary (sign_off_covers_commentary) when it is on the same line of the same file (by content), or
+-- when it arrived on the same night as the commentary or later and is dated on or after it: a text edited and
+-- sent after a sign-off (keeping the template's date) is not covered by it. Undated commentary is covered only
+-- by a sign-off beside it. Templates never carry an earlier sign-off forward (outputs/returns.py).
 WITH returned AS (
-    SELECT r.*, coalesce(f.load_seq, 0) AS load_seq  -- load order, not wall-clock time
+    SELECT r.*, coalesce(f.load_seq, 0) AS load_seq,  -- load order, not wall-clock time
+           coalesce(f.loaded_as_of, DATE '1900-01-01') AS loaded_as_of  -- loads from before the column: one night
     FROM staging.performance_returns r
     JOIN audit.loaded_files f ON f.source = 'performance_returns' AND f.file_sha256 = r._file_sha256
 ),
 commentary AS (
     SELECT measure_id, period_start, commentary, commentary_by, commentary_date, _source_file AS commentary_file,
-           _row_number AS commentary_row
+           _file_sha256 AS commentary_sha256, _row_number AS commentary_row, loaded_as_of AS commentary_night
     FROM returned
     WHERE commentary IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY measure_id, period_start
@@ -18,7 +20,7 @@ commentary AS (
 ),
 sign_off AS (
     SELECT measure_id, period_start, signed_off_by, signed_off_date, _source_file AS sign_off_file,
-           _row_number AS sign_off_row
+           _file_sha256 AS sign_off_sha256, _row_number AS sign_off_row, loaded_as_of AS sign_off_night
     FROM returned
     WHERE signed_off_by IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY measure_id, period_start
@@ -27,7 +29,8 @@ sign_off AS (
 SELECT measure_id, period_start, c.commentary, c.commentary_by, c.commentary_date, c.commentary_file,
        s.signed_off_by, s.signed_off_date, s.sign_off_file,
        coalesce(s.signed_off_by IS NOT NULL AND (
-           (s.sign_off_file = c.commentary_file AND s.sign_off_row = c.commentary_row)
-           OR s.signed_off_date >= c.commentary_date), false) AS sign_off_covers_commentary
+           (s.sign_off_sha256 = c.commentary_sha256 AND s.sign_off_row = c.commentary_row)
+           OR (s.sign_off_night >= c.commentary_night AND s.signed_off_date >= c.commentary_date)), false)
+           AS sign_off_covers_commentary
 FROM commentary c
 FULL JOIN sign_off s USING (measure_id, period_start)
