@@ -4,15 +4,14 @@ record of every delivery. The sample is run as `make run` runs it (a Dagster ins
 on the next 1st of a month (faketime), then again with a headerless file whose first line is a canary record
 (it is refused). Everything a person other than the operator can open is then scanned: every text cell of the
 BI and analyst copies, every file of Dagster's storage (event log, run and compute logs), the GX project and
-Data Docs, the outputs (site, open data, partner packs, HTML reports, return templates) and the runs' own
-output, and the alerts the runs raise (the payloads a Teams webhook received, audit.alerts), for the canaries and
-for fake secrets planted in the alert settings (and the key). The working warehouse and the landing folder are
-the operator's and hold personal data by design.
+Data Docs, the outputs (site, open data, partner packs, reports as HTML and PDF text, return templates), the
+runs' own output, and the alerts the runs raise (the payloads a Teams webhook received, audit.alerts), for the
+canaries and for fake secrets planted in the alert settings (and the key). The working warehouse and the
+landing folder are the operator's and hold personal data by design.
 Last, an attacker works at every figure the site and the partner packs withheld (tests/disclosure_attack.py)
 and must recover none.
 
-Not covered here: PDF reports (BDC_REPORTS_PDF=false; they are rendered from the HTML scanned) and e-mail (the
-alert body is the one posted to Teams)."""
+Not covered here: e-mail (the alert body is the one posted to Teams)."""
 
 from __future__ import annotations
 
@@ -28,6 +27,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from pypdf import PdfReader
 
 from pipelines.alert_sensors import raise_alerts
 from pipelines.alerts import AlertStore, alerts_for_run
@@ -67,7 +67,7 @@ def scanned(tmp_path_factory) -> Path:
     if FAKETIME is None:
         pytest.skip("Debian's faketime is not installed (make test installs it)")
     root = tmp_path_factory.mktemp("canaries")
-    first = run_sample_on(FIRST_OF_A_MONTH, root, "--sample", BDC_REPORTS_PDF="false", **SECRETS)
+    first = run_sample_on(FIRST_OF_A_MONTH, root, "--sample", **SECRETS)  # with the PDF reports
     assert_a_clean_night(first, root / "data" / "published" / "bromsgrove.duckdb", FIRST_OF_A_MONTH)
     landing = root / "data" / "landing" / "crm_contacts"
     delivered = sorted(landing.glob("crm_contacts_*.csv"))[-1]
@@ -118,6 +118,8 @@ def _files_found(folder: Path) -> list[str]:
         if path.suffix == ".xlsx":
             with zipfile.ZipFile(path) as workbook:
                 text = "\n".join(workbook.read(n).decode("utf-8", "replace") for n in workbook.namelist())
+        elif path.suffix == ".pdf":
+            text = "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
         elif path.suffix == ".parquet":
             text = str(duckdb.sql(f"SELECT * FROM read_parquet('{path}')").fetchall())
         else:
@@ -154,7 +156,7 @@ def test_dagster_storage_and_the_run_logs_hold_no_canary(scanned):
 
 def test_the_outputs_and_data_docs_hold_no_canary(scanned):
     outputs, quality = scanned / "data" / "outputs", scanned / "data" / "quality"
-    assert any(outputs.rglob("*.html")) and any(quality.rglob("*.json"))
+    assert any(outputs.rglob("*.html")) and any(outputs.rglob("*.pdf")) and any(quality.rglob("*.json"))
     found = _files_found(outputs) + _files_found(quality)
     assert not found, found
 

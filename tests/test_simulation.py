@@ -40,9 +40,10 @@ def test_the_calendar_crosses_a_month_end_with_every_fault_kind():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("simulation")  # make test puts the temporary folders on tmpfs
-    # Reports as HTML only (PDF rendering is most of the outputs job; tests/test_outputs.py covers the PDFs).
+    # Reports as HTML only (PDF rendering is most of the outputs job; tests/test_outputs.py covers the PDFs), and
+    # no analyst copy (a second publish every run; tests/test_data_classes.py covers it): `make simulate` has both.
     yield simulate(base, dt.date(2026, 1, 1), NIGHTS, SEED, faults=FAULTS, pdf=False,
-                   sources=SOURCES)  # restores the environment
+                   sources=SOURCES, analyst_copy=False)  # restores the environment
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -30,7 +30,8 @@ import duckdb
 import pandas as pd
 
 PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
-SHARED_COUNT_MIN_ROWS = 6  # two measures' counts equal in at least this many non-zero cells (and every other) are one
+SHARED_COUNT_MIN_ROWS = 3  # two measures' counts equal in a month in at least this many non-zero areas (and every
+                           # other) are one: the five localities of a locality-only measure must be enough
 
 Key = tuple[str, dt.date, str, str]  # measure_id, period_start, area_type, area_code
 

@@ -44,7 +44,7 @@ INSTANCE_YAML = """telemetry:
 
 def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0.1,
              faults: tuple[str, ...] = FAULT_KINDS, rebuild: bool = True, pdf: bool = True,
-             sources: tuple[str, ...] = MONTHLY) -> dict:
+             sources: tuple[str, ...] = MONTHLY, analyst_copy: bool = True) -> dict:
     """Simulate `nights` nights from `start` in the folder `out` (replaced) and return the report. The paths,
     the clock and the time zone are this process's for the while; they are restored afterwards."""
     started = time.monotonic()
@@ -56,6 +56,7 @@ def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0
         del os.environ[name]
     os.environ.update(_environment(out))
     os.environ["BDC_REPORTS_PDF"] = "true" if pdf else "false"  # PDFs are most of the outputs job's time
+    os.environ["BDC_ANALYST_COPY"] = "true" if analyst_copy else "false"  # a second publish a run
     os.environ["TZ"] = "Europe/London"  # the council's clocks, which change in March and October
     time.tzset()
     sim_clock = SimClock()
@@ -71,6 +72,7 @@ def simulate(out: Path, start: dt.date, nights: int, seed: int, scale: float = 0
         os.environ.update(saved)
         time.tzset()
     report = {"nights": nights, "start": str(start), "seed": seed, "scale": scale, "pdf": pdf,
+              "analyst_copy": analyst_copy,
               "sources_delivering": list(sources), **report,
               "seconds": round(time.monotonic() - started, 1)}
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
