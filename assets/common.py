@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from warehouse.classification import audience_classes, row_filter
 from warehouse.incremental import APPEND_MARKER, appends, build_model
 from warehouse.models import referenced_tables
 from warehouse.resource import WarehouseResource
@@ -72,7 +73,7 @@ PREVIEWED_LAYERS = ("measures", "marts")
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.MetadataValue | int | str]:
     """Row count and column schema of a warehouse table, for the Dagster UI; a few rows too when the table is in
-    an aggregate layer (`PREVIEWED_LAYERS`)."""
+    an aggregate layer (`PREVIEWED_LAYERS`), only of those the BI copy may hold."""
     columns = con.execute(f"DESCRIBE {table}").fetchall()
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     schema = dg.TableSchema(columns=[dg.TableColumn(name=c[0], type=c[1]) for c in columns])
@@ -80,7 +81,8 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.M
         "dagster/row_count": rows, "dagster/column_schema": schema, "dagster/table_name": table}
     if table.split(".")[0] in PREVIEWED_LAYERS:
         names = [c[0] for c in columns]
-        preview = con.execute(f"SELECT * FROM {table} LIMIT {PREVIEW_ROWS}").fetchall()
+        rows_shown = row_filter(names, audience_classes("bi"))  # no health rows of a special-category measure
+        preview = con.execute(f"SELECT * FROM {table} WHERE {rows_shown} LIMIT {PREVIEW_ROWS}").fetchall()
         metadata["preview"] = dg.MetadataValue.table(
             records=[dg.TableRecord({n: _plain(v) for n, v in zip(names, row, strict=True)}) for row in preview],
             schema=schema)

@@ -10,6 +10,7 @@ import typing
 import duckdb
 import pytest
 
+from assets.common import table_metadata
 from sources import CONTRACTS
 from sources.contract import DataClass
 from tests.conftest import copy_fixture, query
@@ -106,3 +107,14 @@ def test_a_health_measure_below_the_council_stays_out_of_the_bi_copy(tmp_path):
         publish(con, tmp_path / "health.duckdb", "test-run-2", compact_above=1.0)
     assert query(tmp_path / "health.duckdb", rows) == council_and_wards
     assert query(tmp_path / "health.duckdb", "SELECT free_blocks FROM pragma_database_size()") == [(0,)]
+
+
+def test_dagster_previews_show_no_health_rows_below_the_council():
+    """The measures' preview in the Dagster UI holds only rows the BI copy may: no team rows of sickness."""
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA measures; CREATE TABLE measures.sickness_days_per_fte AS SELECT * FROM (VALUES "
+                    "('sickness_days_per_fte', 'team', 'street_scene', 2.5), "
+                    "('sickness_days_per_fte', 'district', 'E07000234', 0.8)) "
+                    "t(measure_id, area_type, area_code, value)")
+        preview = table_metadata(con, "measures.sickness_days_per_fte")["preview"].value.records
+    assert [r.data["area_type"] for r in preview] == ["district"]
