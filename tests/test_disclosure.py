@@ -181,7 +181,7 @@ def test_a_month_once_released_keeps_its_figures_below_the_district():
                 "observations = observations + 17 "
                 "WHERE area_code IN ('N3', 'N', 'D')")
     build_disclosed_values(con, [5], NIGHT + dt.timedelta(days=1))
-    assert _withheld(con, "contacts") == {"N1": f"withheld since it was first published on {NIGHT}",
+    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4",
                                           "N3": f"withheld since it was first published on {NIGHT}"}
     assert _shown(con) == {"D": 63, "N": 31, "S": 15, "N1": None, "N2": 0, "N3": None, "N4": 20, "S1": 6, "S2": 9}
     as_released = {**_truth({"contacts": CONTACTS}),
@@ -204,6 +204,40 @@ def test_a_figure_corrected_to_a_small_count_after_release_is_not_given_away():
                 "observations = observations - 1 WHERE area_code IN ('N1', 'N', 'D')")
     build_disclosed_values(con, [5], NIGHT + dt.timedelta(days=1))
     assert _shown(con) == {"D": 47, "N": 33, "S": 15, "N1": 5, "N2": 0, "N3": 8, "N4": 20, "S1": 6, "S2": 9}
+
+
+def test_a_threshold_added_after_a_correction_is_worked_out_from_the_first_release():
+    # Night 1 releases October at 5 with N1's 5 shown (N 33, D 48). Night 2 a correction makes N1 4 (N 32,
+    # D 47), and a partner at 10 starts. Worked out from tonight's figures, the partner's pack would show N 32
+    # beside the site's frozen 33, and with the other wards unchanged N1 would be 4. From the first release, it
+    # shows N 33 and withholds N1 (5), N3 (8), S1 (6) and S2 (9): below 10.
+    five = {**CONTACTS, "N1": (5, 5, None), "N": (33, 33, None), "D": (48, 48, None)}
+    con = _warehouse({"contacts": five})
+    build_disclosed_values(con, [5], NIGHT)
+    first = _release(con)
+    con.execute("UPDATE marts.measure_values SET value = value - 1, numerator = numerator - 1, "
+                "observations = observations - 1 WHERE area_code IN ('N1', 'N', 'D')")
+    build_disclosed_values(con, [5, 10], NIGHT + dt.timedelta(days=1))
+    assert _shown(con, 10) == {"D": 47, "N": 33, "S": 15, "N1": None, "N2": 0, "N3": None, "N4": 20, "S1": None,
+                               "S2": None}
+    as_released = {**_truth({"contacts": five}),
+                   ("contacts", OCTOBER.isoformat(), "district", "D"): {"value": 47, "numerator": 47,
+                                                                        "denominator": None}}
+    nights = [(_truth({"contacts": five}), [first]), (as_released, [_release(con, 5), _release(con, 10)])]
+    assert recovered(nights, UNITS, PARENTS) == []
+
+
+def test_an_area_added_after_a_month_was_released_is_withheld_in_it():
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5], NIGHT)
+    # A boundary review adds ward N5 (7 contacts in October, moved from N4): October's release had no N5.
+    con.execute("INSERT INTO core.dim_area VALUES ('ward', 'N5', 'N5', 'N')")
+    con.execute("UPDATE marts.measure_values SET value = 13, numerator = 13, observations = 13 WHERE area_code = 'N4'")
+    con.execute("INSERT INTO marts.measure_values VALUES ('contacts', ?, last_day(?::DATE), 'ward', 'N5', 7, 7, "
+                "NULL, 7)", [OCTOBER, OCTOBER])
+    build_disclosed_values(con, [5], NIGHT + dt.timedelta(days=1))
+    assert _withheld(con, "contacts")["N5"] == "added after the month was first released"
+    assert _shown(con)["N4"] == 20  # as first released
 
 
 def test_the_attacker_recovers_a_figure_the_rules_would_reveal():

@@ -36,7 +36,8 @@ SHARED_COUNT_MIN_ROWS = 3  # two measures' counts equal in a month in at least t
 Key = tuple[str, dt.date, str, str]  # measure_id, period_start, area_type, area_code
 
 # Every ended period's rows, with an explicit row for each area that had no records (zero fill), and the
-# nearest ancestor area of each row. Counts are zero-filled; a ratio's value stays blank ("no records").
+# nearest ancestor area of each row. Counts are zero-filled; a ratio's value stays blank ("no records"). Below
+# the district, a (measure, month) released before has the figures of its first release, for every threshold.
 GRID_SQL = """
 CREATE OR REPLACE TEMP TABLE disclosure_grid AS
 WITH ended AS (
@@ -59,11 +60,28 @@ WITH ended AS (
     JOIN core.dim_area a USING (area_type)
     ANTI JOIN ended e ON e.measure_id = p.measure_id AND e.period_start = p.period_start
                      AND e.area_type = a.area_type AND e.area_code = a.area_code
+), current AS (
+    SELECT measure_id, period_start, period_end, area_type, area_code, value, numerator, denominator,
+           observations, false AS no_records FROM ended
+    UNION ALL BY NAME SELECT * FROM filled
+), released_months AS (
+    SELECT DISTINCT measure_id, period_start FROM audit.disclosure_releases
+), judged AS (  -- below the district, a month released before keeps the figures it was first released with
+    SELECT c.*, c.area_type <> 'district' AND m.measure_id IS NOT NULL AS as_first_released,
+           f.area_code IS NOT NULL AS in_release, f.value AS f_value, f.numerator AS f_numerator,
+           f.denominator AS f_denominator, f.observations AS f_observations
+    FROM current c
+    LEFT JOIN released_months m USING (measure_id, period_start)
+    LEFT JOIN audit.disclosure_releases f USING (measure_id, period_start, area_type, area_code)
 )
-SELECT r.*, s.unit, a.parent_code
-FROM (SELECT measure_id, period_start, period_end, area_type, area_code, value, numerator, denominator,
-             observations, false AS no_records FROM ended
-      UNION ALL BY NAME SELECT * FROM filled) r
+SELECT measure_id, period_start, period_end, area_type, area_code,
+       CASE WHEN as_first_released THEN f_value ELSE value END AS value,
+       CASE WHEN as_first_released THEN f_numerator ELSE numerator END AS numerator,
+       CASE WHEN as_first_released THEN f_denominator ELSE denominator END AS denominator,
+       CASE WHEN as_first_released THEN f_observations ELSE observations END AS observations,
+       no_records, as_first_released, as_first_released AND NOT in_release AS added_after_release,
+       s.unit, a.parent_code
+FROM judged r
 JOIN shape s USING (measure_id)
 LEFT JOIN core.dim_area a USING (area_type, area_code)
 """
@@ -103,16 +121,19 @@ def build_disclosed_values(con: duckdb.DuckDBPyConnection, thresholds: list[int]
     if not thresholds or thresholds[0] < PUBLIC_SUPPRESS_BELOW:
         raise ValueError(f"thresholds must be at least {PUBLIC_SUPPRESS_BELOW}: {thresholds}")
     con.execute("SET VARIABLE disclosure_as_of = ?::DATE", [as_of])
-    con.execute(GRID_SQL)
     _ensure_history(con)
+    con.execute(GRID_SQL)
     cells = _cells(con)
     shared = _shared_measures(con)
+    added = {(m, p, t, c): "added after the month was first released" for m, p, t, c in con.execute(
+        "SELECT measure_id, period_start, area_type, area_code FROM disclosure_grid WHERE added_after_release"
+    ).fetchall()}
     patterns: dict[int, dict[Key, str]] = {}
     for below in thresholds:
-        released = _released_months(con, below)
         withheld = {k: f"withheld at the lower threshold of {prev}" for prev in patterns for k in patterns[prev]}
         withheld.update(_frozen(con, below, cells))
-        withheld.update({k: r for k, r in _primary(con, below).items() if k[:2] not in released})
+        withheld.update(_primary(con, below))
+        withheld.update(added)
         _secondary(cells, withheld, shared)
         patterns[below] = withheld
     _write(con, patterns)
@@ -125,14 +146,13 @@ def _ensure_history(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE IF NOT EXISTS audit.suppression_history (
         suppress_below INTEGER, measure_id VARCHAR, period_start DATE, area_type VARCHAR, area_code VARCHAR,
         reason VARCHAR, first_withheld_as_of DATE)""")
+    if "suppress_below" in [c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'audit' "
+            "AND table_name = 'disclosure_releases'").fetchall()]:  # the per-threshold form of an earlier build
+        con.execute("DROP TABLE audit.disclosure_releases")
     con.execute("""CREATE TABLE IF NOT EXISTS audit.disclosure_releases (
-        suppress_below INTEGER, measure_id VARCHAR, period_start DATE, area_type VARCHAR, area_code VARCHAR,
-        value DOUBLE, numerator DOUBLE, denominator DOUBLE, suppressed BOOLEAN, first_released_as_of DATE)""")
-
-
-def _released_months(con: duckdb.DuckDBPyConnection, below: int) -> set[tuple[str, dt.date]]:
-    return set(con.execute("SELECT DISTINCT measure_id, period_start FROM audit.disclosure_releases "
-                           "WHERE suppress_below = ?", [below]).fetchall())
+        measure_id VARCHAR, period_start DATE, area_type VARCHAR, area_code VARCHAR, value DOUBLE,
+        numerator DOUBLE, denominator DOUBLE, observations BIGINT, first_released_as_of DATE)""")
 
 
 def _small(con: duckdb.DuckDBPyConnection, below: int) -> None:
@@ -247,8 +267,8 @@ def _secondary(cells: dict[Key, Cell], withheld: dict[Key, str], shared: dict[tu
 
 
 def _record(con: duckdb.DuckDBPyConnection, patterns: dict[int, dict[Key, str]], as_of: dt.date) -> None:
-    """Every newly withheld cell into audit.suppression_history; every month released for the first time (its
-    rows below the district, as written tonight) into audit.disclosure_releases."""
+    """Every newly withheld cell into audit.suppression_history; every (measure, month) released for the first
+    time (its unsuppressed figures below the district) into audit.disclosure_releases."""
     con.register("withheld_now", _frame(patterns))
     try:
         con.execute("""INSERT INTO audit.suppression_history
@@ -258,13 +278,9 @@ def _record(con: duckdb.DuckDBPyConnection, patterns: dict[int, dict[Key, str]],
     finally:
         con.unregister("withheld_now")
     con.execute("""INSERT INTO audit.disclosure_releases
-                   SELECT suppress_below, measure_id, period_start, area_type, area_code, value, numerator,
-                          denominator, suppressed, ?::DATE
-                   FROM marts.disclosed_values d
-                   WHERE area_type <> 'district' AND NOT d.as_first_released
-                     AND (suppress_below, measure_id, period_start) NOT IN (
-                         SELECT (suppress_below, measure_id, period_start) FROM audit.disclosure_releases)""",
-                [as_of])
+                   SELECT measure_id, period_start, area_type, area_code, value, numerator, denominator,
+                          observations, ?::DATE
+                   FROM disclosure_grid WHERE area_type <> 'district' AND NOT as_first_released""", [as_of])
 
 
 def _frame(patterns: dict[int, dict[Key, str]]) -> pd.DataFrame:
@@ -275,39 +291,18 @@ def _frame(patterns: dict[int, dict[Key, str]]) -> pd.DataFrame:
                          "area_code": "string", "reason": "string"})
 
 
-# Below the district, a month already released shows the figures it was first released with (a cell missing
-# from that release is withheld); above it, and in months not yet released, tonight's figures.
+# Tonight's pattern over the grid's figures (below the district, as first released).
 WRITE_SQL = """
 CREATE OR REPLACE TABLE marts.disclosed_values AS
-WITH judged AS (
-    SELECT t.suppress_below, g.*, w.reason AS withheld_reason,
-           g.area_type <> 'district' AND m.measure_id IS NOT NULL AS as_first_released,
-           r.area_code IS NOT NULL AS in_release, r.value AS released_value, r.numerator AS released_numerator,
-           r.denominator AS released_denominator, r.suppressed AS released_suppressed
-    FROM disclosure_grid g CROSS JOIN thresholds t
-    LEFT JOIN withheld_now w ON w.suppress_below = t.suppress_below AND w.measure_id = g.measure_id
-         AND w.period_start = g.period_start AND w.area_type = g.area_type AND w.area_code = g.area_code
-    LEFT JOIN (SELECT DISTINCT suppress_below, measure_id, period_start FROM audit.disclosure_releases) m
-         ON m.suppress_below = t.suppress_below AND m.measure_id = g.measure_id AND m.period_start = g.period_start
-    LEFT JOIN audit.disclosure_releases r ON r.suppress_below = t.suppress_below AND r.measure_id = g.measure_id
-         AND r.period_start = g.period_start AND r.area_type = g.area_type AND r.area_code = g.area_code
-), flagged AS (
-    SELECT *, withheld_reason IS NOT NULL OR (as_first_released AND (NOT in_release OR released_suppressed))
-              AS is_suppressed
-    FROM judged
-)
-SELECT suppress_below, measure_id, period_start, period_end, area_type, area_code, is_suppressed AS suppressed,
-       CASE WHEN NOT is_suppressed THEN CASE WHEN as_first_released THEN released_value ELSE value END END AS value,
-       CASE WHEN NOT is_suppressed THEN CASE WHEN as_first_released THEN released_numerator ELSE numerator END
-       END AS numerator,
-       CASE WHEN NOT is_suppressed THEN CASE WHEN as_first_released THEN released_denominator ELSE denominator END
-       END AS denominator,
-       no_records, as_first_released,
-       coalesce(withheld_reason, CASE WHEN as_first_released AND NOT in_release
-                                      THEN 'added after the month was first released' END,
-                CASE WHEN as_first_released AND released_suppressed THEN 'withheld when first released' END)
-           AS suppression_reason
-FROM flagged
+SELECT t.suppress_below, g.measure_id, g.period_start, g.period_end, g.area_type, g.area_code,
+       w.reason IS NOT NULL AS suppressed,
+       CASE WHEN w.reason IS NULL THEN g.value END AS value,
+       CASE WHEN w.reason IS NULL THEN g.numerator END AS numerator,
+       CASE WHEN w.reason IS NULL THEN g.denominator END AS denominator,
+       g.no_records, g.as_first_released, w.reason AS suppression_reason
+FROM disclosure_grid g CROSS JOIN thresholds t
+LEFT JOIN withheld_now w ON w.suppress_below = t.suppress_below AND w.measure_id = g.measure_id
+     AND w.period_start = g.period_start AND w.area_type = g.area_type AND w.area_code = g.area_code
 ORDER BY ALL
 """
 
