@@ -151,6 +151,14 @@ def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
         # Edited and sent again two nights after the sign-off, keeping the template's date (6 November).
         ("edited_after_sign_off", None, None, "Head", dt.date(2026, 11, 9), "a", 7),
         ("edited_after_sign_off", "Edited text", dt.date(2026, 11, 6), None, None, "c", 7),
+        # An old template carrying the sign-off forward, edited on a later night: the sign-off is beside the new
+        # text, but it was first given beside the old one.
+        ("carried_forward", "First text", dt.date(2026, 11, 6), "Head", dt.date(2026, 11, 8), "a", 8),
+        ("carried_forward", "New text", dt.date(2026, 11, 6), "Head", dt.date(2026, 11, 8), "c", 8),
+        # Signed off in a separate file; the officer then sends the same text again (fixing another line).
+        ("same_text_again", "Same text", dt.date(2026, 11, 6), None, None, "a", 9),
+        ("same_text_again", None, None, "Head", dt.date(2026, 11, 9), "b", 9),
+        ("same_text_again", "Same text", dt.date(2026, 11, 6), None, None, "c", 9),
     ]
     for measure, text, written, by, on, file, line in lines:
         con.execute("INSERT INTO staging.performance_returns VALUES (?, ?, ?, 'Officer', ?, ?, ?, ?, ?, ?)",
@@ -158,4 +166,5 @@ def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
     covered = dict(con.execute((ROOT / "warehouse" / "sql" / "core" / "measure_commentary.sql").read_text()
                                .join(["SELECT measure_id, sign_off_covers_commentary FROM (", ")"])).fetchall())
     assert covered == {"same_line_undated": True, "undated_signed_elsewhere": False, "signed_after": True,
-                       "signed_before": False, "edited_after_sign_off": False}
+                       "signed_before": False, "edited_after_sign_off": False, "carried_forward": False,
+                       "same_text_again": True}
