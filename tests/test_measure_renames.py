@@ -16,6 +16,8 @@ from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
 from tests.conftest import copy_fixture, query, resource_for
 from warehouse.catalogue import CATALOGUE_DIR, CatalogueError, catalogue, load_catalogue
+from warehouse.catalogue_tables import build_catalogue_table
+from warehouse.db import ensure_schemas
 from warehouse.renames import apply_renames
 
 FORMER, CURRENT = "failure_demand_share", "failure_demand_pct"
@@ -135,3 +137,20 @@ def test_a_failure_already_alerted_under_the_former_id_is_not_alerted_again():
     assert _same_failure_before(instance, tonight, run_id="tonight")
     other = dg.AssetCheckEvaluation(asset_key=dg.AssetKey(["measures", "missed_bins"]), **failing)
     assert not _same_failure_before(instance, other, run_id="tonight")  # no history: alerted
+
+
+def test_a_month_released_under_both_ids_keeps_its_first_release():
+    """A rename rolled back for a night and forward again: October released under the former id on the 5th and
+    under the current one on the 6th. After the move, only the 5th's figures remain (one row per area)."""
+    with duckdb.connect() as con:
+        ensure_schemas(con)
+        build_catalogue_table(con, "measure_renames", catalogue())
+        con.execute("CREATE TABLE audit.disclosure_releases (measure_id VARCHAR, period_start DATE, area_type "
+                    "VARCHAR, area_code VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE, "
+                    "observations BIGINT, first_released_as_of DATE)")
+        con.execute("""INSERT INTO audit.disclosure_releases VALUES
+            (?, '2026-10-01', 'ward', 'N4', NULL, 20, 40, 40, '2026-11-05'),
+            (?, '2026-10-01', 'ward', 'N4', NULL, 21, 41, 41, '2026-11-06')""", [FORMER, CURRENT])
+        apply_renames(con, catalogue(), "roll-forward")
+        assert con.execute("SELECT measure_id, numerator, first_released_as_of::VARCHAR FROM "
+                           "audit.disclosure_releases").fetchall() == [(CURRENT, 20.0, "2026-11-05")]

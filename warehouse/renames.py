@@ -58,6 +58,11 @@ def _move(con: duckdb.DuckDBPyConnection, former: str, current: str) -> tuple[in
                                WHERE f.measure_id = ? AND f.definition = c.definition)""", [current, former])
         rows += con.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ? AND {about}",
                             [current, former]).fetchone()[0]
+        if table == "audit.disclosure_releases":  # released under both ids (a rollback): the first release stands
+            con.execute("""DELETE FROM audit.disclosure_releases d WHERE d.measure_id = ?
+                           AND d.first_released_as_of > (SELECT min(x.first_released_as_of)
+                               FROM audit.disclosure_releases x
+                               WHERE x.measure_id = d.measure_id AND x.period_start = d.period_start)""", [current])
     table_moved = table_exists(con, f"measures.{former}")
     if table_moved:
         if table_exists(con, f"measures.{current}"):
