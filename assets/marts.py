@@ -5,6 +5,7 @@ import datetime as dt
 import shutil
 
 import dagster as dg
+import duckdb
 
 from assets.checks import check_result, criterion_specs
 from assets.common import (
@@ -30,7 +31,7 @@ from warehouse.measure_sql import measure_values_sql
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import COMPACTED, publish
 from warehouse.resource import WarehouseResource
-from warehouse.settings import SettingsResource
+from warehouse.settings import Settings, SettingsResource
 
 # Marts whose assets are written by hand (their own checks or dependencies); the rest of warehouse/sql/marts/
 # are plain SQL models, one generic asset each.
@@ -211,7 +212,8 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
                                           "as_of": settings.as_of.isoformat()})  # the outputs follow this night
 
 
-def _publish_analyst_copy(context: dg.AssetExecutionContext, con, settings) -> dict[str, object]:
+def _publish_analyst_copy(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection,
+                          settings: Settings) -> dict[str, object]:
     """The analyst copy, when one is configured: record-level pseudonymised facts for a permissioned group."""
     if settings.analyst_path is None:
         return {"analyst_copy": "none (BDC_ANALYST_COPY=false)"}

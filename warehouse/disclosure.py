@@ -176,8 +176,8 @@ def _cells(con: duckdb.DuckDBPyConnection) -> dict[Key, Cell]:
     """Every row of the grid with its additive counts and nearest ancestor that has a row of its own."""
     rows = con.execute("""SELECT measure_id, period_start, area_type, area_code, unit, value, numerator,
                                  denominator FROM disclosure_grid""").fetchall()
-    parents = dict(con.execute("SELECT area_code, parent_code FROM core.dim_area").fetchall())
-    types = dict(con.execute("SELECT area_code, area_type FROM core.dim_area").fetchall())
+    areas = con.execute("SELECT area_code, parent_code, area_type FROM core.dim_area").fetchall()
+    parents, types = {c: p for c, p, _ in areas}, {c: t for c, _, t in areas}
     present = {(m, p, t, c) for m, p, t, c, *_ in rows}
     cells = {}
     for measure, period, area_type, code, unit, value, numerator, denominator in rows:
