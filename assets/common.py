@@ -18,6 +18,7 @@ from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
 
 PREVIEW_ROWS = 5
+PUBLISHED = dg.AssetKey(["published", "warehouse"])  # the read-only copies every reader opens
 NIGHT_MONTH = "night_month"  # metadata of assets built from the latest ended month: the month of their night
 POLICY_OWNERS = ["policy.team@bromsgrove.example", "team:policy"]
 ROOT = Path(__file__).resolve().parent.parent

@@ -71,9 +71,10 @@ def disclosed_values(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         context.log.error(f"sharing agreements not read, public threshold only: {exc}")
         agreed = set()
     thresholds = sorted({PUBLIC_SUPPRESS_BELOW, *agreed})
+    as_of = run_settings(settings, warehouse).as_of
     with warehouse.connect() as con:
-        withheld = build_disclosed_values(con, thresholds, run_settings(settings, warehouse).as_of)
-        metadata = table_metadata(con, "marts.disclosed_values")
+        withheld = build_disclosed_values(con, thresholds, as_of)
+        metadata = {**table_metadata(con, "marts.disclosed_values"), NIGHT_MONTH: f"{as_of:%Y-%m}"}
     context.log.info("cells withheld per threshold: " + ", ".join(f"{b}: {n}" for b, n in withheld.items()))
     return dg.MaterializeResult(metadata={**metadata, **{f"withheld_below_{b}": n for b, n in withheld.items()}})
 

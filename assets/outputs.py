@@ -6,13 +6,11 @@ import time
 
 import dagster as dg
 
-from assets.common import POLICY_OWNERS
+from assets.common import POLICY_OWNERS, PUBLISHED
 from outputs.partner_packs import build_partner_packs
 from outputs.reports import build_reports, report_periods
 from outputs.site import build_site
 from warehouse.settings import SettingsResource
-
-PUBLISHED = dg.AssetKey(["published", "warehouse"])
 
 
 @dg.asset(key=dg.AssetKey(["outputs", "reports"]), group_name="outputs", kinds={"html", "pdf"},

@@ -1,19 +1,25 @@
-"""Speed at scale: the DuckDB floor, the full nightly pipeline and an incremental night, with peak memory.
+"""Speed at scale: the DuckDB floor, a full load and each kind of night (quiet, one source, the heaviest), with
+peak memory; and the bundled sample's `make run`.
 
-    make bench                                    # 100 k, 1 M and 10 M contacts (about an hour on 2 cores)
+    make bench                                    # 100 k, 1 M and 10 M contacts (about 90 minutes on 2 cores)
     .venv/bin/python bench/speed.py --scales 100000 --json /tmp/speed.json
 
 For each scale, in one invocation and on the same generated landing files:
   1. generate: the sample at that many contact rows (`pipelines.cli generate-sample --contacts N`), all months
-     up to --end-month; the last month's deliveries are held back as the incremental night's files;
+     up to --end-month; the last month's deliveries are held back as the nights' files;
   2. floor: bench/floor.py reads the history with DuckDB and runs the same SQL into a fresh database;
   3. full: the nightly job as a user runs it (`pipelines.cli run --skip-outputs`) on the history, into an
      empty warehouse, with a Dagster instance of its own;
-  4. incremental: the held-back month's files (one delivery from every monthly source: the heaviest regular
-     night) are added and the nightly job runs again on the warehouse the full run left;
-  5. (--verify) a full rebuild from all the files in a fresh folder, compared with the incremental result.
+  4. quiet: the next night, with no file delivered since: the scheduled nightly job as it runs;
+  5. one_source: the held-back month of `crm_contacts` only is delivered and the nightly job runs; then the data
+     folder is put back as the quiet night left it (a copy taken before, timestamps kept);
+  6. incremental: every held-back file (one delivery from every monthly source: the heaviest regular night) is
+     delivered and the nightly job runs again;
+  7. (--verify) for each night kind, a full rebuild from the same landing files on the same night in a fresh
+     folder, its marts.measure_values compared with the night's.
 Every step is a separate process: seconds are wall-clock, peak MiB is the largest sum of the resident memory
-of the step's process tree, sampled every 50 ms. Prints a table and writes JSON (one object per scale).
+of the step's process tree, sampled every 50 ms. Prints a table and writes JSON (one object per scale, and a
+`sample` entry: `make run`'s own command, nightly job and outputs, on the bundled sample after install).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCALES = (100_000, 1_000_000, 10_000_000)
 DEFAULT_END_MONTH = "2026-10"
 JOB_SECONDS = re.compile(r"Nightly load (SUCCEEDED|FAILED) in ([0-9.]+) s")
+QUIET_SECONDS = re.compile(r"Quiet night recorded in ([0-9.]+) s")
+ONE_SOURCE = "crm_contacts"  # the one-source night's delivery: the biggest monthly source
 CHECKS = re.compile(r"Checks: (\d+) passed, (\d+) warned, (\d+) failed")
 
 
@@ -109,15 +117,23 @@ def step_seconds(dagster_home: Path, run_id: str) -> dict[str, float]:
     return {k: round(v, 1) for k, v in sorted(layers.items(), key=lambda kv: -kv[1])}
 
 
-def nightly(data_dir: Path, as_of: dt.date, log: Path) -> dict:
+def nightly(data_dir: Path, as_of: dt.date, log: Path, expect_quiet: bool = False) -> dict:
+    """The nightly job as `pipelines.cli run` runs it on `data_dir` for the night `as_of`; a quiet night (no run,
+    pipelines/quiet.py) when `expect_quiet`, else a run that must succeed."""
     result = measured([sys.executable, "-m", "pipelines.cli", "run", "--skip-outputs", "--log-level", "WARNING"],
                       pipeline_env(data_dir, as_of), log)
     text = log.read_text(errors="replace")
+    quiet = QUIET_SECONDS.search(text)
+    if expect_quiet:
+        if not quiet:
+            raise RuntimeError(f"the night was expected to be quiet and was not; see {log}")
+        return {**result, "kind": "quiet", "job_seconds": float(quiet[1]), "steps": {}}
     job, checks = JOB_SECONDS.search(text), CHECKS.search(text)
     if not job or job[1] != "SUCCEEDED":
         raise RuntimeError(f"the nightly job did not succeed; see {log}")
     run_id = re.search(r"Dagster run ([0-9a-f-]+)", text)[1]
-    return {**result, "job_seconds": float(job[2]), "steps": step_seconds(data_dir / "dagster_home", run_id),
+    return {**result, "kind": "run", "job_seconds": float(job[2]),
+            "steps": step_seconds(data_dir / "dagster_home", run_id),
             "checks": {"passed": int(checks[1]), "warned": int(checks[2]), "failed": int(checks[3])}}
 
 
@@ -160,6 +176,7 @@ def bench_scale(contacts: int, work: Path, end_month: dt.date, verify: bool) -> 
     history_rows = _landing_rows(logs / "generate.log")
     # The history's last month is due by the 28th of end_month; the held-back month by the 28th of the next.
     full_as_of, night_as_of = month_day(end_month, 0, 28), month_day(end_month, 1, 28)
+    quiet_as_of = full_as_of + dt.timedelta(days=1)
     print(f"[{contacts:,} contacts] floor ...", flush=True)
     floor = measured([sys.executable, "bench/floor.py", "--landing", str(landing),
                       "--database", str(folder / "floor.duckdb")],
@@ -170,21 +187,97 @@ def bench_scale(contacts: int, work: Path, end_month: dt.date, verify: bool) -> 
     (folder / "floor.duckdb").unlink()
     print(f"[{contacts:,} contacts] full pipeline ...", flush=True)
     full = nightly(data, full_as_of, logs / "full.log")
-    delivered = len(deliver(night, landing))
-    print(f"[{contacts:,} contacts] incremental night ({delivered} new files) ...", flush=True)
+    print(f"[{contacts:,} contacts] quiet night ...", flush=True)
+    quiet = nightly(data, quiet_as_of, logs / "quiet.log", expect_quiet=True)
+    # Each night kind: (its night, the landing files it had, the published copy it left), for --verify.
+    nights = {"quiet": (quiet_as_of, _landing_copy(landing, folder / "landing-quiet", verify),
+                        _keep_published(data, folder / "quiet.duckdb", verify))}
+    # The one-source night runs on the quiet night's folder and is then undone (the copy keeps timestamps, so
+    # the restored landing files are known to the warehouse as they were).
+    before = folder / "data-before-one-source"
+    shutil.copytree(data, before, copy_function=shutil.copy2)
+    one_source_files = [p for p in night.rglob("*") if p.is_file() and p.relative_to(night).parts[0] == ONE_SOURCE]
+    delivered = [_move_file(p, night, landing) for p in one_source_files]
+    print(f"[{contacts:,} contacts] one-source night ({len(delivered)} {ONE_SOURCE} file(s)) ...", flush=True)
+    one_source = nightly(data, night_as_of - dt.timedelta(days=1), logs / "one_source.log")
+    nights["one_source"] = (night_as_of - dt.timedelta(days=1),
+                            _landing_copy(landing, folder / "landing-one-source", verify),
+                            _keep_published(data, folder / "one_source.duckdb", verify))
+    for path in delivered:
+        _move_file(path, landing, night)
+    shutil.rmtree(data)
+    before.rename(data)
+    delivered_all = len(deliver(night, landing))
+    print(f"[{contacts:,} contacts] incremental night ({delivered_all} new files) ...", flush=True)
     incremental = nightly(data, night_as_of, logs / "incremental.log")
+    nights["incremental"] = (night_as_of, _landing_copy(landing, folder / "landing-incremental", verify),
+                             data / "published" / "bromsgrove.duckdb")
     result = {"contacts": contacts, "record_rows": history_rows, "night_files": night_files,
-              "generate": generate, "floor": floor, "full": full, "incremental": incremental,
+              "quiet_seconds": quiet["seconds"],
+              "one_source_share_of_full": round(one_source["seconds"] / full["seconds"], 3),
+              "incremental_share_of_full": round(incremental["seconds"] / full["seconds"], 3),
               "ratio_full_to_floor": round(full["seconds"] / floor["seconds"], 2),
-              "incremental_share_of_full": round(incremental["seconds"] / full["seconds"], 3)}
-    if verify:
-        print(f"[{contacts:,} contacts] full rebuild to verify the incremental result ...", flush=True)
-        rebuild = folder / "rebuild"
-        shutil.copytree(landing, rebuild / "landing")
-        result["rebuild"] = nightly(rebuild, night_as_of, logs / "rebuild.log")
-        result["incremental_equals_rebuild"] = same_measure_values(
-            data / "published" / "bromsgrove.duckdb", rebuild / "published" / "bromsgrove.duckdb")
+              "generate": generate, "floor": floor, "full": full, "quiet": quiet, "one_source": one_source,
+              "incremental": incremental}
+    if verify:  # each night's published copy against a full rebuild from the same files on the same night
+        result["verify"] = {}
+        for kind, (as_of, landing_then, published_then) in nights.items():
+            print(f"[{contacts:,} contacts] full rebuild to verify the {kind} night ...", flush=True)
+            rebuild = folder / f"rebuild-{kind}"
+            rebuild.mkdir()
+            landing_then.rename(rebuild / "landing")
+            rebuilt = nightly(rebuild, as_of, logs / f"rebuild-{kind}.log")
+            result["verify"][kind] = {"rebuild_seconds": rebuilt["seconds"], **same_measure_values(
+                published_then, rebuild / "published" / "bromsgrove.duckdb")}
+            shutil.rmtree(rebuild)
+        result["every_night_equals_rebuild"] = all(v["equal"] for v in result["verify"].values())
     return result
+
+
+def bench_sample(work: Path, end_month: dt.date) -> dict:
+    """`make run` after install: the command it runs (`pipelines.cli run --sample`: the bundled sample generated,
+    the nightly job into an empty warehouse, then the outputs with PDFs), in a fresh folder; then the next night,
+    which is quiet."""
+    as_of = month_day(end_month, 1, 2)  # the sample's last month is end_month, judged on the 2nd of the next
+    folder = work / "sample"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "logs").mkdir(parents=True)
+    env = {**pipeline_env(folder / "data", as_of), "BDC_SAMPLE_END_MONTH": f"{end_month:%Y-%m}"}
+    env.pop("BDC_PSEUDONYM_KEY", None)  # the bundled sample uses the public development key, as make run does
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--sample"]
+    print("[sample] make run's command, after install ...", flush=True)
+    first = measured(command, env, folder / "logs" / "make_run.log")
+    text = (folder / "logs" / "make_run.log").read_text(errors="replace")
+    job, outputs = JOB_SECONDS.search(text), re.search(r"Outputs built in ([0-9.]+) s", text)
+    if not job or job[1] != "SUCCEEDED" or not outputs:
+        raise RuntimeError(f"make run's command did not succeed; see {folder / 'logs' / 'make_run.log'}")
+    print("[sample] the next night (quiet) ...", flush=True)
+    env["BDC_AS_OF"] = (as_of + dt.timedelta(days=1)).isoformat()
+    quiet = measured(command, env, folder / "logs" / "quiet.log")
+    if not QUIET_SECONDS.search((folder / "logs" / "quiet.log").read_text(errors="replace")):
+        raise RuntimeError(f"the sample's next night was not quiet; see {folder / 'logs' / 'quiet.log'}")
+    shutil.rmtree(folder / "data", ignore_errors=True)
+    return {"make_run": {**first, "job_seconds": float(job[2]), "outputs_seconds": float(outputs[1])},
+            "quiet_night": quiet}
+
+
+def _landing_copy(landing: Path, target: Path, wanted: bool) -> Path | None:
+    """A copy of the landing folders as they are tonight, for the rebuild that verifies the night."""
+    if wanted:
+        shutil.copytree(landing, target)
+    return target if wanted else None
+
+
+def _keep_published(data: Path, target: Path, wanted: bool) -> Path | None:
+    if wanted:
+        shutil.copyfile(data / "published" / "bromsgrove.duckdb", target)
+    return target if wanted else None
+
+
+def _move_file(path: Path, source_root: Path, target_root: Path) -> Path:
+    target = target_root / path.relative_to(source_root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.move(path, target))
 
 
 def _landing_rows(log: Path) -> int:
@@ -193,15 +286,15 @@ def _landing_rows(log: Path) -> int:
 
 
 def table(results: list[dict]) -> str:
-    head = (f"{'contacts':>11} {'record rows':>12} | {'floor s':>8} {'MiB':>6} | {'full s':>8} {'MiB':>6} "
-            f"{'x floor':>8} | {'night s':>8} {'MiB':>6} {'% full':>7} | {'generate s':>10}")
+    head = (f"{'contacts':>11} {'record rows':>12} | {'floor s':>8} | {'full s':>8} {'MiB':>6} {'x floor':>8} | "
+            f"{'quiet s':>8} | {'1-src s':>8} {'% full':>7} | {'night s':>8} {'MiB':>6} {'% full':>7}")
     lines = [head, "-" * len(head)]
     for r in results:
-        lines.append(f"{r['contacts']:>11,} {r['record_rows']:>12,} | {r['floor']['seconds']:>8.1f} "
-                     f"{r['floor']['peak_mib']:>6} | {r['full']['seconds']:>8.1f} {r['full']['peak_mib']:>6} "
-                     f"{r['ratio_full_to_floor']:>8.2f} | {r['incremental']['seconds']:>8.1f} "
-                     f"{r['incremental']['peak_mib']:>6} {100 * r['incremental_share_of_full']:>6.1f}% | "
-                     f"{r['generate']['seconds']:>10.1f}")
+        lines.append(f"{r['contacts']:>11,} {r['record_rows']:>12,} | {r['floor']['seconds']:>8.1f} | "
+                     f"{r['full']['seconds']:>8.1f} {r['full']['peak_mib']:>6} {r['ratio_full_to_floor']:>8.2f} | "
+                     f"{r['quiet_seconds']:>8.1f} | {r['one_source']['seconds']:>8.1f} "
+                     f"{100 * r['one_source_share_of_full']:>6.1f}% | {r['incremental']['seconds']:>8.1f} "
+                     f"{r['incremental']['peak_mib']:>6} {100 * r['incremental_share_of_full']:>6.1f}%")
     return "\n".join(lines)
 
 
@@ -224,6 +317,7 @@ def main() -> None:
     parser.add_argument("--verify", action="store_true",
                         help="also rebuild from all files and check the incremental result equals it")
     parser.add_argument("--keep", action="store_true", help="keep each scale's files and warehouses")
+    parser.add_argument("--no-sample", action="store_true", help="skip the bundled sample's `make run`")
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     end_month = dt.datetime.strptime(args.end_month, "%Y-%m").date()
@@ -232,12 +326,20 @@ def main() -> None:
                           "python": platform.python_version(), "platform": platform.platform()},
               "end_month": args.end_month, "results": []}
     args.json.parent.mkdir(parents=True, exist_ok=True)
+    if not args.no_sample:
+        report["sample"] = bench_sample(args.work, end_month)
+        args.json.write_text(json.dumps(report, indent=2))
     for contacts in scales:
         report["results"].append(bench_scale(contacts, args.work, end_month, args.verify))
         args.json.write_text(json.dumps(report, indent=2))  # after every scale: a later failure loses nothing
         if not args.keep:
             shutil.rmtree(args.work / f"contacts-{contacts}", ignore_errors=True)
     print()
+    if "sample" in report:
+        print(f"sample: make run {report['sample']['make_run']['seconds']:.1f} s "
+              f"(nightly job {report['sample']['make_run']['job_seconds']:.1f} s, outputs "
+              f"{report['sample']['make_run']['outputs_seconds']:.1f} s); next night (quiet) "
+              f"{report['sample']['quiet_night']['seconds']:.1f} s")
     print(table(report["results"]))
     print(f"\nJSON: {args.json}")
 

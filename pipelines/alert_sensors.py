@@ -11,9 +11,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.outputs import PUBLISHED
+from assets.common import PUBLISHED
 from pipelines.alert_channels import deliver
 from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests, recipients, run_url
+from pipelines.quiet import recorded_night
 from quality.source_checks import timely
 from sources import CONTRACTS
 from warehouse import clock
@@ -75,14 +76,20 @@ def deadline_hour() -> int:
 
 
 def last_published_night(published: Path) -> tuple[dt.date | None, dt.datetime | None]:
-    """(the night `as_of`, the time) of the published copy's latest publish, or (None, None) without one."""
+    """(the night `as_of`, the time) of the published copy's latest publish, or of the latest quiet night recorded
+    for that copy (pipelines/quiet.py), or (None, None) without one."""
     if not published.exists():
         return None, None
     with duckdb.connect(str(published), read_only=True) as con:
         columns = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
                                              "table_schema = 'marts' AND table_name = 'publish_info'").fetchall()}
         night = "max(as_of)" if "as_of" in columns else "max(published_at)::DATE"
-        return con.execute(f"SELECT {night}, max(published_at) FROM marts.publish_info").fetchone()
+        copy_night, published_at, run_id = con.execute(
+            f"SELECT {night}, max(published_at), arg_max(run_id, published_at) FROM marts.publish_info").fetchone()
+    quiet = recorded_night(published, run_id)
+    if quiet and copy_night is not None and quiet["as_of"] > copy_night.isoformat():
+        return dt.date.fromisoformat(quiet["as_of"]), dt.datetime.fromisoformat(quiet["recorded_at"])
+    return copy_night, published_at
 
 
 def missed_night_alert(night: dt.date | None, published_at: dt.datetime | None, as_of: dt.date, now: dt.datetime,

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -47,9 +48,9 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.definitions import build_definitions, tonight
-    from pipelines.nightly import outputs_summary, run_nightly, summary
+    from pipelines.quiet import CODE_TAG, code_fingerprint, quiet_night, record_quiet_night
 
+    started = time.monotonic()
     settings = _settings(args)
     if args.sample:
         files = generate_sample(settings.landing_dir, _end_month(args.end_month))
@@ -60,12 +61,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         log.warning("DAGSTER_HOME is not set: this run will not appear in the Dagster UI (use `make run`)")
         instance = dg.DagsterInstance.ephemeral()
+    fingerprint = code_fingerprint(settings)
+    if not args.all:
+        verdict = quiet_night(instance, settings, fingerprint)
+        if verdict.quiet:  # decided before the definitions are loaded: seconds, not a run
+            record_quiet_night(instance, settings, verdict, "pipelines.cli run")
+            print(f"Quiet night recorded in {time.monotonic() - started:.1f} s: {verdict.reason}; the published "
+                  f"copies (Dagster run {verdict.since_run}) stand for {settings.as_of}, and nothing was rebuilt.")
+            return 0
+        print(f"Not a quiet night: {verdict.reason}")
+
+    from pipelines.definitions import build_definitions, tonight
+    from pipelines.nightly import outputs_summary, run_nightly, summary
+
     defs = build_definitions(SettingsResource(data_dir=args.data_dir))
     plan = None if args.all else tonight(instance, settings, wait_seconds=600)  # a run in progress: plan after it
     if plan is not None:
         print(f"Tonight's plan: {plan.summary()}")
     outcome = run_nightly(defs, instance=instance, log_level=args.log_level, plan=plan,
-                          tags={"bdc/trigger": "pipelines.cli run"})
+                          tags={"bdc/trigger": "pipelines.cli run", CODE_TAG: fingerprint})
     print()
     print(summary(outcome, settings))
     if not outcome.success:

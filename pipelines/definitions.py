@@ -26,6 +26,7 @@ from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accur
 from assets.timeliness import timeliness
 from pipelines.alert_sensors import ALERT_SENSORS
 from pipelines.code_references import with_code_references
+from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, code_fingerprint, quiet_night, record_quiet_night
 from pipelines.retention import retention_job, retention_schedule
 from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
@@ -63,9 +64,12 @@ outputs_job = dg.define_asset_job(
 
 @dg.asset_sensor(asset_key=PUBLISHED, job=outputs_job, minimum_interval_seconds=60,
                  description="Builds the reports, public site and partner packs after each new published warehouse.")
-def published_outputs(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry) -> dg.RunRequest:
+def published_outputs(context: dg.SensorEvaluationContext,
+                      asset_event: dg.EventLogEntry) -> dg.RunRequest | dg.SkipReason:
     # The outputs are built for the night that was published (a re-run of a past night gets that night's).
     materialization = asset_event.asset_materialization
+    if materialization and UNCHANGED_SINCE in materialization.metadata:
+        return dg.SkipReason("a quiet night: the published copies did not change, nor do the outputs")
     night = materialization.metadata.get("as_of") if materialization else None
     run_config = {"resources": {"settings": {"config": {"as_of": night.value}}}} if night else {}
     return dg.RunRequest(run_key=f"published-{asset_event.run_id}", run_config=run_config)
@@ -85,10 +89,24 @@ LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name)) for c in 
              description="Runs the nightly load at 02:00 UK time (GMT or BST): what new deliveries, changed code or "
                          "an unfinished run reach, plus timeliness, the scorecard and the publish "
                          "(pipelines/selection.py).")
-def nightly_schedule(context: dg.ScheduleEvaluationContext, settings: SettingsResource) -> dg.RunRequest:
-    plan = tonight(context.instance, settings.get())
+def nightly_schedule(context: dg.ScheduleEvaluationContext,
+                     settings: SettingsResource) -> dg.RunRequest | dg.SkipReason:
+    night = settings.get()
+    fingerprint = code_fingerprint(night)
+    verdict = quiet_night(context.instance, night, fingerprint)
+    if verdict.quiet:  # recorded without a run (pipelines/quiet.py)
+        record_quiet_night(context.instance, night, verdict, "nightly schedule")
+        return dg.SkipReason(f"Quiet night: {verdict.reason}; the published copies (run {verdict.since_run}) "
+                             f"stand for {night.as_of}.")
+    return planned_request(context.instance, night, fingerprint, verdict.reason)
+
+
+def planned_request(instance: dg.DagsterInstance, night: Settings, fingerprint: str, not_quiet: str) -> dg.RunRequest:
+    """The schedule's run of tonight's plan, tagged with the code it was planned with and why it is not quiet."""
+    plan = tonight(instance, night)
     return dg.RunRequest(asset_selection=sorted(plan.assets, key=str), asset_check_keys=sorted(plan.checks, key=str),
-                         tags={"bdc/trigger": "nightly schedule", "bdc/plan": plan.summary()[:1000]})
+                         tags={"bdc/trigger": "nightly schedule", "bdc/plan": plan.summary()[:1000],
+                               CODE_TAG: fingerprint, "bdc/not_quiet": not_quiet[:200]})
 
 
 def tonight(instance: dg.DagsterInstance, settings: Settings, wait_seconds: float = 0) -> NightPlan:

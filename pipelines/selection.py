@@ -17,25 +17,17 @@ same table. When the warehouse cannot be read (none yet, or a writer holds it), 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
-import duckdb
 
-from assets.common import NIGHT_MONTH, table_key
-from assets.outputs import PUBLISHED
+from assets.common import PUBLISHED, table_key
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
-from sources import CONTRACTS
-from sources.reader import discover_files, file_sha256
-from warehouse.catalogue import catalogue
-from warehouse.db import WarehouseBusy, connect_waiting
+from pipelines.changes import MONTHLY, built_in_month, look
 from warehouse.settings import Settings
 
 SCORECARD = table_key("marts.quality_scorecard")
-# Built from the latest month that has ended: rebuilt when the night falls in a new month.
-MONTHLY = [table_key("marts.commentary_status"), dg.AssetKey(["outputs", "return_templates"])]
 CODE_VERSION_TAG = "dagster/code_version"
 
 
@@ -77,7 +69,7 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
     reasons |= _stale(instance, assets, job_keys)
     month = f"{settings.as_of:%Y-%m}"
     reasons |= {".".join(k.path): f"the night is in {month}" for k in MONTHLY
-                if _built_in_month(instance, k) != month}
+                if built_in_month(instance, k) != month}
     roots = [dg.AssetKey(name.split(".")) if "." in name else dg.AssetKey(name) for name in reasons]
     reached = set(dg.AssetSelection.assets(*roots).downstream().resolve(assets)) if roots else set()
     timeliness = {c for c in TIMELINESS_CHECKS if c.asset_key in timely or c.asset_key in reached}
@@ -85,13 +77,6 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
     selected = (reached | {PUBLISHED} | ({SCORECARD} if timeliness else set())) & job_keys
     chosen = {c for key in selected for c in checks_of.get(key, ())} | timeliness
     return NightPlan(selected, chosen, reasons, everything=selected == job_keys)
-
-
-def _built_in_month(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None:
-    event = instance.get_latest_materialization_event(key)
-    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
-    value = metadata.get(NIGHT_MONTH)
-    return getattr(value, "value", value)
 
 
 def _checks_by_asset(assets: Sequence[dg.AssetsDefinition],
@@ -125,55 +110,3 @@ def _stale(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinition],
 def _code_version(record: dg.EventLogRecord) -> str | None:
     materialization = record.asset_materialization
     return materialization.tags.get(CODE_VERSION_TAG) if materialization and materialization.tags else None
-
-
-def look(settings: Settings, wait_seconds: float = 0) -> tuple[dict[str, list[str]], set[dg.AssetKey]] | None:
-    """What changed, read-only: `changed_landing`, and the sources and measures whose timeliness verdict
-    tonight differs from the last one recorded (late from tonight, or a grace period over). None when the
-    warehouse does not exist yet or another process is writing it (after waiting up to `wait_seconds`)."""
-    if not settings.warehouse_path.exists():
-        return None
-    try:
-        with connect_waiting(str(settings.warehouse_path), read_only=True, wait_seconds=wait_seconds) as con:
-            return changed_landing(con, settings), timeliness_changes(con, settings.as_of)
-    except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
-        return None
-    except duckdb.CatalogException:  # a warehouse from before refusals were recorded
-        return None
-
-
-def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg.AssetKey]:
-    """Staging and measure assets whose timeliness verdict tonight is not the one last recorded for them."""
-    from quality import measure_checks, source_checks
-
-    last = {(s, st, r) for s, st, r in con.execute("""
-        SELECT subject, status, reason FROM audit.check_results WHERE check_name = 'timely'
-        QUALIFY row_number() OVER (PARTITION BY subject_type, subject ORDER BY coalesce(seq, 0) DESC) = 1"""
-                                       ).fetchall()}
-    tonight = [(f"staging.{c.name}", source_checks.timely(con, c, as_of)) for c in CONTRACTS.values()
-               if c.cadence.frequency == "monthly"]
-    tonight += [(f"measures.{m.id}", measure_checks.timely(con, m, as_of)) for m in catalogue().measures.values()]
-    return {table_key(name) for name, o in tonight if (o.subject, o.status, o.summary) not in last}
-
-
-def changed_landing(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, list[str]]:
-    """Per source, the landing files not loaded yet and not already refused as they are: known by path, size and
-    modification time, or (the same file copied or touched since) by its path and SHA-256. A file with bytes
-    already loaded under another name is new: the raw load records it as a duplicate delivery."""
-    known = set(con.execute("""
-        SELECT source, file_path, size_bytes, file_modified_ns FROM audit.loaded_files
-        UNION ALL  -- refused as it is: the refusal (or its replacement) already stands
-        SELECT source, file_path, size_bytes, file_modified_ns FROM audit.refused_files""").fetchall())
-    loaded = set(con.execute("SELECT source, file_path, file_sha256 FROM audit.loaded_files").fetchall())
-    changed: dict[str, list[str]] = {}
-    for contract in CONTRACTS.values():
-        for path in discover_files(contract, settings.landing_for(contract.name)):
-            try:
-                stat = path.stat()
-                if (contract.name, str(path), stat.st_size, stat.st_mtime_ns) in known or \
-                        (contract.name, str(path), file_sha256(path)) in loaded:
-                    continue
-            except FileNotFoundError:
-                continue
-            changed.setdefault(contract.name, []).append(path.name)
-    return changed

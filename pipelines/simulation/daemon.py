@@ -24,10 +24,17 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.outputs import PUBLISHED
+from assets.common import PUBLISHED
 from pipelines.alert_sensors import ALERT_SENSORS, check_published
-from pipelines.definitions import LANDING_SENSORS, build_definitions, nightly_schedule, published_outputs
+from pipelines.definitions import (
+    LANDING_SENSORS,
+    build_definitions,
+    nightly_schedule,
+    planned_request,
+    published_outputs,
+)
 from pipelines.nightly import run_nightly
+from pipelines.quiet import code_fingerprint
 from pipelines.selection import NightPlan
 from pipelines.simulation.calendar import RUN_FAULTS
 from warehouse import clock
@@ -97,16 +104,24 @@ class Daemon:
     # -- the schedule and the sensors ------------------------------------------------------------------------
 
     def nightly(self, at: dt.datetime, fault: str | None = None) -> None:
-        """The 02:00 tick: the schedule's own function plans the run."""
-        plan, tags = self._schedule_tick(at)
-        self.launch("nightly", plan, tags, at, fault)
+        """The 02:00 tick: the schedule's own function plans the run (none on a quiet night)."""
+        tick = self._schedule_tick(at, allow_quiet=fault is None)
+        if tick is not None:
+            self.launch("nightly", *tick, at, fault)
 
-    def _schedule_tick(self, at: dt.datetime) -> tuple[NightPlan, dict[str, str]]:
-        """The nightly schedule's evaluation at `at`: its plan and its run tags."""
+    def _schedule_tick(self, at: dt.datetime, allow_quiet: bool = True) -> tuple[NightPlan, dict[str, str]] | None:
+        """The nightly schedule's evaluation at `at`: its plan and its run tags, or None on a quiet night (the
+        schedule recorded it). A night with a run fault to inject has its run even when it would be quiet."""
         self.clock.set(at)
         with dg.build_schedule_context(instance=self.instance, scheduled_execution_time=at,
                                        resources=self.resources) as context:
-            request = nightly_schedule(context)
+            if allow_quiet:
+                request = nightly_schedule(context)
+            else:
+                night = self.resources["settings"].get()
+                request = planned_request(self.instance, night, code_fingerprint(night), "a fault to inject")
+        if isinstance(request, dg.SkipReason):
+            return None
         return NightPlan(set(request.asset_selection), set(request.asset_check_keys)), request.tags
 
     def landing(self, at: dt.datetime) -> None:
@@ -163,7 +178,7 @@ class Daemon:
 
     def nightly_in_background(self, at: dt.datetime) -> Worker:
         """The 02:00 tick's run in a process of its own, left running (to race a second run against it)."""
-        plan, tags = self._schedule_tick(at)
+        plan, tags = self._schedule_tick(at, allow_quiet=False)  # the race needs a run
         return self._start_worker("nightly", plan, tags, at, None)
 
     def finish_background(self, worker: Worker) -> RunResult:

@@ -1,0 +1,82 @@
+"""What changed since the last run, read-only and cheap: new landing files and tonight's timeliness verdicts.
+Shared by the night's plan (pipelines/selection.py) and the quiet-night check (pipelines/quiet.py), which must
+not import the assets (a quiet night is decided before the Dagster definitions are loaded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+
+from assets.common import NIGHT_MONTH, table_key
+from sources import CONTRACTS
+from sources.reader import discover_files, file_sha256
+from warehouse.catalogue import catalogue
+from warehouse.db import WarehouseBusy, connect_waiting
+from warehouse.settings import Settings
+
+# Built from the months that have ended (every measure's periods are months): rebuilt when the night falls in a
+# new month, even when nothing else changed (on the 1st, last month becomes disclosable and due for commentary).
+MONTHLY = [table_key("marts.commentary_status"), table_key("marts.disclosed_values"),
+           dg.AssetKey(["outputs", "return_templates"])]
+
+
+def built_in_month(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None:
+    """The month (YYYY-MM) of the night `key` was last built on (its NIGHT_MONTH metadata), or None."""
+    event = instance.get_latest_materialization_event(key)
+    metadata = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    value = metadata.get(NIGHT_MONTH)
+    return getattr(value, "value", value)
+
+
+def look(settings: Settings, wait_seconds: float = 0) -> tuple[dict[str, list[str]], set[dg.AssetKey]] | None:
+    """What changed, read-only: `changed_landing`, and the sources and measures whose timeliness verdict
+    tonight differs from the last one recorded (late from tonight, or a grace period over). None when the
+    warehouse does not exist yet or another process is writing it (after waiting up to `wait_seconds`)."""
+    if not settings.warehouse_path.exists():
+        return None
+    try:
+        with connect_waiting(str(settings.warehouse_path), read_only=True, wait_seconds=wait_seconds) as con:
+            return changed_landing(con, settings), timeliness_changes(con, settings.as_of)
+    except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
+        return None
+    except duckdb.CatalogException:  # a warehouse from before refusals were recorded
+        return None
+
+
+def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg.AssetKey]:
+    """Staging and measure assets whose timeliness verdict tonight is not the one last recorded for them."""
+    from quality import measure_checks, source_checks
+
+    last = {(s, st, r) for s, st, r in con.execute("""
+        SELECT subject, status, reason FROM audit.check_results WHERE check_name = 'timely'
+        QUALIFY row_number() OVER (PARTITION BY subject_type, subject ORDER BY coalesce(seq, 0) DESC) = 1"""
+                                       ).fetchall()}
+    tonight = [(f"staging.{c.name}", source_checks.timely(con, c, as_of)) for c in CONTRACTS.values()
+               if c.cadence.frequency == "monthly"]
+    tonight += [(f"measures.{m.id}", measure_checks.timely(con, m, as_of)) for m in catalogue().measures.values()]
+    return {table_key(name) for name, o in tonight if (o.subject, o.status, o.summary) not in last}
+
+
+def changed_landing(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, list[str]]:
+    """Per source, the landing files not loaded yet and not already refused as they are: known by path, size and
+    modification time, or (the same file copied or touched since) by its path and SHA-256. A file with bytes
+    already loaded under another name is new: the raw load records it as a duplicate delivery."""
+    known = set(con.execute("""
+        SELECT source, file_path, size_bytes, file_modified_ns FROM audit.loaded_files
+        UNION ALL  -- refused as it is: the refusal (or its replacement) already stands
+        SELECT source, file_path, size_bytes, file_modified_ns FROM audit.refused_files""").fetchall())
+    loaded = set(con.execute("SELECT source, file_path, file_sha256 FROM audit.loaded_files").fetchall())
+    changed: dict[str, list[str]] = {}
+    for contract in CONTRACTS.values():
+        for path in discover_files(contract, settings.landing_for(contract.name)):
+            try:
+                stat = path.stat()
+                if (contract.name, str(path), stat.st_size, stat.st_mtime_ns) in known or \
+                        (contract.name, str(path), file_sha256(path)) in loaded:
+                    continue
+            except FileNotFoundError:
+                continue
+            changed.setdefault(contract.name, []).append(path.name)
+    return changed

@@ -1,0 +1,188 @@
+"""A quiet night: nothing arrived and nothing changed, so nothing is built; the night is recorded in seconds.
+
+Most nights of a year bring no file. The night's plan (pipelines/selection.py) would then build only the
+publish, which copies the whole warehouse again to say which night it stands for. A night is **quiet** when all
+of these hold, checked read-only before the Dagster definitions are loaded:
+
+1. the published copy was written by the last run that wrote the warehouse: a planned night (the schedule or
+   `pipelines.cli run`) that succeeded, planned with tonight's code and settings (its `bdc/code` tag equals
+   `code_fingerprint`), and the copy on disk is that run's (its `marts.publish_info`);
+2. no run has written the warehouse since (every later run is an outputs or retention run), and no outputs
+   run since has failed;
+3. no landing file is new or changed, and no timeliness verdict changes tonight (pipelines/changes.py);
+4. the night is in the month the monthly assets were last built in (pipelines/changes.py MONTHLY);
+5. `audit.alerts` is as the copies hold it (no alert raised, delivered or digested since the publish), and
+   the night is not before the night last recorded (a re-run of a past night is built).
+
+Then every asset's inputs, code and last build are as they were when the copy was made, so the plan would
+rebuild nothing and the copy is exactly what a rebuild would publish: skipping is the same as rebuilding.
+Each check's last verdict still stands for its asset's current materialisation (the Dagster UI shows it
+there); no check is skipped on an asset that was rebuilt. Recording the night: the copies are left as they
+are; `<BI copy>.night.json` says which night they stand for (the missed-night alerts read it), and a
+materialisation of published/warehouse is reported to Dagster with `unchanged_since_run` and the reason, so the
+UI's timeline, the freshness policy and the retention see the night. The outputs are not rebuilt: their data
+did not change, and the month did not either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from assets.common import CODE_PACKAGES, PUBLISHED, ROOT
+from pipelines.changes import MONTHLY, built_in_month, look
+from pipelines.sensors import WRITER_TAG
+from warehouse import clock
+from warehouse.settings import Settings
+
+CODE_TAG = "bdc/code"  # a planned run's tag: the code fingerprint its plan was made with
+CODE_VERSION_TAG = "dagster/code_version"
+UNCHANGED_SINCE = "unchanged_since_run"  # metadata of a quiet night's materialisation: the run that made the copy
+# Settings that change what a run writes (the pseudonym key does too, but a secret never goes into a tag).
+FINGERPRINTED_SETTINGS = ("landing_dir", "warehouse_path", "published_path", "analyst_path", "analyst_group",
+                          "analyst_special_category", "reports_pdf")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether tonight is quiet; if not, the first reason found (for the log); if so, the run that made the copy."""
+
+    quiet: bool
+    reason: str
+    since_run: str | None = None
+    published_as_of: str | None = None
+
+
+def code_fingerprint(settings: Settings) -> str:
+    """A digest of every file of the pipeline's packages (code, SQL, catalogue, templates), the locked
+    dependencies, DuckDB's version and the settings that change what a run writes."""
+    digest = hashlib.sha256()
+    files = sorted(p for package in CODE_PACKAGES for p in (ROOT / package).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts)
+    for path in [*files, ROOT / "uv.lock"]:
+        if path.exists():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"duckdb {version('duckdb')}\0".encode())
+    for name in FINGERPRINTED_SETTINGS:
+        digest.update(f"{name}={getattr(settings, name)}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def night_record_path(published_path: Path) -> Path:
+    """The file beside the BI copy that says which night a quiet night's unchanged copy stands for."""
+    return published_path.with_name(published_path.name + ".night.json")
+
+
+def quiet_night(instance: dg.DagsterInstance, settings: Settings, fingerprint: str | None = None) -> Verdict:
+    """Whether the night `settings.as_of` is quiet (the module's conditions), read-only."""
+    published = settings.published_path
+    if not settings.warehouse_path.exists() or not published.exists():
+        return Verdict(False, "no warehouse or no published copy yet")
+    if settings.analyst_path is not None and not settings.analyst_path.exists():
+        return Verdict(False, "no analyst copy yet")
+    event = instance.get_latest_materialization_event(PUBLISHED)
+    if event is None or event.asset_materialization is None:
+        return Verdict(False, "nothing published yet in this Dagster instance")
+    metadata = event.asset_materialization.metadata
+    since = getattr(metadata.get(UNCHANGED_SINCE), "value", None) or event.run_id
+    run = instance.get_run_record_by_id(since)
+    if run is None or run.dagster_run.status != dg.DagsterRunStatus.SUCCESS:
+        return Verdict(False, f"the run that published last ({since}) is not a successful run in this instance")
+    if run.dagster_run.tags.get(CODE_TAG) != (fingerprint or code_fingerprint(settings)):
+        return Verdict(False, "the code or settings changed since the last publish, or it was not a planned night")
+    later = instance.get_run_records(dg.RunsFilter(created_after=run.create_timestamp))
+    for record in later:
+        other = record.dagster_run
+        if other.run_id == since:
+            continue
+        if WRITER_TAG in other.tags:
+            return Verdict(False, f"run {other.run_id} ({other.job_name}) ran on the warehouse since the last publish")
+        if other.job_name == "outputs" and other.status != dg.DagsterRunStatus.SUCCESS:
+            return Verdict(False, f"the outputs run {other.run_id} since the last publish did not succeed")
+    copy_run, copy_as_of = _publish_info(published)
+    if copy_run != since:
+        return Verdict(False, f"the published copy is not the one run {since} wrote")
+    recorded = max(filter(None, [copy_as_of, (recorded_night(published, since) or {}).get("as_of")]), default=None)
+    if recorded is None or settings.as_of.isoformat() < recorded:
+        return Verdict(False, f"the night {settings.as_of} is before the last one recorded ({recorded})")
+    if _alerts_since(settings.alerts_path, published):
+        return Verdict(False, "alerts were raised since the last publish (the copies carry audit.alerts)")
+    month = f"{settings.as_of:%Y-%m}"
+    stale_monthly = [k.to_user_string() for k in MONTHLY if built_in_month(instance, k) != month]
+    if stale_monthly:
+        return Verdict(False, f"the night is in {month}: {', '.join(stale_monthly)} are due")
+    looked = look(settings)
+    if looked is None:
+        return Verdict(False, "the warehouse is being written")
+    landing, timely = looked
+    if landing:
+        return Verdict(False, f"new or changed files for {', '.join(sorted(landing))}")
+    if timely:
+        return Verdict(False, f"timeliness verdicts change tonight ({len(timely)} asset(s))")
+    return Verdict(True, "no new file, no code or settings change, no timeliness verdict change, the same month",
+                   since, copy_as_of)
+
+
+def record_quiet_night(instance: dg.DagsterInstance, settings: Settings, verdict: Verdict, noticed_by: str) -> None:
+    """Record the quiet night `verdict` allowed: the night file beside the BI copy, then a materialisation of
+    published/warehouse in Dagster that says the copy is unchanged since the run that made it."""
+    record = {"as_of": settings.as_of.isoformat(), "recorded_at": clock.timestamp().isoformat(timespec="seconds"),
+              UNCHANGED_SINCE: verdict.since_run, "published_as_of": verdict.published_as_of, "by": noticed_by}
+    target = night_record_path(settings.published_path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(json.dumps(record, indent=1))
+    os.replace(temporary, target)
+    last = instance.get_latest_materialization_event(PUBLISHED)
+    tags = last.asset_materialization.tags if last and last.asset_materialization else {}
+    instance.report_runless_asset_event(dg.AssetMaterialization(
+        PUBLISHED, description=f"Quiet night ({noticed_by}): the published copies are unchanged and stand for "
+                               f"{settings.as_of}; nothing was rebuilt.",
+        metadata={"as_of": settings.as_of.isoformat(), UNCHANGED_SINCE: verdict.since_run,
+                  "quiet_night": verdict.reason, "path": dg.MetadataValue.path(str(settings.published_path))},
+        tags={k: v for k, v in (tags or {}).items() if k == CODE_VERSION_TAG}))
+
+
+def _publish_info(published: Path) -> tuple[str | None, str | None]:
+    try:
+        with duckdb.connect(str(published), read_only=True) as con:
+            run_id, as_of = con.execute("SELECT arg_max(run_id, published_seq), max(as_of)::VARCHAR "
+                                        "FROM marts.publish_info").fetchone()
+            return run_id, as_of
+    except duckdb.Error:
+        return None, None
+
+
+def recorded_night(published: Path, copy_run: str | None) -> dict | None:
+    """The quiet night recorded beside `published` for the copy run `copy_run` made: {"as_of", "recorded_at",
+    ...}, or None (no record, or one for an earlier copy)."""
+    try:
+        record = json.loads(night_record_path(published).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get(UNCHANGED_SINCE) != copy_run or copy_run is None:
+        return None
+    return record
+
+
+def _alerts_since(alerts_path: Path, published: Path) -> bool:
+    """Whether audit.alerts in the alerts database differs from the BI copy's (an alert raised, delivered or
+    digested since the publish). The sensors open that database read-write on every tick, so its file's time
+    says nothing: the rows are compared (count and an order-free digest). A database being written counts."""
+    if not alerts_path.exists():
+        return False
+    digest = "SELECT count(*), sum(hash(a))::VARCHAR FROM {table} AS a"
+    try:
+        with duckdb.connect(str(published), read_only=True) as con:
+            con.execute(f"ATTACH '{alerts_path}' AS alerts_db (READ_ONLY)")
+            raised = con.execute(digest.format(table="alerts_db.audit.alerts")).fetchone()
+            copied = con.execute(digest.format(table="audit.alerts")).fetchone()
+    except duckdb.Error:  # being written this second, or a copy without the table: publish to be sure
+        return True
+    return raised != copied
