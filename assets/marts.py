@@ -119,10 +119,13 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     dashboards = tuple(m.removeprefix("marts.") for m in marts if m != "marts.measure_values")
     with warehouse.connect() as con:
         quality_dir = run_settings(settings, warehouse).quality_dir
-        report = validate_marts(con, measures if on_measure_values else [], quality_dir, dashboards=dashboards)
+        report = validate_marts(con, measures if on_measure_values else [], quality_dir, dashboards=dashboards,
+                                run_id=context.run.run_id)
+        since = sorted(set(report.unchanged_since.values()))
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
                 "expectations_run": report.expectations, "suites_validated": report.validated,
-                "suites_unchanged_not_rerun": report.unchanged}
+                "suites_unchanged_not_rerun": report.unchanged,
+                "unchanged_suites_validated_in_runs": ", ".join(r[:8] for r in since) or "none"}
         for mart in marts:
             for criterion in criteria:
                 if dg.AssetCheckKey(table_key(mart), criterion) not in selected:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -28,6 +28,9 @@ class RunOutcome:
     checks_errored: list[str]  # those that failed with ERROR severity
     measures_materialised: int
     result: dg.ExecuteInProcessResult
+    # Checks not run tonight (their asset was not rebuilt) whose last verdict did not pass: they still stand.
+    carried_errors: list[str] = field(default_factory=list)
+    carried_warnings: list[str] = field(default_factory=list)
 
 
 def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None,
@@ -35,7 +38,7 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
                 tags: dict[str, str] | None = None, run_id: str | None = None) -> RunOutcome:
     """Execute the `nightly` job (or `job_name`) in process (recorded in `instance` when given) and collect its
     outcome: the whole job, or only the assets and checks of `plan` (pipelines/selection.py)."""
-    job = defs.resolve_job_def(job_name)
+    job = whole_job = defs.resolve_job_def(job_name)
     if plan is not None and not plan.everything:
         job = job.get_subset(asset_selection=plan.assets, asset_check_selection=plan.checks)
     started = time.monotonic()
@@ -48,8 +51,28 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     failed = [e for e in evaluations if not e.passed]
     errored = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
     measures = {e.asset_key for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "measures"}
+    not_run = set(whole_job.asset_layer.asset_graph.asset_check_keys) - {e.asset_check_key for e in evaluations}
+    carried_errors, carried_warnings = carried_forward(instance, not_run)
     return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), _names(failed),
-                      _names(errored), len(measures), result)
+                      _names(errored), len(measures), result, carried_errors, carried_warnings)
+
+
+def carried_forward(instance: dg.DagsterInstance | None,
+                    not_run: set[dg.AssetCheckKey]) -> tuple[list[str], list[str]]:
+    """Of the checks a run did not run (their asset was not rebuilt: its data and rules are unchanged), those
+    whose last verdict was a failure: (ERROR, WARN), each named with the run it still stands from. A skipped
+    check never reads as passed."""
+    if instance is None or not not_run:
+        return [], []
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(sorted(not_run, key=str))
+    errors, warnings = [], []
+    for key, execution in sorted(latest.items(), key=lambda kv: str(kv[0])):
+        evaluation = execution.event.asset_check_evaluation if execution.event else None
+        if evaluation is None or evaluation.passed:
+            continue
+        name = f"{key.asset_key.to_user_string()}:{key.name} (unchanged since run {execution.run_id[:8]})"
+        (errors if evaluation.severity == dg.AssetCheckSeverity.ERROR else warnings).append(name)
+    return errors, warnings
 
 
 def outputs_summary(outcome: RunOutcome, settings: Settings) -> str:
@@ -107,6 +130,11 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
                  "failed (ERROR)")
     for label, names in (("  ERROR: ", outcome.checks_errored), ("  WARN:  ", warned)):
         lines += [label + name for name in names]
+    carried = [("  ERROR: ", n) for n in outcome.carried_errors] + [("  WARN:  ", n) for n in outcome.carried_warnings]
+    if carried:
+        lines.append(f"Not re-run tonight and still failing ({len(outcome.carried_errors)} ERROR, "
+                     f"{len(outcome.carried_warnings)} WARN; their data and rules did not change):")
+        lines += [label + name for label, name in carried]
     if holds:
         lines.append(f"Held back at their last good data ({len(holds)}; everything else was refreshed):")
         lines += [f"  {kind} {subject}, since {since_as_of}: {reason[:200]}"

@@ -49,10 +49,14 @@ class Failure:
     column: str
     unexpected: int
     examples: list
+    since_run: str | None = None  # set when the suite was not re-run: the run whose validation found it
 
     def detail_text(self) -> str:
         examples = f", e.g. {'; '.join(self.examples[:3])}" if self.examples else ""
-        return f"{self.mart}: {self.expectation} ({self.column}) fails for {self.unexpected} row(s){examples}."
+        since = f" (unchanged since run {self.since_run[:8]}: data and expectations the same)" if self.since_run \
+            else ""
+        return (f"{self.mart}: {self.expectation} ({self.column}) fails for {self.unexpected} row(s){examples}"
+                f"{since}.")
 
 
 @dataclass
@@ -62,6 +66,7 @@ class MartReport:
     failures: list[Failure] = field(default_factory=list)
     validated: int = 0  # suites run by GX in this call
     unchanged: int = 0  # suites whose data and expectations were the same as when last validated: not re-run
+    unchanged_since: dict[str, str] = field(default_factory=dict)  # such a suite -> the run that validated it
 
 
 def _meta(criterion: str, severity: str = "fail", **extra: str) -> dict:
@@ -217,10 +222,10 @@ class SuiteRunner:
     validates what changed. Results of suites that ran are stored under one GX run time, so Data Docs renders
     only those pages."""
 
-    def __init__(self, context, quality_dir: Path, report: MartReport) -> None:
+    def __init__(self, context, quality_dir: Path, report: MartReport, run_id: str) -> None:
         from great_expectations.core.run_identifier import RunIdentifier
 
-        self.context, self.report = context, report
+        self.context, self.report, self.dagster_run = context, report, run_id
         self.path = quality_dir / "gx" / VALIDATED
         self.known: dict[str, dict] = json.loads(self.path.read_text()) if self.path.exists() else {}
         self.run_id = RunIdentifier(run_time=clock.timestamp_utc())
@@ -230,15 +235,18 @@ class SuiteRunner:
         self.report.expectations += len(expectations)
         current = fingerprint(name, frame, expectations)
         known = self.known.get(name)
-        if known and known["fingerprint"] == current:
+        if known and known["fingerprint"] == current:  # GX would say the same: its verdict stands, failures too
+            since = known.get("run") or "unknown"
             self.report.unchanged += 1
-            self.report.failures += [Failure(**f) for f in known["failures"]]
+            self.report.unchanged_since[name] = since
+            self.report.failures += [Failure(**{**f, "since_run": since}) for f in known["failures"]]
             return
         result = _validate(self.context, name, frame, iter(expectations), key, self.run_id)
         failures = list(_failures(result, mart, measure_id, key))
         self.report.validated += 1
         self.report.failures += failures
-        self.known[name] = {"fingerprint": current, "failures": [dataclasses.asdict(f) for f in failures]}
+        self.known[name] = {"fingerprint": current, "run": self.dagster_run,
+                            "failures": [dataclasses.asdict(f) for f in failures]}
 
     def finish(self) -> None:
         """Save the fingerprints and render the Data Docs pages of the suites that ran (and the index)."""
@@ -285,12 +293,13 @@ DASHBOARDS = ("dashboard_strategic", "dashboard_operational", "dashboard_demogra
 
 
 def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], quality_dir: Path,
-                   dashboards: tuple[str, ...] = DASHBOARDS) -> MartReport:
+                   dashboards: tuple[str, ...] = DASHBOARDS, run_id: str = "unknown") -> MartReport:
     """Run the suites of `measures` (on marts.measure_values) and of the named dashboard marts (the census
-    totals go with dashboard_demographics); store the results and rebuild the Data Docs site."""
+    totals go with dashboard_demographics); store the results and rebuild the Data Docs site. `run_id` (the
+    Dagster run) is remembered with each suite's result, and named when a later run reuses it."""
     context, docs = _context(quality_dir)
     report = MartReport(docs_index=docs / "index.html")
-    runner = SuiteRunner(context, quality_dir, report)
+    runner = SuiteRunner(context, quality_dir, report, run_id)
     expected = dict(con.execute("""SELECT area_type, count(*) FROM core.dim_area GROUP BY 1
                                    UNION ALL SELECT 'team', count(*) FROM core.dim_team""").fetchall())
     for measure in measures:

@@ -199,6 +199,26 @@ def test_gx_data_docs_name_the_failing_expectation(con, tmp_path: Path):
     assert "150.0 1 2026-01-01T00:00:00 ward E05015401" in text  # the failing row, named
 
 
+def test_gx_suite_not_rerun_on_unchanged_data_still_fails_and_names_the_run(con, tmp_path: Path):
+    from quality.gx_marts import validate_marts
+
+    failure_demand = [catalogue().measures["failure_demand_pct"]]
+    con.execute("""UPDATE marts.measure_values SET value = 150 WHERE measure_id = 'failure_demand_pct'
+                   AND area_type = 'ward' AND area_code = 'E05015401' AND period_start = DATE '2026-01-01'""")
+    first = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-one-0000")
+    assert (first.validated, first.unchanged, len(first.failures)) == (2, 0, 1)
+    # An incremental night that did not change these rows reuses the verdict: the failure stands, named
+    again = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-two-0000")
+    assert (again.validated, again.unchanged) == (0, 2)
+    [failure] = again.failures
+    assert (failure.criterion, failure.severity, failure.since_run) == ("accurate", "fail", "night-one-0000")
+    assert "unchanged since run night-on" in failure.detail_text()
+    # a changed row is validated again
+    con.execute("UPDATE marts.measure_values SET value = 151 WHERE value = 150")
+    third = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-three-00")
+    assert third.validated == 1 and third.failures[0].since_run is None and "151" in third.failures[0].examples[0]
+
+
 def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
     from quality.gx_marts import _prune_results
 
