@@ -66,8 +66,9 @@ def carried_forward(instance: dg.DagsterInstance | None,
         return [], []
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(sorted(not_run, key=str))
     errors, warnings = [], []
-    for key, execution in sorted(latest.items(), key=lambda kv: str(kv[0])):
-        evaluation = execution.event.asset_check_evaluation if execution.event else None
+    for key in sorted(not_run, key=str):
+        execution = latest.get(key)
+        evaluation = execution.event.asset_check_evaluation if execution and execution.event else None
         if evaluation is None or evaluation.passed:
             continue
         name = f"{key.asset_key.to_user_string()}:{key.name} (unchanged since run {execution.run_id[:8]})"
