@@ -46,6 +46,17 @@ def code_version(*definition: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def built_because(context: dg.AssetExecutionContext) -> str:
+    """Why this run rebuilt the asset, for its metadata: the night's plan (pipelines/selection.py: the new
+    files, code or verdict changes it reaches), a landing sensor's delivery, or a run by hand."""
+    tags = context.run.tags
+    if "bdc/plan" in tags:
+        return f"tonight's plan: {tags['bdc/plan']}"
+    if tags.get("bdc/trigger") == "landing sensor":
+        return f"a delivery of {tags.get('bdc/source', 'a source')}: {tags.get('bdc/files', '')}"
+    return f"a run of {context.run.job_name} ({tags.get('bdc/trigger', 'started by hand')}): every selected asset"
+
+
 def table_key(qualified: str) -> dg.AssetKey:
     """'core.dim_ward' -> AssetKey(['core', 'dim_ward']): every asset is named after the table it builds."""
     return dg.AssetKey(qualified.split("."))

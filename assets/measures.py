@@ -4,7 +4,7 @@
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import code_version, owners, run_settings, table_key, table_metadata
+from assets.common import built_because, code_version, owners, run_settings, table_key, table_metadata
 from quality.holds import judged_build
 from quality.measure_checks import judge_measure
 from quality.outcome import BUILT_WITH, record
@@ -51,7 +51,8 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
             context.log.warning(f"measures.{measure.id} is held back at its last good values since {gate.since}: "
                                 + "; ".join(gate.reasons))
         extra = {"latest_period": str(latest[0]), "latest_value": latest[1]} if latest else {}
-        return dg.MaterializeResult(metadata={**metadata, **extra, "held_back": gate.held},
+        return dg.MaterializeResult(metadata={**metadata, **extra, "held_back": gate.held,
+                                              "built_because": built_because(context)},
                                     check_results=[check_result(o, held=gate.held) for o in outcomes])
 
     return _measure

@@ -7,8 +7,8 @@ of these hold, checked read-only before the Dagster definitions are loaded:
 1. the published copy was written by the last run that wrote the warehouse: a planned night (the schedule or
    `pipelines.cli run`) that succeeded, planned with tonight's code and settings (its `bdc/code` tag equals
    `code_fingerprint`), and the copy on disk is that run's (its `marts.publish_info`);
-2. no run has written the warehouse since (every later run is an outputs or retention run), and no outputs
-   run since has failed;
+2. no run other than a successful outputs or retention run started since (any other run, from the schedule, a
+   landing sensor or the UI, may have written the warehouse);
 3. no landing file is new or changed, and no timeliness verdict changes tonight (pipelines/changes.py);
 4. the night is in the month the monthly assets were last built in (pipelines/changes.py MONTHLY);
 5. `audit.alerts` is as the copies hold it (no alert raised, delivered or digested since the publish), and
@@ -38,10 +38,11 @@ import duckdb
 
 from assets.common import CODE_PACKAGES, PUBLISHED, ROOT
 from pipelines.changes import MONTHLY, built_in_month, look
-from pipelines.sensors import WRITER_TAG
+from pipelines.retention import retention_job
 from warehouse import clock
 from warehouse.settings import Settings
 
+READ_ONLY_JOBS = ("outputs", retention_job.name)  # jobs that never write the warehouse
 CODE_TAG = "bdc/code"  # a planned run's tag: the code fingerprint its plan was made with
 CODE_VERSION_TAG = "dagster/code_version"
 UNCHANGED_SINCE = "unchanged_since_run"  # metadata of a quiet night's materialisation: the run that made the copy
@@ -100,12 +101,12 @@ def quiet_night(instance: dg.DagsterInstance, settings: Settings, fingerprint: s
     later = instance.get_run_records(dg.RunsFilter(created_after=run.create_timestamp))
     for record in later:
         other = record.dagster_run
-        if other.run_id == since:
+        if other.run_id == since or other.job_name in READ_ONLY_JOBS and other.status == dg.DagsterRunStatus.SUCCESS:
             continue
-        if WRITER_TAG in other.tags:
-            return Verdict(False, f"run {other.run_id} ({other.job_name}) ran on the warehouse since the last publish")
-        if other.job_name == "outputs" and other.status != dg.DagsterRunStatus.SUCCESS:
-            return Verdict(False, f"the outputs run {other.run_id} since the last publish did not succeed")
+        if other.job_name in READ_ONLY_JOBS:
+            return Verdict(False, f"the {other.job_name} run {other.run_id} since the last publish did not succeed")
+        # any other run may have written the warehouse: the nightly job, a landing sensor's, one from the UI
+        return Verdict(False, f"run {other.run_id} ({other.job_name}) ran on the warehouse since the last publish")
     copy_run, copy_as_of = _publish_info(published)
     if copy_run != since:
         return Verdict(False, f"the published copy is not the one run {since} wrote")

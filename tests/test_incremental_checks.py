@@ -87,6 +87,12 @@ def test_checks_a_night_does_not_rerun_still_fail_as_on_a_full_rebuild(landing, 
     assert f"staging/waste_reports:accurate (unchanged since run {second.run_id[:8]})" in third.carried_errors
     text = summary(third, load_settings(data_dir=landing.data_dir, as_of="2026-03-12"))
     assert "Not re-run tonight and still failing" in text and "staging/waste_reports:accurate" in text
+    # each rebuilt measure says why it was rebuilt; a measure of another source was not rebuilt at all
+    built = {e.asset_key.to_user_string(): e.materialization.metadata
+             for e in third.result.get_asset_materialization_events()}
+    assert "raw.planning_applications: 1 new or changed file(s)" in built["measures/planning_decisions"][
+        "built_because"].value
+    assert "measures/contacts_received" not in built
 
     # Rebuilding everything on the same night (every asset, every check) fails the same checks, ERROR and WARN.
     rebuilt, _ = _night(instance, landing.data_dir, "2026-03-12", planned=False)

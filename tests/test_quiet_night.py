@@ -117,6 +117,7 @@ def test_a_quiet_record_for_an_earlier_copy_does_not_count_for_a_new_one(world):
     ("a landing sensor's run published", "the code or settings changed since the last publish"),
     ("the publishing run failed later", "is not a successful run"),
     ("a run wrote the warehouse since", "ran on the warehouse since the last publish"),
+    ("an asset was materialised from the UI since", "ran on the warehouse since the last publish"),
     ("the outputs failed since", "did not succeed"),
     ("the copy on disk is another run's", "the published copy is not the one run"),
     ("no analyst copy", "no analyst copy yet"),
@@ -137,6 +138,8 @@ def test_any_change_makes_the_night_a_planned_one_and_says_why(world, breaking, 
         publish(settings, instance, {CODE_TAG: world.fingerprint, WRITER_TAG: "warehouse"}, then_fail=True)
     elif breaking == "a run wrote the warehouse since":
         other_run(instance, "nightly", {WRITER_TAG: "warehouse"}, fails=False)
+    elif breaking == "an asset was materialised from the UI since":
+        other_run(instance, "__ASSET_JOB", {}, fails=False)  # no writer tag: the UI's own asset job
     elif breaking == "the outputs failed since":
         other_run(instance, "outputs", {}, fails=True)
     elif breaking == "the copy on disk is another run's":
@@ -184,6 +187,12 @@ def test_quiet_is_quiet_only_for_the_same_code_and_settings(world):
     for changed in ({"analyst_special_category": not world.settings.analyst_special_category},
                     {"reports_pdf": not world.settings.reports_pdf}, {"analyst_path": None}):
         assert code_fingerprint(dataclasses.replace(world.settings, **changed)) != world.fingerprint, changed
+
+
+def test_outputs_and_retention_runs_since_the_publish_keep_the_night_quiet(world):
+    other_run(world.instance, "outputs", {}, fails=False)
+    other_run(world.instance, "retention_job", {}, fails=False)
+    assert quiet_night(world.instance, world.settings, world.fingerprint).quiet
 
 
 def test_no_warehouse_or_no_copy_is_never_quiet(world):

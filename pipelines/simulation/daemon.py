@@ -99,6 +99,7 @@ class Daemon:
         self.defs = build_definitions(self.resources["settings"])
         self.cursors: dict[str, str | None] = {}
         self.runs: list[RunResult] = []
+        self.quiet_nights: list[dt.date] = []  # nights the schedule recorded as quiet (no run)
         self.outputs_due = False
 
     # -- the schedule and the sensors ------------------------------------------------------------------------
@@ -106,7 +107,9 @@ class Daemon:
     def nightly(self, at: dt.datetime, fault: str | None = None) -> None:
         """The 02:00 tick: the schedule's own function plans the run (none on a quiet night)."""
         tick = self._schedule_tick(at, allow_quiet=fault is None)
-        if tick is not None:
+        if tick is None:
+            self.quiet_nights.append(at.date())
+        else:
             self.launch("nightly", *tick, at, fault)
 
     def _schedule_tick(self, at: dt.datetime, allow_quiet: bool = True) -> tuple[NightPlan, dict[str, str]] | None:

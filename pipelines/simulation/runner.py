@@ -111,6 +111,7 @@ def _simulate(out: Path, calendar: Calendar, scale: float, rebuild: bool, sim_cl
         "published_bytes_by_night": invariants.published_bytes,
         "working_bytes_last": _size(out / "data" / "warehouse" / "working.duckdb"),
         "calendar": as_dict(calendar),
+        "quiet_nights": [str(d) for d in daemon.quiet_nights],
         "runs": [{"night": str(r.at.date()), "at": f"{r.at:%H:%M}", "job": r.job, "trigger": r.trigger,
                   "success": r.success, "fault": r.fault, "seconds": round(r.seconds, 1), "notes": r.notes}
                  for r in daemon.runs],
