@@ -37,6 +37,37 @@ def pipeline_code() -> str:
     return digest.hexdigest()
 
 
+def _loaded_code() -> bytes:
+    """A digest of every file of the pipeline's packages (code, SQL, catalogue, templates) and the lock file, as
+    this process loaded them (read once, at import: a long-running code server keeps the digest of the code it
+    runs, not of files deployed since)."""
+    digest = hashlib.sha256()
+    files = sorted(p for package in CODE_PACKAGES for p in (ROOT / package).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts)
+    for path in [*files, ROOT / "uv.lock"]:
+        if path.exists():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"duckdb {duckdb.__version__}\0".encode())
+    return digest.digest()
+
+
+LOADED_CODE = _loaded_code()
+CODE_FINGERPRINT = "code_fingerprint"  # the published copy's metadata: the code_fingerprint it was made with
+# Settings that change what a run writes.
+FINGERPRINTED_SETTINGS = ("landing_dir", "warehouse_path", "published_path", "analyst_path", "analyst_group",
+                          "analyst_special_category", "reports_pdf")
+
+
+def code_fingerprint(settings: Settings) -> str:
+    """The code this process runs and the settings that change what a run writes, the pseudonym key among them
+    (as a hash inside the digest: the key never leaves the process)."""
+    digest = hashlib.sha256(LOADED_CODE)
+    for name in FINGERPRINTED_SETTINGS:
+        digest.update(f"{name}={getattr(settings, name)}\0".encode())
+    digest.update(hashlib.sha256(settings.pseudonym_key.encode()).digest())
+    return digest.hexdigest()[:16]
+
+
 def code_version(*definition: str) -> str:
     """An asset's Dagster code version: the pipeline's code and the asset's own definition (its SQL, contract
     or catalogue entry). The night's plan rebuilds an asset whose code version changed since it was built."""

@@ -9,8 +9,10 @@ import duckdb
 
 from assets.checks import check_result, criterion_specs
 from assets.common import (
+    CODE_FINGERPRINT,
     NIGHT_MONTH,
     POLICY_OWNERS,
+    code_fingerprint,
     code_version,
     run_settings,
     sql_model_asset,
@@ -213,6 +215,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(counts),
                                           "rows": sum(counts.values()), "bytes": size,
                                           "compacted_from_bytes": compacted_from or 0, **analyst,
+                                          CODE_FINGERPRINT: code_fingerprint(settings),  # (pipelines/quiet.py)
                                           "as_of": settings.as_of.isoformat()})  # the outputs follow this night
 
 

@@ -10,7 +10,8 @@ For each scale, in one invocation and on the same generated landing files:
   2. floor: bench/floor.py reads the history with DuckDB and runs the same SQL into a fresh database;
   3. full: the nightly job as a user runs it (`pipelines.cli run --skip-outputs`) on the history, into an
      empty warehouse, with a Dagster instance of its own;
-  4. quiet: the next night, with no file delivered since: the scheduled nightly job as it runs;
+  4. quiet: the next night, with no file delivered since: the nightly job as `pipelines.cli run` runs it (the
+     schedule decides the same way, pipelines/quiet.py);
   5. one_source: the held-back month of `crm_contacts` only is delivered and the nightly job runs; then the data
      folder is put back as the quiet night left it (a copy taken before, timestamps kept);
   6. incremental: every held-back file (one delivery from every monthly source: the heaviest regular night) is

@@ -60,19 +60,23 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
 def carried_forward(instance: dg.DagsterInstance | None,
                     not_run: set[dg.AssetCheckKey]) -> tuple[list[str], list[str]]:
     """Of the checks a run did not run (their asset was not rebuilt: its data and rules are unchanged), those
-    whose last verdict was a failure: (ERROR, WARN), each named with the run it still stands from. A skipped
-    check never reads as passed."""
+    whose last verdict was a failure, or whose last run never gave one: (ERROR, WARN), each named with the run
+    it stands from. A skipped check never reads as passed."""
     if instance is None or not not_run:
         return [], []
     latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(sorted(not_run, key=str))
     errors, warnings = [], []
     for key in sorted(not_run, key=str):
         execution = latest.get(key)
-        evaluation = execution.event.asset_check_evaluation if execution and execution.event else None
-        if evaluation is None or evaluation.passed:
+        if execution is None:  # never run in this instance: its asset was never built here either
             continue
-        name = f"{key.asset_key.to_user_string()}:{key.name} (unchanged since run {execution.run_id[:8]})"
-        (errors if evaluation.severity == dg.AssetCheckSeverity.ERROR else warnings).append(name)
+        evaluation = execution.event.asset_check_evaluation if execution.event else None
+        name = f"{key.asset_key.to_user_string()}:{key.name}"
+        if evaluation is None:  # planned in its last run, which never evaluated it (a step failed, a kill)
+            errors.append(f"{name} (no verdict: its last run {execution.run_id[:8]} did not evaluate it)")
+        elif not evaluation.passed:
+            kind = errors if evaluation.severity == dg.AssetCheckSeverity.ERROR else warnings
+            kind.append(f"{name} (unchanged since run {execution.run_id[:8]})")
     return errors, warnings
 
 

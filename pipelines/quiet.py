@@ -26,29 +26,27 @@ did not change, and the month did not either.
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from assets.common import CODE_PACKAGES, PUBLISHED, ROOT
+from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint
 from pipelines.changes import MONTHLY, built_in_month, look
 from pipelines.retention import retention_job
+from pipelines.sensors import ACTIVE
 from warehouse import clock
 from warehouse.settings import Settings
 
 READ_ONLY_JOBS = ("outputs", retention_job.name)  # jobs that never write the warehouse
+
 CODE_TAG = "bdc/code"  # a planned run's tag: the code fingerprint its plan was made with
 CODE_VERSION_TAG = "dagster/code_version"
 UNCHANGED_SINCE = "unchanged_since_run"  # metadata of a quiet night's materialisation: the run that made the copy
-# Settings that change what a run writes (the pseudonym key does too, but a secret never goes into a tag).
-FINGERPRINTED_SETTINGS = ("landing_dir", "warehouse_path", "published_path", "analyst_path", "analyst_group",
-                          "analyst_special_category", "reports_pdf")
 
 
 @dataclass(frozen=True)
@@ -61,33 +59,28 @@ class Verdict:
     published_as_of: str | None = None
 
 
-def code_fingerprint(settings: Settings) -> str:
-    """A digest of every file of the pipeline's packages (code, SQL, catalogue, templates), the locked
-    dependencies, DuckDB's version and the settings that change what a run writes."""
-    digest = hashlib.sha256()
-    files = sorted(p for package in CODE_PACKAGES for p in (ROOT / package).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts)
-    for path in [*files, ROOT / "uv.lock"]:
-        if path.exists():
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(f"duckdb {version('duckdb')}\0".encode())
-    for name in FINGERPRINTED_SETTINGS:
-        digest.update(f"{name}={getattr(settings, name)}\0".encode())
-    return digest.hexdigest()[:16]
-
-
 def night_record_path(published_path: Path) -> Path:
     """The file beside the BI copy that says which night a quiet night's unchanged copy stands for."""
     return published_path.with_name(published_path.name + ".night.json")
 
 
 def quiet_night(instance: dg.DagsterInstance, settings: Settings, fingerprint: str | None = None) -> Verdict:
-    """Whether the night `settings.as_of` is quiet (the module's conditions), read-only."""
+    """Whether the night `settings.as_of` is quiet (the module's conditions), read-only. Any error while
+    deciding makes it a planned night (the reason names the error): the fast path never stops a night."""
+    try:
+        return _decide(instance, settings, fingerprint or code_fingerprint(settings))
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the planned night is the safe answer
+        return Verdict(False, f"the quiet-night check failed ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) -> Verdict:
     published = settings.published_path
     if not settings.warehouse_path.exists() or not published.exists():
         return Verdict(False, "no warehouse or no published copy yet")
     if settings.analyst_path is not None and not settings.analyst_path.exists():
         return Verdict(False, "no analyst copy yet")
+    if instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1):
+        return Verdict(False, "a run is queued or in progress")
     event = instance.get_latest_materialization_event(PUBLISHED)
     if event is None or event.asset_materialization is None:
         return Verdict(False, "nothing published yet in this Dagster instance")
@@ -96,7 +89,8 @@ def quiet_night(instance: dg.DagsterInstance, settings: Settings, fingerprint: s
     run = instance.get_run_record_by_id(since)
     if run is None or run.dagster_run.status != dg.DagsterRunStatus.SUCCESS:
         return Verdict(False, f"the run that published last ({since}) is not a successful run in this instance")
-    if run.dagster_run.tags.get(CODE_TAG) != (fingerprint or code_fingerprint(settings)):
+    if run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
+            getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint:  # as planned, as run
         return Verdict(False, "the code or settings changed since the last publish, or it was not a planned night")
     later = instance.get_run_records(dg.RunsFilter(created_after=run.create_timestamp))
     for record in later:
@@ -110,6 +104,8 @@ def quiet_night(instance: dg.DagsterInstance, settings: Settings, fingerprint: s
     copy_run, copy_as_of = _publish_info(published)
     if copy_run != since:
         return Verdict(False, f"the published copy is not the one run {since} wrote")
+    if settings.analyst_path is not None and _publish_info(settings.analyst_path)[0] != since:
+        return Verdict(False, f"the analyst copy is not the one run {since} wrote")
     recorded = max(filter(None, [copy_as_of, (recorded_night(published, since) or {}).get("as_of")]), default=None)
     if recorded is None or settings.as_of.isoformat() < recorded:
         return Verdict(False, f"the night {settings.as_of} is before the last one recorded ({recorded})")
@@ -131,23 +127,41 @@ def quiet_night(instance: dg.DagsterInstance, settings: Settings, fingerprint: s
                    since, copy_as_of)
 
 
-def record_quiet_night(instance: dg.DagsterInstance, settings: Settings, verdict: Verdict, noticed_by: str) -> None:
-    """Record the quiet night `verdict` allowed: the night file beside the BI copy, then a materialisation of
-    published/warehouse in Dagster that says the copy is unchanged since the run that made it."""
-    record = {"as_of": settings.as_of.isoformat(), "recorded_at": clock.timestamp().isoformat(timespec="seconds"),
-              UNCHANGED_SINCE: verdict.since_run, "published_as_of": verdict.published_as_of, "by": noticed_by}
-    target = night_record_path(settings.published_path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(json.dumps(record, indent=1))
-    os.replace(temporary, target)
+def record_quiet_night(instance: dg.DagsterInstance, settings: Settings, verdict: Verdict,
+                       noticed_by: str) -> tuple[int, int]:
+    """Record the quiet night `verdict` allowed: a materialisation of published/warehouse in Dagster that says the
+    copies are unchanged since the run that made them (with the failures that still stand), then the night file
+    beside the BI copy (last: a night file without its Dagster record would silence the missed-night alert).
+    Returns the (ERROR, WARN) checks still failing."""
     last = instance.get_latest_materialization_event(PUBLISHED)
     tags = last.asset_materialization.tags if last and last.asset_materialization else {}
+    errors, warnings = standing_failures(settings.warehouse_path)
     instance.report_runless_asset_event(dg.AssetMaterialization(
         PUBLISHED, description=f"Quiet night ({noticed_by}): the published copies are unchanged and stand for "
                                f"{settings.as_of}; nothing was rebuilt.",
         metadata={"as_of": settings.as_of.isoformat(), UNCHANGED_SINCE: verdict.since_run,
-                  "quiet_night": verdict.reason, "path": dg.MetadataValue.path(str(settings.published_path))},
+                  CODE_FINGERPRINT: code_fingerprint(settings), "quiet_night": verdict.reason,
+                  "standing_errors": errors, "standing_warnings": warnings,
+                  "path": dg.MetadataValue.path(str(settings.published_path))},
         tags={k: v for k, v in (tags or {}).items() if k == CODE_VERSION_TAG}))
+    record = {"as_of": settings.as_of.isoformat(), "recorded_at": clock.timestamp().isoformat(timespec="seconds"),
+              UNCHANGED_SINCE: verdict.since_run, "published_as_of": verdict.published_as_of, "by": noticed_by}
+    target = night_record_path(settings.published_path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(record, indent=1))
+    os.replace(temporary, target)
+    return errors, warnings
+
+
+def standing_failures(warehouse: Path) -> tuple[int, int]:
+    """(ERROR, WARN) checks whose latest recorded verdict (audit.check_results) did not pass: what a quiet night
+    leaves standing, as the scorecard shows it."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("""
+            SELECT count(*) FILTER (WHERE status = 'fail'), count(*) FILTER (WHERE status = 'warn')
+            FROM (SELECT status FROM audit.check_results
+                  QUALIFY row_number() OVER (PARTITION BY subject_type, subject, check_name
+                                             ORDER BY coalesce(seq, 0) DESC) = 1)""").fetchone()
 
 
 def _publish_info(published: Path) -> tuple[str | None, str | None]:
@@ -169,7 +183,14 @@ def recorded_night(published: Path, copy_run: str | None) -> dict | None:
         return None
     if not isinstance(record, dict) or record.get(UNCHANGED_SINCE) != copy_run or copy_run is None:
         return None
-    return record
+    try:  # a hand-edited or truncated file counts for nothing
+        night = dt.date.fromisoformat(record["as_of"])
+        recorded_at = dt.datetime.fromisoformat(record["recorded_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    # A night file never claims a night after the day it was written (a mistyped future BDC_AS_OF would
+    # otherwise silence the missed-night alerts until that day).
+    return {**record, "as_of": min(night, recorded_at.date()).isoformat()}
 
 
 def _alerts_since(alerts_path: Path, published: Path) -> bool:

@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import build_definitions, tonight
-from pipelines.nightly import run_nightly, summary
+from pipelines.nightly import carried_forward, run_nightly, summary
 from tests.conftest import copy_fixture
 from tests.test_holds import _planning, _waste
 from warehouse.settings import SettingsResource, load_settings
@@ -94,7 +94,11 @@ def test_checks_a_night_does_not_rerun_still_fail_as_on_a_full_rebuild(landing, 
         "built_because"].value
     assert "measures/contacts_received" not in built
 
-    # Rebuilding everything on the same night (every asset, every check) fails the same checks, ERROR and WARN.
+    # Rebuilding everything on the same night (every asset, every check, and every GX suite validated again:
+    # its stored verdicts removed) fails the same checks, ERROR and WARN.
+    from quality.gx_marts import VALIDATED  # (GX is heavy to import: only where needed)
+
+    (landing.quality_dir / "gx" / VALIDATED).unlink()
     rebuilt, _ = _night(instance, landing.data_dir, "2026-03-12", planned=False)
     night_errors, night_warnings = _failing(third)
     rebuild_errors, rebuild_warnings = _failing(rebuilt)
@@ -108,3 +112,28 @@ def test_checks_a_night_does_not_rerun_still_fail_as_on_a_full_rebuild(landing, 
     reliable = next(e for e in third.result.get_asset_check_evaluations()
                     if e.asset_key.to_user_string() == "marts/measure_values" and e.check_name == "reliable")
     assert not reliable.passed and f"unchanged since run {first.run_id[:8]}" in reliable.description
+
+
+def test_a_check_not_rerun_reads_as_its_last_verdict_and_never_as_passed():
+    instance = dg.DagsterInstance.ephemeral()
+    verdicts = iter(["warn", "crash", "pass"])
+
+    @dg.asset
+    def counts() -> int:
+        return 1
+
+    @dg.asset_check(asset=counts)
+    def in_range() -> dg.AssetCheckResult:
+        verdict = next(verdicts)
+        if verdict == "crash":
+            raise RuntimeError("the check's step died")
+        return dg.AssetCheckResult(passed=verdict == "pass", severity=dg.AssetCheckSeverity.WARN)
+
+    key = dg.AssetCheckKey(dg.AssetKey("counts"), "in_range")
+    night = dg.materialize([counts, in_range], instance=instance, raise_on_error=False)
+    assert carried_forward(instance, {key}) == ([], [f"counts:in_range (unchanged since run {night.run_id[:8]})"])
+    crashed = dg.materialize([counts, in_range], instance=instance, raise_on_error=False)
+    assert carried_forward(instance, {key}) == (
+        [f"counts:in_range (no verdict: its last run {crashed.run_id[:8]} did not evaluate it)"], [])
+    dg.materialize([counts, in_range], instance=instance, raise_on_error=False)
+    assert carried_forward(instance, {key}) == ([], [])

@@ -15,12 +15,14 @@ import json
 import dagster as dg
 import duckdb
 import pytest
+from dagster._core.test_utils import create_run_for_test
 
-from assets.common import PUBLISHED, table_key
+from assets import common
+from assets.common import CODE_FINGERPRINT, FINGERPRINTED_SETTINGS, PUBLISHED, code_fingerprint, table_key
 from pipelines import quiet
 from pipelines.alert_sensors import last_published_night, missed_night_alert
 from pipelines.definitions import defs, published_outputs
-from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, code_fingerprint, quiet_night, record_quiet_night
+from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, quiet_night, record_quiet_night
 from pipelines.sensors import WRITER_TAG
 from warehouse.settings import load_settings
 
@@ -31,12 +33,19 @@ NIGHT = dt.date(2026, 11, 10)
 def world(tmp_path, monkeypatch):
     """A warehouse, both copies and a Dagster instance in which a planned night published them; nothing new."""
     settings = load_settings(data_dir=tmp_path / "data", as_of=NIGHT)
-    for path in (settings.warehouse_path, settings.analyst_path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        duckdb.connect(str(path)).close()
+    settings.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:  # the verdicts a quiet night leaves standing
+        con.execute("CREATE SCHEMA audit")
+        con.execute("CREATE TABLE audit.check_results (subject_type VARCHAR, subject VARCHAR, check_name VARCHAR, "
+                    "status VARCHAR, seq BIGINT)")
+        con.execute("""INSERT INTO audit.check_results VALUES
+            ('source', 'crm_contacts', 'accurate', 'fail', 1), ('source', 'crm_contacts', 'accurate', 'pass', 2),
+            ('source', 'lettings', 'timely', 'warn', 3), ('measure', 'missed_bins', 'reliable', 'fail', 4),
+            ('source', 'llpg', 'timely', 'pass', 5)""")  # standing: 1 fail (missed bins), 1 warn (lettings)
     changes = {"look": ({}, set()), "month": "2026-11"}
-    monkeypatch.setattr(quiet, "look", lambda s: changes["look"])
-    monkeypatch.setattr(quiet, "built_in_month", lambda instance, key: changes["month"])
+    monkeypatch.setattr(quiet, "look", lambda s: changes["look"](s) if callable(changes["look"]) else changes["look"])
+    monkeypatch.setattr(quiet, "built_in_month", lambda instance, key: changes.get(key.to_user_string(),
+                                                                                   changes["month"]))
     instance = dg.DagsterInstance.ephemeral()
     fingerprint = code_fingerprint(settings)
     run_id = publish(settings, instance, {CODE_TAG: fingerprint, WRITER_TAG: "warehouse"})
@@ -44,17 +53,20 @@ def world(tmp_path, monkeypatch):
         settings, instance, fingerprint, run_id, changes)
 
 
-def publish(settings, instance, tags: dict[str, str], then_fail: bool = False) -> str:
-    """A run that writes the BI copy's publish_info for itself (then fails a later step when `then_fail`)."""
+def publish(settings, instance, tags: dict[str, str], then_fail: bool = False, ran_with: str | None = None) -> str:
+    """A run that writes both copies' publish_info for itself and records the code it ran with (the plan's,
+    `tags[CODE_TAG]`, unless `ran_with`); then fails a later step when `then_fail`."""
 
     @dg.asset(key=PUBLISHED)
-    def published(context) -> None:  # (no annotation: postponed annotations are strings to Dagster)
-        settings.published_path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(settings.published_path)) as con:
-            con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-            con.execute("CREATE OR REPLACE TABLE marts.publish_info AS SELECT ? AS run_id, "
-                        "TIMESTAMP '2026-11-10 02:30:00' AS published_at, 7 AS published_seq, ?::DATE AS as_of",
-                        [context.run_id, settings.as_of])
+    def published(context) -> dg.MaterializeResult:  # (no annotation on context: Dagster reads it as a string)
+        for copy in (settings.published_path, settings.analyst_path):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            with duckdb.connect(str(copy)) as con:
+                con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+                con.execute("CREATE OR REPLACE TABLE marts.publish_info AS SELECT ? AS run_id, TIMESTAMP "
+                            "'2026-11-10 02:30:00' AS published_at, 7 AS published_seq, ?::DATE AS as_of",
+                            [context.run_id, settings.as_of])
+        return dg.MaterializeResult(metadata={CODE_FINGERPRINT: ran_with or tags.get(CODE_TAG, "none")})
 
     @dg.asset(deps=[published])
     def after_publish() -> None:
@@ -84,22 +96,26 @@ def test_a_night_with_nothing_new_is_quiet_recorded_and_read_as_published(world)
     verdict = quiet_night(world.instance, world.settings, world.fingerprint)
     assert verdict.quiet and verdict.since_run == world.run_id and verdict.published_as_of == "2026-11-10"
     tonight = dataclasses.replace(world.settings, as_of=NIGHT + dt.timedelta(days=1))
-    record_quiet_night(world.instance, tonight, quiet_night(world.instance, tonight, world.fingerprint), "a test")
+    standing = record_quiet_night(world.instance, tonight, quiet_night(world.instance, tonight, world.fingerprint),
+                                  "a test")
+    assert standing == (1, 1)  # missed bins' reliable (fail) and lettings' timely (warn); crm's fail was fixed
 
     record = json.loads(world.settings.published_path.with_name("bromsgrove.duckdb.night.json").read_text())
     assert record["as_of"] == "2026-11-11" and record[UNCHANGED_SINCE] == world.run_id
     event = world.instance.get_latest_materialization_event(PUBLISHED)
     assert event.asset_materialization.metadata["as_of"].value == "2026-11-11"
     assert event.asset_materialization.metadata[UNCHANGED_SINCE].value == world.run_id
+    assert event.asset_materialization.metadata["standing_errors"].value == 1
     # the missed-night watch sees the night published; a night later than the record is still missed
     night, at = last_published_night(world.settings.published_path)
     assert night == dt.date(2026, 11, 11)
     assert missed_night_alert(night, at, dt.date(2026, 11, 11), dt.datetime(2026, 11, 11, 7), "t") is None
     assert missed_night_alert(night, at, dt.date(2026, 11, 12), dt.datetime(2026, 11, 12, 7), "t") is not None
-    # the outputs are not rebuilt for an unchanged copy
+    # the outputs are not rebuilt for an unchanged copy: the request repeats the run key the publish's outputs
+    # had, so the daemon starts nothing (it would, had the sensor missed that publish)
     with dg.build_sensor_context(instance=world.instance, definitions=defs) as context:
         evaluated = list(published_outputs(context))
-    assert len(evaluated) == 1 and isinstance(evaluated[0], dg.SkipReason)
+    assert [r.run_key for r in evaluated] == [built[0].run_key] == [f"published-{world.run_id}"]
     # the next night is quiet too, and still names the run that made the copy
     later = dataclasses.replace(world.settings, as_of=NIGHT + dt.timedelta(days=2))
     assert quiet_night(world.instance, later, world.fingerprint).since_run == world.run_id
@@ -117,6 +133,10 @@ def test_a_quiet_record_for_an_earlier_copy_does_not_count_for_a_new_one(world):
     ("a landing sensor's run published", "the code or settings changed since the last publish"),
     ("the publishing run failed later", "is not a successful run"),
     ("a run wrote the warehouse since", "ran on the warehouse since the last publish"),
+    ("a run is in progress", "a run is queued or in progress"),
+    ("planned with this code, ran with other code", "the code or settings changed since the last publish"),
+    ("the analyst copy is another run's", "the analyst copy is not the one run"),
+    ("deciding raised an error", "the quiet-night check failed (OSError: disk gone)"),
     ("an asset was materialised from the UI since", "ran on the warehouse since the last publish"),
     ("the outputs failed since", "did not succeed"),
     ("the copy on disk is another run's", "the published copy is not the one run"),
@@ -124,6 +144,8 @@ def test_a_quiet_record_for_an_earlier_copy_does_not_count_for_a_new_one(world):
     ("alerts raised since", "alerts were raised since the last publish"),
     ("a past night", "is before the last one recorded"),
     ("a new month", "the night is in 2026-11"),
+    ("the disclosed values are from last month", "the night is in 2026-11: marts/disclosed_values are due"),
+    ("a night before the last quiet one", "is before the last one recorded (2026-11-12)"),
     ("a new file", "new or changed files for crm_contacts"),
     ("a timeliness verdict changes", "timeliness verdicts change tonight"),
     ("the warehouse is being written", "the warehouse is being written"),
@@ -138,6 +160,17 @@ def test_any_change_makes_the_night_a_planned_one_and_says_why(world, breaking, 
         publish(settings, instance, {CODE_TAG: world.fingerprint, WRITER_TAG: "warehouse"}, then_fail=True)
     elif breaking == "a run wrote the warehouse since":
         other_run(instance, "nightly", {WRITER_TAG: "warehouse"}, fails=False)
+    elif breaking == "a run is in progress":
+        create_run_for_test(instance, job_name="nightly", status=dg.DagsterRunStatus.STARTED)
+    elif breaking == "planned with this code, ran with other code":  # a deploy between the tick and the run
+        publish(settings, instance, {CODE_TAG: world.fingerprint, WRITER_TAG: "warehouse"}, ran_with="0123abcd")
+    elif breaking == "the analyst copy is another run's":
+        with duckdb.connect(str(settings.analyst_path)) as con:
+            con.execute("UPDATE marts.publish_info SET run_id = 'a-restored-backup'")
+    elif breaking == "deciding raised an error":
+        def broken(settings):
+            raise OSError("disk gone")
+        world.changes["look"] = broken
     elif breaking == "an asset was materialised from the UI since":
         other_run(instance, "__ASSET_JOB", {}, fails=False)  # no writer tag: the UI's own asset job
     elif breaking == "the outputs failed since":
@@ -151,6 +184,12 @@ def test_any_change_makes_the_night_a_planned_one_and_says_why(world, breaking, 
         raise_alert(settings.alerts_path, "late source")
     elif breaking == "a past night":
         settings = dataclasses.replace(settings, as_of=NIGHT - dt.timedelta(days=1))
+    elif breaking == "the disclosed values are from last month":
+        world.changes["marts/disclosed_values"] = "2026-10"
+    elif breaking == "a night before the last quiet one":
+        later = dataclasses.replace(settings, as_of=dt.date(2026, 11, 12))
+        record_quiet_night(instance, later, quiet_night(instance, later, world.fingerprint), "a test")
+        settings = dataclasses.replace(settings, as_of=dt.date(2026, 11, 11))
     elif breaking == "a new month":
         world.changes["month"] = "2026-10"
     elif breaking == "a new file":
@@ -181,12 +220,35 @@ def test_alerts_the_copy_already_holds_keep_the_night_quiet(world):
     assert "alerts were raised" in quiet_night(world.instance, world.settings, world.fingerprint).reason
 
 
-def test_quiet_is_quiet_only_for_the_same_code_and_settings(world):
+def test_quiet_is_quiet_only_for_the_same_code_and_settings(world, tmp_path, monkeypatch):
     again = code_fingerprint(load_settings(data_dir=world.settings.data_dir, as_of=NIGHT + dt.timedelta(days=3)))
     assert again == world.fingerprint  # the night's date is not part of it
-    for changed in ({"analyst_special_category": not world.settings.analyst_special_category},
-                    {"reports_pdf": not world.settings.reports_pdf}, {"analyst_path": None}):
-        assert code_fingerprint(dataclasses.replace(world.settings, **changed)) != world.fingerprint, changed
+    for name in FINGERPRINTED_SETTINGS:
+        value = getattr(world.settings, name)
+        changed = (not value) if isinstance(value, bool) else (tmp_path / "elsewhere" if value else "group")
+        assert code_fingerprint(dataclasses.replace(world.settings, **{name: changed})) != world.fingerprint, name
+    rotated = dataclasses.replace(world.settings, pseudonym_key="another-key-for-tests-only-0123456789")
+    assert code_fingerprint(rotated) != world.fingerprint
+    # any file of the packages counts, not only Python: SQL, the catalogue's YAML
+    (tmp_path / "warehouse" / "catalogue").mkdir(parents=True)
+    monkeypatch.setattr(common, "ROOT", tmp_path)
+    monkeypatch.setattr(common, "CODE_PACKAGES", ("warehouse",))
+    (tmp_path / "warehouse" / "catalogue" / "m.yaml").write_text("id: m\n")
+    before = common._loaded_code()
+    (tmp_path / "warehouse" / "catalogue" / "m.yaml").write_text("id: m2\n")
+    assert common._loaded_code() != before
+
+
+def test_a_night_file_never_claims_more_than_it_may(world):
+    tonight = dataclasses.replace(world.settings, as_of=NIGHT + dt.timedelta(days=1))
+    record_quiet_night(world.instance, tonight, quiet_night(world.instance, tonight, world.fingerprint), "a test")
+    path = world.settings.published_path.with_name("bromsgrove.duckdb.night.json")
+    record = json.loads(path.read_text())
+    # a future night (a mistyped BDC_AS_OF) counts only up to the day the file was written
+    path.write_text(json.dumps({**record, "as_of": "2031-01-01", "recorded_at": "2026-11-12T02:00:00"}))
+    assert last_published_night(world.settings.published_path)[0] == dt.date(2026, 11, 12)
+    path.write_text(json.dumps({**record, "as_of": "not a date"}))  # a broken file counts for nothing
+    assert last_published_night(world.settings.published_path)[0] == NIGHT
 
 
 def test_outputs_and_retention_runs_since_the_publish_keep_the_night_quiet(world):
@@ -199,3 +261,12 @@ def test_no_warehouse_or_no_copy_is_never_quiet(world):
     world.settings.published_path.unlink()
     assert quiet_night(world.instance, world.settings, world.fingerprint).reason == \
         "no warehouse or no published copy yet"
+
+
+def test_every_period_ends_on_a_month_end_as_the_monthly_rebuild_assumes():
+    # pipelines/changes.py rebuilds what depends on ended periods (disclosed values, commentary status) when a
+    # night falls in a new month: right only while every catalogue period ends on a month's last day.
+    from warehouse.catalogue import FREQUENCIES, catalogue
+
+    assert set(FREQUENCIES) == {"monthly", "quarterly", "annual"}, "a new frequency: extend MONTHLY's rule"
+    assert {m.frequency for m in catalogue().measures.values()} <= set(FREQUENCIES)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.common import PUBLISHED
+from assets.common import PUBLISHED, code_fingerprint
 from pipelines.alert_sensors import ALERT_SENSORS, check_published
 from pipelines.definitions import (
     LANDING_SENSORS,
@@ -34,7 +34,6 @@ from pipelines.definitions import (
     published_outputs,
 )
 from pipelines.nightly import run_nightly
-from pipelines.quiet import code_fingerprint
 from pipelines.selection import NightPlan
 from pipelines.simulation.calendar import RUN_FAULTS
 from warehouse import clock
