@@ -152,8 +152,20 @@ def same_measure_values(first: Path, second: Path) -> dict:
                    (SELECT count(*) FROM (SELECT {columns} FROM other.marts.measure_values
                                           EXCEPT ALL SELECT {columns} FROM marts.measure_values)),
                    (SELECT count(*) FROM marts.measure_values)""").fetchone()
+        # How far apart the rows with the same key are: float noise (sums of millions of doubles in another
+        # order) shows as a relative difference near 1e-15; a wrong value as a large one.
+        keyed, relative = con.execute("""
+            SELECT count(*), max(greatest(
+                coalesce(abs(a.value - b.value) / nullif(greatest(abs(a.value), abs(b.value)), 0), 0),
+                coalesce(abs(a.numerator - b.numerator) / nullif(greatest(abs(a.numerator), abs(b.numerator)), 0), 0),
+                coalesce(abs(a.denominator - b.denominator)
+                         / nullif(greatest(abs(a.denominator), abs(b.denominator)), 0), 0)))
+            FROM marts.measure_values a JOIN other.marts.measure_values b
+                 USING (measure_id, period_start, area_type, area_code)""").fetchone()
     return {"equal": only_first == 0 and only_second == 0, "rows": rows, "only_incremental": only_first,
-            "only_full_rebuild": only_second}
+            "only_full_rebuild": only_second, "rows_with_same_key": keyed,
+            "max_relative_difference": relative or 0.0,
+            "equal_within_1e-9_relative": keyed == rows and (relative or 0.0) <= 1e-9}
 
 
 def month_day(month: dt.date, months_ahead: int, day: int) -> dt.date:
