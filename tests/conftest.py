@@ -30,6 +30,16 @@ os.environ.setdefault("BDC_ANALYST_SPECIAL_CATEGORY", "true")
 
 
 @pytest.fixture
+def landing(warehouse_env: Settings) -> Settings:
+    """The shared fixture's landing files, with empty folders for street-scene reports and planning decisions
+    (the two sources `core.fact_cases` is built from), which a test fills by hand (tests/test_holds.py)."""
+    copy_fixture(warehouse_env)
+    for folder in ("waste_reports", "planning_applications"):
+        (warehouse_env.landing_dir / folder).mkdir()
+    return warehouse_env
+
+
+@pytest.fixture
 def warehouse_env(tmp_path: Path) -> Settings:
     """Every path under a fresh temp folder (the landing folder starts empty). Assets, sensors and schedules
     get it through the settings resource (`resource_for`), never through the environment."""

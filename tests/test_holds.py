@@ -16,7 +16,7 @@ from pipelines.definitions import affected_by, build_definitions
 from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
 from sources.reader import file_sha256
-from tests.conftest import copy_fixture, query
+from tests.conftest import query
 from warehouse.settings import SettingsResource
 
 WASTE = "Report Ref,Report Type,Reported At,Completed At,UPRN,Reporter Name,Reporter Phone,Description"
@@ -55,14 +55,6 @@ def _errors(outcome) -> list[str]:
 
 def _sources_in_facts(analyst, sha: str) -> int:
     return query(analyst, "SELECT count(*) FROM core.fact_cases WHERE _file_sha256 = ?", [sha])[0][0]
-
-
-@pytest.fixture
-def landing(warehouse_env):
-    copy_fixture(warehouse_env)
-    for folder in ("waste_reports", "planning_applications"):
-        (warehouse_env.landing_dir / folder).mkdir()
-    return warehouse_env
 
 
 def test_a_bad_file_holds_back_only_its_source_until_a_corrected_one_passes(landing, night):

@@ -15,17 +15,8 @@ import pytest
 
 from pipelines.definitions import build_definitions, tonight
 from pipelines.nightly import carried_forward, run_nightly, summary
-from tests.conftest import copy_fixture
 from tests.test_holds import _planning, _waste
 from warehouse.settings import SettingsResource, load_settings
-
-
-@pytest.fixture
-def landing(warehouse_env):
-    copy_fixture(warehouse_env)
-    for folder in ("waste_reports", "planning_applications"):
-        (warehouse_env.landing_dir / folder).mkdir()
-    return warehouse_env
 
 
 def _night(instance: dg.DagsterInstance, data_dir, as_of: str, planned: bool = True):
