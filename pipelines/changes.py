@@ -16,6 +16,7 @@ from warehouse.catalogue import catalogue
 from warehouse.db import WarehouseBusy, connect_waiting
 from warehouse.settings import Settings
 
+CODE_VERSION_TAG = "dagster/code_version"  # the tag Dagster gives a materialisation: its asset's code version
 # Built from the months that have ended (every measure's periods are months): rebuilt when the night falls in a
 # new month, even when nothing else changed (on the 1st, last month becomes disclosable and due for commentary).
 MONTHLY = [table_key("marts.commentary_status"), table_key("marts.disclosed_values"),

@@ -36,7 +36,7 @@ import dagster as dg
 import duckdb
 
 from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint
-from pipelines.changes import MONTHLY, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, MONTHLY, built_in_month, look
 from pipelines.retention import retention_job
 from pipelines.sensors import ACTIVE
 from warehouse import clock
@@ -45,7 +45,6 @@ from warehouse.settings import Settings
 READ_ONLY_JOBS = ("outputs", retention_job.name)  # jobs that never write the warehouse
 
 CODE_TAG = "bdc/code"  # a planned run's tag: the code fingerprint its plan was made with
-CODE_VERSION_TAG = "dagster/code_version"
 UNCHANGED_SINCE = "unchanged_since_run"  # metadata of a quiet night's materialisation: the run that made the copy
 
 

@@ -24,11 +24,10 @@ import dagster as dg
 
 from assets.common import PUBLISHED, table_key
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
-from pipelines.changes import MONTHLY, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, MONTHLY, built_in_month, look
 from warehouse.settings import Settings
 
 SCORECARD = table_key("marts.quality_scorecard")
-CODE_VERSION_TAG = "dagster/code_version"
 
 
 @dataclass
