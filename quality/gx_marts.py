@@ -33,6 +33,8 @@ from warehouse import clock
 from warehouse.catalogue import FREQUENCIES, Measure
 
 DOCS_SITE = "policy_team"
+FRAMES = "mart_frames"  # GX's datasource of the frames the suites validate
+LEGACY_SOURCE = "marts"  # the datasource of earlier versions (a data-frame asset per suite)
 VALIDATED = "validated_suites.json"  # per suite: the fingerprint of what it last validated, and what failed
 CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 KEEP_RUNS = 7  # validation results kept per suite (a week of nights), each with its Data Docs page
@@ -192,11 +194,23 @@ def _context(quality_dir: Path):
     return context, docs
 
 
-def _validate(context, name: str, frame: pd.DataFrame, expectations: Iterator, key: list[str], run_id):
-    source = context.data_sources.add_or_update_pandas("marts")
-    asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
-    batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or \
+def _frames_source(context):
+    """GX's datasource of the frames the suites validate: one asset per kind of frame (measure_values,
+    measure_series, a dashboard mart, census_totals), each a whole data frame handed over at run time. Each
+    datasource, asset or batch definition GX adds rewrites the project's YAML, a save that grows with the
+    project: an asset a kind of frame (not a suite) keeps that cost small and flat."""
+    if LEGACY_SOURCE in context.data_sources.all():  # projects made before: an asset per suite, never used now
+        context.data_sources.delete(LEGACY_SOURCE)
+    return context.data_sources.add_or_update_pandas(FRAMES)
+
+
+def _frame_batch(source, kind: str):
+    asset = next((a for a in source.assets if a.name == kind), None) or source.add_dataframe_asset(kind)
+    return next((b for b in asset.batch_definitions if b.name == "whole"), None) or \
         asset.add_batch_definition_whole_dataframe("whole")
+
+
+def _validate(context, batch, name: str, frame: pd.DataFrame, expectations: Iterator, key: list[str], run_id):
     suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=list(expectations)))
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch, suite=suite))
@@ -229,6 +243,8 @@ class SuiteRunner:
         self.path = quality_dir / "gx" / VALIDATED
         self.known: dict[str, dict] = json.loads(self.path.read_text()) if self.path.exists() else {}
         self.run_id = RunIdentifier(run_time=clock.timestamp_utc())
+        self.source = None  # GX's datasource of the frames and, per kind of frame, its batch definition: looked
+        self.batches: dict[str, object] = {}  # up when first needed (a night with nothing changed needs none)
 
     def run(self, name: str, frame: pd.DataFrame, expectations: list, mart: str, measure_id: str | None,
             key: list[str]) -> None:
@@ -241,7 +257,11 @@ class SuiteRunner:
             self.report.unchanged_since[name] = since
             self.report.failures += [Failure(**{**f, "since_run": since}) for f in known["failures"]]
             return
-        result = _validate(self.context, name, frame, iter(expectations), key, self.run_id)
+        kind = name.split(".")[0]
+        if kind not in self.batches:
+            self.source = self.source or _frames_source(self.context)
+            self.batches[kind] = _frame_batch(self.source, kind)
+        result = _validate(self.context, self.batches[kind], name, frame, iter(expectations), key, self.run_id)
         failures = list(_failures(result, mart, measure_id, key))
         self.report.validated += 1
         self.report.failures += failures

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
@@ -190,7 +191,7 @@ def test_gx_data_docs_name_the_failing_expectation(con, tmp_path: Path):
         "failure_demand_pct", "accurate", "fail", "value")
     assert failure.examples == ["2026-01-01 ward E05015401: value 150"]
     assert report.docs_index.is_file()
-    pages = list((tmp_path / "data_docs" / "validations").rglob("*measure_values.failure_demand_pct.html"))
+    pages = list((tmp_path / "data_docs" / "validations" / "measure_values" / "failure_demand_pct").rglob("*.html"))
     assert len(pages) == 1
     text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(pages[0].read_text(encoding="utf-8"))).split())
     assert "Failed" in text
@@ -217,6 +218,25 @@ def test_gx_suite_not_rerun_on_unchanged_data_still_fails_and_names_the_run(con,
     con.execute("UPDATE marts.measure_values SET value = 151 WHERE value = 150")
     third = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-three-00")
     assert third.validated == 1 and third.failures[0].since_run is None and "151" in third.failures[0].examples[0]
+
+
+def test_gx_project_config_has_an_asset_per_kind_of_frame_not_per_suite(con, tmp_path: Path):
+    # GX rewrites its whole YAML for every datasource, asset and batch definition added: an asset per suite
+    # made that a growing cost of every suite, every night. A project of the earlier layout loses its old
+    # datasource.
+    import great_expectations as gx
+
+    from quality.gx_marts import validate_marts
+
+    earlier = gx.get_context(mode="file", project_root_dir=str(tmp_path))
+    earlier.data_sources.add_pandas("marts").add_dataframe_asset("measure_values.contacts_received")
+    measures = [catalogue().measures[m] for m in ("failure_demand_pct", "contacts_received")]
+    report = validate_marts(con, measures, tmp_path, dashboards=(), run_id="night-one-0000")
+    assert report.validated == 4 and report.failures == []
+    config = yaml.safe_load((tmp_path / "gx" / "great_expectations.yml").read_text())
+    sources = config["fluent_datasources"]
+    assert list(sources) == ["mart_frames"]
+    assert sorted(sources["mart_frames"]["assets"]) == ["measure_series", "measure_values"]
 
 
 def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
