@@ -227,7 +227,9 @@ def _start_copy(day: dt.date, calendar: Calendar, deliveries: Deliveries):
     if upcoming is None:
         return None
     calendar.deliveries.remove(upcoming)
-    finished = Delivery(day, upcoming.source, upcoming.month, hour=9)
+    # Under its own name (a corrected re-delivery keeps its suffix): the copy must not overwrite a file that was
+    # loaded, which a rebuild from the final landing folder could not know of.
+    finished = Delivery(day, upcoming.source, upcoming.month, upcoming.variant, upcoming.suffix, hour=9)
     calendar.deliveries.append(finished)
     paths = deliveries.deliver(finished)
     just_before = (dt.datetime.combine(day, NIGHTLY_AT) - dt.timedelta(seconds=COPYING_SECONDS)).timestamp()
