@@ -62,7 +62,7 @@ dev: install
 	$(VENV)/bin/dagster dev -w workspace.yaml
 
 ## test: the test suite, CI's (installs headless Chromium, axe-core and faketime first); under 15 minutes on 2 cores.
-## It includes a simulation of 36 nights with faults; the longer suites are `make test-slow` and `make simulate`.
+## It includes a simulation of 45 nights with faults; the longer suites are `make test-slow` and `make simulate`.
 # The tests' temporary folders go on a memory file system when there is one: Dagster's SQLite bookkeeping and
 # DuckDB's checkpoints wait on fsync, which is slow on many CI disks. pytest empties the folder at each start.
 TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/bdc-pytest-$(shell id -u),$(CURDIR)/.pytest-tmp)
