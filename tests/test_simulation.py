@@ -37,6 +37,25 @@ def test_the_calendar_crosses_a_month_end_with_every_fault_kind():
     assert working <= {0, 1, 2, 3, 4}  # extracts land on working days
 
 
+def test_a_half_copied_delivery_keeps_its_name_and_overwrites_no_loaded_file(tmp_path):
+    # The "file still copying" fault brings the next delivery forward, half-written at 02:00. A corrected
+    # re-delivery must land under its own name: written over the file it corrects (already loaded), it would
+    # leave rows in the nights' warehouse that a rebuild from the final landing folder cannot know of.
+    from pipelines.simulation.calendar import Calendar, Delivery
+    from pipelines.simulation.deliveries import Deliveries
+    from pipelines.simulation.runner import _start_copy
+
+    night, december = dt.date(2026, 1, 8), dt.date(2025, 12, 1)
+    calendar = Calendar(dt.date(2026, 1, 1), 45, SEED, dt.date(2025, 11, 1))
+    calendar.deliveries = [Delivery(night, "crm_contacts", december, "normal", "-corrected", 15)]
+    deliveries = Deliveries(calendar, tmp_path / "landing", tmp_path / "scratch", 0.1)
+    copying = _start_copy(night, calendar, deliveries)
+    assert (copying.suffix, copying.hour) == ("-corrected", 9)
+    assert calendar.deliveries == [copying]
+    landed = sorted(p.name for p in (tmp_path / "landing" / "crm_contacts").iterdir())
+    assert landed == ["crm_contacts_2025-12-corrected.csv"]
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("simulation")  # make test puts the temporary folders on tmpfs
