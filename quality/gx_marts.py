@@ -200,6 +200,11 @@ def _frames_source(context):
     datasource, asset or batch definition GX adds rewrites the project's YAML, a save that grows with the
     project: an asset a kind of frame (not a suite) keeps that cost small and flat."""
     if LEGACY_SOURCE in context.data_sources.all():  # projects made before: an asset per suite, never used now
+        # Their validation definitions name that datasource, and GX cannot even read one once it is gone (to
+        # update it): they go with it; each suite's is saved again, on the new asset, when the suite next runs.
+        store = context.validation_definition_store
+        for key in store.list_keys():
+            store.remove_key(key)
         context.data_sources.delete(LEGACY_SOURCE)
     return context.data_sources.add_or_update_pandas(FRAMES)
 

@@ -228,8 +228,11 @@ def test_gx_project_config_has_an_asset_per_kind_of_frame_not_per_suite(con, tmp
 
     from quality.gx_marts import validate_marts
 
-    earlier = gx.get_context(mode="file", project_root_dir=str(tmp_path))
-    earlier.data_sources.add_pandas("marts").add_dataframe_asset("measure_values.contacts_received")
+    earlier = gx.get_context(mode="file", project_root_dir=str(tmp_path))  # a suite validated the old way
+    whole = earlier.data_sources.add_pandas("marts").add_dataframe_asset("measure_values.contacts_received") \
+        .add_batch_definition_whole_dataframe("whole")
+    suite = earlier.suites.add(gx.ExpectationSuite(name="measure_values.contacts_received"))
+    earlier.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=whole, suite=suite))
     measures = [catalogue().measures[m] for m in ("failure_demand_pct", "contacts_received")]
     report = validate_marts(con, measures, tmp_path, dashboards=(), run_id="night-one-0000")
     assert report.validated == 4 and report.failures == []
