@@ -8,7 +8,10 @@ import datetime as dt
 import os
 import random
 import shutil
+from contextlib import ExitStack
 from pathlib import Path
+
+import duckdb
 
 from pipelines.simulation.calendar import Calendar, Delivery
 from sources import ALL_SOURCES, CONTRACTS
@@ -31,6 +34,12 @@ class Deliveries:
         self.calendar, self.landing, self.scratch, self.scale = calendar, landing, scratch, scale
         self.modules = {m.CONTRACT.name: m for m in ALL_SOURCES}
         self.sha256: dict[str, list[str]] = {}  # variant -> hashes of the files delivered so (bad, broken ones)
+        self._open = ExitStack()
+        self._scaling: duckdb.DuckDBPyConnection | None = None  # opened once: loading its extensions costs ~1 s
+
+    def close(self) -> None:
+        self._open.close()
+        self._scaling = None
 
     def backlog(self) -> list[Path]:
         """The history the council has when the simulation starts: the sample up to `history_end`, extracted on
@@ -101,11 +110,12 @@ class Deliveries:
     def _scale(self, paths: list[Path]) -> None:
         if self.scale == 1 or not paths:
             return
-        with scaling_connection() as con:
-            for path in paths:
-                source = CONTRACTS[_source_of(path)]
-                if source.name in SCALED_SOURCES:
-                    scale_file(con, source, path, self.scale)
+        if self._scaling is None:
+            self._scaling = self._open.enter_context(scaling_connection())
+        for path in paths:
+            source = CONTRACTS[_source_of(path)]
+            if source.name in SCALED_SOURCES:
+                scale_file(self._scaling, source, path, self.scale)
 
 
 def _source_of(path: Path) -> str:

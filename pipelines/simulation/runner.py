@@ -97,6 +97,7 @@ def _simulate(out: Path, calendar: Calendar, scale: float, rebuild: bool, sim_cl
         alert_violations, fired = check_alerts(expected, out / "data" / "warehouse" / "alerts.duckdb")
         equal, differences = _compare_with_rebuild(out, calendar) if rebuild else (None, [])
     finally:
+        deliveries.close()
         instance.dispose()
     violations = invariants.violations + alert_violations + [
         Violation(str(calendar.end), "equals_full_rebuild", d) for d in differences]
