@@ -15,7 +15,6 @@ import hashlib
 import io
 from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path
 
 from warehouse.spc import COMMON, CONCERN, IMPROVEMENT, NEUTRAL, SpcPoint
 
@@ -64,19 +63,12 @@ def spc_chart_uri(title: str, periods: Sequence[dt.date], points: Sequence[SpcPo
     return uri
 
 
-@functools.cache
-def _code_version() -> str:
-    """This module's code and matplotlib's version: a change to either draws every chart afresh."""
-    import matplotlib
-
-    return hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
-
-
 def _chart_key(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
                target: float | None) -> str:
-    """Everything a chart is drawn from (SpcPoint's repr holds every field, floats in full)."""
+    """Everything a chart is drawn from (SpcPoint's repr holds every field, floats in full). The code and
+    matplotlib's version are not in it: the memo lives and dies with the process that loaded them."""
     text = repr((title, [d.isoformat() for d in periods], list(points), unit, target))
-    return hashlib.sha256(f"{_code_version()}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _render(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
