@@ -140,7 +140,8 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 
 @dg.multi_asset_check(specs=criterion_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA, GX),
                       name="measure_values_expectations", can_subset=True,
-                      description="Great Expectations suites per measure on marts.measure_values, with Data Docs.")
+                      description="Great Expectations suites on marts.measure_values (every measure's rows, and "
+                                  "each measure's series), with Data Docs.")
 def measure_values_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                                 settings: SettingsResource):
     yield from _run_gx(context, warehouse, settings, ["marts.measure_values"], MEASURE_VALUES_CRITERIA)

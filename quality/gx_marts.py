@@ -1,15 +1,21 @@
 """Great Expectations suites for the marts, run on small frames cut from DuckDB, with Data Docs.
 
-One suite per measure over its rows of `marts.measure_values` (value range by unit, the key, area types,
-the full area grid per period), one per measure over its council-wide series (no missing period, volume in
-line with history, ward and locality sums reconciling to the district total where the measure is
-additive), one per dashboard mart, and one reconciling the Census totals behind the demographics mart.
+Two suites over every measure's rows (a `measure_id` column tells them apart): `measure_values` on
+`marts.measure_values` (value range by unit, the key, area types, the full area grid per period) and
+`measure_series` on each measure's council-wide series (no missing period, volume in line with history, ward
+and locality sums reconciling to the district total where the measure is additive); then one suite per
+dashboard mart, and one reconciling the Census totals behind the demographics mart. A rule every measure shares
+is one expectation over all rows; a rule whose bounds differ by measure is one expectation per distinct bound,
+on the rows of the measures it applies to (a GX row condition). GX's cost is per expectation (~20 ms each,
+almost all of it GX's own planning), so this is ~40 expectations where a suite per measure made ~240.
 Each expectation's `meta` names the criterion it serves and whether breaking it is an error ("fail") or a
-doubt ("warn"). GX is imported here only (it costs seconds and ~240 MB), and the module is imported only
-inside the check that runs it.
+doubt ("warn"); a failure is reported against the measure(s) whose rows broke it. GX is imported here only
+(it costs seconds and ~240 MB), and the module is imported only inside the check that runs it.
 
-Results go to the GX file project under `<quality_dir>/gx` (the last KEEP_RUNS runs of each suite) and the
-Data Docs site is rebuilt into `<quality_dir>/data_docs`.
+Each measure's part of a suite is fingerprinted (its rows, its expectations, this module): on an incremental
+night only the measures whose fingerprint changed are validated, and the others' last verdicts stand, named
+with the run that found them. Results go to the GX file project under `<quality_dir>/gx` (the last KEEP_RUNS
+runs of each suite) and the Data Docs site is rebuilt into `<quality_dir>/data_docs`.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +33,7 @@ import duckdb
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
+from great_expectations.expectations.row_conditions import Column
 
 from quality.outcome import Outcome, verdict
 from warehouse import clock
@@ -66,53 +73,73 @@ class MartReport:
     docs_index: Path
     expectations: int = 0
     failures: list[Failure] = field(default_factory=list)
-    validated: int = 0  # suites run by GX in this call
-    unchanged: int = 0  # suites whose data and expectations were the same as when last validated: not re-run
-    unchanged_since: dict[str, str] = field(default_factory=dict)  # such a suite -> the run that validated it
+    validated: int = 0  # suite parts validated by GX in this call (a measure's part of a suite, or a whole suite)
+    unchanged: int = 0  # suite parts whose data and expectations were as when last validated: not re-run
+    unchanged_since: dict[str, str] = field(default_factory=dict)  # such a part -> the run that validated it
 
 
 def _meta(criterion: str, severity: str = "fail", **extra: str) -> dict:
     return {"criterion": criterion, "severity": severity, **extra}
 
 
-def measure_value_expectations(measure: Measure, expected_areas: dict[str, int]) -> Iterator:
-    """Expectations on one measure's rows of marts.measure_values."""
-    rules = measure.quality
+ADDITIVE = ("sum", "per_population")  # aggregations whose counts are zero-filled and add up across areas
+VALUES_KEY = ["measure_id", "period_start", "area_type", "area_code"]
+SERIES_KEY = ["measure_id", "period_start"]
+
+
+def _grouped(measures: Iterable[Measure], bound: Callable[[Measure], object]) -> Iterator[tuple[object, dict]]:
+    """(bound, row condition) for each distinct `bound(measure)` (None: the rule does not apply), with the row
+    condition selecting the rows of the measures that share it."""
+    groups: dict[object, list[str]] = {}
+    for measure in measures:
+        if (value := bound(measure)) is not None:
+            groups.setdefault(value, []).append(measure.id)
+    for value, ids in groups.items():
+        yield value, {"row_condition": Column("measure_id").is_in(sorted(ids))}
+
+
+def measure_value_expectations(measures: list[Measure], expected_areas: dict[str, int]) -> Iterator:
+    """Expectations on the measures' rows of marts.measure_values (one frame, `measure_id` a column)."""
     yield gxe.ExpectColumnValuesToNotBeNull(column="period_start", meta=_meta("well_defined"))
     yield gxe.ExpectColumnValuesToNotBeNull(column="area_code", meta=_meta("well_defined"))
-    yield gxe.ExpectColumnValuesToBeInSet(column="area_type", value_set=list(measure.breakdowns),
-                                          meta=_meta("well_defined"))
-    yield gxe.ExpectCompoundColumnsToBeUnique(column_list=["period_start", "area_type", "area_code"],
-                                              meta=_meta("reliable"))
-    yield gxe.ExpectColumnValuesToBeBetween(column="value", min_value=rules.min_value, max_value=rules.max_value,
-                                            meta=_meta("accurate", unit=measure.unit))
-    if measure.aggregation in ("sum", "per_population"):  # counts are zero-filled: every area, every period
-        for area_type, count in expected_areas.items():
+    yield gxe.ExpectColumnPairValuesToBeInSet(
+        column_A="measure_id", column_B="area_type",
+        value_pairs_set=[(m.id, b) for m in measures for b in m.breakdowns],
+        meta=_meta("well_defined", detail="each measure's area types are those its catalogue entry breaks down by"))
+    yield gxe.ExpectCompoundColumnsToBeUnique(column_list=VALUES_KEY, meta=_meta("reliable"))
+    for (low, high, unit), rows in _grouped(measures, lambda m: (m.quality.min_value, m.quality.max_value, m.unit)):
+        yield gxe.ExpectColumnValuesToBeBetween(column="value", min_value=low, max_value=high, **rows,
+                                                meta=_meta("accurate", unit=unit))
+    for area_type, count in expected_areas.items():  # counts are zero-filled: every area, every period
+        for _, rows in _grouped(measures, lambda m, a=area_type: a in m.breakdowns and m.aggregation in ADDITIVE
+                                or None):
             yield gxe.ExpectColumnValuesToBeBetween(
-                column=f"areas_{area_type}", min_value=count, max_value=count,
+                column=f"areas_{area_type}", min_value=count, max_value=count, **rows,
                 meta=_meta("well_defined", detail=f"every period has all {count} {area_type} areas"))
 
 
-def series_expectations(measure: Measure) -> Iterator:
-    """Expectations on one measure's council-wide series (one row per period)."""
-    rules = measure.quality
-    if not rules.allow_gaps:
-        yield gxe.ExpectColumnValuesToBeBetween(column="periods_since_previous", min_value=1, max_value=1,
+def series_expectations(measures: list[Measure]) -> Iterator:
+    """Expectations on the measures' council-wide series (one row per measure and period)."""
+    for _, rows in _grouped(measures, lambda m: not m.quality.allow_gaps or None):
+        yield gxe.ExpectColumnValuesToBeBetween(column="periods_since_previous", min_value=1, max_value=1, **rows,
                                                 meta=_meta("timely", "warn", detail="no period missing"))
-    yield gxe.ExpectColumnValuesToBeBetween(
-        column="volume_ratio", min_value=1 - rules.volume_tolerance, max_value=1 + rules.volume_tolerance,
-        meta=_meta("reliable", "warn", detail="records per period in line with the previous periods' median"))
-    if measure.aggregation in ("sum", "per_population") and "ward" in measure.breakdowns:
-        yield gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="district_numerator", column_B="ward_numerator", or_equal=True,
-            meta=_meta("accurate", detail="ward counts never add up to more than the district total"))
+    for tolerance, rows in _grouped(measures, lambda m: m.quality.volume_tolerance):
         yield gxe.ExpectColumnValuesToBeBetween(
-            column="unplaced_share", min_value=0, max_value=rules.unallocated_share,
+            column="volume_ratio", min_value=1 - tolerance, max_value=1 + tolerance, **rows,
+            meta=_meta("reliable", "warn", detail="records per period in line with the previous periods' median"))
+    by_ward = [m for m in measures if m.aggregation in ADDITIVE and "ward" in m.breakdowns]
+    for _, rows in _grouped(by_ward, lambda m: True):
+        yield gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="district_numerator", column_B="ward_numerator", or_equal=True, **rows,
+            meta=_meta("accurate", detail="ward counts never add up to more than the district total"))
+    for share, rows in _grouped(by_ward, lambda m: m.quality.unallocated_share):
+        yield gxe.ExpectColumnValuesToBeBetween(
+            column="unplaced_share", min_value=0, max_value=share, **rows,
             meta=_meta("accurate", "warn", detail="most of the district total is placed in a ward"))
-        if "locality" in measure.breakdowns:
-            yield gxe.ExpectColumnPairValuesToBeEqual(
-                column_A="ward_numerator", column_B="locality_numerator",
-                meta=_meta("accurate", detail="locality counts add up to the same as their wards"))
+    for _, rows in _grouped(by_ward, lambda m: "locality" in m.breakdowns or None):
+        yield gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="ward_numerator", column_B="locality_numerator", **rows,
+            meta=_meta("accurate", detail="locality counts add up to the same as their wards"))
 
 
 def dashboard_expectations(mart: str) -> Iterator:
@@ -157,12 +184,12 @@ def _measure_frames(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[p
     history, min_volume = measure.quality.history_periods, measure.quality.min_volume
     series = con.execute(f"""
         WITH by_area AS (
-            SELECT period_start,
+            SELECT measure_id, period_start,
                    max(numerator) FILTER (WHERE area_type = 'district') AS district_numerator,
                    max(observations) FILTER (WHERE area_type = 'district') AS observations,
                    coalesce(sum(numerator) FILTER (WHERE area_type = 'ward'), 0) AS ward_numerator,
                    coalesce(sum(numerator) FILTER (WHERE area_type = 'locality'), 0) AS locality_numerator
-            FROM marts.measure_values WHERE measure_id = ? GROUP BY period_start)
+            FROM marts.measure_values WHERE measure_id = ? GROUP BY measure_id, period_start)
         SELECT *,
                datediff('{unit}', lag(period_start) OVER (ORDER BY period_start), period_start)
                    AS periods_since_previous,
@@ -250,27 +277,65 @@ class SuiteRunner:
         self.run_id = RunIdentifier(run_time=clock.timestamp_utc())
         self.source = None  # GX's datasource of the frames and, per kind of frame, its batch definition: looked
         self.batches: dict[str, object] = {}  # up when first needed (a night with nothing changed needs none)
+        self.ran = 0  # GX validation runs in this call
 
     def run(self, name: str, frame: pd.DataFrame, expectations: list, mart: str, measure_id: str | None,
             key: list[str]) -> None:
+        """Validate one whole suite (a dashboard mart, the census totals), unless unchanged since last time."""
         self.report.expectations += len(expectations)
         current = fingerprint(name, frame, expectations)
-        known = self.known.get(name)
-        if known and known["fingerprint"] == current:  # GX would say the same: its verdict stands, failures too
-            since = known.get("run") or "unknown"
-            self.report.unchanged += 1
-            self.report.unchanged_since[name] = since
-            self.report.failures += [Failure(**{**f, "since_run": since}) for f in known["failures"]]
+        if self._still_stands(name, current):
             return
+        result = self._validate(name, frame, expectations, key)
+        self._remember(name, current, list(_failures(result, mart, key, measure_id)))
+
+    def run_measures(self, suite: str, frames: dict[str, pd.DataFrame], measures: list[Measure],
+                     expectations: Callable[[list[Measure]], list], mart: str, key: list[str]) -> None:
+        """Validate the measures' parts of one suite over all their rows (`frames`: measure id -> its rows):
+        each measure's part is fingerprinted by its rows and its own expectations; those unchanged since last
+        validated keep their verdict, and the rest are validated together, in one GX run of the suite."""
+        changed, fingerprints = [], {}
+        for measure in measures:
+            mine = expectations([measure])
+            self.report.expectations += len(mine)
+            fingerprints[measure.id] = fingerprint(f"{suite}.{measure.id}", frames[measure.id], mine)
+            if not self._still_stands(f"{suite}.{measure.id}", fingerprints[measure.id]):
+                changed.append(measure)
+        if not changed:
+            return
+        frame = pd.concat([frames[m.id] for m in changed], ignore_index=True)
+        result = self._validate(suite, frame, expectations(changed), key)
+        failures = list(_failures(result, mart, key))
+        for measure in changed:
+            self._remember(f"{suite}.{measure.id}", fingerprints[measure.id],
+                           [f for f in failures if f.measure_id == measure.id])
+        unplaced = [f for f in failures if f.measure_id not in fingerprints]  # no row to name a measure by
+        self.report.failures += unplaced
+
+    def _still_stands(self, part: str, current: str) -> bool:
+        """Whether `part` was last validated with the fingerprint `current`: then GX would say the same, and its
+        verdict (failures too) is carried, named with the run that found it."""
+        known = self.known.get(part)
+        if not known or known["fingerprint"] != current:
+            return False
+        since = known.get("run") or "unknown"
+        self.report.unchanged += 1
+        self.report.unchanged_since[part] = since
+        self.report.failures += [Failure(**{**f, "since_run": since}) for f in known["failures"]]
+        return True
+
+    def _validate(self, name: str, frame: pd.DataFrame, expectations: list, key: list[str]):
         kind = name.split(".")[0]
         if kind not in self.batches:
             self.source = self.source or _frames_source(self.context)
             self.batches[kind] = _frame_batch(self.source, kind)
-        result = _validate(self.context, self.batches[kind], name, frame, iter(expectations), key, self.run_id)
-        failures = list(_failures(result, mart, measure_id, key))
+        self.ran += 1
+        return _validate(self.context, self.batches[kind], name, frame, iter(expectations), key, self.run_id)
+
+    def _remember(self, part: str, current: str, failures: list[Failure]) -> None:
         self.report.validated += 1
         self.report.failures += failures
-        self.known[name] = {"fingerprint": current, "run": self.dagster_run,
+        self.known[part] = {"fingerprint": current, "run": self.dagster_run,
                             "failures": [dataclasses.asdict(f) for f in failures]}
 
     def finish(self) -> None:
@@ -279,26 +344,42 @@ class SuiteRunner:
         partial = self.path.with_suffix(".partial")
         partial.write_text(json.dumps(self.known, default=str))
         partial.replace(self.path)
-        if not self.report.validated:
+        if not self.ran:
             return
         store = self.context.validation_results_store
         fresh = [k for k in store.list_keys() if k.run_id.run_time == self.run_id.run_time]
         self.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=fresh)
 
 
-def _failures(result, mart: str, measure_id: str | None, key: list[str]) -> Iterator[Failure]:
+def _failures(result, mart: str, key: list[str], measure_id: str | None = None) -> Iterator[Failure]:
+    """A Failure per failed expectation of a GX result; on a frame of several measures (`measure_id` in `key`),
+    one per measure whose rows broke it (its count and examples are its own rows), or one for no measure when
+    GX named no row (an expectation that raised, say)."""
+    by_measure = "measure_id" in key
     for item in result.results:
         if item.success:
             continue
         config = item.expectation_config
         meta = config.meta or {}
         detail = item.result or {}
-        examples = (detail.get("unexpected_index_list") or detail.get("partial_unexpected_list") or [])[:5]
-        yield Failure(mart, measure_id, meta.get("criterion", "accurate"), meta.get("severity", "fail"),
-                      meta.get("detail") or config.type.replace("_", " "),
-                      str(config.kwargs.get("column") or config.kwargs.get("column_list")
-                          or f"{config.kwargs.get('column_A')} / {config.kwargs.get('column_B')}"),
-                      int(detail.get("unexpected_count") or 0), [_example(e, key) for e in examples])
+        column = str(config.kwargs.get("column") or config.kwargs.get("column_list")
+                     or f"{config.kwargs.get('column_A')} / {config.kwargs.get('column_B')}")
+        rows = detail.get("unexpected_index_list") or []
+        if by_measure and rows and all(isinstance(r, dict) and "measure_id" in r for r in rows):
+            groups: dict[str, list[dict]] = {}
+            for row in rows:
+                groups.setdefault(row["measure_id"], []).append(row)
+            named = [(m, len(mine), mine[:5]) for m, mine in groups.items()]
+        else:
+            examples = (rows or detail.get("partial_unexpected_list") or [])[:5]
+            named = [(measure_id, int(detail.get("unexpected_count") or 0), examples)]
+        bare_key = [k for k in key if k != "measure_id"]
+        for measure, count, examples in named:
+            plain = [{k: v for k, v in e.items() if k != "measure_id"} if isinstance(e, dict) else e
+                     for e in examples]
+            yield Failure(mart, measure, meta.get("criterion", "accurate"), meta.get("severity", "fail"),
+                          meta.get("detail") or config.type.replace("_", " "), column, count,
+                          [_example(e, bare_key) for e in plain])
 
 
 def _example(item: object, key: list[str]) -> str:
@@ -311,7 +392,8 @@ def _example(item: object, key: list[str]) -> str:
         return f"{float(v):.4g}" if isinstance(v, float) or type(v).__name__.startswith("float") else str(v)
     keys = [k for k in key if k in item]
     rest = [k for k in item if k not in keys]
-    return " ".join(plain(item[k]) for k in keys) + ": " + ", ".join(f"{k} {plain(item[k])}" for k in rest)
+    named = " ".join(plain(item[k]) for k in keys)
+    return f"{named}: " + ", ".join(f"{k} {plain(item[k])}" for k in rest) if rest else named
 
 
 DASHBOARDS = ("dashboard_strategic", "dashboard_operational", "dashboard_demographics")
@@ -327,13 +409,16 @@ def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], qual
     runner = SuiteRunner(context, quality_dir, report, run_id)
     expected = dict(con.execute("""SELECT area_type, count(*) FROM core.dim_area GROUP BY 1
                                    UNION ALL SELECT 'team', count(*) FROM core.dim_team""").fetchall())
+    values, series = {}, {}
     for measure in measures:
-        values, series = _measure_frames(con, measure)
-        areas = {b: expected.get(b, 0) for b in measure.breakdowns if b != "team"}
-        runner.run(f"measure_values.{measure.id}", values, list(measure_value_expectations(measure, areas)),
-                   "marts.measure_values", measure.id, ["period_start", "area_type", "area_code"])
-        runner.run(f"measure_series.{measure.id}", series, list(series_expectations(measure)),
-                   "marts.measure_values", measure.id, ["period_start"])
+        values[measure.id], series[measure.id] = _measure_frames(con, measure)
+    areas = {b: expected.get(b, 0) for m in measures for b in m.breakdowns if b != "team"}
+    if measures:
+        runner.run_measures("measure_values", values, measures,
+                            lambda chosen: list(measure_value_expectations(chosen, areas)),
+                            "marts.measure_values", VALUES_KEY)
+        runner.run_measures("measure_series", series, measures, lambda chosen: list(series_expectations(chosen)),
+                            "marts.measure_values", SERIES_KEY)
     for mart in dashboards:
         expectations = list(dashboard_expectations(mart))
         keys = [e.column_list for e in expectations if isinstance(e, gxe.ExpectCompoundColumnsToBeUnique)][0]

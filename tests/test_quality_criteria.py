@@ -191,13 +191,13 @@ def test_gx_data_docs_name_the_failing_expectation(con, tmp_path: Path):
         "failure_demand_pct", "accurate", "fail", "value")
     assert failure.examples == ["2026-01-01 ward E05015401: value 150"]
     assert report.docs_index.is_file()
-    pages = list((tmp_path / "data_docs" / "validations" / "measure_values" / "failure_demand_pct").rglob("*.html"))
-    assert len(pages) == 1
+    pages = list((tmp_path / "data_docs" / "validations" / "measure_values").rglob("*.html"))
+    assert len(pages) == 1  # one suite over every measure's rows (quality/gx_marts.py)
     text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(pages[0].read_text(encoding="utf-8"))).split())
     assert "Failed" in text
-    assert ("values must be greater than or equal to 0.0 and less than or equal to 100.0 . 1 unexpected values "
-            "found") in text
-    assert "150.0 1 2026-01-01T00:00:00 ward E05015401" in text  # the failing row, named
+    assert ("If measure_id IN (failure_demand_pct) , then values must be greater than or equal to 0.0 and less "
+            "than or equal to 100.0 . 1 unexpected values found") in text
+    assert "150.0 1 failure_demand_pct 2026-01-01T00:00:00 ward E05015401" in text  # the failing row, named
 
 
 def test_gx_suite_not_rerun_on_unchanged_data_still_fails_and_names_the_run(con, tmp_path: Path):
@@ -218,6 +218,36 @@ def test_gx_suite_not_rerun_on_unchanged_data_still_fails_and_names_the_run(con,
     con.execute("UPDATE marts.measure_values SET value = 151 WHERE value = 150")
     third = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-three-00")
     assert third.validated == 1 and third.failures[0].since_run is None and "151" in third.failures[0].examples[0]
+
+
+def test_gx_shared_suite_names_each_breaking_measure_and_revalidates_only_changed_ones(con, tmp_path: Path):
+    # Every measure's rows are one GX suite: a failure must still be the breaking measure's own (its rows, its
+    # count), and a night that changes one measure validates that measure only.
+    from quality.gx_marts import validate_marts
+
+    measures = [catalogue().measures[m] for m in ("failure_demand_pct", "contacts_received")]
+    # One district row of each measure delivered twice: the key (measure, period, area type, area) repeats.
+    con.execute("""INSERT INTO marts.measure_values SELECT * FROM marts.measure_values
+                   WHERE measure_id IN ('failure_demand_pct', 'contacts_received') AND area_type = 'district'
+                   AND period_start = DATE '2026-01-01'""")
+    first = validate_marts(con, measures, tmp_path, dashboards=(), run_id="night-one-0000")
+    assert (first.validated, first.unchanged) == (4, 0)  # two measures x (values, series)
+    repeated = sorted((f.measure_id, f.unexpected, f.examples[0]) for f in first.failures
+                      if f.column == "['measure_id', 'period_start', 'area_type', 'area_code']")
+    assert repeated == [("contacts_received", 2, "2026-01-01 district E07000234"),
+                        ("failure_demand_pct", 2, "2026-01-01 district E07000234")]
+    # contacts_received counts its areas per period (zero-filled): two district rows break that too; the
+    # percentage does not count areas
+    grid = [(f.measure_id, f.column) for f in first.failures if f.column.startswith("areas_")]
+    assert grid == [("contacts_received", "areas_district")]
+
+    con.execute("""DELETE FROM marts.measure_values WHERE rowid IN (SELECT max(rowid) FROM marts.measure_values
+                   WHERE measure_id = 'contacts_received' AND area_type = 'district'
+                   AND period_start = DATE '2026-01-01')""")
+    second = validate_marts(con, measures, tmp_path, dashboards=(), run_id="night-two-0000")
+    assert (second.validated, second.unchanged) == (1, 3)  # contacts_received's rows only
+    assert {f.measure_id for f in second.failures} == {"failure_demand_pct"}
+    assert {f.since_run for f in second.failures} == {"night-one-0000"}
 
 
 def test_gx_project_config_has_an_asset_per_kind_of_frame_not_per_suite(con, tmp_path: Path):
