@@ -26,7 +26,7 @@ from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accur
 from assets.timeliness import timeliness
 from pipelines.alert_sensors import ALERT_SENSORS
 from pipelines.code_references import with_code_references
-from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, quiet_night, record_quiet_night
+from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, inherited_code_tag, quiet_night, record_quiet_night
 from pipelines.retention import retention_job, retention_schedule
 from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
@@ -84,7 +84,8 @@ def affected_by(source: str) -> list[dg.AssetKey]:
     return sorted(selection.resolve(ALL_ASSETS), key=lambda k: k.to_user_string())
 
 
-LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name)) for c in CONTRACTS.values()]
+LANDING_SENSORS = [landing_sensor(c, nightly_job, affected_by(c.name), inherited_code_tag)
+                   for c in CONTRACTS.values()]
 
 @dg.schedule(name="nightly_0200", job=nightly_job, cron_schedule="0 2 * * *", execution_timezone="Europe/London",
              default_status=dg.DefaultScheduleStatus.RUNNING,  # a stopped schedule runs nothing and alerts nobody

@@ -6,7 +6,9 @@ of these hold, checked read-only before the Dagster definitions are loaded:
 
 1. the published copy was written by the last run that wrote the warehouse: a planned night (the schedule or
    `pipelines.cli run`) that succeeded, planned with tonight's code and settings (its `bdc/code` tag equals
-   `code_fingerprint`), and the copy on disk is that run's (its `marts.publish_info`);
+   `code_fingerprint`), or a landing sensor's run that inherited that tag (`inherited_code_tag`: the copy it
+   built on was made under the same code, and nothing else wrote since), and the copy on disk is that run's
+   (its `marts.publish_info`);
 2. no run other than a successful outputs or retention run started since (any other run, from the schedule, a
    landing sensor or the UI, may have written the warehouse);
 3. no landing file is new or changed, and no timeliness verdict changes tonight (pipelines/changes.py);
@@ -91,15 +93,9 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
     if run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
             getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint:  # as planned, as run
         return Verdict(False, "the code or settings changed since the last publish, or it was not a planned night")
-    later = instance.get_run_records(dg.RunsFilter(created_after=run.create_timestamp))
-    for record in later:
-        other = record.dagster_run
-        if other.run_id == since or other.job_name in READ_ONLY_JOBS and other.status == dg.DagsterRunStatus.SUCCESS:
-            continue
-        if other.job_name in READ_ONLY_JOBS:
-            return Verdict(False, f"the {other.job_name} run {other.run_id} since the last publish did not succeed")
-        # any other run may have written the warehouse: the nightly job, a landing sensor's, one from the UI
-        return Verdict(False, f"run {other.run_id} ({other.job_name}) ran on the warehouse since the last publish")
+    written = _written_since(instance, run)
+    if written:
+        return Verdict(False, written)
     copy_run, copy_as_of = _publish_info(published)
     if copy_run != since:
         return Verdict(False, f"the published copy is not the one run {since} wrote")
@@ -124,6 +120,45 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
         return Verdict(False, f"timeliness verdicts change tonight ({len(timely)} asset(s))")
     return Verdict(True, "no new file, no code or settings change, no timeliness verdict change, the same month",
                    since, copy_as_of)
+
+
+def _written_since(instance: dg.DagsterInstance, run: dg.RunRecord) -> str | None:
+    """Why the warehouse may have been written since `run` (a run other than a successful outputs or retention
+    run started after it), or None."""
+    for record in instance.get_run_records(dg.RunsFilter(created_after=run.create_timestamp)):
+        other = record.dagster_run
+        if other.run_id == run.dagster_run.run_id or \
+                other.job_name in READ_ONLY_JOBS and other.status == dg.DagsterRunStatus.SUCCESS:
+            continue
+        if other.job_name in READ_ONLY_JOBS:
+            return f"the {other.job_name} run {other.run_id} since the last publish did not succeed"
+        # any other run may have written the warehouse: the nightly job, a landing sensor's, one from the UI
+        return f"run {other.run_id} ({other.job_name}) ran on the warehouse since the last publish"
+    return None
+
+
+def inherited_code_tag(instance: dg.DagsterInstance, settings: Settings) -> dict[str, str]:
+    """The code tag a landing sensor's run carries: this code's fingerprint when the copy it builds on was made
+    under the same fingerprint (by a planned night, or by a sensor's run that inherited it) and nothing else
+    wrote the warehouse since. Everything that code reaches was then rebuilt with it, and the sensor's run
+    rebuilds what its delivery reaches, so the warehouse after it is one a planned night would leave: the next
+    night may be quiet (the other conditions still apply). Otherwise no tag, and the next night is planned."""
+    try:
+        fingerprint = code_fingerprint(settings)
+        event = instance.get_latest_materialization_event(PUBLISHED)
+        if event is None or event.asset_materialization is None:
+            return {}
+        metadata = event.asset_materialization.metadata
+        since = getattr(metadata.get(UNCHANGED_SINCE), "value", None) or event.run_id
+        run = instance.get_run_record_by_id(since)
+        if run is None or run.dagster_run.status != dg.DagsterRunStatus.SUCCESS or \
+                run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
+                getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint or \
+                _written_since(instance, run):
+            return {}
+        return {CODE_TAG: fingerprint}
+    except Exception:  # noqa: BLE001 - no tag is the safe answer: the next night is planned
+        return {}
 
 
 def record_quiet_night(instance: dg.DagsterInstance, settings: Settings, verdict: Verdict,

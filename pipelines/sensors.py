@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -21,7 +21,7 @@ import duckdb
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_sha256
 from warehouse.db import is_lock_error, table_exists
-from warehouse.settings import SettingsResource
+from warehouse.settings import Settings, SettingsResource
 
 TICK_SECONDS = 60
 WRITER_TAG = "bdc/writer"  # every run that writes the warehouse carries it; dagster.yaml allows one at a time
@@ -57,9 +57,11 @@ def loaded_hashes(warehouse: Path, source: str) -> set[str] | None:
 
 
 def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinition,
-                   affected: Sequence[dg.AssetKey]) -> dg.SensorDefinition:
+                   affected: Sequence[dg.AssetKey],
+                   run_tags: Callable[[dg.DagsterInstance, Settings], dict[str, str]] | None = None,
+                   ) -> dg.SensorDefinition:
     """The sensor for one source's landing folder; its runs materialise `affected` (the source's raw asset and
-    everything downstream of it)."""
+    everything downstream of it), tagged also with `run_tags(instance, settings)` (the code tag it inherits)."""
 
     @dg.sensor(name=f"{contract.name}_landing", job=job, minimum_interval_seconds=TICK_SECONDS,
                default_status=dg.DefaultSensorStatus.RUNNING,
@@ -94,8 +96,9 @@ def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinitio
         names = [Path(p).name for p in new]
         more = f" and {len(names) - 5} more" if len(names) > 5 else ""
         context.log.info(f"{contract.name}: {len(new)} new file(s): {', '.join(names[:5])}{more}")
+        inherited = run_tags(context.instance, folders) if run_tags else {}
         return dg.RunRequest(run_key=f"{contract.name}-{run_key}", asset_selection=list(affected),
                              tags={"bdc/trigger": "landing sensor", "bdc/source": contract.name,
-                                   "bdc/files": ", ".join(Path(p).name for p in new)[:200]})
+                                   "bdc/files": ", ".join(Path(p).name for p in new)[:200], **inherited})
 
     return _sensor

@@ -21,10 +21,10 @@ from assets import common
 from assets.common import CODE_FINGERPRINT, FINGERPRINTED_SETTINGS, PUBLISHED, code_fingerprint, table_key
 from pipelines import quiet
 from pipelines.alert_sensors import last_published_night, missed_night_alert
-from pipelines.definitions import defs, published_outputs
-from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, quiet_night, record_quiet_night
+from pipelines.definitions import LANDING_SENSORS, defs, published_outputs
+from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, inherited_code_tag, quiet_night, record_quiet_night
 from pipelines.sensors import WRITER_TAG
-from warehouse.settings import load_settings
+from warehouse.settings import SettingsResource, load_settings
 
 NIGHT = dt.date(2026, 11, 10)
 
@@ -119,6 +119,50 @@ def test_a_night_with_nothing_new_is_quiet_recorded_and_read_as_published(world)
     # the next night is quiet too, and still names the run that made the copy
     later = dataclasses.replace(world.settings, as_of=NIGHT + dt.timedelta(days=2))
     assert quiet_night(world.instance, later, world.fingerprint).since_run == world.run_id
+
+
+def test_a_landing_sensors_run_on_the_same_code_leaves_a_night_that_can_be_quiet(world):
+    # A delivery loaded by a landing sensor during the day, on the code the last planned night ran: its run
+    # inherits the code tag, and the next night (nothing else new) is quiet; so is a second delivery's run.
+    folder = world.settings.landing_dir / "crm_contacts"
+    folder.mkdir(parents=True)
+    (folder / "crm_contacts_2026-10.csv").write_text("a delivery\n")
+    sensor = next(s for s in LANDING_SENSORS if s.name == "crm_contacts_landing")
+    resources = {"settings": SettingsResource(data_dir=str(world.settings.data_dir))}
+    cursor = None
+    for _ in range(2):  # the file is stable on the second tick
+        with dg.build_sensor_context(instance=world.instance, cursor=cursor, resources=resources) as context:
+            request = sensor(context)
+            cursor = context.cursor
+    assert isinstance(request, dg.RunRequest) and request.tags[CODE_TAG] == world.fingerprint
+    landed = publish(world.settings, world.instance, request.tags)
+    verdict = quiet_night(world.instance, world.settings, world.fingerprint)
+    assert verdict.quiet and verdict.since_run == landed
+    # a second delivery's run inherits it from the first's
+    assert inherited_code_tag(world.instance, world.settings) == {CODE_TAG: world.fingerprint}
+
+
+@pytest.mark.parametrize("before", ["code changed", "planned with other code, ran with this code",
+                                    "the publishing run failed later", "a run wrote since",
+                                    "the outputs failed since", "an untagged sensor's run published"])
+def test_a_landing_sensors_run_inherits_no_code_tag_from_a_copy_it_cannot_vouch_for(world, before):
+    settings, instance = world.settings, world.instance
+    if before == "code changed":  # the copy was made by other code: what this code reaches was not rebuilt
+        publish(settings, instance, {CODE_TAG: "0123456789abcdef", WRITER_TAG: "warehouse"})
+    elif before == "planned with other code, ran with this code":  # a deploy between the plan and the run
+        publish(settings, instance, {CODE_TAG: "0123456789abcdef", WRITER_TAG: "warehouse"},
+                ran_with=world.fingerprint)
+    elif before == "the publishing run failed later":
+        publish(settings, instance, {CODE_TAG: world.fingerprint, WRITER_TAG: "warehouse"}, then_fail=True)
+    elif before == "a run wrote since":
+        other_run(instance, "nightly", {WRITER_TAG: "warehouse"}, fails=False)
+    elif before == "the outputs failed since":
+        other_run(instance, "outputs", {}, fails=True)
+    else:
+        publish(settings, instance, {WRITER_TAG: "warehouse", "bdc/trigger": "landing sensor"})
+    assert inherited_code_tag(instance, settings) == {}
+    publish(settings, instance, {WRITER_TAG: "warehouse", "bdc/trigger": "landing sensor"})
+    assert not quiet_night(instance, settings, world.fingerprint).quiet
 
 
 def test_a_quiet_record_for_an_earlier_copy_does_not_count_for_a_new_one(world):
