@@ -213,11 +213,14 @@ def _context(quality_dir: Path):
     context = gx.get_context(mode="file", project_root_dir=str(quality_dir))
     context.variables.progress_bars = {"globally": False}
     docs = quality_dir / "data_docs"
-    if DOCS_SITE not in (context.get_config().data_docs_sites or {}):
-        context.add_data_docs_site(DOCS_SITE, {
-            "class_name": "SiteBuilder",
+    site = {"class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+    declared = (context.get_config().data_docs_sites or {}).get(DOCS_SITE)
+    if declared is None:
+        context.add_data_docs_site(DOCS_SITE, site)
+    elif declared.get("store_backend", {}).get("base_directory") != str(docs):  # a data folder moved or restored
+        context.update_data_docs_site(DOCS_SITE, site)  # elsewhere: its Data Docs go with it, not to the old place
     return context, docs
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import dagster as dg
+import duckdb
 import pytest
 
 from pipelines.definitions import build_definitions
@@ -143,13 +144,14 @@ def test_personal_data_never_reaches_staging(fixture_run):
         for personal in contract.personal_columns:
             assert snake(personal) not in columns and personal not in columns, (contract.name, personal)
     # No fixture name, phone number or free-text note survives anywhere outside raw.
-    tables = query(settings.warehouse_path, """SELECT table_schema || '.' || table_name FROM information_schema.tables
-                   WHERE table_schema IN ('staging', 'core', 'measures', 'marts', 'audit')""")
-    for needle in ("Smith", "07700 900", "£120", "Letter unclear", "Church Road"):
-        for (table,) in tables:
-            hits = query(settings.warehouse_path,
-                         f"SELECT count(*) FROM {table} t WHERE contains(CAST(t AS VARCHAR), ?)", [needle])
-            assert hits == [(0,)], (needle, table)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:  # one connection: ~150 tables
+        tables = con.execute("""SELECT table_schema || '.' || table_name FROM information_schema.tables
+                                WHERE table_schema IN ('staging', 'core', 'measures', 'marts', 'audit')""").fetchall()
+        for needle in ("Smith", "07700 900", "£120", "Letter unclear", "Church Road"):
+            for (table,) in tables:
+                hits = con.execute(f"SELECT count(*) FROM {table} t WHERE contains(CAST(t AS VARCHAR), ?)",
+                                   [needle]).fetchall()
+                assert hits == [(0,)], (needle, table)
     # raw still holds what was delivered, decoded from Windows-1252.
     assert query(settings.warehouse_path, """SELECT "Notes" FROM raw.crm_contacts WHERE "Contact Ref" = 'C1'""") \
         == [("Says the £120 bill is “wrong”",)]

@@ -272,6 +272,20 @@ def test_gx_project_config_has_an_asset_per_kind_of_frame_not_per_suite(con, tmp
     assert sorted(sources["mart_frames"]["assets"]) == ["measure_series", "measure_values"]
 
 
+def test_gx_data_docs_follow_a_moved_data_folder(con, tmp_path: Path):
+    # GX keeps the Data Docs site's folder in its project file: a data folder moved or restored elsewhere must
+    # render its pages there, not recreate the old folder.
+    from quality.gx_marts import validate_marts
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    validate_marts(con, [], before)
+    before.rename(after)
+    con.execute("UPDATE core.population SET usual_residents = usual_residents + 1 WHERE area_type = 'district'")
+    report = validate_marts(con, [], after)  # the census suite's data changed: validated, pages rendered
+    assert report.validated == 1 and report.docs_index == after / "data_docs" / "index.html"
+    assert report.docs_index.is_file() and not before.exists()
+
+
 def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
     from quality.gx_marts import _prune_results
 
