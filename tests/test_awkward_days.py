@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.simulation.daemon import FAKETIME_OPTIONS
 from tests.conftest import FIXTURE_LANDING, query
 from warehouse.catalogue import catalogue
 
@@ -80,7 +81,8 @@ def _environment(base: Path) -> dict[str, str]:
     # No BDC_AS_OF: the clock decides. The key stays: a run on the fixture (not the bundled sample) needs one.
     env = {k: v for k, v in os.environ.items() if not k.startswith("BDC_") or k == "BDC_PSEUDONYM_KEY"}
     (base / "dagster").mkdir(parents=True, exist_ok=True)
-    return {**env, "BDC_DATA_DIR": str(base / "data"), "DAGSTER_HOME": str(base / "dagster"), "TZ": "Europe/London"}
+    return {**env, "BDC_DATA_DIR": str(base / "data"), "DAGSTER_HOME": str(base / "dagster"), "TZ": "Europe/London",
+            **FAKETIME_OPTIONS}  # as the simulation's faked processes (its stat() lock can hang a process)
 
 
 # Each night once; when two names fall on one night (New Year's Day is a 1st), it runs once for both. The next

@@ -7,6 +7,7 @@ the warehouse at the end equals a rebuild from all the delivered files. `make si
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 
 import pytest
@@ -54,6 +55,25 @@ def test_a_half_copied_delivery_keeps_its_name_and_overwrites_no_loaded_file(tmp
     assert calendar.deliveries == [copying]
     landed = sorted(p.name for p in (tmp_path / "landing" / "crm_contacts").iterdir())
     assert landed == ["crm_contacts_2025-12-corrected.csv"]
+
+
+def test_faked_processes_leave_stat_alone(tmp_path):
+    # libfaketime's stat() wrapper takes a process-wide lock on every call; a simulated worker once hung in it
+    # for good. For a fixed fake time it rewrites no file time, so the faked processes switch it off.
+    import subprocess
+    import sys
+
+    from pipelines.simulation.daemon import faked_clock
+
+    env = faked_clock(dt.datetime(2026, 1, 25, 2))
+    assert env["NO_FAKE_STAT"] == "1"
+    probe = tmp_path / "probe"
+    probe.write_text("x")
+    seen = subprocess.run([sys.executable, "-c", f"import os, time; print(os.stat({str(probe)!r}).st_mtime_ns, "
+                           "int(time.time()))"], env={**os.environ, **env}, capture_output=True, text=True,
+                          check=True).stdout.split()
+    assert int(seen[0]) == probe.stat().st_mtime_ns  # the file's real time
+    assert 0 <= int(seen[1]) - dt.datetime(2026, 1, 25, 2).timestamp() < 30  # the clock is faked
 
 
 @pytest.fixture(scope="module")

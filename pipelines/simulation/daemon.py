@@ -268,13 +268,21 @@ class Daemon:
                 self.launch("outputs", None, {"bdc/trigger": "published_outputs"}, self.clock.now)
 
 
+# libfaketime also wraps stat(), taking a process-wide semaphore around each call to rewrite the file times. For
+# a fixed fake time (`@...`) it changes no file time (a file's st_mtime reads the same faked and not), but a
+# simulated worker once hung for good in that lock, in DuckDB's fstat while checkpointing at close (the
+# semaphore at 0, its only waiter the main thread, no other thread inside libfaketime). NO_FAKE_STAT=1 (read by
+# Debian's libfaketime 0.9.10) leaves stat() alone: the lock is never taken.
+FAKETIME_OPTIONS = {"NO_FAKE_STAT": "1"}
+
+
 def faked_clock(at: dt.datetime) -> dict[str, str]:
     """The environment that starts a process's clock at `at` (Debian's libfaketime, preloaded directly rather
     than through the `faketime` wrapper, so that a signal killing the process shows in its exit status)."""
     library = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketimeMT.so.1"))), None)
     if library is None:
         raise RuntimeError("Debian's faketime is not installed (make simulate installs it: apt-get install faketime)")
-    return {"LD_PRELOAD": str(library), "FAKETIME": f"@{at:%Y-%m-%d %H:%M:%S}"}
+    return {"LD_PRELOAD": str(library), "FAKETIME": f"@{at:%Y-%m-%d %H:%M:%S}", **FAKETIME_OPTIONS}
 
 
 def _published_by(instance: dg.DagsterInstance, run_id: str) -> bool:
