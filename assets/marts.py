@@ -125,8 +125,8 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
                                 run_id=context.run.run_id)
         since = sorted(set(report.unchanged_since.values()))
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
-                "expectations_run": report.expectations, "suites_validated": report.validated,
-                "suites_unchanged_not_rerun": report.unchanged,
+                "rules_checked": report.expectations, "suite_parts_validated": report.validated,
+                "suite_parts_unchanged_not_rerun": report.unchanged,
                 "unchanged_suites_validated_in_runs": ", ".join(r[:8] for r in since) or "none"}
         for mart in marts:
             for criterion in criteria:

@@ -42,7 +42,7 @@ from warehouse.catalogue import FREQUENCIES, Measure
 DOCS_SITE = "policy_team"
 FRAMES = "mart_frames"  # GX's datasource of the frames the suites validate
 LEGACY_SOURCE = "marts"  # the datasource of earlier versions (a data-frame asset per suite)
-VALIDATED = "validated_suites.json"  # per suite: the fingerprint of what it last validated, and what failed
+VALIDATED = "validated_suites.json"  # per suite part (a measure's, or a whole suite): its last fingerprint, failures
 CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 KEEP_RUNS = 7  # validation results kept per suite (a week of nights), each with its Data Docs page
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Failure:
 @dataclass
 class MartReport:
     docs_index: Path
-    expectations: int = 0
+    expectations: int = 0  # the rules checked, a rule counting once per measure it applies to
     failures: list[Failure] = field(default_factory=list)
     validated: int = 0  # suite parts validated by GX in this call (a measure's part of a suite, or a whole suite)
     unchanged: int = 0  # suite parts whose data and expectations were as when last validated: not re-run
@@ -88,12 +88,11 @@ SERIES_KEY = ["measure_id", "period_start"]
 
 
 def _grouped(measures: Iterable[Measure], bound: Callable[[Measure], object]) -> Iterator[tuple[object, dict]]:
-    """(bound, row condition) for each distinct `bound(measure)` (None: the rule does not apply), with the row
-    condition selecting the rows of the measures that share it."""
+    """(bound, row condition) for each distinct `bound(measure)` of the `measures` a rule applies to (a bound may
+    be None: no limit on that side), with the row condition selecting the rows of the measures that share it."""
     groups: dict[object, list[str]] = {}
     for measure in measures:
-        if (value := bound(measure)) is not None:
-            groups.setdefault(value, []).append(measure.id)
+        groups.setdefault(bound(measure), []).append(measure.id)
     for value, ids in groups.items():
         yield value, {"row_condition": Column("measure_id").is_in(sorted(ids))}
 
@@ -111,8 +110,8 @@ def measure_value_expectations(measures: list[Measure], expected_areas: dict[str
         yield gxe.ExpectColumnValuesToBeBetween(column="value", min_value=low, max_value=high, **rows,
                                                 meta=_meta("accurate", unit=unit))
     for area_type, count in expected_areas.items():  # counts are zero-filled: every area, every period
-        for _, rows in _grouped(measures, lambda m, a=area_type: a in m.breakdowns and m.aggregation in ADDITIVE
-                                or None):
+        counted = [m for m in measures if area_type in m.breakdowns and m.aggregation in ADDITIVE]
+        for _, rows in _grouped(counted, lambda m: 1):
             yield gxe.ExpectColumnValuesToBeBetween(
                 column=f"areas_{area_type}", min_value=count, max_value=count, **rows,
                 meta=_meta("well_defined", detail=f"every period has all {count} {area_type} areas"))
@@ -120,7 +119,7 @@ def measure_value_expectations(measures: list[Measure], expected_areas: dict[str
 
 def series_expectations(measures: list[Measure]) -> Iterator:
     """Expectations on the measures' council-wide series (one row per measure and period)."""
-    for _, rows in _grouped(measures, lambda m: not m.quality.allow_gaps or None):
+    for _, rows in _grouped([m for m in measures if not m.quality.allow_gaps], lambda m: 1):
         yield gxe.ExpectColumnValuesToBeBetween(column="periods_since_previous", min_value=1, max_value=1, **rows,
                                                 meta=_meta("timely", "warn", detail="no period missing"))
     for tolerance, rows in _grouped(measures, lambda m: m.quality.volume_tolerance):
@@ -128,7 +127,7 @@ def series_expectations(measures: list[Measure]) -> Iterator:
             column="volume_ratio", min_value=1 - tolerance, max_value=1 + tolerance, **rows,
             meta=_meta("reliable", "warn", detail="records per period in line with the previous periods' median"))
     by_ward = [m for m in measures if m.aggregation in ADDITIVE and "ward" in m.breakdowns]
-    for _, rows in _grouped(by_ward, lambda m: True):
+    for _, rows in _grouped(by_ward, lambda m: 1):
         yield gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="district_numerator", column_B="ward_numerator", or_equal=True, **rows,
             meta=_meta("accurate", detail="ward counts never add up to more than the district total"))
@@ -136,7 +135,7 @@ def series_expectations(measures: list[Measure]) -> Iterator:
         yield gxe.ExpectColumnValuesToBeBetween(
             column="unplaced_share", min_value=0, max_value=share, **rows,
             meta=_meta("accurate", "warn", detail="most of the district total is placed in a ward"))
-    for _, rows in _grouped(by_ward, lambda m: "locality" in m.breakdowns or None):
+    for _, rows in _grouped([m for m in by_ward if "locality" in m.breakdowns], lambda m: 1):
         yield gxe.ExpectColumnPairValuesToBeEqual(
             column_A="ward_numerator", column_B="locality_numerator", **rows,
             meta=_meta("accurate", detail="locality counts add up to the same as their wards"))
@@ -282,15 +281,14 @@ class SuiteRunner:
         self.batches: dict[str, object] = {}  # up when first needed (a night with nothing changed needs none)
         self.ran = 0  # GX validation runs in this call
 
-    def run(self, name: str, frame: pd.DataFrame, expectations: list, mart: str, measure_id: str | None,
-            key: list[str]) -> None:
+    def run(self, name: str, frame: pd.DataFrame, expectations: list, mart: str, key: list[str]) -> None:
         """Validate one whole suite (a dashboard mart, the census totals), unless unchanged since last time."""
         self.report.expectations += len(expectations)
         current = fingerprint(name, frame, expectations)
         if self._still_stands(name, current):
             return
         result = self._validate(name, frame, expectations, key)
-        self._remember(name, current, list(_failures(result, mart, key, measure_id)))
+        self._remember(name, current, list(_failures(result, mart, key)))
 
     def run_measures(self, suite: str, frames: dict[str, pd.DataFrame], measures: list[Measure],
                      expectations: Callable[[list[Measure]], list], mart: str, key: list[str]) -> None:
@@ -308,12 +306,16 @@ class SuiteRunner:
             return
         frame = pd.concat([frames[m.id] for m in changed], ignore_index=True)
         result = self._validate(suite, frame, expectations(changed), key)
-        failures = list(_failures(result, mart, key))
-        for measure in changed:
-            self._remember(f"{suite}.{measure.id}", fingerprints[measure.id],
-                           [f for f in failures if f.measure_id == measure.id])
+        failures = list(_failures(result, mart, key, by_measure=True))
         unplaced = [f for f in failures if f.measure_id not in fingerprints]  # no row to name a measure by
-        self.report.failures += unplaced
+        self.report.failures += unplaced  # (reported against the mart)
+        for measure in changed:
+            mine = [f for f in failures if f.measure_id == measure.id]
+            if unplaced:  # GX could not say whose rows broke it (an expectation raised): nothing is remembered,
+                self.report.validated += 1  # so the next night validates these measures again, not "unchanged"
+                self.report.failures += mine
+            else:
+                self._remember(f"{suite}.{measure.id}", fingerprints[measure.id], mine)
 
     def _still_stands(self, part: str, current: str) -> bool:
         """Whether `part` was last validated with the fingerprint `current`: then GX would say the same, and its
@@ -338,8 +340,10 @@ class SuiteRunner:
     def _remember(self, part: str, current: str, failures: list[Failure]) -> None:
         self.report.validated += 1
         self.report.failures += failures
+        run_name, run_time = self.run_id.to_tuple()  # where GX stored tonight's result of the part's suite
         self.known[part] = {"fingerprint": current, "run": self.dagster_run,
-                            "failures": [dataclasses.asdict(f) for f in failures]}
+                            "failures": [dataclasses.asdict(f) for f in failures],
+                            "result": f"{part.split('.')[0]}/{run_name}/{run_time}"}
 
     def finish(self) -> None:
         """Save the fingerprints and render the Data Docs pages of the suites that ran (and the index)."""
@@ -354,11 +358,10 @@ class SuiteRunner:
         self.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=fresh)
 
 
-def _failures(result, mart: str, key: list[str], measure_id: str | None = None) -> Iterator[Failure]:
-    """A Failure per failed expectation of a GX result; on a frame of several measures (`measure_id` in `key`),
-    one per measure whose rows broke it (its count and examples are its own rows), or one for no measure when
-    GX named no row (an expectation that raised, say)."""
-    by_measure = "measure_id" in key
+def _failures(result, mart: str, key: list[str], by_measure: bool = False) -> Iterator[Failure]:
+    """A Failure per failed expectation of a GX result, against the mart; with `by_measure` (a measure suite,
+    `measure_id` in `key`), one per measure whose rows broke it (its count and examples are its own rows), or
+    one against the mart when GX named no row (an expectation that raised, say)."""
     for item in result.results:
         if item.success:
             continue
@@ -375,7 +378,7 @@ def _failures(result, mart: str, key: list[str], measure_id: str | None = None) 
             named = [(m, len(mine), mine[:5]) for m, mine in groups.items()]
         else:
             examples = (rows or detail.get("partial_unexpected_list") or [])[:5]
-            named = [(measure_id, int(detail.get("unexpected_count") or 0), examples)]
+            named = [(None, int(detail.get("unexpected_count") or 0), examples)]
         bare_key = [k for k in key if k != "measure_id"]
         for measure, count, examples in named:
             plain = [{k: v for k, v in e.items() if k != "measure_id"} if isinstance(e, dict) else e
@@ -425,11 +428,12 @@ def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], qual
     for mart in dashboards:
         expectations = list(dashboard_expectations(mart))
         keys = [e.column_list for e in expectations if isinstance(e, gxe.ExpectCompoundColumnsToBeUnique)][0]
-        runner.run(mart, _dashboard_frame(con, mart), expectations, f"marts.{mart}", None, list(keys))
+        runner.run(mart, _dashboard_frame(con, mart), expectations, f"marts.{mart}", list(keys))
     if "dashboard_demographics" in dashboards:  # the demographics mart's populations: census totals reconcile
         runner.run("census_totals", _census_frame(con), list(census_expectations()),
-                   "marts.dashboard_demographics", None, ["census"])
-    _prune_results(quality_dir / "gx" / "uncommitted" / "validations", docs / "validations")
+                   "marts.dashboard_demographics", ["census"])
+    standing = {v["result"] for v in runner.known.values() if v.get("result")}  # each verdict's own evidence
+    _prune_results(quality_dir / "gx" / "uncommitted" / "validations", docs / "validations", pinned=standing)
     runner.finish()
     log.info("GX: %d expectations, %d failed; %d suite(s) validated, %d unchanged since last validated; "
              "Data Docs at %s", report.expectations, len(report.failures), report.validated, report.unchanged,
@@ -437,12 +441,16 @@ def validate_marts(con: duckdb.DuckDBPyConnection, measures: list[Measure], qual
     return report
 
 
-def _prune_results(results: Path, docs_pages: Path, keep: int = KEEP_RUNS) -> None:
+def _prune_results(results: Path, docs_pages: Path, keep: int = KEEP_RUNS,
+                   pinned: frozenset[str] | set[str] = frozenset()) -> None:
     """Keep the newest `keep` stored results of each suite (GX stores one folder per run, named by UTC time,
-    under <suite>/__none__/) and remove the rendered pages of those dropped; the pages of the kept results
-    stay (only new results are rendered each night)."""
+    under <suite>/__none__/) and those `pinned` (folders relative to `results`: the result a measure's standing
+    verdict came from, however many newer runs of the shared suite there were), and remove the rendered pages
+    of those dropped; the pages of the kept results stay (only new results are rendered each night)."""
     for runs in results.rglob("__none__"):
         for old in sorted(p for p in runs.iterdir() if p.is_dir())[:-keep]:
+            if old.relative_to(results).as_posix() in pinned:
+                continue
             shutil.rmtree(old)
             shutil.rmtree(docs_pages / old.relative_to(results), ignore_errors=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -208,6 +209,9 @@ def test_gx_suite_not_rerun_on_unchanged_data_still_fails_and_names_the_run(con,
                    AND area_type = 'ward' AND area_code = 'E05015401' AND period_start = DATE '2026-01-01'""")
     first = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-one-0000")
     assert (first.validated, first.unchanged, len(first.failures)) == (2, 0, 1)
+    known = json.loads((tmp_path / "gx" / "validated_suites.json").read_text())  # each verdict names its result
+    assert (tmp_path / "gx" / "uncommitted" / "validations" / known["measure_values.failure_demand_pct"]["result"]
+            ).is_dir()
     # An incremental night that did not change these rows reuses the verdict: the failure stands, named
     again = validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-two-0000")
     assert (again.validated, again.unchanged) == (0, 2)
@@ -248,6 +252,39 @@ def test_gx_shared_suite_names_each_breaking_measure_and_revalidates_only_change
     assert (second.validated, second.unchanged) == (1, 3)  # contacts_received's rows only
     assert {f.measure_id for f in second.failures} == {"failure_demand_pct"}
     assert {f.since_run for f in second.failures} == {"night-one-0000"}
+
+
+def test_gx_a_failure_no_row_names_stands_against_the_mart_and_is_validated_again(con, tmp_path: Path,
+                                                                                   monkeypatch):
+    # An expectation that raises names no row, so no measure: it fails the mart, and the measures validated with
+    # it are not remembered as passing (the next night validates them again and fails again).
+    import great_expectations.expectations as gxe
+
+    from quality import gx_marts
+
+    original = gx_marts.measure_value_expectations
+
+    def with_a_broken_rule(measures, expected_areas):
+        yield from original(measures, expected_areas)
+        yield gxe.ExpectColumnValuesToBeBetween(column="no_such_column", min_value=0, meta=gx_marts._meta("accurate"))
+
+    monkeypatch.setattr(gx_marts, "measure_value_expectations", with_a_broken_rule)
+    failure_demand = [catalogue().measures["failure_demand_pct"]]
+    first = gx_marts.validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-one-0000")
+    assert [(f.mart, f.measure_id, f.column) for f in first.failures] == [
+        ("marts.measure_values", None, "no_such_column")]
+    again = gx_marts.validate_marts(con, failure_demand, tmp_path, dashboards=(), run_id="night-two-0000")
+    assert (again.validated, again.unchanged) == (1, 1)  # the values part again; the series part was clean
+    assert [(f.measure_id, f.column, f.since_run) for f in again.failures] == [(None, "no_such_column", None)]
+
+
+def test_gx_a_dashboard_failure_stands_against_its_mart(con, tmp_path: Path):
+    from quality.gx_marts import validate_marts
+
+    con.execute("UPDATE marts.dashboard_strategic SET owner_name = NULL WHERE measure_id = 'failure_demand_pct'")
+    report = validate_marts(con, [], tmp_path, dashboards=("dashboard_strategic",))
+    assert {(f.mart, f.measure_id, f.column) for f in report.failures} == {
+        ("marts.dashboard_strategic", None, "owner_name")}
 
 
 def test_gx_project_config_has_an_asset_per_kind_of_frame_not_per_suite(con, tmp_path: Path):
@@ -295,10 +332,12 @@ def test_gx_keeps_a_week_of_results_per_suite(tmp_path: Path):
     pages = tmp_path / "docs" / "validations" / "measure_values" / "contacts_received" / "__none__"
     for day in range(1, 10):
         (pages / f"202611{day:02d}T020000.000000Z").mkdir(parents=True)
-    _prune_results(tmp_path / "validations", tmp_path / "docs" / "validations", keep=7)
-    assert sorted(p.name[:8] for p in runs.iterdir()) == [f"202611{d:02d}" for d in range(3, 10)]
+    # 1 November's result is the evidence of a verdict that still stands (its measure unchanged since): kept
+    pinned = {"measure_values/contacts_received/__none__/20261101T020000.000000Z"}
+    _prune_results(tmp_path / "validations", tmp_path / "docs" / "validations", keep=7, pinned=pinned)
+    assert sorted(p.name[:8] for p in runs.iterdir()) == ["20261101"] + [f"202611{d:02d}" for d in range(3, 10)]
     # the pruned runs' pages go; the kept runs' pages stay (only new results are rendered each night)
-    assert sorted(p.name[:8] for p in pages.iterdir()) == [f"202611{d:02d}" for d in range(3, 10)]
+    assert sorted(p.name[:8] for p in pages.iterdir()) == ["20261101"] + [f"202611{d:02d}" for d in range(3, 10)]
 
 
 def test_gx_census_totals_must_reconcile(con, tmp_path: Path):

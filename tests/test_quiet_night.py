@@ -143,6 +143,7 @@ def test_a_landing_sensors_run_on_the_same_code_leaves_a_night_that_can_be_quiet
 
 
 @pytest.mark.parametrize("before", ["code changed", "planned with other code, ran with this code",
+                                    "planned with this code, ran with other code",
                                     "the publishing run failed later", "a run wrote since",
                                     "the outputs failed since", "an untagged sensor's run published"])
 def test_a_landing_sensors_run_inherits_no_code_tag_from_a_copy_it_cannot_vouch_for(world, before):
@@ -152,6 +153,8 @@ def test_a_landing_sensors_run_inherits_no_code_tag_from_a_copy_it_cannot_vouch_
     elif before == "planned with other code, ran with this code":  # a deploy between the plan and the run
         publish(settings, instance, {CODE_TAG: "0123456789abcdef", WRITER_TAG: "warehouse"},
                 ran_with=world.fingerprint)
+    elif before == "planned with this code, ran with other code":
+        publish(settings, instance, {CODE_TAG: world.fingerprint, WRITER_TAG: "warehouse"}, ran_with="0123abcd")
     elif before == "the publishing run failed later":
         publish(settings, instance, {CODE_TAG: world.fingerprint, WRITER_TAG: "warehouse"}, then_fail=True)
     elif before == "a run wrote since":
