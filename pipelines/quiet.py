@@ -82,20 +82,9 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
         return Verdict(False, "no analyst copy yet")
     if instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1):
         return Verdict(False, "a run is queued or in progress")
-    event = instance.get_latest_materialization_event(PUBLISHED)
-    if event is None or event.asset_materialization is None:
-        return Verdict(False, "nothing published yet in this Dagster instance")
-    metadata = event.asset_materialization.metadata
-    since = getattr(metadata.get(UNCHANGED_SINCE), "value", None) or event.run_id
-    run = instance.get_run_record_by_id(since)
-    if run is None or run.dagster_run.status != dg.DagsterRunStatus.SUCCESS:
-        return Verdict(False, f"the run that published last ({since}) is not a successful run in this instance")
-    if run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
-            getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint:  # as planned, as run
-        return Verdict(False, "the code or settings changed since the last publish, or it was not a planned night")
-    written = _written_since(instance, run)
-    if written:
-        return Verdict(False, written)
+    since, not_current = _copy_made_by(instance, fingerprint)
+    if not_current:
+        return Verdict(False, not_current)
     copy_run, copy_as_of = _publish_info(published)
     if copy_run != since:
         return Verdict(False, f"the published copy is not the one run {since} wrote")
@@ -122,6 +111,24 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
                    since, copy_as_of)
 
 
+def _copy_made_by(instance: dg.DagsterInstance, fingerprint: str) -> tuple[str | None, str | None]:
+    """The run whose copy is published (the last publish, or the run a quiet night's record names) and, if the
+    warehouse may not be as that run left it under this code, why: not a successful run, planned or run with
+    other code (or not a planned night, nor a sensor's run that inherited the tag), or written since."""
+    event = instance.get_latest_materialization_event(PUBLISHED)
+    if event is None or event.asset_materialization is None:
+        return None, "nothing published yet in this Dagster instance"
+    metadata = event.asset_materialization.metadata
+    since = getattr(metadata.get(UNCHANGED_SINCE), "value", None) or event.run_id
+    run = instance.get_run_record_by_id(since)
+    if run is None or run.dagster_run.status != dg.DagsterRunStatus.SUCCESS:
+        return since, f"the run that published last ({since}) is not a successful run in this instance"
+    if run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
+            getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint:  # as planned, as run
+        return since, "the code or settings changed since the last publish, or it was not a planned night"
+    return since, _written_since(instance, run)
+
+
 def _written_since(instance: dg.DagsterInstance, run: dg.RunRecord) -> str | None:
     """Why the warehouse may have been written since `run` (a run other than a successful outputs or retention
     run started after it), or None."""
@@ -145,18 +152,7 @@ def inherited_code_tag(instance: dg.DagsterInstance, settings: Settings) -> dict
     night may be quiet (the other conditions still apply). Otherwise no tag, and the next night is planned."""
     try:
         fingerprint = code_fingerprint(settings)
-        event = instance.get_latest_materialization_event(PUBLISHED)
-        if event is None or event.asset_materialization is None:
-            return {}
-        metadata = event.asset_materialization.metadata
-        since = getattr(metadata.get(UNCHANGED_SINCE), "value", None) or event.run_id
-        run = instance.get_run_record_by_id(since)
-        if run is None or run.dagster_run.status != dg.DagsterRunStatus.SUCCESS or \
-                run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
-                getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint or \
-                _written_since(instance, run):
-            return {}
-        return {CODE_TAG: fingerprint}
+        return {} if _copy_made_by(instance, fingerprint)[1] else {CODE_TAG: fingerprint}
     except Exception:  # noqa: BLE001 - no tag is the safe answer: the next night is planned
         return {}
 
