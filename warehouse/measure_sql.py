@@ -20,8 +20,11 @@ GROUP_COLUMN = {"ward": "ward_code", "locality": "locality_code", "team": "team_
 # Sums are exact: each observation to 10 decimal places, added as a DECIMAL. A sum of DOUBLEs depends on the order
 # DuckDB's threads add them in, so two runs over the same rows could differ in the last bits (seen at 10 M
 # contacts: 8 rows of sickness_days_per_fte, relative difference 1e-13), and a night could never be proved the
-# same as a rebuild. Counts, days and FTEs need no more than 10 places; a sum fits below 10^28.
-EXACT_SUM = "sum(({})::DECIMAL(38, 10))::DOUBLE"
+# same as a rebuild. Counts, days and FTEs need no more than 10 places. A group holding a value no DECIMAL can
+# hold (NaN, infinite, or 10^18 and over) is summed as DOUBLEs, as before, so the NaN or the absurd total still
+# reaches the `accurate` check instead of failing the step.
+EXACT_SUM = ("CASE WHEN count(*) FILTER (WHERE NOT (isfinite(({0})::DOUBLE) AND abs(({0})::DOUBLE) < 1e18)) = 0 "
+             "THEN sum(try_cast(({0}) AS DECIMAL(38, 10)))::DOUBLE ELSE sum(({0})::DOUBLE) END")
 
 
 def _aggregates(measure: Measure) -> str:
