@@ -1,5 +1,6 @@
 """A measure's sums do not depend on the order they are added in: a night and a full rebuild over the same rows
-give the same bits (bench/speed.py --verify compares them exactly)."""
+give the same bits (bench/same_twice.py compares two builds bit for bit; bench/speed.py --verify a night with a
+rebuild, to 9 decimal places)."""
 
 from __future__ import annotations
 
@@ -42,5 +43,14 @@ def test_a_value_no_decimal_holds_still_reaches_the_checks_instead_of_failing_th
     assert math.isnan(numerator) and denominator == 2.0 and math.isnan(value)
     ((numerator, _, value),) = _district_rows("('2026-10-05', 'inf'::DOUBLE, 1.0), ('2026-10-19', 0.2, 1.0)")
     assert numerator == math.inf and value == math.inf
-    ((numerator, _, _),) = _district_rows("('2026-10-05', 1e20::DOUBLE, 1.0), ('2026-10-19', 0.5, 1.0)")
-    assert numerator == 1e20 + 0.5  # 10^18 and over: added as doubles (1e20 + 0.5 rounds to 1e20)
+    # 10^25 cannot be a DECIMAL(38, 18): summed as doubles, not dropped (1e25 + 0.5 rounds to 1e25).
+    ((numerator, _, _),) = _district_rows("('2026-10-05', 1e25::DOUBLE, 1.0), ('2026-10-19', 0.5, 1.0)")
+    assert numerator == 1e25
+
+
+def test_a_small_fte_keeps_its_precision():
+    # One person, 0.1 days lost, in a team-month of 0.5 hours of a 37.5-hour week: FTE 0.5 / 37.5 = 1/75. By hand,
+    # 0.1 / (1/75) = 7.5. Rounded to 10 places the FTE (0.0133333333) would give 7.50000001875, off by 2.5e-9
+    # relative: more than quality/verify.py's tolerance (1e-9), so `verifiable` would hold the measure back.
+    ((_, _, value),) = _district_rows(f"('2026-10-05', 0.1, {1 / 75!r})")
+    assert abs(value - 7.5) <= 1e-14 * 7.5

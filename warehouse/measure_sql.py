@@ -17,14 +17,16 @@ from warehouse.catalogue import FREQUENCIES, Measure, catalogue
 GROUP_COLUMN = {"ward": "ward_code", "locality": "locality_code", "team": "team_code"}
 
 
-# Sums are exact: each observation to 10 decimal places, added as a DECIMAL. A sum of DOUBLEs depends on the order
+# Sums are exact: each observation to 18 decimal places, added as a DECIMAL. A sum of DOUBLEs depends on the order
 # DuckDB's threads add them in, so two runs over the same rows could differ in the last bits (seen at 10 M
 # contacts: 8 rows of sickness_days_per_fte, relative difference 1e-13), and a night could never be proved the
-# same as a rebuild. Counts, days and FTEs need no more than 10 places. A group holding a value no DECIMAL can
-# hold (NaN, infinite, or 10^18 and over) is summed as DOUBLEs, as before, so the NaN or the absurd total still
-# reaches the `accurate` check instead of failing the step.
-EXACT_SUM = ("CASE WHEN count(*) FILTER (WHERE NOT (isfinite(({0})::DOUBLE) AND abs(({0})::DOUBLE) < 1e18)) = 0 "
-             "THEN sum(try_cast(({0}) AS DECIMAL(38, 10)))::DOUBLE ELSE sum(({0})::DOUBLE) END")
+# same as a rebuild. 18 places round an observation by at most 5e-19: below a DOUBLE's own precision for any
+# value over 0.01 (an FTE of 0.5 hours in 37.5 is 0.0133...), so the value agrees with quality/verify.py's DOUBLE
+# recomputation. A group holding a value outside that range (NaN, infinite, or 10^12 and over, which leaves
+# DECIMAL(38, 18) room for 10^8 rows) is summed as DOUBLEs, as before, so the NaN or the absurd total still
+# reaches the `accurate` check instead of failing the step or being dropped.
+EXACT_SUM = ("CASE WHEN count(*) FILTER (WHERE NOT (isfinite(({0})::DOUBLE) AND abs(({0})::DOUBLE) < 1e12)) = 0 "
+             "THEN sum(try_cast(({0}) AS DECIMAL(38, 18)))::DOUBLE ELSE sum(({0})::DOUBLE) END")
 
 
 def _aggregates(measure: Measure) -> str:
