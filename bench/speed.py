@@ -138,20 +138,26 @@ def nightly(data_dir: Path, as_of: dt.date, log: Path, expect_quiet: bool = Fals
             "checks": {"passed": int(checks[1]), "warned": int(checks[2]), "failed": int(checks[3])}}
 
 
-def same_measure_values(first: Path, second: Path) -> dict:
-    """Compare marts.measure_values of two published warehouses (values to 9 decimal places)."""
+def same_measure_values(first: Path, second: Path, decimals: int | None = 9) -> dict:
+    """Compare marts.measure_values of two published warehouses (values to `decimals` places; None: bit for bit),
+    naming the measures of the rows found in one only."""
     import duckdb
+
+    def rounded(column: str) -> str:
+        return column if decimals is None else f"round({column}, {decimals})"
 
     with duckdb.connect(str(first), read_only=True) as con:
         con.execute(f"ATTACH '{second}' AS other (READ_ONLY)")
-        columns = ("measure_id, period_start, area_type, area_code, round(value, 9), round(numerator, 9), "
-                   "round(denominator, 9)")  # sums of decimals differ in the last bit with the order of addition
-        only_first, only_second, rows = con.execute(f"""
-            SELECT (SELECT count(*) FROM (SELECT {columns} FROM marts.measure_values
-                                          EXCEPT ALL SELECT {columns} FROM other.marts.measure_values)),
-                   (SELECT count(*) FROM (SELECT {columns} FROM other.marts.measure_values
-                                          EXCEPT ALL SELECT {columns} FROM marts.measure_values)),
-                   (SELECT count(*) FROM marts.measure_values)""").fetchone()
+        columns = (f"measure_id, period_start, area_type, area_code, {rounded('value')}, {rounded('numerator')}, "
+                   f"{rounded('denominator')}")
+        only_first, only_second, rows, measures = con.execute(f"""
+            WITH one AS (SELECT {columns} FROM marts.measure_values
+                         EXCEPT ALL SELECT {columns} FROM other.marts.measure_values),
+                 two AS (SELECT {columns} FROM other.marts.measure_values
+                         EXCEPT ALL SELECT {columns} FROM marts.measure_values)
+            SELECT (SELECT count(*) FROM one), (SELECT count(*) FROM two), (SELECT count(*) FROM marts.measure_values),
+                   (SELECT list(DISTINCT measure_id ORDER BY measure_id)
+                    FROM (SELECT measure_id FROM one UNION ALL SELECT measure_id FROM two))""").fetchone()
         # How far apart the rows with the same key are: float noise (sums of millions of doubles in another
         # order) shows as a relative difference near 1e-15; a wrong value as a large one.
         keyed, relative = con.execute("""
@@ -163,7 +169,7 @@ def same_measure_values(first: Path, second: Path) -> dict:
             FROM marts.measure_values a JOIN other.marts.measure_values b
                  USING (measure_id, period_start, area_type, area_code)""").fetchone()
     return {"equal": only_first == 0 and only_second == 0, "rows": rows, "only_incremental": only_first,
-            "only_full_rebuild": only_second, "rows_with_same_key": keyed,
+            "only_full_rebuild": only_second, "measures_differing": measures or [], "rows_with_same_key": keyed,
             "max_relative_difference": relative or 0.0,
             "equal_within_1e-9_relative": keyed == rows and (relative or 0.0) <= 1e-9}
 
