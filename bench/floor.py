@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import duckdb
@@ -30,27 +31,28 @@ from warehouse.models import CORE_DIR, referenced_tables, sql_models
 
 def load_raw(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder: Path) -> int:
     """raw.<source>: every file's rows as text, with the lineage columns the staging SQL reads."""
-    parts = []
-    for index, path in enumerate(discover_files(contract, folder)):
-        file_id = f"{contract.name}-file-{index}"  # stands in for the SHA-256 the pipeline computes
-        relation, first_row = file_relation(con, contract, path, [])
-        delivered = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-        mapping, _ = match_columns(contract, delivered, path)
-        columns = ", ".join(f'"{mapping[c.name]}" AS "{c.name}"' if c.name in mapping else f'NULL AS "{c.name}"'
-                            for c in contract.columns)
-        con.execute("INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, size_bytes, "
-                    "rows_loaded, blank_rows, loaded_at, run_id, delivery_key) VALUES (?, ?, ?, ?, ?, 0, 0, now(), "
-                    "'floor', ?)", [contract.name, path.name, str(path), file_id, path.stat().st_size,
-                                    delivery_key(path.name)])
-        parts.append(f"""SELECT {columns}, '{path}' AS _source_file, '{file_id}' AS _file_sha256,
-                                row_number() OVER () + {first_row - 1} AS _row_number, now() AS _loaded_at,
-                                'floor' AS _run_id
-                         FROM {relation}""")
     names = ", ".join(f'"{c.name}" VARCHAR' for c in contract.columns)
     con.execute(f"CREATE TABLE raw.{contract.name} ({names}, _source_file VARCHAR, _file_sha256 VARCHAR, "
                 "_row_number BIGINT, _loaded_at TIMESTAMP, _run_id VARCHAR)")
-    if parts:
-        con.execute(f"INSERT INTO raw.{contract.name} " + " UNION ALL ".join(parts))
+    parts = []
+    with ExitStack() as files:  # each file's relation (and any UTF-8 copy) lasts until the one INSERT has read it
+        for index, path in enumerate(discover_files(contract, folder)):
+            file_id = f"{contract.name}-file-{index}"  # stands in for the SHA-256 the pipeline computes
+            relation, first_row = files.enter_context(file_relation(con, contract, path, []))
+            delivered = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+            mapping, _ = match_columns(contract, delivered, path)
+            columns = ", ".join(f'"{mapping[c.name]}" AS "{c.name}"' if c.name in mapping else f'NULL AS "{c.name}"'
+                                for c in contract.columns)
+            con.execute("INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, size_bytes, "
+                        "rows_loaded, blank_rows, loaded_at, run_id, delivery_key) VALUES (?, ?, ?, ?, ?, 0, 0, "
+                        "now(), 'floor', ?)", [contract.name, path.name, str(path), file_id, path.stat().st_size,
+                                               delivery_key(path.name)])
+            parts.append(f"""SELECT {columns}, '{path}' AS _source_file, '{file_id}' AS _file_sha256,
+                                    row_number() OVER () + {first_row - 1} AS _row_number, now() AS _loaded_at,
+                                    'floor' AS _run_id
+                             FROM {relation}""")
+        if parts:
+            con.execute(f"INSERT INTO raw.{contract.name} " + " UNION ALL ".join(parts))
     return con.execute(f"SELECT count(*) FROM raw.{contract.name}").fetchone()[0]
 
 
@@ -96,7 +98,6 @@ def run_floor(landing: Path, database: Path) -> dict:
     con = duckdb.connect(str(database))
     prepare(con)
     ensure_schemas(con)  # the staging SQL of some sources reads audit.loaded_files (which delivery is latest)
-    load_extension(con, "encodings")
     load_extension(con, "excel")
     raw_rows = sum(load_raw(con, c, landing / c.name) for c in CONTRACTS.values())
     loaded = time.monotonic()

@@ -13,6 +13,8 @@ import re
 import string
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,7 @@ import duckdb
 
 from sources.contract import SourceContract, snake
 from sources.refusals import record_refusals
+from sources.text_encoding import EncodingProblem, as_utf8, remove_stale_copies
 from warehouse import clock
 from warehouse.db import load_extension, transaction
 
@@ -226,16 +229,13 @@ def match_columns(contract: SourceContract, delivered: list[str], path: Path) ->
     return mapping, extra
 
 
-def csv_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
-              notes: list[str]) -> tuple[str, int]:
-    """A relation over the CSV, all text, and the file row number of its first data row."""
-    if contract.encoding.lower() not in ("utf-8", "utf8"):
-        load_extension(con, "encodings")
-    columns = "{" + ", ".join(f"'{_quote(n)}': 'VARCHAR'" for n in _csv_header(contract, path)) + "}"
-    relation = (f"read_csv('{_quote(path)}', header = true, columns = {columns}, auto_detect = false, "
-                f"delim = ',', quote = '\"', escape = '\"', encoding = '{contract.encoding}', "
-                "strict_mode = true, null_padding = false, max_line_size = 16777216)")
-    return relation, 2
+def csv_relation(readable: Path, header: list[str]) -> str:
+    """A relation over a UTF-8 CSV (the delivered file, or its UTF-8 copy), every column as text, named by
+    `header` (the delivered header line)."""
+    columns = "{" + ", ".join(f"'{_quote(n)}': 'VARCHAR'" for n in header) + "}"
+    return (f"read_csv('{_quote(readable)}', header = true, columns = {columns}, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, null_padding = false, "
+            "max_line_size = 16777216)")
 
 
 def _csv_header(contract: SourceContract, path: Path) -> list[str]:
@@ -347,12 +347,31 @@ def xlsx_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path
     return relation, header_row + 1
 
 
+@contextmanager
 def file_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path,
-                  notes: list[str]) -> tuple[str, int]:
+                  notes: list[str]) -> Iterator[tuple[str, int]]:
     """A DuckDB relation (SQL text) over one landing file's data rows, every column as text, named as delivered,
-    and the file row number of its first data row. Problems found on the way are appended to `notes`."""
-    reader = xlsx_relation if contract.format == "xlsx" else csv_relation
-    return reader(con, contract, path, notes)
+    and the file row number of its first data row, for use inside the block: a CSV in another encoding than
+    UTF-8 is read from a UTF-8 copy that lasts as long as the block (sources/text_encoding.py). Problems found
+    on the way are appended to `notes`."""
+    if contract.format == "xlsx":
+        yield xlsx_relation(con, contract, path, notes)
+        return
+    header = _csv_header(contract, path)
+    with ExitStack() as stack:
+        try:
+            readable = stack.enter_context(as_utf8(path, contract.encoding, copies_folder(con)))
+        except EncodingProblem as exc:
+            raise SourceFileError(path, f"cannot be read as CSV ({contract.encoding}): {exc}") from exc
+        yield csv_relation(readable, header), 2
+
+
+def copies_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where a delivery's UTF-8 copy is made while it is read: beside DuckDB's own spill files for a database on
+    disk (`<warehouse>.tmp/`, as protected as the warehouse, and swept by the next load if a run was killed);
+    TMPDIR for a database in memory (the bench and sample tools)."""
+    setting = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    return Path(setting) if setting and Path(setting).is_absolute() else None
 
 
 def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, sha256: str,
@@ -362,29 +381,28 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Pa
     if path.stat().st_size == 0:
         raise SourceFileError(path, "the file is empty (0 bytes)")
     notes: list[str] = []
-    relation, first_row = file_relation(con, contract, path, notes)
-    try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    except duckdb.Error as exc:
-        raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
-                                    f"{_first_line(exc)}") from exc
-    delivered = [r[0] for r in described]
-    mapping, extra = match_columns(contract, delivered, path)
-    if extra:
-        notes.append(f"unexpected column(s) not loaded: {extra}")
-    blank = " AND ".join(f'"{_quote_ident(d)}" IS NULL' for d in delivered)
-    # Number rows in file order; keep everything up to the last non-blank row (an XLSX range pads with
-    # empty rows to the sheet's end; those are not part of the delivery).
-    try:
-        # A fresh table's rowid numbers its rows in insertion order, and DuckDB keeps file order: no window
-        # function (single-threaded over the whole file) is needed to number them.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _read AS SELECT ({blank}) AS _blank, * FROM {relation}")
-        con.execute("""CREATE OR REPLACE TEMP VIEW _incoming AS
-            SELECT rowid AS _offset, * FROM _read
-            WHERE rowid <= coalesce((SELECT max(rowid) FROM _read WHERE NOT _blank), -1)""")
-    except duckdb.Error as exc:
-        raise SourceFileError(path, f"cannot be read as {contract.format.upper()} ({contract.encoding}): "
-                                    f"{_first_line(exc)}") from exc
+    unreadable = f"cannot be read as {contract.format.upper()} ({contract.encoding})"
+    with file_relation(con, contract, path, notes) as (relation, first_row):
+        try:
+            described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+        except duckdb.Error as exc:
+            raise SourceFileError(path, f"{unreadable}: {_first_line(exc)}") from exc
+        delivered = [r[0] for r in described]
+        mapping, extra = match_columns(contract, delivered, path)
+        if extra:
+            notes.append(f"unexpected column(s) not loaded: {extra}")
+        blank = " AND ".join(f'"{_quote_ident(d)}" IS NULL' for d in delivered)
+        # Number rows in file order; keep everything up to the last non-blank row (an XLSX range pads with
+        # empty rows to the sheet's end; those are not part of the delivery).
+        try:
+            # A fresh table's rowid numbers its rows in insertion order, and DuckDB keeps file order: no window
+            # function (single-threaded over the whole file) is needed to number them.
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _read AS SELECT ({blank}) AS _blank, * FROM {relation}")
+            con.execute("""CREATE OR REPLACE TEMP VIEW _incoming AS
+                SELECT rowid AS _offset, * FROM _read
+                WHERE rowid <= coalesce((SELECT max(rowid) FROM _read WHERE NOT _blank), -1)""")
+        except duckdb.Error as exc:
+            raise SourceFileError(path, f"{unreadable}: {_first_line(exc)}") from exc
     select = ", ".join(
         f'"{_quote_ident(mapping[c.name])}"' if c.name in mapping else "NULL" for c in contract.columns)
     now, night, seq = clock.timestamp(), clock.as_of(), clock.next_build_seq(con)
@@ -419,6 +437,8 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
     """Load every new file of one source. A file whose bytes were loaded before is skipped; a file that
     cannot be read is reported (and the others still load) so one bad delivery does not block the rest."""
     ensure_raw_table(con, contract)
+    if (copies := copies_folder(con)) is not None:
+        remove_stale_copies(copies)  # left by a run killed while it read a file (one writer: none is in use)
     report = LoadReport(source=contract.name)
     files = discover_files(contract, folder)
     report.files_found = len(files)

@@ -91,10 +91,9 @@ def _transcode(source: Path, target: Path, encoding: str, bom: bool) -> None:
 
 @contextmanager
 def scaling_connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection for `scale_file`: it reads and writes every source format (the encodings
-    and excel extensions) and keeps rows in file order."""
+    """An in-memory DuckDB connection for `scale_file`: it reads and writes every source format (the excel
+    extension; other encodings than UTF-8 are read through the pipeline's reader) and keeps rows in file order."""
     with duckdb.connect(config={"preserve_insertion_order": True}) as con:
-        load_extension(con, "encodings")
         load_extension(con, "excel")
         yield con
 
@@ -102,25 +101,10 @@ def scaling_connection() -> Iterator[duckdb.DuckDBPyConnection]:
 def scale_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, factor: float) -> int:
     """Rewrite one landing file at `factor` times its rows, in place. Returns the rows written."""
     key = SCALED_SOURCES[contract.name]
-    relation, _ = file_relation(con, contract, path, [])
-    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-    query = _copies_sql(relation, columns, key, factor)
     staging = path.with_name(f".scaling-{path.name}")
     try:
-        if contract.format == "xlsx":  # xlsxwriter, as the bundled sample: it records the sheet's used range
-            batches = _batches(con.execute(query))
-            write_xlsx(staging, f"{contract.title} (scaled sample)", columns, batches, sheet=contract.sheet or "Sheet1")
-            rows = batches.rows
-        else:
-            plain = path.with_name(f".scaling-utf8-{path.name}")
-            rows = con.execute(f"COPY ({query}) TO '{plain}' (FORMAT csv, HEADER true, DELIMITER ',', "
-                               "QUOTE '\"')").fetchone()[0]
-            bom = path.read_bytes()[:3] == b"\xef\xbb\xbf"
-            if contract.encoding.lower().replace("-", "") == "utf8" and not bom:
-                plain.replace(staging)
-            else:
-                _transcode(plain, staging, contract.encoding, bom)
-                plain.unlink()
+        with file_relation(con, contract, path, []) as (relation, _):
+            rows = _write_copies(con, contract, path, staging, relation, key, factor)
         mtime = path.stat().st_mtime
         staging.replace(path)
         os.utime(path, (mtime, mtime))  # keep the delivery's time: the scaled file is the same delivery
@@ -130,14 +114,40 @@ def scale_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: P
     return rows
 
 
+def _write_copies(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, staging: Path,
+                  relation: str, key: str, factor: float) -> int:
+    """Write `factor` times the rows of `relation` (the file at `path`) to `staging`, in the file's own format
+    and encoding. Returns the rows written."""
+    columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    query = _copies_sql(relation, columns, key, factor)
+    if contract.format == "xlsx":  # xlsxwriter, as the bundled sample: it records the sheet's used range
+        batches = _batches(con.execute(query))
+        write_xlsx(staging, f"{contract.title} (scaled sample)", columns, batches, sheet=contract.sheet or "Sheet1")
+        rows = batches.rows
+    else:
+        plain = path.with_name(f".scaling-utf8-{path.name}")
+        rows = con.execute(f"COPY ({query}) TO '{plain}' (FORMAT csv, HEADER true, DELIMITER ',', "
+                           "QUOTE '\"')").fetchone()[0]
+        with path.open("rb") as delivered:
+            bom = delivered.read(3) == b"\xef\xbb\xbf"
+        if contract.encoding.lower().replace("-", "") == "utf8" and not bom:
+            plain.replace(staging)
+        else:
+            _transcode(plain, staging, contract.encoding, bom)
+            plain.unlink()
+    return rows
+
+
 def bundled_contacts(landing_dir: Path) -> int:
     from sources import CONTRACTS
 
     contract = CONTRACTS["crm_contacts"]
+    total = 0
     with duckdb.connect() as con:
-        load_extension(con, "encodings")
-        return sum(con.execute(f"SELECT count(*) FROM {file_relation(con, contract, p, [])[0]}").fetchone()[0]
-                   for p in discover_files(contract, landing_dir / contract.name))
+        for path in discover_files(contract, landing_dir / contract.name):
+            with file_relation(con, contract, path, []) as (relation, _):
+                total += con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    return total
 
 
 def generate_scaled_sample(landing_dir: Path, contacts: int, end_month: dt.date | None = None) -> dict:
