@@ -22,9 +22,9 @@ import duckdb
 
 from sources.contract import SourceContract, snake
 from sources.refusals import record_refusals
-from sources.text_encoding import EncodingProblem, as_utf8, remove_stale_copies
+from sources.text_encoding import EncodingProblem, as_utf8
 from warehouse import clock
-from warehouse.db import load_extension, transaction
+from warehouse.db import load_extension, remove_stale_scratch, scratch_folder, transaction
 
 log = logging.getLogger(__name__)
 XLSX_HEADER_SEARCH_ROWS = 30
@@ -352,26 +352,23 @@ def file_relation(con: duckdb.DuckDBPyConnection, contract: SourceContract, path
                   notes: list[str]) -> Iterator[tuple[str, int]]:
     """A DuckDB relation (SQL text) over one landing file's data rows, every column as text, named as delivered,
     and the file row number of its first data row, for use inside the block: a CSV in another encoding than
-    UTF-8 is read from a UTF-8 copy that lasts as long as the block (sources/text_encoding.py). Problems found
-    on the way are appended to `notes`."""
+    UTF-8 is read from a UTF-8 copy that lasts as long as the block, in the connection's scratch folder
+    (warehouse/db.py; sources/text_encoding.py). Problems found on the way are appended to `notes`."""
     if contract.format == "xlsx":
         yield xlsx_relation(con, contract, path, notes)
         return
     header = _csv_header(contract, path)
+    folder = scratch_folder(con)
     with ExitStack() as stack:
         try:
-            readable = stack.enter_context(as_utf8(path, contract.encoding, copies_folder(con)))
+            readable = stack.enter_context(as_utf8(path, contract.encoding, folder))
         except EncodingProblem as exc:
             raise SourceFileError(path, f"cannot be read as CSV ({contract.encoding}): {exc}") from exc
+        except OSError as exc:  # the disk is full, say: the file may be fine, so it is tried again next run
+            raise SourceFileError(path, f"its UTF-8 copy could not be written in {folder or 'TMPDIR'} "
+                                        f"({exc.strerror or type(exc).__name__}); tried again next run",
+                                  transient=True) from None
         yield csv_relation(readable, header), 2
-
-
-def copies_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """Where a delivery's UTF-8 copy is made while it is read: beside DuckDB's own spill files for a database on
-    disk (`<warehouse>.tmp/`, as protected as the warehouse, and swept by the next load if a run was killed);
-    TMPDIR for a database in memory (the bench and sample tools)."""
-    setting = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
-    return Path(setting) if setting and Path(setting).is_absolute() else None
 
 
 def load_file(con: duckdb.DuckDBPyConnection, contract: SourceContract, path: Path, sha256: str,
@@ -437,8 +434,7 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
     """Load every new file of one source. A file whose bytes were loaded before is skipped; a file that
     cannot be read is reported (and the others still load) so one bad delivery does not block the rest."""
     ensure_raw_table(con, contract)
-    if (copies := copies_folder(con)) is not None:
-        remove_stale_copies(copies)  # left by a run killed while it read a file (one writer: none is in use)
+    remove_stale_scratch(con)  # left by a run killed while it read a file (one writer: none is in use)
     report = LoadReport(source=contract.name)
     files = discover_files(contract, folder)
     report.files_found = len(files)

@@ -4,6 +4,7 @@ a UTF-8 file delivered where Windows-1252 is expected is refused, not read as `�
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,8 @@ import pytest
 from sources import CONTRACTS, text_encoding
 from sources.reader import load_source
 from sources.text_encoding import EncodingProblem, as_utf8
-from warehouse.db import ensure_schemas, prepare
+from warehouse.db import SCRATCH_PREFIX, ensure_schemas, prepare
+from warehouse.resource import WarehouseResource
 
 HEADER = ("Contact Ref,Received,Closed,Channel,Service,Demand Type,Demand Category,Resolved At First Contact,UPRN,"
           "Customer Name,Telephone,Notes")
@@ -58,6 +60,31 @@ def test_a_utf8_file_where_windows_1252_is_expected_is_refused_as_utf8(tmp_path:
     assert "Zeb" not in message  # a line's text may be personal data: only bytes and line numbers are named
 
 
+def test_a_windows_1252_file_that_happens_to_be_valid_utf8_is_read_as_delivered(tmp_path: Path):
+    # É is 0xC9 and the closing curly quote 0x94 in Windows-1252: together they are valid UTF-8 (U+0254, "ɔ"),
+    # a character Windows-1252 does not have, so the file is not taken for UTF-8.
+    delivered = tmp_path / "export.csv"
+    delivered.write_bytes(b"a,b\r\n1,CAF\xc9\x94 sign\r\n")
+    assert delivered.read_bytes().decode("utf-8") == "a,b\r\n1,CAFɔ sign\r\n"  # valid UTF-8 indeed
+    text_encoding.transcode_to_utf8(delivered, tmp_path / "copy.csv", "CP1252")
+    assert (tmp_path / "copy.csv").read_bytes() == "a,b\r\n1,CAFÉ” sign\r\n".encode()
+
+
+def test_a_byte_order_mark_says_utf8_even_when_the_rest_is_ascii(tmp_path: Path):
+    delivered = tmp_path / "export.csv"
+    delivered.write_bytes(b"\xef\xbb\xbfa,b\r\n1,2\r\n")
+    with pytest.raises(EncodingProblem, match="^starts with UTF-8's byte-order mark: it was exported as UTF-8, "
+                                              "not CP1252 as its contract says"):
+        text_encoding.transcode_to_utf8(delivered, tmp_path / "copy.csv", "CP1252")
+
+
+def test_lines_are_counted_in_a_file_ended_by_carriage_returns_only(tmp_path: Path):
+    delivered = tmp_path / "export.csv"
+    delivered.write_bytes(b"a,b\r1,2\rx\x9dy,3\r")  # 0x9D is undefined in Windows-1252; line 3
+    with pytest.raises(EncodingProblem, match="^byte 0x9D on line 3 is not a CP1252 character"):
+        text_encoding.transcode_to_utf8(delivered, tmp_path / "copy.csv", "CP1252")
+
+
 def test_plain_ascii_is_both_and_loads(tmp_path: Path):
     delivered = tmp_path / "export.csv"
     delivered.write_bytes(b"a,b\r\n1,2\r\n")
@@ -98,7 +125,7 @@ def test_the_copy_is_made_beside_the_warehouse_and_one_a_killed_run_left_is_swep
                         lambda source, target, encoding: (made.append(target), transcode(source, target, encoding)))
     warehouse = tmp_path / "working.duckdb"
     spill = Path(f"{warehouse}.tmp")
-    left = spill / f"{text_encoding.COPY_PREFIX}killed"
+    left = spill / f"{SCRATCH_PREFIX}killed"
     left.mkdir(parents=True)
     (left / "utf8.csv").write_text("C0,Zeb Canary,07700 900123\r\n")
     with duckdb.connect(str(warehouse)) as con:
@@ -107,4 +134,32 @@ def test_the_copy_is_made_beside_the_warehouse_and_one_a_killed_run_left_is_swep
         report = load_source(con, CONTRACTS["crm_contacts"], folder, "run-2")
     assert report.files_loaded == ["crm_contacts_2026-03.csv"]
     assert [p.parent.parent for p in made] == [spill]
-    assert not left.exists() and not list(spill.glob(f"{text_encoding.COPY_PREFIX}*"))
+    assert not left.exists() and not list(spill.glob(f"{SCRATCH_PREFIX}*"))
+
+
+def test_a_copy_that_cannot_be_written_defers_the_file_to_the_next_run(tmp_path: Path, monkeypatch):
+    folder = tmp_path / "crm_contacts"
+    row = ",01/03/2026 09:00,,Phone,Waste,Value,Request for service,Y,1001,A,1,"
+    _contacts(folder, "crm_contacts_2026-03.csv", b"C1" + row.encode() + b"\xa35\r\n")
+
+    def disk_full(source: Path, target: Path, encoding: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(text_encoding, "transcode_to_utf8", disk_full)
+    with duckdb.connect(str(tmp_path / "working.duckdb")) as con:
+        prepare(con)
+        ensure_schemas(con)
+        report = load_source(con, CONTRACTS["crm_contacts"], folder, "run-3")
+    assert report.refused == [] and report.files_loaded == []  # not refused: nothing is wrong with the file
+    assert len(report.deferred) == 1
+    assert "crm_contacts_2026-03.csv: its UTF-8 copy could not be written in " in report.deferred[0]
+    assert "(No space left on device); tried again next run" in report.deferred[0]
+
+
+def test_opening_the_warehouse_sweeps_a_copy_a_killed_run_left(tmp_path: Path):
+    warehouse = tmp_path / "working.duckdb"
+    left = Path(f"{warehouse}.tmp") / f"{SCRATCH_PREFIX}killed"
+    left.mkdir(parents=True)
+    (left / "utf8.csv").write_text("C0,Zeb Canary,07700 900123\r\n")
+    with WarehouseResource(database=str(warehouse)).connect():
+        assert not left.exists()

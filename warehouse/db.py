@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -81,6 +82,28 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str, catalog: str | None
     return bool(con.execute("""SELECT count(*) FROM information_schema.tables WHERE table_catalog =
                                coalesce(?, current_database()) AND table_schema = ? AND table_name = ?""",
                             [catalog, schema, name]).fetchone()[0])
+
+
+SCRATCH_PREFIX = "utf8-copy-"  # a delivery's UTF-8 copy while it is read (sources/text_encoding.py)
+
+
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where a connection's readers make their temporary copies of a delivery: DuckDB's own spill folder for a
+    database on disk (`<warehouse>.tmp/`, as protected as the warehouse); None (TMPDIR) for one in memory."""
+    setting = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    return Path(setting) if setting and Path(setting).is_absolute() else None
+
+
+def remove_stale_scratch(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove the copies a killed process left in the connection's scratch folder (they hold a delivery's rows,
+    personal data included). Call only while holding the database's write lock: no other reader is using one."""
+    folder = scratch_folder(con)
+    stale = list(folder.glob(f"{SCRATCH_PREFIX}*")) if folder is not None and folder.is_dir() else []
+    for left in stale:
+        shutil.rmtree(left)
+    if stale:
+        log.warning("removed %d copy(ies) of a delivery left in %s by a run that was stopped", len(stale), folder)
+    return len(stale)
 
 
 def is_lock_error(exc: BaseException) -> bool:

@@ -15,7 +15,7 @@ from pydantic import PrivateAttr
 
 from warehouse import clock
 from warehouse.catalogue import catalogue
-from warehouse.db import connect_waiting, ensure_schemas, prepare
+from warehouse.db import connect_waiting, ensure_schemas, prepare, remove_stale_scratch
 from warehouse.renames import apply_renames
 from warehouse.settings import load_settings
 
@@ -47,6 +47,7 @@ class WarehouseResource(DuckDBResource):
         con = connect_waiting(self.database, config, wait_seconds=self.lock_wait_seconds)
         prepare(con)
         ensure_schemas(con)
+        remove_stale_scratch(con)  # copies of a delivery a killed run left (this connection holds the write lock)
         # Before any step reads it: a renamed measure's history under its current id, whichever assets run.
         for former, (current, rows) in apply_renames(con, catalogue(), run_id).items():
             (log or LOG).info(f"measure {former} is now {current}: {rows} row(s) of its history moved "
