@@ -13,6 +13,7 @@ import pytest
 from sources import CONTRACTS, text_encoding
 from sources.reader import load_source
 from sources.text_encoding import EncodingProblem, as_utf8
+from warehouse import db
 from warehouse.db import SCRATCH_PREFIX, ensure_schemas, prepare
 from warehouse.resource import WarehouseResource
 
@@ -163,3 +164,19 @@ def test_opening_the_warehouse_sweeps_a_copy_a_killed_run_left(tmp_path: Path):
     (left / "utf8.csv").write_text("C0,Zeb Canary,07700 900123\r\n")
     with WarehouseResource(database=str(warehouse)).connect():
         assert not left.exists()
+
+
+def test_a_copy_that_cannot_be_removed_is_named_and_the_night_goes_on(tmp_path: Path, monkeypatch, caplog):
+    warehouse = tmp_path / "working.duckdb"
+    left = Path(f"{warehouse}.tmp") / f"{SCRATCH_PREFIX}killed"
+    left.mkdir(parents=True)
+    (left / "utf8.csv").write_text("C0,Zeb Canary,07700 900123\r\n")
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(db.shutil, "rmtree", refuse)
+    with duckdb.connect(str(warehouse)) as con:
+        assert db.remove_stale_scratch(con) == 0
+    assert f"could not remove {left}" in caplog.text and "Permission denied" in caplog.text
+    assert "Zeb" not in caplog.text

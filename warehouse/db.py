@@ -99,11 +99,16 @@ def remove_stale_scratch(con: duckdb.DuckDBPyConnection) -> int:
     personal data included). Call only while holding the database's write lock: no other reader is using one."""
     folder = scratch_folder(con)
     stale = list(folder.glob(f"{SCRATCH_PREFIX}*")) if folder is not None and folder.is_dir() else []
+    removed = 0
     for left in stale:
-        shutil.rmtree(left)
-    if stale:
-        log.warning("removed %d copy(ies) of a delivery left in %s by a run that was stopped", len(stale), folder)
-    return len(stale)
+        try:
+            shutil.rmtree(left)
+            removed += 1
+        except OSError as exc:  # the night goes on; the copy is named (not its contents) to be removed by hand
+            log.error("could not remove %s, a copy of a delivery a stopped run left: %s", left, exc.strerror)
+    if removed:
+        log.warning("removed %d copy(ies) of a delivery left in %s by a run that was stopped", removed, folder)
+    return removed
 
 
 def is_lock_error(exc: BaseException) -> bool:
