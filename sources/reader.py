@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import hashlib
@@ -22,7 +21,7 @@ import duckdb
 
 from sources.contract import SourceContract, snake
 from sources.refusals import record_refusals
-from sources.text_encoding import EncodingProblem, as_utf8
+from sources.text_encoding import EncodingProblem, as_utf8, is_utf8
 from warehouse import clock
 from warehouse.db import load_extension, remove_stale_scratch, scratch_folder, transaction
 
@@ -240,7 +239,7 @@ def csv_relation(readable: Path, header: list[str]) -> str:
 
 def _csv_header(contract: SourceContract, path: Path) -> list[str]:
     """The header line's column names, decoded with the contract's encoding (a UTF-8 BOM is dropped)."""
-    codec = "utf-8-sig" if codecs.lookup(contract.encoding).name == "utf-8" else contract.encoding
+    codec = "utf-8-sig" if is_utf8(contract.encoding) else contract.encoding
     with path.open("rb") as handle:
         first = handle.readline(1 << 20)
     try:

@@ -28,6 +28,7 @@ from sources.bundled import generate_sample
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_relation
 from sources.sample import MARKER, write_marker, write_xlsx
+from sources.text_encoding import is_utf8
 from warehouse.db import load_extension
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def _write_copies(con: duckdb.DuckDBPyConnection, contract: SourceContract, path
                            "QUOTE '\"')").fetchone()[0]
         with path.open("rb") as delivered:
             bom = delivered.read(3) == b"\xef\xbb\xbf"
-        if contract.encoding.lower().replace("-", "") == "utf8" and not bom:
+        if is_utf8(contract.encoding) and not bom:
             plain.replace(staging)
         else:
             _transcode(plain, staging, contract.encoding, bom)
