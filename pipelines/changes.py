@@ -31,7 +31,11 @@ def built_in_month(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None
     return getattr(value, "value", value)
 
 
-def look(settings: Settings, wait_seconds: float = 0) -> tuple[dict[str, list[str]], set[dg.AssetKey]] | None:
+# What `look` reads: per source, its new or changed landing files; the assets whose timeliness verdict changes.
+Looked = tuple[dict[str, list[str]], set[dg.AssetKey]]
+
+
+def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
     """What changed, read-only: `changed_landing`, and the sources and measures whose timeliness verdict
     tonight differs from the last one recorded (late from tonight, or a grace period over). None when the
     warehouse does not exist yet or another process is writing it (after waiting up to `wait_seconds`)."""

@@ -63,8 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.warning("DAGSTER_HOME is not set: this run will not appear in the Dagster UI (use `make run`)")
         instance = dg.DagsterInstance.ephemeral()
     fingerprint = code_fingerprint(settings)
+    looked = None  # what the quiet check read of the landing folders and timeliness: the plan reuses it
     if not args.all:
         verdict = quiet_night(instance, settings, fingerprint)
+        looked = verdict.looked
         if verdict.quiet:  # decided before the definitions are loaded: seconds, not a run
             try:
                 errors, warnings = record_quiet_night(instance, settings, verdict, "pipelines.cli run")
@@ -83,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.nightly import outputs_summary, run_nightly, summary
 
     defs = build_definitions(SettingsResource(data_dir=args.data_dir))
-    plan = None if args.all else tonight(instance, settings, wait_seconds=600)  # a run in progress: plan after it
+    plan = None if args.all else tonight(instance, settings, wait_seconds=600,  # a run in progress: plan after it
+                                         looked=looked)
     if plan is not None:
         print(f"Tonight's plan: {plan.summary()}")
     outcome = run_nightly(defs, instance=instance, log_level=args.log_level, plan=plan,

@@ -25,6 +25,7 @@ from assets.staging import STAGING_ASSETS
 from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accurate
 from assets.timeliness import timeliness
 from pipelines.alert_sensors import ALERT_SENSORS
+from pipelines.changes import Looked
 from pipelines.code_references import with_code_references
 from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, inherited_code_tag, quiet_night, record_quiet_night
 from pipelines.retention import retention_job, retention_schedule
@@ -105,21 +106,25 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext,
         else:
             return dg.SkipReason(f"Quiet night: {verdict.reason}; the published copies (run {verdict.since_run}) "
                                  f"stand for {night.as_of}; checks still failing: {errors} ERROR, {warnings} WARN.")
-    return planned_request(context.instance, night, fingerprint, verdict.reason)
+    return planned_request(context.instance, night, fingerprint, verdict.reason, verdict.looked)
 
 
-def planned_request(instance: dg.DagsterInstance, night: Settings, fingerprint: str, not_quiet: str) -> dg.RunRequest:
-    """The schedule's run of tonight's plan, tagged with the code it was planned with and why it is not quiet."""
-    plan = tonight(instance, night)
+def planned_request(instance: dg.DagsterInstance, night: Settings, fingerprint: str, not_quiet: str,
+                    looked: Looked | None = None) -> dg.RunRequest:
+    """The schedule's run of tonight's plan (from `looked`, what the quiet check read, when it got that far),
+    tagged with the code it was planned with and why it is not quiet."""
+    plan = tonight(instance, night, looked=looked)
     return dg.RunRequest(asset_selection=sorted(plan.assets, key=str), asset_check_keys=sorted(plan.checks, key=str),
                          tags={"bdc/trigger": "nightly schedule", "bdc/plan": plan.summary()[:1000],
                                CODE_TAG: fingerprint, "bdc/not_quiet": not_quiet[:200]})
 
 
-def tonight(instance: dg.DagsterInstance, settings: Settings, wait_seconds: float = 0) -> NightPlan:
-    """The nightly job's plan for the night `settings.as_of` (pipelines/selection.py); waits up to
-    `wait_seconds` while another run holds the warehouse."""
-    return plan_night(instance, ALL_ASSETS, ALL_CHECKS, settings, excluded=OUTPUTS, wait_seconds=wait_seconds)
+def tonight(instance: dg.DagsterInstance, settings: Settings, wait_seconds: float = 0,
+            looked: Looked | None = None) -> NightPlan:
+    """The nightly job's plan for the night `settings.as_of` (pipelines/selection.py), from `looked` when given;
+    waits up to `wait_seconds` while another run holds the warehouse."""
+    return plan_night(instance, ALL_ASSETS, ALL_CHECKS, settings, excluded=OUTPUTS, wait_seconds=wait_seconds,
+                      looked=looked)
 
 
 def build_definitions(settings: SettingsResource | None = None) -> dg.Definitions:

@@ -31,14 +31,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint
-from pipelines.changes import CODE_VERSION_TAG, MONTHLY, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, MONTHLY, Looked, built_in_month, look
 from pipelines.retention import retention_job
 from pipelines.sensors import ACTIVE
 from warehouse import clock
@@ -52,12 +52,14 @@ UNCHANGED_SINCE = "unchanged_since_run"  # metadata of a quiet night's materiali
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether tonight is quiet; if not, the first reason found (for the log); if so, the run that made the copy."""
+    """Whether tonight is quiet; if not, the first reason found (for the log); if so, the run that made the copy.
+    `looked` is what `changes.look` read when the verdict came to it, which the night's plan then reuses."""
 
     quiet: bool
     reason: str
     since_run: str | None = None
     published_as_of: str | None = None
+    looked: Looked | None = field(default=None, compare=False, repr=False)
 
 
 def night_record_path(published_path: Path) -> Path:
@@ -104,11 +106,11 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
         return Verdict(False, "the warehouse is being written")
     landing, timely = looked
     if landing:
-        return Verdict(False, f"new or changed files for {', '.join(sorted(landing))}")
+        return Verdict(False, f"new or changed files for {', '.join(sorted(landing))}", looked=looked)
     if timely:
-        return Verdict(False, f"timeliness verdicts change tonight ({len(timely)} asset(s))")
+        return Verdict(False, f"timeliness verdicts change tonight ({len(timely)} asset(s))", looked=looked)
     return Verdict(True, "no new file, no code or settings change, no timeliness verdict change, the same month",
-                   since, copy_as_of)
+                   since, copy_as_of, looked)
 
 
 def _copy_made_by(instance: dg.DagsterInstance, fingerprint: str) -> tuple[str | None, str | None]:

@@ -24,7 +24,7 @@ import dagster as dg
 
 from assets.common import PUBLISHED, table_key
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
-from pipelines.changes import CODE_VERSION_TAG, MONTHLY, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, MONTHLY, Looked, built_in_month, look
 from warehouse.settings import Settings
 
 SCORECARD = table_key("marts.quality_scorecard")
@@ -53,13 +53,15 @@ class NightPlan:
 
 def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinition],
                checks: Sequence[dg.AssetChecksDefinition], settings: Settings,
-               excluded: dg.AssetSelection | None = None, wait_seconds: float = 0) -> NightPlan:
-    """Tonight's plan over `assets` (the nightly job's, less `excluded`) and their `checks`. While another
-    process writes the warehouse, wait up to `wait_seconds` to read it (else plan everything)."""
+               excluded: dg.AssetSelection | None = None, wait_seconds: float = 0,
+               looked: Looked | None = None) -> NightPlan:
+    """Tonight's plan over `assets` (the nightly job's, less `excluded`) and their `checks`, from `looked` (what
+    `changes.look` read moments ago, e.g. for the quiet-night check) or a fresh look. While another process
+    writes the warehouse, wait up to `wait_seconds` to read it (else plan everything)."""
     job_keys = set((dg.AssetSelection.all() - (excluded or dg.AssetSelection.keys())).resolve(assets))
     checks_of = _checks_by_asset(assets, checks)
     every_check = {c for keys in checks_of.values() for c in keys}
-    looked = look(settings, wait_seconds)
+    looked = looked if looked is not None else look(settings, wait_seconds)
     if looked is None:
         return NightPlan(job_keys, every_check, {"*": "the warehouse is new or being written"}, everything=True)
     landing, timely = looked

@@ -317,3 +317,21 @@ def test_every_period_ends_on_a_month_end_as_the_monthly_rebuild_assumes():
 
     assert set(FREQUENCIES) == {"monthly", "quarterly", "annual"}, "a new frequency: extend MONTHLY's rule"
     assert {m.frequency for m in catalogue().measures.values()} <= set(FREQUENCIES)
+
+
+def test_the_schedule_plans_from_what_its_quiet_check_read(world, monkeypatch):
+    # A tick reads the landing folders and the timeliness verdicts once: the quiet check's read is the plan's
+    # (a second read cost seconds a tick, and could see a file the first did not).
+    from pipelines import selection
+    from pipelines.definitions import nightly_schedule
+
+    world.changes["look"] = ({"crm_contacts": ["crm_contacts_2026-10.csv"]}, set())
+    monkeypatch.setattr(selection, "look", lambda *args, **kwargs: pytest.fail("the plan read them again"))
+    resource = SettingsResource(data_dir=str(world.settings.data_dir), as_of=NIGHT.isoformat())
+    # (Dagster's test context loses an ephemeral instance when it binds resources: hand it back)
+    monkeypatch.setattr(dg.ScheduleEvaluationContext, "instance", property(lambda context: world.instance))
+    with dg.build_schedule_context(resources={"settings": resource}) as context:
+        request = nightly_schedule(context)
+    assert isinstance(request, dg.RunRequest), request
+    assert "new or changed files for crm_contacts" in request.tags["bdc/not_quiet"]
+    assert table_key("raw.crm_contacts") in request.asset_selection

@@ -32,16 +32,19 @@ PUBLISHED_SCHEMAS = ("core", "marts", "audit")
 
 def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
             alerts_path: Path | None = None, compact_above: float | None = None,
-            allowed: frozenset[str] | None = None, mode: int | None = None, group: str | None = None) -> dict[str, int]:
+            allowed: frozenset[str] | None = None, mode: int | None = None, group: str | None = None,
+            compact_min_bytes: int | None = None) -> dict[str, int]:
     """Copy the published schemas from the working warehouse (and audit.alerts from the alerts database, when
     there is one) into `published_path`, holding only the tables and columns of the `allowed` data classes
     (default: the BI copy's); rewrite the copy without its free space when more than `compact_above` of its
-    blocks are free (default `compact_threshold()`). The file gets `mode` and `group` when given. Returns rows
-    per table (and, under `COMPACTED`, the size before compaction when there was one). If anything fails (the
-    disk full, the process killed), the published file is untouched and the partial copy is removed (now, or
-    by the next publish)."""
+    blocks are free and they hold at least `compact_min_bytes` (defaults `compact_threshold()` and
+    `compact_floor()`), or when a table or column was withdrawn from it. The file gets `mode` and `group` when
+    given. Returns rows per table (and, under `COMPACTED`, the size before compaction when there was one). If
+    anything fails (the disk full, the process killed), the published file is untouched and the partial copy
+    is removed (now, or by the next publish)."""
     allowed = audience_classes("bi") if allowed is None else allowed
     compact_above = compact_threshold() if compact_above is None else compact_above
+    compact_min_bytes = compact_floor() if compact_min_bytes is None else compact_min_bytes
     published_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = published_path.with_name(f".{published_path.name}.{run_id}.tmp")
     for stale in [*published_path.parent.glob(f".{published_path.name}.*.tmp"),
@@ -56,7 +59,8 @@ def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
             counts, dropped = _fill(con, run_id, since, alerts_path, allowed)
             # A dropped table's rows stay in the file's free blocks until it is rewritten: a table withdrawn
             # from this copy (its class no longer allowed) must not linger there.
-            if dropped or _free_share(con, "publishing") > compact_above:
+            free_share, free_bytes = _free_space(con, "publishing")
+            if dropped or (free_share > compact_above and free_bytes >= compact_min_bytes):
                 counts[COMPACTED] = _compact(con, temporary)
         finally:
             if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'publishing'").fetchone()[0]:
@@ -139,10 +143,18 @@ def compact_threshold() -> float:
     return float(os.environ.get("BDC_PUBLISHED_COMPACT_ABOVE", "0.25"))
 
 
-def _free_share(con: duckdb.DuckDBPyConnection, database: str) -> float:
-    total, free = con.execute("SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = ?",
-                              [database]).fetchone()
-    return free / total if total else 0.0
+def compact_floor() -> int:
+    """Free bytes below which the published copy is not rewritten for its size (BDC_PUBLISHED_COMPACT_MIN_MB,
+    default 64 MiB): DuckDB reuses free blocks, so a small copy's free space stays small, and rewriting the
+    whole file to win back a few megabytes cost more of a night than the space is worth."""
+    return int(float(os.environ.get("BDC_PUBLISHED_COMPACT_MIN_MB", "64")) * 1024 * 1024)
+
+
+def _free_space(con: duckdb.DuckDBPyConnection, database: str) -> tuple[float, int]:
+    """The share of `database`'s blocks that are free, and the bytes they hold."""
+    total, free, block_size = con.execute("""SELECT total_blocks, free_blocks, block_size FROM pragma_database_size()
+                                             WHERE database_name = ?""", [database]).fetchone()
+    return (free / total if total else 0.0), free * block_size
 
 
 def _compact(con: duckdb.DuckDBPyConnection, temporary: Path) -> int:
