@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.simulation.calendar import FAULT_KINDS, build_calendar
 from pipelines.simulation.runner import simulate
+from warehouse.publish import compact_floor
 
 NIGHTS, SEED = 45, 2016  # the test tier promises at least 45 nights, across a month end, with faults
 # Every fault kind but the plain SIGKILL at a random step, whose handling is the same as the two other kills
@@ -101,7 +102,9 @@ def test_the_faults_were_injected_and_each_alerted_once(report):
 
 def test_the_nights_end_where_a_rebuild_from_every_file_does(report):
     assert report["equals_full_rebuild"] is True
-    assert report["published_bytes_last"] <= 2 * report["published_bytes_first"]
+    # The copy does not grow for ever: DuckDB reuses its free blocks, and publish rewrites it once they are more
+    # than a quarter of it and at least the floor (BDC_PUBLISHED_COMPACT_MIN_MB, 64 MiB by default).
+    assert report["published_bytes_last"] <= 2 * report["published_bytes_first"] + compact_floor()
 
 
 def test_quiet_nights_start_no_run_and_alert_nobody(report):
