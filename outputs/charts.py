@@ -78,7 +78,8 @@ def _render(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], 
     try:
         _draw(ax, periods, points, unit, target)
         ax.set_title(title, loc="left", fontsize=10, color=LINE)
-        fig.subplots_adjust(left=0.09, right=0.76, top=0.9, bottom=0.24)  # fixed: tight_layout costs 0.15 s a chart
+        fig.text(0.01, 0.015, limits_note(points), fontsize=7, color=LINE, wrap=True)  # how limits were set
+        fig.subplots_adjust(left=0.09, right=0.76, top=0.9, bottom=0.3)  # fixed: tight_layout costs 0.15 s a chart
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     finally:
@@ -99,10 +100,14 @@ def _draw(ax, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
                 ax.plot(xs, [limit] * len(xs), color=LINE, linewidth=1, linestyle="--",
                         label=label if segment == first_segment else None)
     for kind, (colour, marker, label) in STYLE.items():
-        chosen = [(periods[i], p.value) for i, p in enumerate(points) if p.point_type == kind]
+        chosen = [(periods[i], p.value) for i, p in enumerate(points) if p.point_type == kind and p.judged]
         if chosen:
             ax.scatter([x for x, _ in chosen], [y for _, y in chosen], color=colour, marker=marker, s=28,
                        zorder=3, label=label)
+    unjudged = [(periods[i], p.value) for i, p in enumerate(points) if not p.judged]
+    if unjudged:  # hollow: neither common nor special cause, for want of limits
+        ax.scatter([x for x, _ in unjudged], [y for _, y in unjudged], facecolors="none", edgecolors=STYLE[COMMON][0],
+                   marker="o", s=28, zorder=3, label="Not judged")
     if target is not None:
         ax.axhline(target, color="#00703c", linewidth=1, linestyle=":", label="Target")
     ax.set_ylabel(unit)
@@ -113,6 +118,19 @@ def _draw(ax, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def limits_note(points: Sequence[SpcPoint]) -> str:
+    """How the latest segment's limits were set, or why it has none, in words for the chart and its text."""
+    if not points:
+        return ""
+    latest = points[-1]
+    if not latest.judged:
+        return ("No process limits: the values vary too little (in steps as large as their usual variation), so no "
+                "point is judged common or special cause.")
+    if latest.upper_limit is None:
+        return "No process limits yet: one point since the last rebase."
+    return "Process limits: mean ± 2.66 × the mean moving range (moving ranges over 3.267 × their mean left out)."
 
 
 def chart_alt_text(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], words: str,
@@ -126,4 +144,4 @@ def chart_alt_text(title: str, periods: Sequence[dt.date], points: Sequence[SpcP
         limits = (f" The mean is {latest.mean:,.1f}; the process limits are {latest.lower_limit:,.1f} "
                   f"and {latest.upper_limit:,.1f}.")
     return (f"SPC chart of {title}, {len(points)} points from {periods[0]:%B %Y} to {periods[-1]:%B %Y}. "
-            f"Latest value {formatted_latest}.{limits} {words}")
+            f"Latest value {formatted_latest}.{limits} {words} {limits_note(points)}")

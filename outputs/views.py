@@ -19,6 +19,7 @@ CRITERIA = ("relevant", "well_defined", "timely", "reliable", "verifiable", "acc
 PERIOD_WORDS = {"monthly": "months", "quarterly": "quarters", "annual": "years"}
 POINT_WORDS = {"common_cause": "Common cause", "special_cause_improvement": "Special cause: improvement",
                "special_cause_concern": "Special cause: concern", "special_cause_neutral": "Special cause: neutral"}
+NOT_JUDGED_WORDS = "Not enough variation to chart"  # no limits, so neither common nor special cause
 
 
 @dataclass
@@ -52,14 +53,17 @@ class MeasureView:
 
     @property
     def latest_point_words(self) -> str:
-        return POINT_WORDS.get(self.points[-1].point_type, "") if self.points else "No data"
+        if not self.points:
+            return "No data"
+        return POINT_WORDS.get(self.points[-1].point_type, "") if self.points[-1].judged else NOT_JUDGED_WORDS
 
     def table_rows(self) -> list[dict]:
         """The chart's data, for the table that stands in for it."""
         return [{"period": f"{d:%b %Y}", "value": format_value(p.value, self.measure.unit),
                  "mean": f"{p.mean:,.1f}",
                  "limits": "" if p.upper_limit is None else f"{p.lower_limit:,.1f} to {p.upper_limit:,.1f}",
-                 "type": POINT_WORDS[p.point_type]} for d, p in zip(self.periods, self.points, strict=True)]
+                 "type": POINT_WORDS[p.point_type] if p.judged else NOT_JUDGED_WORDS}
+                for d, p in zip(self.periods, self.points, strict=True)]
 
 
 def measure_view(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure: Measure,

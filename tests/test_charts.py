@@ -61,3 +61,36 @@ def test_the_memo_keeps_only_the_latest_charts(drawings: list[str], monkeypatch:
     for title in ("A", "B", "C", "A", "C", "D", "C"):
         charts.spc_chart_uri(title, PERIODS, POINTS, "count")
     assert drawings == ["A", "B", "C", "A", "D"]
+
+
+def test_a_chart_without_limits_says_why_and_judges_no_point():
+    import base64
+
+    from tests.test_spc import FLY_TIPPING
+    from warehouse.spc import describe, xmr
+
+    periods = [dt.date(2023 + (9 + m) // 12, (9 + m) % 12 + 1, 1) for m in range(len(FLY_TIPPING))]  # Oct 2023 on
+    points = xmr(FLY_TIPPING, improvement="down", bounds=(0, None))
+    svg = base64.b64decode(charts.spc_chart_uri("Fly-tipping", periods, points, "days").split(",", 1)[1]).decode()
+    assert "No process limits: the values vary too little" in svg and "Not judged" in svg
+    assert "Process limits" not in svg.replace("No process limits", "")  # no limit lines in the legend
+    assert "Special cause" not in svg and "Common cause" not in svg
+    alt = charts.chart_alt_text("Fly-tipping", periods, points, describe(points, "months"), "3 days")
+    assert "process limits are" not in alt and "no point is judged common or special cause" in alt
+    charted = xmr([1, 2] * 6 + [1, 1], bounds=(0, None))
+    assert charts.limits_note(charted).startswith("Process limits: mean ± 2.66")
+
+
+def test_the_verdict_column_of_a_chart_without_limits_says_so_not_common_cause():
+    from outputs.views import MeasureView
+    from tests.test_spc import FLY_TIPPING
+    from warehouse.catalogue import catalogue
+    from warehouse.spc import xmr
+
+    points = xmr(FLY_TIPPING, improvement="down", bounds=(0, None))
+    periods = [dt.date(2023 + (9 + m) // 12, (9 + m) % 12 + 1, 1) for m in range(len(FLY_TIPPING))]
+    view = MeasureView(catalogue().measures["fly_tipping_clearance_days"], "", "", "", periods, points, "", None, "",
+                       "3 days", periods[-1], None)
+    assert view.latest_point_words == "Not enough variation to chart"  # the site's home page and the reports
+    assert {row["type"] for row in view.table_rows()} == {"Not enough variation to chart"}
+    assert {row["limits"] for row in view.table_rows()} == {""}

@@ -2,7 +2,15 @@
 
 import pytest
 
-from warehouse.spc import assurance_icon, describe, screened_mean_moving_range, xmr
+from warehouse.spc import (
+    NOT_ENOUGH_VARIATION,
+    SCREENED,
+    assurance_icon,
+    describe,
+    screened_mean_moving_range,
+    segment_limits_basis,
+    xmr,
+)
 
 ALTERNATING = [8, 12] * 6  # mean 10; every moving range 4; limits 10 ± 2.66 x 4 = -0.64 .. 20.64
 
@@ -120,3 +128,74 @@ def test_describe_counts_the_run_that_makes_the_latest_point_special():
     # A steady rise: 9 10 11 ... 17 after seven points around 10 is 9 points rising (and the last is outside).
     rising = [10, 11, 9, 10, 11, 9, 10, 11, 12, 13, 14, 15, 16, 17]
     assert "9 months in a row rising" in describe(xmr(rising, "up"), "months")
+
+
+# The bundled sample's fly-tipping clearance (council-wide median days, 37 months to November 2026): whole or half
+# days, 2 in most months.
+FLY_TIPPING = [2, 2, 2, 2, 2, 2, 1.5, 2, 2, 2, 1.5, 1, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2,
+               2, 2, 2, 2, 3]
+
+
+def test_a_series_that_is_mostly_one_whole_number_is_not_charted_against_collapsed_limits():
+    # Moving ranges: four of 0.5, six of 1, the other 26 are 0: mean 8/36 = 0.222. Screening drops every 1
+    # (>= 3.267 x 0.222 = 0.726), leaving mR̄ = 2/30 = 0.0667: limits 71/37 = 1.919 ± 0.177, so every 2 sat
+    # above the mean and 26 of 37 months were "special cause" (as the sample's chart said before). The smallest
+    # step is 0.5, and 3.267 x 0.0667 = 0.218 < 3 x 0.5: the moving ranges have one possible value (0) below
+    # their upper limit, so the data are chunky.
+    assert screened_mean_moving_range(FLY_TIPPING) == pytest.approx(2 / 30)
+    assert segment_limits_basis(FLY_TIPPING) == (None, NOT_ENOUGH_VARIATION)
+    points = xmr(FLY_TIPPING, improvement="down", bounds=(0, None))
+    assert all(p.upper_limit is None and p.lower_limit is None for p in points)
+    assert not any(p.special_cause or p.judged for p in points)
+    assert points[-1].mean == pytest.approx(71 / 37)
+    assert describe(points, "months").startswith("Not enough variation to chart")
+    assert assurance_icon(points, 2, "down") is None
+
+
+def test_the_chunky_rule_on_both_sides_of_three_possible_moving_ranges():
+    # 1, 2 alternating, then a repeat: 11 ranges of 1 and one of 0, mR̄ 11/12; 3.267 x 11/12 = 2.995 < 3 steps.
+    assert segment_limits_basis([1, 2] * 6 + [2])[1] == NOT_ENOUGH_VARIATION
+    # One more alternation: 12 ranges of 1 and one of 0, mR̄ 12/13; 3.267 x 12/13 = 3.016 >= 3: charted.
+    # Mean 20/14 = 1.4286; limits 1.4286 ± 2.66 x 12/13 = ± 2.4554: 3.884 and -1.027, clamped to 0 for a count.
+    points = xmr([1, 2] * 6 + [1, 1], bounds=(0, None))
+    assert points[0].limits_method == SCREENED and points[0].judged
+    assert points[0].upper_limit == pytest.approx(20 / 14 + 2.66 * 12 / 13)
+    assert points[0].lower_limit == 0 and points[0].lower_near_limit == 0  # -0.208 clamped too
+    assert segment_limits_basis([4, 4, 4, 4])[1] == NOT_ENOUGH_VARIATION  # no variation at all
+
+
+def test_limits_are_clamped_to_the_values_a_percentage_can_take():
+    # Mean 785/8 = 98.125; moving ranges 4,2,2,6,6,3,3: mR̄ 26/7 = 3.714, none screened (12.13), smallest step 2
+    # (3.267 x 3.714 = 12.1 >= 6). Limits 98.125 ± 9.88: 108.005 clamped to 100, and 88.245; near limits
+    # 104.71 clamped to 100, and 91.54. A value of 100 is not above a limit of 100.
+    values = [96, 100, 98, 100, 94, 100, 97, 100]
+    free = xmr(values, improvement="up")
+    assert free[0].upper_limit == pytest.approx(98.125 + 2.66 * 26 / 7)
+    points = xmr(values, improvement="up", bounds=(0, 100))
+    assert (points[0].lower_limit, points[0].upper_limit) == (pytest.approx(98.125 - 2.66 * 26 / 7), 100)
+    assert (points[0].lower_near_limit, points[0].upper_near_limit) == (pytest.approx(91.538333), 100)
+    assert [p.point_type for p in points] == [p.point_type for p in free]  # clamping changes no verdict
+
+
+def test_a_measures_limits_are_clamped_to_the_range_its_catalogue_unit_allows():
+    import datetime as dt
+
+    import duckdb
+
+    from warehouse.catalogue import catalogue
+    from warehouse.spc_marts import measure_series
+
+    measure = catalogue().measures["planning_major_in_time_pct"]  # a percentage: 0 to 100
+    values = [96, 100, 98, 100, 94, 100, 97, 100]  # the worked case above: an upper limit of 108.005 unclamped
+    with duckdb.connect() as con:
+        con.execute("""CREATE SCHEMA marts; CREATE SCHEMA core;
+                       CREATE TABLE core.trials (trial_id VARCHAR, start_date DATE, description VARCHAR,
+                                                 measure_id VARCHAR);
+                       CREATE TABLE marts.measure_values (measure_id VARCHAR, area_type VARCHAR, area_code VARCHAR,
+                                                          period_start DATE, period_end DATE, value DOUBLE)""")
+        for month, value in enumerate(values, start=1):
+            start = dt.date(2026, month, 1)
+            con.execute("INSERT INTO marts.measure_values VALUES (?, 'district', 'E07000234', ?, ?, ?)",
+                        [measure.id, start, dt.date(2026, month + 1, 1) - dt.timedelta(days=1), value])
+        (series,) = measure_series(con, measure)
+    assert series.chart()[0].upper_limit == 100 and series.chart()[0].upper_near_limit == 100

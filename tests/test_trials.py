@@ -91,3 +91,13 @@ def test_a_later_change_ends_the_trial_window(con):
     assert con.execute("""SELECT trial_id, points_before, points_after, mean_before, mean_after
                           FROM marts.trial_outcomes ORDER BY trial_id""").fetchall() == [
         ("CPD-10", 6, 6, 78.0, 78.0), ("CPD-9", 12, 6, 68.0, 78.0)]
+
+
+def test_a_trial_against_a_system_too_chunky_for_limits_claims_no_signal_either_way():
+    # Before: 2 days in ten months, 3 in two: moving ranges four of 1 and seven of 0, mR̄ 4/11 = 0.364 (none
+    # screened: 1 < 3.267 x 0.364 = 1.19), and 1.19 < 3 steps of 1: chunky. After: 1 day every month, which
+    # limits of 26/12 ± 2.66 x 0.364 (lower 1.20) would have called "improvement" twelve times over.
+    outcome = judge_trial([2, 2, 3, 2, 2, 2, 2, 3, 2, 2, 2, 2], [1] * 12, "down", unit=" days")
+    assert outcome.verdict == "too_little_variation" and outcome.improvement_points == 0
+    assert outcome.summary.startswith("The system before the trial varies too little for process limits")
+    assert "mean 2.2 days before, 1.0 days since" in outcome.summary

@@ -9,7 +9,17 @@ For each segment of a series (a new segment starts at every rebase: a recorded s
   out moving ranges ≥ 3.267·mR̄ (once, against the unscreened mean);
 - process limits x̄ ± 2.66·mR̄; near limits x̄ ± (2/3)·2.66·mR̄;
 - with a baseline of N points, x̄ and mR̄ come from the segment's first N points only and the limits are
-  carried forward.
+  carried forward;
+- **chunky data** (Wheeler, "Understanding Statistical Process Control", on inadequate measurement units):
+  when the values move in steps so large against their variation that the moving-range chart has three or
+  fewer possible values (0, one step, two steps) below its upper limit 3.267·mR̄, the step being the smallest
+  moving range that is not 0, limits would call ordinary periods special. A series that is mostly one whole
+  number is the common case: screening removes every moving range that is not 0, and mR̄ = 0 would put both
+  limits on the mean. (Not screening would not help: whenever screening leaves mR̄ = 0, the unscreened mR̄
+  is itself below a third of a step.) Such a segment, or one with no variation at all, gets no limits and no
+  special-cause rules: it is "not enough variation to chart", and says so;
+- limits are clamped to the values the unit can take (0 to 100 for a percentage, at least 0 for a count).
+Each point carries how its segment's limits were set (`limits_method`).
 Special-cause rules, judged inside a segment:
 - outside the limits: a point above the upper or below the lower process limit;
 - shift: 7 or more points in a row on the same side of the mean (a point on the mean breaks the run);
@@ -30,6 +40,11 @@ LIMIT_FACTOR = 2.66          # 3 / d2 for moving ranges of two points
 SCREEN_FACTOR = 3.267        # D4 for moving ranges of two points: the upper range limit
 RUN_LENGTH = 7               # shift and trend
 ON_MEAN_TOLERANCE = 1e-9     # relative: a value this close to the mean is on it
+
+# How a segment's limits were set (SpcPoint.limits_method, marts.measure_spc.limits_method, the chart's note).
+SCREENED = "mean moving range, screened"
+TOO_FEW_POINTS = "one point: no limits yet"
+NOT_ENOUGH_VARIATION = "not enough variation to chart"  # chunky data or none: no limits, no rules
 
 COMMON = "common_cause"
 IMPROVEMENT = "special_cause_improvement"
@@ -53,6 +68,7 @@ class SpcPoint:
     shift: bool = False
     trend: bool = False
     two_in_three: bool = False
+    limits_method: str = SCREENED
     direction: str | None = None  # 'high' or 'low' for a special-cause point
     point_type: str = COMMON
     rules: list[str] = field(default_factory=list)  # in words, for reports
@@ -60,6 +76,11 @@ class SpcPoint:
     @property
     def special_cause(self) -> bool:
         return self.point_type != COMMON
+
+    @property
+    def judged(self) -> bool:
+        """Whether the chart can say anything of this point (its segment varies enough to have limits)."""
+        return self.limits_method != NOT_ENOUGH_VARIATION
 
     @property
     def variation_icon(self) -> str:
@@ -86,6 +107,29 @@ def screened_mean_moving_range(values: Sequence[float]) -> float | None:
     first = _mean(ranges)
     kept = [r for r in ranges if r < SCREEN_FACTOR * first] if first > 0 else ranges
     return _mean(kept) if kept else first
+
+
+def segment_limits_basis(values: Sequence[float]) -> tuple[float | None, str]:
+    """The mR̄ a segment's limits are set from (its baseline `values`) and how: SCREENED; None with
+    NOT_ENOUGH_VARIATION for chunky data or no variation at all; None with TOO_FEW_POINTS for one point."""
+    ranges = [abs(b - a) for a, b in pairwise(values)]
+    if not ranges:
+        return None, TOO_FEW_POINTS
+    steps = [r for r in ranges if r > 0]
+    mr_bar = screened_mean_moving_range(values)
+    # Possible moving ranges below the upper range limit: 0, step, 2·step, ... Three or fewer: chunky.
+    if not steps or SCREEN_FACTOR * mr_bar < 3 * min(steps):
+        return None, NOT_ENOUGH_VARIATION
+    return mr_bar, SCREENED
+
+
+def _clamp(value: float, bounds: tuple[float | None, float | None]) -> float:
+    low, high = bounds
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
+    return value
 
 
 def _side(value: float, mean: float) -> int:
@@ -149,10 +193,12 @@ def _judge_segment(points: list[SpcPoint]) -> None:
 
 
 def xmr(values: Sequence[float], improvement: str = "neutral", segment_starts: Sequence[int] = (),
-        baseline_points: int | None = None) -> list[SpcPoint]:
+        baseline_points: int | None = None,
+        bounds: tuple[float | None, float | None] = (None, None)) -> list[SpcPoint]:
     """The XmR chart of `values` (in time order). `segment_starts` are the indexes where limits are rebased;
     `baseline_points` fixes each segment's mean and limits to its first N points; `improvement` is 'up',
-    'down' or 'neutral'. Returns one SpcPoint per value."""
+    'down' or 'neutral'; `bounds` are the lowest and highest values the unit can take (None: unbounded), to
+    which the limits are clamped. Returns one SpcPoint per value."""
     if improvement not in ("up", "down", "neutral"):
         raise ValueError(f"improvement must be up, down or neutral, not {improvement!r}")
     out: list[SpcPoint] = []
@@ -160,17 +206,19 @@ def xmr(values: Sequence[float], improvement: str = "neutral", segment_starts: S
         segment = [float(v) for v in values[a:b]]
         base = segment[:baseline_points] if baseline_points else segment
         mean = _mean(base)
-        mr_bar = screened_mean_moving_range(base)
+        mr_bar, method = segment_limits_basis(base)
         points = []
         for i, value in enumerate(segment):
-            p = SpcPoint(value=value, segment=number, mean=mean,
+            p = SpcPoint(value=value, segment=number, mean=mean, limits_method=method,
                          moving_range=abs(value - segment[i - 1]) if i else None)
             if mr_bar is not None:
                 width = LIMIT_FACTOR * mr_bar
-                p.upper_limit, p.lower_limit = mean + width, mean - width
-                p.upper_near_limit, p.lower_near_limit = mean + width * 2 / 3, mean - width * 2 / 3
+                p.upper_limit, p.lower_limit = _clamp(mean + width, bounds), _clamp(mean - width, bounds)
+                p.upper_near_limit = _clamp(mean + width * 2 / 3, bounds)
+                p.lower_near_limit = _clamp(mean - width * 2 / 3, bounds)
             points.append(p)
-        _judge_segment(points)
+        if method != NOT_ENOUGH_VARIATION:  # no limits to judge by, and runs about a mean that lies between
+            _judge_segment(points)  # the few values the series takes would only count ties
         out.extend(points)
     for p in out:
         if p.direction is None:
@@ -213,6 +261,9 @@ def describe(points: Sequence[SpcPoint], unit: str = "points") -> str:
     if not points:
         return "No data."
     latest = points[-1]
+    if not latest.judged:
+        return ("Not enough variation to chart: the values move in steps as large as their usual variation, so "
+                "process limits would call ordinary periods special; no signal is claimed either way.")
     if not latest.special_cause:
         return "Common cause variation: the latest value is within what this process predictably produces."
     kind = latest.point_type.removeprefix("special_cause_").replace("_", " ")

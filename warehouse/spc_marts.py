@@ -27,7 +27,8 @@ POINT_COLUMNS = {  # column -> type, so an empty chart table still has the right
     "outside_limits": "BOOLEAN", "shift": "BOOLEAN", "trend": "BOOLEAN", "two_in_three": "BOOLEAN",
     "special_cause": "BOOLEAN", "point_type": "VARCHAR", "variation_icon": "VARCHAR", "rules": "VARCHAR",
     "is_latest": "BOOLEAN", "points_in_series": "INTEGER", "improvement": "VARCHAR", "target": "DOUBLE",
-    "assurance_icon": "VARCHAR"}
+    "assurance_icon": "VARCHAR", "limits_method": "VARCHAR"}
+
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Series:
     rebases: list[Rebase] = field(default_factory=list)
     baseline_points: int | None = None
     target: float | None = None
+    bounds: tuple[float | None, float | None] = (None, None)  # the lowest and highest values possible
 
     def segment_starts(self) -> list[tuple[int, Rebase]]:
         """Index of the first period of each rebase (the period containing its start date), with the rebase."""
@@ -58,7 +60,8 @@ class Series:
         return sorted(starts.items())
 
     def chart(self) -> list[SpcPoint]:
-        return xmr(self.values, self.improvement, [i for i, _ in self.segment_starts()], self.baseline_points)
+        return xmr(self.values, self.improvement, [i for i, _ in self.segment_starts()], self.baseline_points,
+                   self.bounds)
 
 
 def chart_records(series: Series) -> Iterator[dict]:
@@ -78,7 +81,8 @@ def chart_records(series: Series) -> Iterator[dict]:
                "trend": p.trend, "two_in_three": p.two_in_three, "special_cause": p.special_cause,
                "point_type": p.point_type, "variation_icon": p.variation_icon, "rules": "; ".join(p.rules) or None,
                "is_latest": i == len(points) - 1, "points_in_series": len(points),
-               "improvement": series.improvement, "target": series.target, "assurance_icon": assurance}
+               "improvement": series.improvement, "target": series.target, "assurance_icon": assurance,
+               "limits_method": p.limits_method}
 
 
 def write_chart_table(con: duckdb.DuckDBPyConnection, table: str, key_columns: dict[str, str],
@@ -118,7 +122,8 @@ def measure_series(con: duckdb.DuckDBPyConnection, measure: Measure, until: dt.d
                      periods=[(s, e) for s, e, _ in points], values=[v for _, _, v in points],
                      improvement=measure.improvement, rebases=rebases,
                      baseline_points=measure.spc.baseline_points,
-                     target=measure.target if area_type == "district" else None)
+                     target=measure.target if area_type == "district" else None,
+                     bounds=(measure.quality.min_value, measure.quality.max_value))  # from its unit
 
 
 def build_measure_spc(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
@@ -137,5 +142,6 @@ def build_end_to_end_spc(con: duckdb.DuckDBPyConnection) -> int:
     for service, start, end, median in rows:
         grouped.setdefault(service, []).append((start, end, median))
     series = [Series(keys={"service": service}, periods=[(s, e) for s, e, _ in points],
-                     values=[v for _, _, v in points], improvement="down") for service, points in grouped.items()]
+                     values=[v for _, _, v in points], improvement="down", bounds=(0.0, None))
+              for service, points in grouped.items()]
     return write_chart_table(con, "marts.end_to_end_spc", {"service": "VARCHAR"}, series)

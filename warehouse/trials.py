@@ -54,6 +54,10 @@ def judge_trial(before: list[float], after: list[float], improvement: str, basel
         verdict, summary = "too_early", "Not enough data before the trial started to know the old system's limits."
     elif not after:
         verdict, summary = "too_early", "No data since the trial started yet."
+    elif not judged[0].judged:
+        verdict = "too_little_variation"
+        summary = ("The system before the trial varies too little for process limits (its values move in steps as "
+                   f"large as their usual variation), so no signal can be judged against it ({means}).")
     else:
         good, bad, neutral = counts[IMPROVEMENT], counts["special_cause_concern"], counts[NEUTRAL]
         n = len(after)
