@@ -97,3 +97,16 @@ def test_a_run_within_its_runtime_is_left_alone(deployed_instance):
         _started(instance, running, 600)
         list(execute_run_monitoring_iteration(context, logging.getLogger("run_monitoring")))
     assert instance.get_run_by_id(running.run_id).status == dg.DagsterRunStatus.STARTED
+
+
+def test_neither_instance_asks_a_first_visitor_for_an_email_address(deployed_instance, tmp_path, monkeypatch):
+    # The UI's "new user experience" pop-up (an e-mail sign-up) is off in the deployed and the project's instance.
+    assert deployed_instance.nux_enabled is False
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "dagster.yaml").write_text((ROOT / ".dagster" / "dagster.yaml").read_text())
+    instance = dg.DagsterInstance.from_config(str(local))
+    try:
+        assert instance.nux_enabled is False
+    finally:
+        instance.dispose()
