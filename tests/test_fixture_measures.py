@@ -155,3 +155,25 @@ def test_personal_data_never_reaches_staging(fixture_run):
     # raw still holds what was delivered, decoded from Windows-1252.
     assert query(settings.warehouse_path, """SELECT "Notes" FROM raw.crm_contacts WHERE "Contact Ref" = 'C1'""") \
         == [("Says the £120 bill is “wrong”",)]
+
+
+def test_no_column_of_either_copy_is_a_128_bit_integer(fixture_run):
+    # Power BI and ODBC drivers read DuckDB's HUGEINT poorly (or as text), and a sum of integers is one unless it
+    # is cast: every column a BI tool can open is at most a BIGINT.
+    settings, _ = fixture_run
+    wide = """SELECT table_schema || '.' || table_name || '.' || column_name FROM information_schema.columns
+              WHERE data_type IN ('HUGEINT', 'UHUGEINT') ORDER BY ALL"""
+    assert query(settings.published_path, wide) == []
+    assert query(settings.analyst_path, wide) == []
+
+
+def test_both_copies_hold_the_alerts_table_before_any_alert_is_raised(fixture_run):
+    # The README promises audit.alerts in the copies; on a first night no sensor has raised one yet, and a
+    # reader's query of it must still work (empty), with the alerts database's columns.
+    settings, _ = fixture_run
+    assert not settings.alerts_path.exists()
+    for copy in (settings.published_path, settings.analyst_path):
+        assert query(copy, "SELECT count(*) FROM audit.alerts") == [(0,)]
+        columns = [c for (c,) in query(copy, "SELECT column_name FROM information_schema.columns WHERE table_name = "
+                                             "'alerts' ORDER BY ordinal_position")]
+        assert columns[:5] == ["alert_key", "raised_at", "kind", "severity", "title"] and len(columns) == 12

@@ -5,7 +5,7 @@ WITH ward AS (
 )
 SELECT 'ward' AS area_type, ward_code AS area_code, age_band, age_from, age_to, residents FROM ward
 UNION ALL
-SELECT 'locality', w.locality_code, age_band, age_from, age_to, sum(residents)
+SELECT 'locality', w.locality_code, age_band, age_from, age_to, sum(residents)::BIGINT
 FROM ward JOIN core.dim_ward w USING (ward_code) GROUP BY ALL
 UNION ALL
-SELECT 'district', getvariable('district_code'), age_band, age_from, age_to, sum(residents) FROM ward GROUP BY ALL
+SELECT 'district', getvariable('district_code'), age_band, age_from, age_to, sum(residents)::BIGINT FROM ward GROUP BY ALL

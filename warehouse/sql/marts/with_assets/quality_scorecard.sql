@@ -21,7 +21,7 @@ combined AS (
                WHEN 3 THEN 'fail' WHEN 2 THEN 'warn' ELSE 'pass' END AS status,
            string_agg(reason, ' | ' ORDER BY check_name) FILTER (WHERE status <> 'pass') AS problems,
            string_agg(reason, ' | ' ORDER BY check_name) AS reasons,
-           sum(rows_failed) AS rows_failed,
+           sum(rows_failed)::BIGINT AS rows_failed,  -- BIGINT: BI tools and ODBC read HUGEINT poorly
            string_agg(DISTINCT check_name, ', ' ORDER BY check_name) AS checks,
            any_value(owner) AS owner
     FROM verdicts
