@@ -25,28 +25,13 @@ from pathlib import Path
 import dagster as dg
 
 from warehouse import clock
+from warehouse.alerts_table import alerts_ddl
 from warehouse.catalogue import catalogue
 from warehouse.db import connect_waiting
 
 log = logging.getLogger(__name__)
 POLICY_TEAM = "policy.team@bromsgrove.example"
-ALERTS_DDL = """
-CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE IF NOT EXISTS audit.alerts (
-    alert_key      VARCHAR PRIMARY KEY,  -- the same problem is alerted once (e.g. one check in one run)
-    raised_at      TIMESTAMP NOT NULL,
-    kind           VARCHAR NOT NULL,     -- check_error, check_warn, run_failed, source_overdue
-    severity       VARCHAR NOT NULL,     -- ERROR or WARN
-    title          VARCHAR NOT NULL,
-    body           VARCHAR NOT NULL,
-    recipients     VARCHAR NOT NULL,     -- emails, comma-separated
-    run_id         VARCHAR,
-    subject        VARCHAR,              -- source, measure or mart
-    criterion      VARCHAR,
-    delivered      VARCHAR,              -- channel: outcome, for each channel tried
-    digest_sent_at TIMESTAMP             -- WARN alerts: when the daily digest carried it
-);
-"""
+
 
 
 @dataclass
@@ -176,7 +161,7 @@ class AlertStore:
     def _connect(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect_waiting(str(self.path), wait_seconds=60)
-        con.execute(ALERTS_DDL)
+        con.execute(alerts_ddl())
         return con
 
     def add(self, alert: Alert) -> bool:

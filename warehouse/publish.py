@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import clock
+from warehouse.alerts_table import alerts_ddl
 from warehouse.classification import allowed_columns, audience_classes, row_filter, table_classes
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,8 @@ def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts
         if (schema, table) not in tables and f"{schema}.{table}" not in ("marts.publish_info", "audit.alerts"):
             con.execute(f"DROP TABLE publishing.{schema}.{table}")
             dropped += 1
-    if alerts_path is not None and alerts_path.exists() and allowed_columns("audit.alerts", ["x"], allowed):
-        counts["audit.alerts"] = _copy_alerts(con, alerts_path)  # replaced whole each time
+    if allowed_columns("audit.alerts", ["x"], allowed):  # replaced whole each time; empty before any alert
+        counts["audit.alerts"] = _copy_alerts(con, alerts_path if alerts_path and alerts_path.exists() else None)
     # published_seq orders this copy against later builds (audit.model_state), as wall-clock time cannot.
     con.execute("CREATE OR REPLACE TABLE publishing.marts.publish_info AS SELECT ? AS run_id, "
                 "?::TIMESTAMP AS published_at, ? AS tables, ? AS published_seq, ?::DATE AS as_of",
@@ -193,16 +194,22 @@ def _appended_since(con: duckdb.DuckDBPyConnection, since: int) -> set[str]:
                                       [since]).fetchall()}
 
 
-def _copy_alerts(con: duckdb.DuckDBPyConnection, alerts_path: Path, attempts: int = 5) -> int:
-    """audit.alerts into the copy being published. A sensor may be writing an alert this second: retry."""
-    for attempt in range(attempts):
-        try:
-            con.execute(f"ATTACH '{alerts_path}' AS alerts_db (READ_ONLY)")
-            break
-        except duckdb.IOException:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(1 + attempt)
+def _copy_alerts(con: duckdb.DuckDBPyConnection, alerts_path: Path | None, attempts: int = 5) -> int:
+    """audit.alerts into the copy being published (from `alerts_path`, or empty when no alert has been raised
+    yet, so a reader's query of it works from the first night). A sensor may be writing an alert this second:
+    retry."""
+    if alerts_path is None:
+        con.execute("ATTACH ':memory:' AS alerts_db")
+        con.execute(alerts_ddl("alerts_db"))
+    else:
+        for attempt in range(attempts):
+            try:
+                con.execute(f"ATTACH '{alerts_path}' AS alerts_db (READ_ONLY)")
+                break
+            except duckdb.IOException:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1 + attempt)
     try:
         con.execute("CREATE OR REPLACE TABLE publishing.audit.alerts AS SELECT * FROM alerts_db.audit.alerts")
         return con.execute("SELECT count(*) FROM publishing.audit.alerts").fetchone()[0]
