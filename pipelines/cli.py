@@ -16,6 +16,7 @@ from sources.sample import last_full_month, parse_month
 from warehouse.settings import Settings, SettingsResource, load_settings
 
 log = logging.getLogger("pipelines.cli")
+CHATTY_LIBRARIES = ("great_expectations", "alembic", "weasyprint")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -91,16 +92,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"Tonight's plan: {plan.summary()}")
     outcome = run_nightly(defs, instance=instance, log_level=args.log_level, plan=plan,
                           tags={"bdc/trigger": "pipelines.cli run", CODE_TAG: fingerprint})
-    print()
+    outputs = None
+    if outcome.success and not args.skip_outputs:
+        outputs = run_nightly(defs, instance=instance, log_level=args.log_level, job_name="outputs")
+    print()  # the summaries last, after every log line, so they are the end of what the terminal shows
     print(summary(outcome, settings))
-    if not outcome.success:
-        return 1
-    if args.skip_outputs:
-        return 0
-    outputs = run_nightly(defs, instance=instance, log_level=args.log_level, job_name="outputs")
-    print()
-    print(outputs_summary(outputs, settings))
-    return 0 if outputs.success else 1
+    if outputs is not None:
+        print()
+        print(outputs_summary(outputs, settings))
+    return 0 if outcome.success and (outputs is None or outputs.success) else 1
 
 
 def cmd_returns(args: argparse.Namespace) -> int:
@@ -245,6 +245,8 @@ def parse_date(text: str):
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in CHATTY_LIBRARIES:  # their INFO lines (hundreds a run) would bury the summary; warnings still show
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
     parser.add_argument("--data-dir", help="folder for the landing files, warehouses and outputs (default: "
                                            "$BDC_DATA_DIR, else ./data); BDC_LANDING_DIR, BDC_WAREHOUSE_PATH and the "

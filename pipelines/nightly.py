@@ -31,6 +31,8 @@ class RunOutcome:
     # Checks not run tonight (their asset was not rebuilt) whose last verdict did not pass: they still stand.
     carried_errors: list[str] = field(default_factory=list)
     carried_warnings: list[str] = field(default_factory=list)
+    # Each check that did not pass -> the first line of its result's description (why, in plain words).
+    check_reasons: dict[str, str] = field(default_factory=dict)
 
 
 def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None,
@@ -53,8 +55,10 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     measures = {e.asset_key for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "measures"}
     not_run = set(whole_job.asset_layer.asset_graph.asset_check_keys) - {e.asset_check_key for e in evaluations}
     carried_errors, carried_warnings = carried_forward(instance, not_run)
+    reasons = {name: next(iter((e.description or "").strip().splitlines()), "")[:240]
+               for name, e in zip(_names(failed), failed, strict=True)}
     return RunOutcome(result.success, result.run_id, seconds, len(evaluations) - len(failed), _names(failed),
-                      _names(errored), len(measures), result, carried_errors, carried_warnings)
+                      _names(errored), len(measures), result, carried_errors, carried_warnings, reasons)
 
 
 def carried_forward(instance: dg.DagsterInstance | None,
@@ -134,7 +138,8 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
     lines.append(f"Checks: {outcome.checks_passed} passed, {len(warned)} warned, {len(outcome.checks_errored)} "
                  "failed (ERROR)")
     for label, names in (("  ERROR: ", outcome.checks_errored), ("  WARN:  ", warned)):
-        lines += [label + name for name in names]
+        lines += [label + name + (f": {outcome.check_reasons[name]}" if outcome.check_reasons.get(name) else "")
+                  for name in names]
     carried = [("  ERROR: ", n) for n in outcome.carried_errors] + [("  WARN:  ", n) for n in outcome.carried_warnings]
     if carried:
         lines.append(f"Not re-run tonight and still failing ({len(outcome.carried_errors)} ERROR, "

@@ -77,6 +77,8 @@ def scanned(tmp_path_factory) -> Path:
     second = run_sample_on(FIRST_OF_A_MONTH + dt.timedelta(hours=1), root, "--skip-outputs",  # outputs: the first's
                            **SECRETS)
     (root / "runs.log").write_text("\n".join([first.stdout, first.stderr, second.stdout, second.stderr]))
+    (root / "first.stdout").write_text(first.stdout)  # what `make run` shows (tested below)
+    (root / "first.stderr").write_text(first.stderr)
     assert "crm_contacts_2030-01.csv" in second.stdout + second.stderr  # refused, and said so
     payloads = _raise_the_runs_alerts(root)
     (root / "alert-payloads.json").write_text(json.dumps(payloads))
@@ -203,3 +205,15 @@ def test_an_attacker_recovers_no_withheld_figure_from_the_site_and_partner_packs
     assert len(releases) > 5 and sum(r["suppressed"] == "true" for r in releases[0]) > 50
     truth, units, parents = _sample_truth(scanned / "data" / "published" / "bromsgrove.duckdb")
     assert recovered([(truth, releases)], units, parents) == []
+
+
+def test_the_run_ends_with_its_summaries_and_no_library_chatter(scanned: Path):
+    # What the person at the terminal reads last: the night's summary (each failing check with its reason), then
+    # the outputs'; the libraries' INFO lines (GX, its database migrations, the PDF renderer) are not shown.
+    out, err = (scanned / "first.stdout").read_text(), (scanned / "first.stderr").read_text()
+    assert out.index("Nightly load SUCCEEDED") < out.index("Published warehouse") < out.index("Outputs built in")
+    assert out.rstrip().splitlines()[-1].startswith("  ")  # the outputs summary's last item
+    warned = [line for line in out.splitlines() if line.startswith("  WARN:  ")]
+    assert warned and all(len(line.split(": ", 2)) == 3 for line in warned), warned  # name: reason
+    for library in ("great_expectations", "alembic", "weasyprint"):
+        assert f"INFO {library}" not in err, library

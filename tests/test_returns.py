@@ -126,6 +126,9 @@ def test_a_malformed_return_is_rejected_by_name(warehouse_env, run_pipeline):
     assert "performance_return_customer_services_2026-02.xlsx" in held[0][1]
     said = summary(outcome, warehouse_env)  # what the person running it reads
     assert "Held back at their last good data (1;" in said and "source performance_returns, since" in said
+    # Each failing check's line says why, in the words of its result (the first line of its description).
+    reason = evaluation.description.strip().splitlines()[0]
+    assert reason and f"  ERROR: raw/performance_returns:files_readable: {reason[:240]}" in said.splitlines()
 
 
 def test_a_sign_off_covers_only_the_commentary_it_was_given_for():
