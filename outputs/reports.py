@@ -111,18 +111,38 @@ def period_reports(con: duckdb.DuckDBPyConnection, cat: Catalogue, period: Repor
     standard = sorted((v for m, v in views.items() if m not in focus),
                       key=lambda v: (list(cat.purposes).index(v.measure.purpose), v.measure.title))
     when = published_at(con)
-    report = Report(f"{period.kind.title}: {period.label}", period, focus_views, standard, when, bool(focus),
-                    period.kind.audience)
+    latest = max((v.latest_period for v in views.values() if v.latest_period and v.measure.frequency == "monthly"),
+                 default=None)
+    report = Report(f"{period.kind.title}: {covered_label(period, latest)}", period, focus_views, standard, when,
+                    bool(focus), period.kind.audience)
     if period.kind.id != "cabinet":
         return [report]
     briefings = []
     for owner in dict.fromkeys(p.owner for p in cat.purposes.values()):
         mine = [v for v in report.measures if v.purpose_owner == owner]
         if mine:
-            briefings.append(Report(f"Briefing for the {owner}: {period.label}", period,
+            briefings.append(Report(f"Briefing for the {owner}: {covered_label(period, latest)}", period,
                                     [v for v in mine if v.focus_reason], [v for v in mine if not v.focus_reason],
                                     when, bool(focus), f"the {owner}, before Cabinet", portfolio=owner))
     return [report, *briefings]
+
+
+def covered_label(period: ReportingPeriod, latest: dt.date | None) -> str:
+    """The period's label, saying which of its months are not in yet when the latest month any monthly measure
+    has (`latest`) is before its last: e.g. 'October to November 2026: data for October 2026 only, November 2026
+    not yet in'."""
+    last = period.end.replace(day=1)
+    if latest is not None and latest >= last:
+        return period.label
+    missing, month = [], max(period.start, latest + dt.timedelta(days=32) if latest else period.start).replace(day=1)
+    while month <= last:
+        missing.append(f"{month:%B %Y}")
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    gone = " and ".join(missing) if len(missing) < 3 else f"{missing[0]} to {missing[-1]}"
+    if latest is None or latest < period.start:
+        return f"{period.label}: no month in yet ({gone} not yet in)"
+    held = f"{period.start:%B %Y}" if latest == period.start else f"{period.start:%B %Y} to {latest:%B %Y}"
+    return f"{period.label}: data for {held} only, {gone} not yet in"
 
 
 def render_report(report: Report) -> str:

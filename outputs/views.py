@@ -57,6 +57,27 @@ class MeasureView:
             return "No data"
         return POINT_WORDS.get(self.points[-1].point_type, "") if self.points[-1].judged else NOT_JUDGED_WORDS
 
+    def period_words(self, start: dt.date, end: dt.date) -> str:
+        """What the chart says of every period from `start` to `end` (a report's span), not only of the last:
+        e.g. 'Common cause in Jul 2026; Special cause: concern in Aug 2026 and Sep 2026', and the months of the
+        span a monthly measure has no value for yet."""
+        groups: dict[str, list[str]] = {}
+        for day, point in zip(self.periods, self.points, strict=True):
+            if start <= day <= end:
+                label = POINT_WORDS[point.point_type] if point.judged else NOT_JUDGED_WORDS
+                groups.setdefault(label, []).append(f"{day:%b %Y}")
+        said = "; ".join(f"{label} in {_listed(days)}" for label, days in groups.items())
+        if self.measure.frequency == "monthly":
+            have = {f"{d:%b %Y}" for d in self.periods}
+            month, missing = start.replace(day=1), []
+            while month <= end:
+                if f"{month:%b %Y}" not in have:
+                    missing.append(f"{month:%b %Y}")
+                month = (month + dt.timedelta(days=32)).replace(day=1)
+            if missing:
+                said += f"{'; ' if said else ''}no data yet for {_listed(missing)}"
+        return said or "No data for this period"
+
     def table_rows(self) -> list[dict]:
         """The chart's data, for the table that stands in for it."""
         return [{"period": f"{d:%b %Y}", "value": format_value(p.value, self.measure.unit),
@@ -64,6 +85,11 @@ class MeasureView:
                  "limits": "" if p.upper_limit is None else f"{p.lower_limit:,.1f} to {p.upper_limit:,.1f}",
                  "type": POINT_WORDS[p.point_type] if p.judged else NOT_JUDGED_WORDS}
                 for d, p in zip(self.periods, self.points, strict=True)]
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def measure_view(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure: Measure,

@@ -249,3 +249,42 @@ def test_a_dataset_with_a_personal_data_column_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"leak: column\(s\) \['postcode'\] would publish personal data"):
         write_dataset(duckdb.connect(), dataset, tmp_path, dt.datetime(2026, 11, 20))
     assert not list(tmp_path.iterdir())
+
+
+def test_a_report_title_says_which_months_of_its_period_are_not_in_yet():
+    from outputs.reports import covered_label
+    from warehouse.reporting_periods import REPORT_KINDS, period_starting
+
+    cabinet = period_starting(REPORT_KINDS["cabinet"], dt.date(2026, 10, 1))  # October to November 2026
+    assert covered_label(cabinet, dt.date(2026, 11, 1)) == "October to November 2026"
+    assert covered_label(cabinet, dt.date(2026, 10, 1)) == \
+        "October to November 2026: data for October 2026 only, November 2026 not yet in"
+    assert covered_label(cabinet, dt.date(2026, 9, 1)) == \
+        "October to November 2026: no month in yet (October 2026 and November 2026 not yet in)"
+    assert covered_label(cabinet, None) == covered_label(cabinet, dt.date(2026, 9, 1))
+    scrutiny = period_starting(REPORT_KINDS["scrutiny"], dt.date(2026, 7, 1))
+    assert covered_label(scrutiny, dt.date(2026, 8, 1)) == ("Quarter 2 2026/27: July to September 2026: data for "
+                                                            "July 2026 to August 2026 only, September 2026 not yet in")
+
+
+def test_a_period_verdict_judges_every_month_of_the_period_not_only_the_last():
+    from outputs.views import MeasureView
+    from warehouse.spc import COMMON, CONCERN, SpcPoint
+
+    # The quarter July to September: July common cause, August and September special cause concern (the O&S
+    # report used to print only September's verdict); a month before the quarter is not counted.
+    kinds = [COMMON, COMMON, CONCERN, CONCERN]
+    points = [SpcPoint(value=v, segment=1, mean=10.0, upper_limit=16.0, lower_limit=4.0, point_type=k)
+              for v, k in zip((9.0, 10.0, 17.0, 18.0), kinds, strict=True)]
+    periods = [dt.date(2026, m, 1) for m in (6, 7, 8, 9)]
+    view = MeasureView(catalogue().measures["missed_bins"], "", "", "", periods, points, "", None, "", "18",
+                       periods[-1], None)
+    july, september = dt.date(2026, 7, 1), dt.date(2026, 9, 30)
+    assert view.period_words(july, september) == \
+        "Common cause in Jul 2026; Special cause: concern in Aug 2026 and Sep 2026"
+    # Up to August only (September not delivered): August's verdict, and September said to be missing.
+    short = MeasureView(view.measure, "", "", "", periods[:3], points[:3], "", None, "", "17", periods[2], None)
+    assert short.period_words(july, september) == \
+        "Common cause in Jul 2026; Special cause: concern in Aug 2026; no data yet for Sep 2026"
+    assert short.period_words(dt.date(2026, 10, 1), dt.date(2026, 12, 31)) == \
+        "no data yet for Oct 2026, Nov 2026 and Dec 2026"
