@@ -25,6 +25,7 @@ STYLE = {  # point type -> (colour, marker, legend label)
     NEUTRAL: ("#4c2c92", "D", "Special cause: neutral"),
 }
 LINE = "#0b0c0c"
+CHANGE = "#00703c"  # a rebase or trial line and its label (GOV.UK green, 5.6:1 on white)
 # Charts drawn in this process, by what they are drawn from: a chart is a pure function of its inputs, and the
 # same one is asked for again and again (the site and a report on the same months; the next night's outputs,
 # when a process builds several, as the simulation does). Drawing one costs ~0.1-0.2 s; most of an outputs
@@ -49,14 +50,14 @@ def _matplotlib():
 
 
 def spc_chart_uri(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
-                  target: float | None = None) -> str:
+                  target: float | None = None, changes: Sequence[tuple[dt.date, str]] = ()) -> str:
     """The chart as a `data:image/svg+xml;base64,...` URI for an <img> element (drawn once per process for the
-    same inputs)."""
-    key = _chart_key(title, periods, points, unit, target)
+    same inputs). `changes`: (first period, label) of each rebase or trial, drawn as a labelled line."""
+    key = _chart_key(title, periods, points, unit, target, changes)
     if key in DRAWN:
         DRAWN.move_to_end(key)
         return DRAWN[key]
-    uri = _render(title, periods, points, unit, target)
+    uri = _render(title, periods, points, unit, target, changes)
     DRAWN[key] = uri
     while len(DRAWN) > KEEP_DRAWN:
         DRAWN.popitem(last=False)
@@ -64,19 +65,23 @@ def spc_chart_uri(title: str, periods: Sequence[dt.date], points: Sequence[SpcPo
 
 
 def _chart_key(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
-               target: float | None) -> str:
+               target: float | None, changes: Sequence[tuple[dt.date, str]] = ()) -> str:
     """Everything a chart is drawn from (SpcPoint's repr holds every field, floats in full). The code and
     matplotlib's version are not in it: the memo lives and dies with the process that loaded them."""
-    text = repr((title, [d.isoformat() for d in periods], list(points), unit, target))
+    text = repr((title, [d.isoformat() for d in periods], list(points), unit, target, list(changes)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _render(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], unit: str,
-            target: float | None) -> str:
+            target: float | None, changes: Sequence[tuple[dt.date, str]] = ()) -> str:
     plt, _ = _matplotlib()
     fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=96)
     try:
         _draw(ax, periods, points, unit, target)
+        for day, label in changes:  # where the limits restart: a trial or a recorded change, named
+            ax.axvline(day, color=CHANGE, linewidth=1, linestyle="-.", zorder=0)
+            ax.annotate(label, xy=(day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                        textcoords="offset points", fontsize=7, color=CHANGE, va="top", ha="left")
         ax.set_title(title, loc="left", fontsize=10, color=LINE)
         fig.text(0.01, 0.015, limits_note(points), fontsize=7, color=LINE, wrap=True)  # how limits were set
         fig.subplots_adjust(left=0.09, right=0.76, top=0.9, bottom=0.3)  # fixed: tight_layout costs 0.15 s a chart
@@ -134,8 +139,8 @@ def limits_note(points: Sequence[SpcPoint]) -> str:
 
 
 def chart_alt_text(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], words: str,
-                   formatted_latest: str) -> str:
-    """The chart's text alternative: what it shows and what it says, in one or two sentences."""
+                   formatted_latest: str, changes: Sequence[tuple[dt.date, str]] = ()) -> str:
+    """The chart's text alternative: what it shows and what it says, in a few sentences."""
     if not points:
         return f"{title}: no data yet."
     latest = points[-1]
@@ -144,4 +149,5 @@ def chart_alt_text(title: str, periods: Sequence[dt.date], points: Sequence[SpcP
         limits = (f" The mean is {latest.mean:,.1f}; the process limits are {latest.lower_limit:,.1f} "
                   f"and {latest.upper_limit:,.1f}.")
     return (f"SPC chart of {title}, {len(points)} points from {periods[0]:%B %Y} to {periods[-1]:%B %Y}. "
-            f"Latest value {formatted_latest}.{limits} {words} {limits_note(points)}")
+            f"Latest value {formatted_latest}.{limits} {words} {limits_note(points)}"
+            + "".join(f" Limits restart in {day:%B %Y}: {label}." for day, label in changes))

@@ -13,7 +13,8 @@ from outputs.charts import chart_alt_text, spc_chart_uri
 from outputs.publication import format_value
 from warehouse.catalogue import Catalogue, Measure
 from warehouse.spc import SpcPoint, describe
-from warehouse.spc_marts import measure_series
+from warehouse.spc_marts import Series, measure_series
+from warehouse.trials import judged_trials
 
 CRITERIA = ("relevant", "well_defined", "timely", "reliable", "verifiable", "accurate")
 PERIOD_WORDS = {"monthly": "months", "quarterly": "quarters", "annual": "years"}
@@ -45,6 +46,7 @@ class MeasureView:
     commentary: dict | None            # text, by, date, period, signed_off_by, signed_off_date, publishable
     quality: list[QualityStatus] = field(default_factory=list)
     focus_reason: str | None = None
+    trials: list[dict] = field(default_factory=list)  # id, description, start, verdict, summary (up to the chart's end)
 
     @property
     def quality_overall(self) -> str:
@@ -101,14 +103,26 @@ def measure_view(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure: Measur
     words = describe(points, PERIOD_WORDS.get(measure.frequency, "points"))
     latest = format_value(points[-1].value, measure.unit) if points else "no data"
     purpose = cat.purposes[measure.purpose]
+    changes = _changes(series) if series else []  # where the limits restart: the chart names each
+    labels = [(day, text.split(":")[0]) for day, text in changes]
     return MeasureView(
         measure=measure, purpose_title=purpose.title, purpose_owner=purpose.owner,
         team_name=cat.teams[measure.team].name, periods=periods, points=points, words=words,
-        chart_uri=spc_chart_uri(measure.title, periods, points, measure.unit, measure.target) if points else None,
-        chart_alt=chart_alt_text(measure.title, periods, points, words, latest), latest_value=latest,
+        chart_uri=spc_chart_uri(measure.title, periods, points, measure.unit, measure.target, labels)
+        if points else None,
+        chart_alt=chart_alt_text(measure.title, periods, points, words, latest, changes), latest_value=latest,
         latest_period=periods[-1] if periods else None,
         commentary=_commentary(con, measure.id, periods[-1] if periods else until),
-        quality=_quality(con, measure.id))
+        quality=_quality(con, measure.id),
+        trials=[{"id": t[0], "description": t[3], "start": t[2], "verdict": o.verdict, "summary": o.summary}
+                for t, o in judged_trials(con, cat, measure.id, until)])
+
+
+def _changes(series: Series) -> list[tuple[dt.date, str]]:
+    """(first period, reason) of each rebase or trial where the series' limits restart, the reason starting with
+    its short label: 'Trial CPD-01: Advisers own the whole query', 'Rebase: ...'."""
+    return [(series.periods[i][0], change.reason[:1].upper() + change.reason[1:])
+            for i, change in series.segment_starts()]
 
 
 def _commentary(con: duckdb.DuckDBPyConnection, measure_id: str, period: dt.date | None) -> dict | None:

@@ -101,3 +101,35 @@ def test_a_trial_against_a_system_too_chunky_for_limits_claims_no_signal_either_
     assert outcome.verdict == "too_little_variation" and outcome.improvement_points == 0
     assert outcome.summary.startswith("The system before the trial varies too little for process limits")
     assert "mean 2.2 days before, 1.0 days since" in outcome.summary
+
+
+def test_the_chart_names_the_trial_where_its_limits_restart_and_the_view_gives_its_verdict(con):
+    import base64
+
+    from outputs.views import measure_view
+
+    con.execute("""CREATE TABLE core.measure_commentary (measure_id VARCHAR, period_start DATE, commentary VARCHAR,
+                       commentary_by VARCHAR, commentary_date DATE, signed_off_by VARCHAR, signed_off_date DATE,
+                       sign_off_covers_commentary BOOLEAN);
+                   CREATE TABLE marts.quality_scorecard (measure_id VARCHAR, criterion VARCHAR, status VARCHAR,
+                       reason VARCHAR, is_latest BOOLEAN)""")
+    measure = catalogue().measures["resolved_first_contact_pct"]
+    view = measure_view(con, catalogue(), measure)
+    # The trial started on 15 January 2025: January 2025 is the first month of the new design.
+    assert "Limits restart in January 2025: Trial CPD-9: Advisers own the whole query." in view.chart_alt
+    svg = base64.b64decode(view.chart_uri.split(",", 1)[1]).decode()
+    assert "Trial CPD-9" in svg  # the line's label (the title is the measure's)
+    (trial,) = view.trials
+    assert (trial["id"], trial["verdict"]) == ("CPD-9", "improvement")
+    assert trial["summary"].startswith("The new design shows a signal of improvement: 12 of 12 points")
+    # A report for a period before the trial started shows neither the line nor the trial.
+    before = measure_view(con, catalogue(), measure, until=dt.date(2024, 12, 31))
+    assert before.trials == [] and "Limits restart" not in before.chart_alt
+    # The report prints the trial and its verdict beside the measure's chart.
+    from outputs.reports import Report, render_report
+    from warehouse.reporting_periods import REPORT_KINDS, period_starting
+
+    period = period_starting(REPORT_KINDS["cabinet"], dt.date(2025, 12, 1))
+    html = render_report(Report("Cabinet: test", period, [], [view], dt.datetime(2026, 1, 5), False, "Cabinet"))
+    assert ("<strong>Trial CPD-9</strong> (from January 2025: Advisers own the whole query): The new design shows a "
+            "signal of improvement") in html

@@ -84,27 +84,42 @@ def judge_trial(before: list[float], after: list[float], improvement: str, basel
                    counts[NEUTRAL], since, verdict, summary)
 
 
-def build_trial_outcomes(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
-    """(Re)build marts.trial_outcomes from core.trials and the council-wide series in marts.measure_values."""
+def judged_trials(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure_id: str | None = None,
+                  until: dt.date | None = None) -> list[tuple[tuple, Outcome]]:
+    """Each trial in the register (only `measure_id`'s, and only those started by `until`, when given) with its
+    outcome, judged on the council-wide series up to `until`: (trial_id, service, start_date, description,
+    lead_officer, measure_id), Outcome. A report judges a trial as its period's data showed it."""
     trials = con.execute("""SELECT trial_id, service, start_date, description, lead_officer, measure_id
                             FROM core.trials ORDER BY start_date, trial_id, measure_id""").fetchall()
-    rows = []
-    for trial_id, service, start, description, lead, measure_id in trials:
-        measure = cat.measures[measure_id]
+    judged = []
+    for trial in trials:
+        trial_id, service, start, description, lead, trial_measure = trial
+        if (measure_id is not None and trial_measure != measure_id) or (until is not None and start > until):
+            continue
+        measure = cat.measures[trial_measure]
         series = con.execute("""SELECT period_end, value FROM marts.measure_values
                                 WHERE measure_id = ? AND area_type = 'district' AND value IS NOT NULL
-                                ORDER BY period_start""", [measure_id]).fetchall()
+                                  AND period_end <= coalesce(?, period_end)
+                                ORDER BY period_start""", [trial_measure, until]).fetchall()
         # The period containing the start is the first of the new design (as in marts.measure_spc). The old
         # system is the segment before it, back to the previous recorded change; the new one runs up to the
         # next recorded change, if there is one.
-        changes = [t[2] for t in trials if t[5] == measure_id]
+        changes = [t[2] for t in trials if t[5] == trial_measure]
         changes += [dt.date.fromisoformat(r.start) for r in measure.rebases]
         floor = max((d for d in changes if d < start), default=None)
         ceiling = min((d for d in changes if d > start), default=None)
         before = [v for end, v in series if end < start and (floor is None or end >= floor)]
         after = [v for end, v in series if end >= start and (ceiling is None or end < ceiling)]
         unit = "%" if measure.unit == "percent" else f" {measure.unit}"
-        o = judge_trial(before, after, measure.improvement, measure.spc.baseline_points, unit)
+        judged.append((trial, judge_trial(before, after, measure.improvement, measure.spc.baseline_points, unit)))
+    return judged
+
+
+def build_trial_outcomes(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
+    """(Re)build marts.trial_outcomes from core.trials and the council-wide series in marts.measure_values."""
+    rows = []
+    for (trial_id, service, start, description, lead, measure_id), o in judged_trials(con, cat):
+        measure = cat.measures[measure_id]
         rows.append({
             "trial_id": trial_id, "service": service, "start_date": start, "description": description,
             "lead_officer": lead, "measure_id": measure_id, "measure_title": measure.title,
