@@ -2,7 +2,8 @@
 
 An output folder (a report period's folder, the public site) keeps, in `.inputs-sha256`, a digest of everything
 it was built from: the rows of the published tables it reads (`outputs.READS`), cut at the periods it
-covers, and the code and templates that draw it. When the digest is the same, building it again would give the
+covers, and the code and templates that draw it (the warehouse's Python code too: the charts' limits and the
+trial verdicts are computed there). When the digest is the same, building it again would give the
 same pages (but for the "generated" stamp), so the build is skipped and the folder kept as it is. The published
 copy's own bookkeeping (when it was published, every night's check results) is left out, and so is the wording
 of a data-quality reason: a report is redrawn when a status changes, not when a failing check's count does.
@@ -22,6 +23,7 @@ from warehouse.catalogue import catalogue_text
 
 DIGEST_FILE = ".inputs-sha256"
 OUTPUTS_DIR = Path(__file__).resolve().parent
+WAREHOUSE_DIR = OUTPUTS_DIR.parent / "warehouse"
 # How each table is read for the digest: the part an output draws, not the bookkeeping that grows every night.
 DRAWN = {
     "marts.measure_values": "SELECT * FROM marts.measure_values WHERE period_end <= ?",
@@ -32,12 +34,22 @@ DRAWN = {
 }
 
 
+def digested_files() -> list[Path]:
+    """The files whose bytes decide what an output shows: the outputs' code, templates and static files, and the
+    warehouse's Python code, which draws the charts (SPC limits, trial verdicts, reporting periods) the outputs
+    print. A change to any of them rebuilds every output once."""
+    def files(folder: Path, pattern: str) -> list[Path]:
+        return [p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts]
+
+    return sorted([*files(OUTPUTS_DIR, "*"), *files(WAREHOUSE_DIR, "*.py")])
+
+
 @functools.cache
 def code_digest() -> str:
-    """The outputs' code, templates and static files."""
+    """A digest of `digested_files()`."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in OUTPUTS_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(OUTPUTS_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in digested_files():
+        digest.update(path.relative_to(OUTPUTS_DIR.parent).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -288,3 +288,23 @@ def test_a_period_verdict_judges_every_month_of_the_period_not_only_the_last():
         "Common cause in Jul 2026; Special cause: concern in Aug 2026; no data yet for Sep 2026"
     assert short.period_words(dt.date(2026, 10, 1), dt.date(2026, 12, 31)) == \
         "no data yet for Oct 2026, Nov 2026 and Dec 2026"
+
+
+def test_every_warehouse_module_the_outputs_import_is_in_their_code_digest():
+    # An output is rebuilt only when its digest changes. The charts' limits, the verdicts and the trial outcomes
+    # are computed by warehouse modules the outputs import: a fix there (say, SPC limits) must rebuild the pages
+    # that print them, not wait for next month's data. Every such module, found from the outputs' own imports.
+    import ast
+
+    from outputs.unchanged import OUTPUTS_DIR, digested_files
+
+    root, imported = OUTPUTS_DIR.parent, set()
+    for source in OUTPUTS_DIR.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("warehouse"):
+                imported.add(node.module)
+    assert {"warehouse.spc", "warehouse.spc_marts", "warehouse.trials"} <= imported
+    files = {p.relative_to(root).as_posix() for p in digested_files()}
+    for module in sorted(imported):
+        path = module.replace(".", "/")
+        assert f"{path}.py" in files or f"{path}/__init__.py" in files, module
