@@ -232,8 +232,10 @@ def _publish_analyst_copy(context: dg.AssetExecutionContext, con: duckdb.DuckDBP
         shutil.chown(folder, group=settings.analyst_group)
     folder.chmod(0o750)
     allowed = audience_classes("analyst", settings.analyst_special_category)
+    # No free-space floor for this copy: rows of people corrected or erased upstream must not linger in its free
+    # blocks until 64 MiB of them gather (it is rewritten once a quarter of it is free, as before the floor).
     counts = publish(con, settings.analyst_path, context.run_id, settings.alerts_path, allowed=allowed,
-                     mode=0o640, group=settings.analyst_group)
+                     mode=0o640, group=settings.analyst_group, compact_min_bytes=0)
     counts.pop(COMPACTED, None)
     context.log.info(f"analyst copy: {len(counts)} tables to {settings.analyst_path} (mode 0640"
                      + (f", group {settings.analyst_group})" if settings.analyst_group else ")"))

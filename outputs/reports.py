@@ -111,29 +111,32 @@ def period_reports(con: duckdb.DuckDBPyConnection, cat: Catalogue, period: Repor
     standard = sorted((v for m, v in views.items() if m not in focus),
                       key=lambda v: (list(cat.purposes).index(v.measure.purpose), v.measure.title))
     when = published_at(con)
-    latest = max((v.latest_period for v in views.values() if v.latest_period and v.measure.frequency == "monthly"),
-                 default=None)
-    report = Report(f"{period.kind.title}: {covered_label(period, latest)}", period, focus_views, standard, when,
-                    bool(focus), period.kind.audience)
+    report = Report(f"{period.kind.title}: {covered_label(period, list(views.values()))}", period, focus_views,
+                    standard, when, bool(focus), period.kind.audience)
     if period.kind.id != "cabinet":
         return [report]
     briefings = []
     for owner in dict.fromkeys(p.owner for p in cat.purposes.values()):
         mine = [v for v in report.measures if v.purpose_owner == owner]
         if mine:
-            briefings.append(Report(f"Briefing for the {owner}: {covered_label(period, latest)}", period,
+            briefings.append(Report(f"Briefing for the {owner}: {covered_label(period, mine)}", period,
                                     [v for v in mine if v.focus_reason], [v for v in mine if not v.focus_reason],
                                     when, bool(focus), f"the {owner}, before Cabinet", portfolio=owner))
     return [report, *briefings]
 
 
-def covered_label(period: ReportingPeriod, latest: dt.date | None) -> str:
-    """The period's label, saying which of its months are not in yet when the latest month any monthly measure
-    has (`latest`) is before its last: e.g. 'October to November 2026: data for October 2026 only, November 2026
-    not yet in'."""
+def covered_label(period: ReportingPeriod, views: list[MeasureView]) -> str:
+    """The period's label, saying which of its months are not in yet for the monthly measures of `views`: none
+    in for any ('... : data for October 2026 only, November 2026 not yet in'), or some measures lacking them
+    ('...: November 2026 not yet in for 3 of 18 measures'); each measure's line says which."""
+    monthly = [v.latest_period for v in views if v.measure.frequency == "monthly"]
     last = period.end.replace(day=1)
+    latest = max((d for d in monthly if d is not None), default=None)
     if latest is not None and latest >= last:
-        return period.label
+        lagging = [d for d in monthly if d is None or d < last]
+        if not lagging:
+            return period.label
+        return f"{period.label}: {last:%B %Y} not yet in for {len(lagging)} of {len(views)} measures"
     missing, month = [], max(period.start, latest + dt.timedelta(days=32) if latest else period.start).replace(day=1)
     while month <= last:
         missing.append(f"{month:%B %Y}")

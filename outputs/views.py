@@ -47,6 +47,7 @@ class MeasureView:
     quality: list[QualityStatus] = field(default_factory=list)
     focus_reason: str | None = None
     trials: list[dict] = field(default_factory=list)  # id, description, start, verdict, summary (up to the chart's end)
+    period_ends: list[dt.date] = field(default_factory=list)  # each point's period end (periods holds the starts)
 
     @property
     def quality_overall(self) -> str:
@@ -62,10 +63,11 @@ class MeasureView:
     def period_words(self, start: dt.date, end: dt.date) -> str:
         """What the chart says of every period from `start` to `end` (a report's span), not only of the last:
         e.g. 'Common cause in Jul 2026; Special cause: concern in Aug 2026 and Sep 2026', and the months of the
-        span a monthly measure has no value for yet."""
+        span a monthly measure has no value for (not delivered yet, or none to give)."""
         groups: dict[str, list[str]] = {}
-        for day, point in zip(self.periods, self.points, strict=True):
-            if start <= day <= end:
+        ends = self.period_ends or self.periods  # a quarter ending in the span belongs to it
+        for day, last, point in zip(self.periods, ends, self.points, strict=True):
+            if start <= last <= end:
                 label = POINT_WORDS[point.point_type] if point.judged else NOT_JUDGED_WORDS
                 groups.setdefault(label, []).append(f"{day:%b %Y}")
         said = "; ".join(f"{label} in {_listed(days)}" for label, days in groups.items())
@@ -77,7 +79,7 @@ class MeasureView:
                     missing.append(f"{month:%b %Y}")
                 month = (month + dt.timedelta(days=32)).replace(day=1)
             if missing:
-                said += f"{'; ' if said else ''}no data yet for {_listed(missing)}"
+                said += f"{'; ' if said else ''}no value for {_listed(missing)}"
         return said or "No data for this period"
 
     def table_rows(self) -> list[dict]:
@@ -115,7 +117,8 @@ def measure_view(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure: Measur
         commentary=_commentary(con, measure.id, periods[-1] if periods else until),
         quality=_quality(con, measure.id),
         trials=[{"id": t[0], "description": t[3], "start": t[2], "verdict": o.verdict, "summary": o.summary}
-                for t, o in judged_trials(con, cat, measure.id, until)])
+                for t, o in judged_trials(con, cat, measure.id, until)],
+        period_ends=[last for _, last in series.periods] if series else [])
 
 
 def _changes(series: Series) -> list[tuple[dt.date, str]]:

@@ -86,17 +86,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.nightly import outputs_summary, run_nightly, summary
 
     defs = build_definitions(SettingsResource(data_dir=args.data_dir))
-    plan = None if args.all else tonight(instance, settings, wait_seconds=600,  # a run in progress: plan after it
-                                         looked=looked)
+    # Planned from what the quiet check read; if it could not read (a run held the warehouse), after that run.
+    plan = None if args.all else tonight(instance, settings, wait_seconds=600, looked=looked)
     if plan is not None:
         print(f"Tonight's plan: {plan.summary()}")
     outcome = run_nightly(defs, instance=instance, log_level=args.log_level, plan=plan,
                           tags={"bdc/trigger": "pipelines.cli run", CODE_TAG: fingerprint})
+    # Read now, while no other run can hold the warehouse (a landing sensor's may start during the outputs);
+    # printed last, after every log line, so the summaries are the end of what the terminal shows.
+    night = summary(outcome, settings)
     outputs = None
     if outcome.success and not args.skip_outputs:
         outputs = run_nightly(defs, instance=instance, log_level=args.log_level, job_name="outputs")
-    print()  # the summaries last, after every log line, so they are the end of what the terminal shows
-    print(summary(outcome, settings))
+    print()
+    print(night)
     if outputs is not None:
         print()
         print(outputs_summary(outputs, settings))

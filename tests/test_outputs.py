@@ -59,7 +59,10 @@ def test_cabinet_report_has_focus_then_key_measures_with_words_commentary_and_qu
     folder = outputs / "reports" / "cabinet" / "2026-08"
     html = (folder / "cabinet-2026-08.html").read_text()
     assert (folder / "cabinet-2026-08.pdf").read_bytes()[:5] == b"%PDF-"
-    assert "<h1>Cabinet performance report: August to September 2026</h1>" in html
+    # Three of its 17 measures have September (fly-tipping, homelessness, sickness); the fixture has no rows of the
+    # other 14 at all, and the title says so.
+    assert ("<h1>Cabinet performance report: August to September 2026: September 2026 not yet in for 14 of 17 "
+            "measures</h1>") in html
     strategic = [m.id for m in catalogue().measures.values() if m.level == "strategic"]
     # The focus measure (operational, so only here because CMT chose it) first, then every key measure once.
     assert sections(html)[0] == FLY and sorted(sections(html)[1:]) == sorted(strategic)
@@ -253,18 +256,28 @@ def test_a_dataset_with_a_personal_data_column_is_refused(tmp_path):
 
 def test_a_report_title_says_which_months_of_its_period_are_not_in_yet():
     from outputs.reports import covered_label
+    from outputs.views import MeasureView
     from warehouse.reporting_periods import REPORT_KINDS, period_starting
 
-    cabinet = period_starting(REPORT_KINDS["cabinet"], dt.date(2026, 10, 1))  # October to November 2026
-    assert covered_label(cabinet, dt.date(2026, 11, 1)) == "October to November 2026"
-    assert covered_label(cabinet, dt.date(2026, 10, 1)) == \
+    def views(*latest: dt.date | None) -> list[MeasureView]:  # monthly measures whose latest month is `latest`
+        measure = catalogue().measures["missed_bins"]
+        return [MeasureView(measure, "", "", "", [], [], "", None, "", "", day, None) for day in latest]
+
+    oct_, nov = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+    cabinet = period_starting(REPORT_KINDS["cabinet"], oct_)  # October to November 2026
+    assert covered_label(cabinet, views(nov, nov)) == "October to November 2026"
+    assert covered_label(cabinet, views(oct_, oct_)) == \
         "October to November 2026: data for October 2026 only, November 2026 not yet in"
-    assert covered_label(cabinet, dt.date(2026, 9, 1)) == \
+    # One measure in, two not: the title says so (each measure's line says which months it lacks).
+    assert covered_label(cabinet, views(nov, oct_, None)) == \
+        "October to November 2026: November 2026 not yet in for 2 of 3 measures"
+    assert covered_label(cabinet, views(dt.date(2026, 9, 1))) == \
         "October to November 2026: no month in yet (October 2026 and November 2026 not yet in)"
-    assert covered_label(cabinet, None) == covered_label(cabinet, dt.date(2026, 9, 1))
+    assert covered_label(cabinet, views(None)) == covered_label(cabinet, views(dt.date(2026, 9, 1)))
     scrutiny = period_starting(REPORT_KINDS["scrutiny"], dt.date(2026, 7, 1))
-    assert covered_label(scrutiny, dt.date(2026, 8, 1)) == ("Quarter 2 2026/27: July to September 2026: data for "
-                                                            "July 2026 to August 2026 only, September 2026 not yet in")
+    assert covered_label(scrutiny, views(dt.date(2026, 8, 1))) == ("Quarter 2 2026/27: July to September 2026: "
+                                                                   "data for July 2026 to August 2026 only, "
+                                                                   "September 2026 not yet in")
 
 
 def test_a_period_verdict_judges_every_month_of_the_period_not_only_the_last():
@@ -285,9 +298,16 @@ def test_a_period_verdict_judges_every_month_of_the_period_not_only_the_last():
     # Up to August only (September not delivered): August's verdict, and September said to be missing.
     short = MeasureView(view.measure, "", "", "", periods[:3], points[:3], "", None, "", "17", periods[2], None)
     assert short.period_words(july, september) == \
-        "Common cause in Jul 2026; Special cause: concern in Aug 2026; no data yet for Sep 2026"
+        "Common cause in Jul 2026; Special cause: concern in Aug 2026; no value for Sep 2026"
     assert short.period_words(dt.date(2026, 10, 1), dt.date(2026, 12, 31)) == \
-        "no data yet for Oct 2026, Nov 2026 and Dec 2026"
+        "no value for Oct 2026, Nov 2026 and Dec 2026"
+    # A quarterly measure's July-to-September point ends inside a Cabinet period of August to September: it counts.
+    import dataclasses
+
+    quarterly = dataclasses.replace(view.measure, frequency="quarterly")
+    quarter = MeasureView(quarterly, "", "", "", [july], [points[0]], "", None, "", "9", july, None,
+                          period_ends=[dt.date(2026, 9, 30)])
+    assert quarter.period_words(dt.date(2026, 8, 1), september) == "Common cause in Jul 2026"
 
 
 def test_every_warehouse_module_the_outputs_import_is_in_their_code_digest():

@@ -59,3 +59,22 @@ def test_free_space_under_the_share_is_not_compacted_however_large(churned):
         counts = publish(con, copy, "run-2", compact_above=0.9, compact_min_bytes=0)
     assert COMPACTED not in counts
     assert _free(copy)[0] > 0
+
+
+def test_the_copy_keeps_its_alerts_when_the_alerts_database_is_not_there(churned, tmp_path):
+    # A run whose BDC_ALERTS_PATH points elsewhere (or before any alert) must not empty the alerts the copy holds;
+    # with no alerts anywhere yet, the copy holds the table empty.
+    from warehouse.alerts_table import alerts_ddl
+
+    con, copy = churned
+    with duckdb.connect(str(copy), read_only=True) as published:
+        assert published.execute("SELECT count(*) FROM audit.alerts").fetchone() == (0,)  # the first publish's
+    alerts = tmp_path / "alerts.duckdb"
+    with duckdb.connect(str(alerts)) as db:
+        db.execute(alerts_ddl())
+        db.execute("INSERT INTO audit.alerts (alert_key, raised_at, kind, severity, title, body, recipients) VALUES "
+                   "('k1', TIMESTAMP '2026-11-27 03:00', 'run_failed', 'ERROR', 'A run failed', 'body', 'x@y')")
+    with clock.night_of(dt.date(2026, 11, 27)):
+        assert publish(con, copy, "run-2", alerts_path=alerts)["audit.alerts"] == 1
+        assert publish(con, copy, "run-3", alerts_path=None)["audit.alerts"] == 1
+        assert publish(con, copy, "run-4", alerts_path=tmp_path / "elsewhere.duckdb")["audit.alerts"] == 1

@@ -199,3 +199,23 @@ def test_a_measures_limits_are_clamped_to_the_range_its_catalogue_unit_allows():
                         [measure.id, start, dt.date(2026, month + 1, 1) - dt.timedelta(days=1), value])
         (series,) = measure_series(con, measure)
     assert series.chart()[0].upper_limit == 100 and series.chart()[0].upper_near_limit == 100
+
+
+def test_one_large_spike_in_a_whole_number_series_is_still_flagged():
+    # Fourteen 2s, three 3s and one 9: moving ranges 0,1,1,0,0,7,7,0,1,1,0,0,0,1,1,0,0 (sum 20 over 17: unscreened
+    # mR̄ 1.176, upper range limit 3.84 >= 3 steps of 1, so not chunky). Screening drops both 7s (>= 3.84): mR̄
+    # 6/15 = 0.4; mean 46/18 = 2.556, upper limit 2.556 + 1.064 = 3.620: the 9 is outside, the 3s are not.
+    values = [2, 2, 3, 2, 2, 2, 9, 2, 2, 3, 2, 2, 2, 2, 3, 2, 2, 2]
+    points = xmr(values, "down")
+    assert points[0].limits_method == SCREENED
+    assert points[0].upper_limit == pytest.approx(46 / 18 + 2.66 * 0.4)
+    assert flagged(points, "outside_limits") == [6] and points[6].point_type == "special_cause_concern"
+
+
+def test_float_noise_is_not_a_step():
+    # One value written three ways a float can round it is one value: no variation, not 14 special causes
+    # against limits a few 1e-15 wide.
+    x = 12.0
+    noisy = [x, x + 1e-15, x, x - 1e-15] * 3
+    assert segment_limits_basis(noisy)[1] == NOT_ENOUGH_VARIATION
+    assert not any(p.special_cause for p in xmr(noisy))

@@ -99,7 +99,9 @@ def test_a_trial_against_a_system_too_chunky_for_limits_claims_no_signal_either_
     # limits of 26/12 ± 2.66 x 0.364 (lower 1.20) would have called "improvement" twelve times over.
     outcome = judge_trial([2, 2, 3, 2, 2, 2, 2, 3, 2, 2, 2, 2], [1] * 12, "down", unit=" days")
     assert outcome.verdict == "too_little_variation" and outcome.improvement_points == 0
-    assert outcome.summary.startswith("The system before the trial varies too little for process limits")
+    assert outcome.summary.startswith("The system before the trial varies too little for process limits, so no "
+                                      "SPC signal can be judged against it; 0 of 12 points since the start are "
+                                      "above every value before it and 12 below")
     assert "mean 2.2 days before, 1.0 days since" in outcome.summary
 
 

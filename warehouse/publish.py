@@ -211,7 +211,10 @@ def _copy_alerts(con: duckdb.DuckDBPyConnection, alerts_path: Path | None, attem
                     raise
                 time.sleep(1 + attempt)
     try:
-        con.execute("CREATE OR REPLACE TABLE publishing.audit.alerts AS SELECT * FROM alerts_db.audit.alerts")
+        if alerts_path is None:  # none raised yet, or the alerts database is elsewhere: keep what the copy has
+            con.execute("CREATE TABLE IF NOT EXISTS publishing.audit.alerts AS SELECT * FROM alerts_db.audit.alerts")
+        else:
+            con.execute("CREATE OR REPLACE TABLE publishing.audit.alerts AS SELECT * FROM alerts_db.audit.alerts")
         return con.execute("SELECT count(*) FROM publishing.audit.alerts").fetchone()[0]
     finally:
         con.execute("DETACH alerts_db")

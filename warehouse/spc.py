@@ -12,12 +12,13 @@ For each segment of a series (a new segment starts at every rebase: a recorded s
   carried forward;
 - **chunky data** (Wheeler, "Understanding Statistical Process Control", on inadequate measurement units):
   when the values move in steps so large against their variation that the moving-range chart has three or
-  fewer possible values (0, one step, two steps) below its upper limit 3.267·mR̄, the step being the smallest
-  moving range that is not 0, limits would call ordinary periods special. A series that is mostly one whole
-  number is the common case: screening removes every moving range that is not 0, and mR̄ = 0 would put both
-  limits on the mean. (Not screening would not help: whenever screening leaves mR̄ = 0, the unscreened mR̄
-  is itself below a third of a step.) Such a segment, or one with no variation at all, gets no limits and no
-  special-cause rules: it is "not enough variation to chart", and says so;
+  fewer possible values (0, one step, two steps) below its upper limit 3.267·mR̄ (the unscreened mR̄, as
+  Wheeler tests it; the step is the smallest moving range that is not 0, float noise aside), limits would
+  call ordinary periods special. A series that is mostly one whole number is the common case: screening then
+  removes every moving range that is not 0, and mR̄ = 0 would put both limits on the mean. Such a segment, or
+  one with no variation at all, gets no limits and no special-cause rules: it is "not enough variation to
+  chart", and says so. A segment that passes the test gets the usual screened limits, so one large spike in
+  a whole-number series is still flagged;
 - limits are clamped to the values the unit can take (0 to 100 for a percentage, at least 0 for a count).
 Each point carries how its segment's limits were set (`limits_method`).
 Special-cause rules, judged inside a segment:
@@ -115,12 +116,12 @@ def segment_limits_basis(values: Sequence[float]) -> tuple[float | None, str]:
     ranges = [abs(b - a) for a, b in pairwise(values)]
     if not ranges:
         return None, TOO_FEW_POINTS
-    steps = [r for r in ranges if r > 0]
-    mr_bar = screened_mean_moving_range(values)
+    noise = ON_MEAN_TOLERANCE * max(1.0, abs(_mean(values)))  # a difference this small is the same value
+    steps = [r for r in ranges if r > noise]
     # Possible moving ranges below the upper range limit: 0, step, 2·step, ... Three or fewer: chunky.
-    if not steps or SCREEN_FACTOR * mr_bar < 3 * min(steps):
+    if not steps or SCREEN_FACTOR * _mean(ranges) < 3 * min(steps):
         return None, NOT_ENOUGH_VARIATION
-    return mr_bar, SCREENED
+    return screened_mean_moving_range(values), SCREENED
 
 
 def _clamp(value: float, bounds: tuple[float | None, float | None]) -> float:
@@ -262,8 +263,8 @@ def describe(points: Sequence[SpcPoint], unit: str = "points") -> str:
         return "No data."
     latest = points[-1]
     if not latest.judged:
-        return ("Not enough variation to chart: the values move in steps as large as their usual variation, so "
-                "process limits would call ordinary periods special; no signal is claimed either way.")
+        return ("Not enough variation to chart: the values barely vary, or only in steps as large as their usual "
+                "variation, so process limits would call ordinary periods special; no signal is claimed either way.")
     if not latest.special_cause:
         return "Common cause variation: the latest value is within what this process predictably produces."
     kind = latest.point_type.removeprefix("special_cause_").replace("_", " ")

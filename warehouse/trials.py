@@ -55,9 +55,12 @@ def judge_trial(before: list[float], after: list[float], improvement: str, basel
     elif not after:
         verdict, summary = "too_early", "No data since the trial started yet."
     elif not judged[0].judged:
+        # No limits to judge by: say, as a plain fact, how many points since lie beyond every value before it.
+        above, below = sum(v > max(before) for v in after), sum(v < min(before) for v in after)
         verdict = "too_little_variation"
-        summary = ("The system before the trial varies too little for process limits (its values move in steps as "
-                   f"large as their usual variation), so no signal can be judged against it ({means}).")
+        summary = ("The system before the trial varies too little for process limits, so no SPC signal can be "
+                   f"judged against it; {above} of {len(after)} points since the start are above every value "
+                   f"before it and {below} below ({means}).")
     else:
         good, bad, neutral = counts[IMPROVEMENT], counts["special_cause_concern"], counts[NEUTRAL]
         n = len(after)
