@@ -127,8 +127,9 @@ def period_reports(con: duckdb.DuckDBPyConnection, cat: Catalogue, period: Repor
 
 def covered_label(period: ReportingPeriod, views: list[MeasureView]) -> str:
     """The period's label, saying which of its months are not in yet for the monthly measures of `views`: none
-    in for any ('... : data for October 2026 only, November 2026 not yet in'), or some measures lacking them
-    ('...: November 2026 not yet in for 3 of 18 measures'); each measure's line says which."""
+    in for any ('... : data for October 2026 only, November 2026 not yet in'), or some measures without a value
+    for the last month ('...: no November 2026 value for 3 of 18 measures': not delivered yet, or none to give,
+    such as a percentage of no applications); each measure's line says which."""
     monthly = [v.latest_period for v in views if v.measure.frequency == "monthly"]
     last = period.end.replace(day=1)
     latest = max((d for d in monthly if d is not None), default=None)
@@ -136,7 +137,7 @@ def covered_label(period: ReportingPeriod, views: list[MeasureView]) -> str:
         lagging = [d for d in monthly if d is None or d < last]
         if not lagging:
             return period.label
-        return f"{period.label}: {last:%B %Y} not yet in for {len(lagging)} of {len(views)} measures"
+        return f"{period.label}: no {last:%B %Y} value for {len(lagging)} of {len(views)} measures"
     missing, month = [], max(period.start, latest + dt.timedelta(days=32) if latest else period.start).replace(day=1)
     while month <= last:
         missing.append(f"{month:%B %Y}")

@@ -61,7 +61,7 @@ def test_cabinet_report_has_focus_then_key_measures_with_words_commentary_and_qu
     assert (folder / "cabinet-2026-08.pdf").read_bytes()[:5] == b"%PDF-"
     # Three of its 17 measures have September (fly-tipping, homelessness, sickness); the fixture has no rows of the
     # other 14 at all, and the title says so.
-    assert ("<h1>Cabinet performance report: August to September 2026: September 2026 not yet in for 14 of 17 "
+    assert ("<h1>Cabinet performance report: August to September 2026: no September 2026 value for 14 of 17 "
             "measures</h1>") in html
     strategic = [m.id for m in catalogue().measures.values() if m.level == "strategic"]
     # The focus measure (operational, so only here because CMT chose it) first, then every key measure once.
@@ -270,7 +270,7 @@ def test_a_report_title_says_which_months_of_its_period_are_not_in_yet():
         "October to November 2026: data for October 2026 only, November 2026 not yet in"
     # One measure in, two not: the title says so (each measure's line says which months it lacks).
     assert covered_label(cabinet, views(nov, oct_, None)) == \
-        "October to November 2026: November 2026 not yet in for 2 of 3 measures"
+        "October to November 2026: no November 2026 value for 2 of 3 measures"
     assert covered_label(cabinet, views(dt.date(2026, 9, 1))) == \
         "October to November 2026: no month in yet (October 2026 and November 2026 not yet in)"
     assert covered_label(cabinet, views(None)) == covered_label(cabinet, views(dt.date(2026, 9, 1)))
