@@ -29,7 +29,14 @@ from outputs.unchanged import DIGEST_FILE, inputs_digest, remember, unchanged
 from outputs.views import CRITERIA, MeasureView, measure_view
 from warehouse import clock
 from warehouse.catalogue import Catalogue, catalogue
-from warehouse.reporting_periods import REPORT_KINDS, ReportingPeriod, latest_ended_period, period_starting
+from warehouse.reporting_periods import (
+    REPORT_KINDS,
+    ReportingPeriod,
+    add_months,
+    latest_ended_period,
+    months_between,
+    period_starting,
+)
 
 log = logging.getLogger(__name__)
 COUNCIL = "Bromsgrove District Council"
@@ -138,10 +145,8 @@ def covered_label(period: ReportingPeriod, views: list[MeasureView]) -> str:
         if not lagging:
             return period.label
         return f"{period.label}: no {last:%B %Y} value for {len(lagging)} of {len(views)} measures"
-    missing, month = [], max(period.start, latest + dt.timedelta(days=32) if latest else period.start).replace(day=1)
-    while month <= last:
-        missing.append(f"{month:%B %Y}")
-        month = (month + dt.timedelta(days=32)).replace(day=1)
+    first_missing = add_months(latest, 1) if latest is not None and latest >= period.start else period.start
+    missing = [f"{m:%B %Y}" for m in months_between(first_missing, last)]
     gone = " and ".join(missing) if len(missing) < 3 else f"{missing[0]} to {missing[-1]}"
     if latest is None or latest < period.start:
         return f"{period.label}: no month in yet ({gone} not yet in)"

@@ -12,6 +12,7 @@ import duckdb
 from outputs.charts import chart_alt_text, spc_chart_uri
 from outputs.publication import format_value
 from warehouse.catalogue import Catalogue, Measure
+from warehouse.reporting_periods import months_between
 from warehouse.spc import SpcPoint, describe
 from warehouse.spc_marts import Series, measure_series
 from warehouse.trials import judged_trials
@@ -72,12 +73,7 @@ class MeasureView:
                 groups.setdefault(label, []).append(f"{day:%b %Y}")
         said = "; ".join(f"{label} in {_listed(days)}" for label, days in groups.items())
         if self.measure.frequency == "monthly":
-            have = {f"{d:%b %Y}" for d in self.periods}
-            month, missing = start.replace(day=1), []
-            while month <= end:
-                if f"{month:%b %Y}" not in have:
-                    missing.append(f"{month:%b %Y}")
-                month = (month + dt.timedelta(days=32)).replace(day=1)
+            missing = [f"{m:%b %Y}" for m in months_between(start, end) if m not in self.periods]
             if missing:
                 said += f"{'; ' if said else ''}no value for {_listed(missing)}"
         return said or "No data for this period"

@@ -37,6 +37,15 @@ def add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first day of each month from `first`'s month to `last`'s, both included (none if `last` is earlier)."""
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def is_period_start(kind: ReportKind, month: dt.date) -> bool:
     return month.day == 1 and (month.month - FINANCIAL_YEAR_START_MONTH) % kind.months == 0
 
