@@ -22,6 +22,7 @@ from assets.common import (
 from assets.core import CORE_ASSETS
 from assets.systems import SYSTEMS_ASSETS
 from outputs.partner_packs import load_agreements
+from quality import completeness
 from quality.holds import build_data_holds
 from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
@@ -59,7 +60,8 @@ def measure_values(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 @dg.asset(key=table_key("marts.disclosed_values"), group_name="marts", kinds={"duckdb", "python"},
           owners=POLICY_OWNERS, code_version=code_version(),
-          deps=[measure_values, table_key("core.dim_area"), table_key("core.dim_measure")],
+          deps=[measure_values, table_key(completeness.TABLE), table_key("core.dim_area"),
+                table_key("core.dim_measure")],
           description="Disclosure control for the public site, open data and partner packs: every ended month's "
                       "measure values with zero areas filled in and small counts withheld (primary, complements, "
                       "secondary partners, shared counts), one pattern per threshold in use (the public 5 and each "
@@ -79,6 +81,28 @@ def disclosed_values(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         metadata = {**table_metadata(con, "marts.disclosed_values"), NIGHT_MONTH: f"{as_of:%Y-%m}"}
     context.log.info("cells withheld per threshold: " + ", ".join(f"{b}: {n}" for b, n in withheld.items()))
     return dg.MaterializeResult(metadata={**metadata, **{f"withheld_below_{b}": n for b, n in withheld.items()}})
+
+
+@dg.asset(key=table_key(completeness.TABLE), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
+          code_version=code_version(),
+          deps=[measure_values, *(table_key(f"staging.{c.name}") for c in CONTRACTS.values()
+                                  if completeness.period_sources(c))],
+          description="For every measure and period: complete (every source behind it has delivered that month), "
+                      "provisional (a source is past its due day and grace and still missing: shown, flagged) or in "
+                      "progress (never headlines: left out of the SPC charts, is_latest, the site and the reports); "
+                      "what is awaited and when it turns provisional. Code: quality/completeness.py")
+def period_completeness(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                        settings: SettingsResource) -> dg.MaterializeResult:
+    as_of = run_settings(settings, warehouse).as_of
+    with warehouse.connect() as con:
+        completeness.build_period_completeness(con, as_of)
+        counts = dict(con.execute(f"SELECT period_status, count(*) FROM {completeness.TABLE} GROUP BY 1").fetchall())
+        metadata = table_metadata(con, completeness.TABLE)
+    if counts.get(completeness.IN_PROGRESS) or counts.get(completeness.PROVISIONAL):
+        context.log.info(f"periods not complete: {counts.get(completeness.IN_PROGRESS, 0)} in progress, "
+                         f"{counts.get(completeness.PROVISIONAL, 0)} provisional")
+    return dg.MaterializeResult(metadata={**metadata, **{f"periods_{k.replace(' ', '_')}": v
+                                                         for k, v in counts.items()}})
 
 
 @dg.asset(key=table_key("marts.data_holds"), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
@@ -195,8 +219,8 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48),
                                                           warn_window=dt.timedelta(hours=26)),
           # Every core table too: some (e.g. core.focus_measures) feed only the outputs, not a mart.
-          deps=[*CORE_ASSETS, measure_values, disclosed_values, data_holds, *SQL_MART_ASSETS, *SYSTEMS_ASSETS,
-                commentary_status, quality_scorecard],
+          deps=[*CORE_ASSETS, measure_values, disclosed_values, data_holds, period_completeness, *SQL_MART_ASSETS,
+                *SYSTEMS_ASSETS, commentary_status, quality_scorecard],
           description="Read-only copies of core, marts and audit, swapped in atomically: the BI copy (public, "
                       "aggregate and staff data only) and the analyst copy (with record-level pseudonymised facts; "
                       "mode 0640 for BDC_ANALYST_GROUP), each holding the tables and columns its data classes allow "

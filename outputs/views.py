@@ -49,6 +49,10 @@ class MeasureView:
     focus_reason: str | None = None
     trials: list[dict] = field(default_factory=list)  # id, description, start, verdict, summary (up to the chart's end)
     period_ends: list[dt.date] = field(default_factory=list)  # each point's period end (periods holds the starts)
+    # Periods not charted because a source has not delivered them yet (start -> what is awaited), and what the
+    # latest charted period still lacks when it is only provisional (its source is past its grace): never hidden.
+    in_progress: dict[dt.date, str] = field(default_factory=dict)
+    latest_provisional: str | None = None
 
     @property
     def quality_overall(self) -> str:
@@ -73,7 +77,11 @@ class MeasureView:
                 groups.setdefault(label, []).append(f"{day:%b %Y}")
         said = "; ".join(f"{label} in {_listed(days)}" for label, days in groups.items())
         if self.measure.frequency == "monthly":
-            missing = [f"{m:%b %Y}" for m in months_between(start, end) if m not in self.periods]
+            months = [m for m in months_between(start, end) if m not in self.periods]
+            awaited = [f"{m:%b %Y}" for m in months if m in self.in_progress]
+            missing = [f"{m:%b %Y}" for m in months if m not in self.in_progress]
+            if awaited:
+                said += f"{'; ' if said else ''}{_listed(awaited)} not complete yet (not every source has delivered)"
             if missing:
                 said += f"{'; ' if said else ''}no value for {_listed(missing)}"
         return said or "No data for this period"
@@ -114,7 +122,24 @@ def measure_view(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure: Measur
         quality=_quality(con, measure.id),
         trials=[{"id": t[0], "description": t[3], "start": t[2], "verdict": o.verdict, "summary": o.summary}
                 for t, o in judged_trials(con, cat, measure.id, until)],
-        period_ends=[last for _, last in series.periods] if series else [])
+        period_ends=[last for _, last in series.periods] if series else [],
+        in_progress=_in_progress(con, measure.id, until),
+        latest_provisional=_awaiting(con, measure.id, periods[-1])
+        if series and series.statuses and series.statuses[-1] != "complete" else None)
+
+
+def _in_progress(con: duckdb.DuckDBPyConnection, measure_id: str, until: dt.date | None) -> dict[dt.date, str]:
+    """Periods (ending by `until`) the chart leaves out because a source has not delivered them yet."""
+    return dict(con.execute("""SELECT period_start, awaiting FROM marts.period_completeness
+                               WHERE measure_id = ? AND NOT period_complete
+                                 AND period_end <= coalesce(?, period_end) ORDER BY period_start""",
+                            [measure_id, until]).fetchall())
+
+
+def _awaiting(con: duckdb.DuckDBPyConnection, measure_id: str, period: dt.date) -> str | None:
+    row = con.execute("SELECT awaiting FROM marts.period_completeness WHERE measure_id = ? AND period_start = ?",
+                      [measure_id, period]).fetchone()
+    return row[0] if row else None
 
 
 def _changes(series: Series) -> list[tuple[dt.date, str]]:

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from assets.common import NIGHT_MONTH, table_key
+from quality import completeness
 from sources import CONTRACTS
 from sources.reader import discover_files, file_sha256
 from warehouse.catalogue import catalogue
@@ -31,19 +32,26 @@ def built_in_month(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None
     return getattr(value, "value", value)
 
 
-# What `look` reads: per source, its new or changed landing files; the assets whose timeliness verdict changes.
+# A period in progress turns provisional once its sources' grace has passed: a change by date alone, like timeliness.
+COMPLETENESS = table_key("marts.period_completeness")
+# What `look` reads: per source, its new or changed landing files; the assets whose verdict changes by tonight's date
+# alone (timeliness; COMPLETENESS when a period turns provisional tonight).
 Looked = tuple[dict[str, list[str]], set[dg.AssetKey]]
 
 
 def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
     """What changed, read-only: `changed_landing`, and the sources and measures whose timeliness verdict
-    tonight differs from the last one recorded (late from tonight, or a grace period over). None when the
+    tonight differs from the last one recorded (late from tonight, or a grace period over), with COMPLETENESS
+    when a period in progress turns provisional tonight. None when the
     warehouse does not exist yet or another process is writing it (after waiting up to `wait_seconds`)."""
     if not settings.warehouse_path.exists():
         return None
     try:
         with connect_waiting(str(settings.warehouse_path), read_only=True, wait_seconds=wait_seconds) as con:
-            return changed_landing(con, settings), timeliness_changes(con, settings.as_of)
+            dated = timeliness_changes(con, settings.as_of)
+            if completeness.due_to_change(con, settings.as_of):
+                dated.add(COMPLETENESS)
+            return changed_landing(con, settings), dated
     except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
         return None
     except duckdb.CatalogException:  # a warehouse from before refusals were recorded

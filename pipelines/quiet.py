@@ -38,7 +38,7 @@ import dagster as dg
 import duckdb
 
 from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint
-from pipelines.changes import CODE_VERSION_TAG, MONTHLY, Looked, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, MONTHLY, Looked, built_in_month, look
 from pipelines.retention import retention_job
 from pipelines.sensors import ACTIVE
 from warehouse import clock
@@ -107,6 +107,8 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
     landing, timely = looked
     if landing:
         return Verdict(False, f"new or changed files for {', '.join(sorted(landing))}", looked=looked)
+    if COMPLETENESS in timely:
+        return Verdict(False, "a period in progress turns provisional tonight", looked=looked)
     if timely:
         return Verdict(False, f"timeliness verdicts change tonight ({len(timely)} asset(s))", looked=looked)
     return Verdict(True, "no new file, no code or settings change, no timeliness verdict change, the same month",

@@ -8,8 +8,9 @@ A run starts from these roots and builds everything downstream of them:
 - an asset whose last planned build did not finish (a failed or killed run).
 Every night it publishes (the copy says which night it is for: the missed-night alerts read it). It judges the
 timeliness of the sources and measures whose verdict changes tonight (it depends on the night's date, not the
-data), rebuilds the scorecard when any check ran, and the commentary status and return templates when the
-night falls in a new month. The outputs follow each publish (the `published_outputs` sensor).
+data), rebuilds marts.period_completeness and what reads it on the night a period in progress turns provisional
+(its grace is over), rebuilds the scorecard when any check ran, and the commentary status and return templates
+when the night falls in a new month. The outputs follow each publish (the `published_outputs` sensor).
 
 A skipped asset is one whose inputs, code and last build are all unchanged, so rebuilding it would give the
 same table. When the warehouse cannot be read (none yet, or a writer holds it), everything is built.
@@ -24,7 +25,7 @@ import dagster as dg
 
 from assets.common import PUBLISHED, table_key
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
-from pipelines.changes import CODE_VERSION_TAG, MONTHLY, Looked, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, MONTHLY, Looked, built_in_month, look
 from warehouse.settings import Settings
 
 SCORECARD = table_key("marts.quality_scorecard")
@@ -71,6 +72,9 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
     month = f"{settings.as_of:%Y-%m}"
     reasons |= {".".join(k.path): f"the night is in {month}" for k in MONTHLY
                 if built_in_month(instance, k) != month}
+    if COMPLETENESS in timely:
+        reasons[".".join(COMPLETENESS.path)] = "a period in progress turns provisional tonight (its grace is over)"
+        timely = timely - {COMPLETENESS}
     roots = [dg.AssetKey(name.split(".")) if "." in name else dg.AssetKey(name) for name in reasons]
     reached = set(dg.AssetSelection.assets(*roots).downstream().resolve(assets)) if roots else set()
     timeliness = {c for c in TIMELINESS_CHECKS if c.asset_key in timely or c.asset_key in reached}

@@ -35,6 +35,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.expectations.row_conditions import Column
 
+from quality.completeness import delivered_periods
 from quality.outcome import Outcome, verdict
 from warehouse import clock
 from warehouse.catalogue import FREQUENCIES, Measure
@@ -183,7 +184,7 @@ def _measure_frames(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[p
     history, min_volume = measure.quality.history_periods, measure.quality.min_volume
     series = con.execute(f"""
         WITH by_area AS (
-            SELECT measure_id, period_start,
+            SELECT measure_id, period_start, max(period_end) AS period_end,
                    max(numerator) FILTER (WHERE area_type = 'district') AS district_numerator,
                    max(observations) FILTER (WHERE area_type = 'district') AS observations,
                    coalesce(sum(numerator) FILTER (WHERE area_type = 'ward'), 0) AS ward_numerator,
@@ -198,6 +199,9 @@ def _measure_frames(con: duckdb.DuckDBPyConnection, measure: Measure) -> tuple[p
         FROM by_area
         WINDOW history AS (ORDER BY period_start ROWS BETWEEN {history} PRECEDING AND 1 PRECEDING)
         ORDER BY period_start""", [measure.id]).df()
+    # A month not yet delivered by every source rests on few records by nature: its volume is not judged.
+    delivered = delivered_periods(con, measure.id, [end.date() for end in pd.to_datetime(series["period_end"])])
+    series.loc[[not whole for whole in delivered], "volume_ratio"] = None
     return values, series
 
 

@@ -8,6 +8,7 @@ import statistics
 
 import duckdb
 
+from quality.completeness import delivered_periods
 from quality.lineage import readers
 from quality.outcome import Outcome, sample_rows, verdict
 from quality.verify import mismatches_sql, traced_sql
@@ -115,11 +116,14 @@ def _unit(measure: Measure) -> str:
 
 
 def reliable(con: duckdb.DuckDBPyConnection, measure: Measure, run_id: str) -> Outcome:
-    """The latest period's volume is in line with history, and the definition has not changed mid-series
-    unless a rebase was recorded in the catalogue."""
+    """The latest delivered period's volume is in line with history (a month not yet delivered by every source
+    is not judged: its few records are not a fault), and the definition has not changed mid-series unless a
+    rebase was recorded in the catalogue."""
     rules = measure.quality
     warnings: list[str] = []
     series = _district_series(con, measure)
+    delivered = delivered_periods(con, measure.id, [row[1] for row in series]) if series else []
+    series = [row for row, whole in zip(series, delivered, strict=True) if whole]
     period = series[-1][0] if series else None
     history = [row[3] for row in series[-1 - rules.history_periods:-1]]
     if len(history) >= 3:

@@ -76,6 +76,16 @@ def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+def every_period_complete(con: duckdb.DuckDBPyConnection) -> None:
+    """marts.period_completeness for a hand-made warehouse whose sources have delivered everything: a view, so that
+    values a test adds later are complete too (quality/completeness.py builds the real table nightly)."""
+    con.execute("""CREATE OR REPLACE VIEW marts.period_completeness AS
+                   SELECT DISTINCT measure_id, period_start, period_end, 'complete' AS period_status,
+                          true AS period_complete, false AS provisional, NULL::VARCHAR AS awaiting,
+                          NULL::DATE AS turns_provisional_on
+                   FROM marts.measure_values""")
+
+
 OUTPUTS_FIXTURE_SQL = Path(__file__).parent / "fixtures" / "outputs" / "warehouse.sql"
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import duckdb
 import pytest
 
+from tests.conftest import every_period_complete
 from tests.disclosure_attack import recovered
 from warehouse.disclosure import build_disclosed_values
 
@@ -43,6 +44,7 @@ def _warehouse(values: dict[str, dict[str, tuple]]) -> duckdb.DuckDBPyConnection
             con.execute("INSERT INTO marts.measure_values VALUES (?, ?, last_day(?::DATE), ?, ?, ?, ?, ?, ?)",
                         [measure, OCTOBER, OCTOBER, _type(code), code, value, numerator, denominator,
                          denominator if denominator is not None else value])
+    every_period_complete(con)
     return con
 
 

@@ -328,3 +328,21 @@ def test_every_warehouse_module_the_outputs_import_is_in_their_code_digest():
     for module in sorted(imported):
         path = module.replace(".", "/")
         assert f"{path}.py" in files or f"{path}/__init__.py" in files, module
+
+
+def test_a_period_in_progress_never_headlines(outputs):
+    # The fixture's October ASB count (40) is in the warehouse, but the police file for October is due on
+    # 28 November: on 26 November the period is in progress. The site leads with September's 15, says what
+    # October awaits, and no output releases October's partial count.
+    site = outputs / "site"
+    home = (site / "index.html").read_text()
+    row = re.search(r'href="measures/asb_incidents.html">[^<]*</a></th>(.*?)</tr>', home, re.S)[1]
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', row)
+    assert cells[:2] == ["15", "September 2026"], cells
+    page = (site / "measures" / "asb_incidents.html").read_text()
+    assert "October 2026</dt>" in page and "Not shown yet: awaiting Street-level crime and anti-social " \
+        "behaviour (police.uk) for October 2026 (due 28 November 2026)" in page
+    assert ">40<" not in page
+    released = [r for r in csv.DictReader((site / "data" / "measure-values.csv").open())
+                if r["measure_id"] == "asb_incidents"]
+    assert released and {r["period_start"] for r in released} == {"2026-09-01"}

@@ -195,6 +195,7 @@ def test_a_quiet_record_for_an_earlier_copy_does_not_count_for_a_new_one(world):
     ("a night before the last quiet one", "is before the last one recorded (2026-11-12)"),
     ("a new file", "new or changed files for crm_contacts"),
     ("a timeliness verdict changes", "timeliness verdicts change tonight"),
+    ("a period turns provisional", "a period in progress turns provisional tonight"),
     ("the warehouse is being written", "the warehouse is being written"),
 ])
 def test_any_change_makes_the_night_a_planned_one_and_says_why(world, breaking, reason):
@@ -243,6 +244,8 @@ def test_any_change_makes_the_night_a_planned_one_and_says_why(world, breaking, 
         world.changes["look"] = ({"crm_contacts": ["crm_contacts_2026-10.csv"]}, set())
     elif breaking == "a timeliness verdict changes":
         world.changes["look"] = ({}, {table_key("staging.crm_contacts")})
+    elif breaking == "a period turns provisional":
+        world.changes["look"] = ({}, {table_key("marts.period_completeness")})
     elif breaking == "the warehouse is being written":
         world.changes["look"] = None
     verdict = quiet_night(instance, settings, world.fingerprint)

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from sources.sample import add_months, month_end
+from tests.conftest import every_period_complete
 from warehouse.catalogue import catalogue
 from warehouse.spc_marts import build_measure_spc
 from warehouse.trials import build_trial_outcomes, judge_trial
@@ -30,6 +31,7 @@ def con():
     con.execute("""CREATE TABLE core.trials AS SELECT 'CPD-9' AS trial_id, 'Customer Services' AS service,
                    DATE '2025-01-15' AS start_date, 'Advisers own the whole query' AS description,
                    'resolved_first_contact_pct' AS measure_id, 'Head of Customer Services' AS lead_officer""")
+    every_period_complete(con)
     return con
 
 

@@ -35,13 +35,18 @@ SHARED_COUNT_MIN_ROWS = 3  # two measures' counts equal in a month in at least t
 
 Key = tuple[str, dt.date, str, str]  # measure_id, period_start, area_type, area_code
 
-# Every ended period's rows, with an explicit row for each area that had no records (zero fill), and the
+# Every ended period's rows (of periods every source has delivered, or is past its grace for: a period still in
+# progress is never released, so its partial figures never become a first release), with an explicit row for each
+# area that had no records (zero fill), and the
 # nearest ancestor area of each row. Counts are zero-filled; a ratio's value stays blank ("no records"). Below
 # the district, a (measure, month) released before has the figures of its first release, for every threshold.
 GRID_SQL = """
 CREATE OR REPLACE TEMP TABLE disclosure_grid AS
 WITH ended AS (
-    SELECT * FROM marts.measure_values WHERE period_end < getvariable('disclosure_as_of')
+    SELECT v.* FROM marts.measure_values v
+    SEMI JOIN marts.period_completeness c ON c.measure_id = v.measure_id AND c.period_start = v.period_start
+                                         AND c.period_complete
+    WHERE v.period_end < getvariable('disclosure_as_of')
 ), shape AS (
     SELECT e.measure_id, any_value(m.unit) AS unit, bool_or(e.numerator IS NOT NULL) AS has_numerator,
            bool_or(e.denominator IS NOT NULL) AS has_denominator

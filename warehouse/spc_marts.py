@@ -18,7 +18,7 @@ from warehouse.models import build_table_from_records
 from warehouse.spc import SpcPoint, assurance_icon, xmr
 
 # The tables each mart built here reads (for Dagster's dependencies and the `relevant` lineage walk).
-READS = {"marts.measure_spc": ("marts.measure_values", "core.trials"),
+READS = {"marts.measure_spc": ("marts.measure_values", "marts.period_completeness", "core.trials"),
          "marts.end_to_end_spc": ("marts.end_to_end_times",)}
 POINT_COLUMNS = {  # column -> type, so an empty chart table still has the right schema
     "period_start": "DATE", "period_end": "DATE", "value": "DOUBLE", "segment": "INTEGER", "segment_start": "DATE",
@@ -27,7 +27,7 @@ POINT_COLUMNS = {  # column -> type, so an empty chart table still has the right
     "outside_limits": "BOOLEAN", "shift": "BOOLEAN", "trend": "BOOLEAN", "two_in_three": "BOOLEAN",
     "special_cause": "BOOLEAN", "point_type": "VARCHAR", "variation_icon": "VARCHAR", "rules": "VARCHAR",
     "is_latest": "BOOLEAN", "points_in_series": "INTEGER", "improvement": "VARCHAR", "target": "DOUBLE",
-    "assurance_icon": "VARCHAR", "limits_method": "VARCHAR"}
+    "assurance_icon": "VARCHAR", "limits_method": "VARCHAR", "period_status": "VARCHAR"}
 
 
 
@@ -49,6 +49,7 @@ class Series:
     baseline_points: int | None = None
     target: float | None = None
     bounds: tuple[float | None, float | None] = (None, None)  # the lowest and highest values possible
+    statuses: list[str] = field(default_factory=list)  # each period's completeness (quality/completeness.py)
 
     def segment_starts(self) -> list[tuple[int, Rebase]]:
         """Index of the first period of each rebase (the period containing its start date), with the rebase."""
@@ -82,7 +83,8 @@ def chart_records(series: Series) -> Iterator[dict]:
                "point_type": p.point_type, "variation_icon": p.variation_icon, "rules": "; ".join(p.rules) or None,
                "is_latest": i == len(points) - 1, "points_in_series": len(points),
                "improvement": series.improvement, "target": series.target, "assurance_icon": assurance,
-               "limits_method": p.limits_method}
+               "limits_method": p.limits_method,
+               "period_status": series.statuses[i] if series.statuses else None}
 
 
 def write_chart_table(con: duckdb.DuckDBPyConnection, table: str, key_columns: dict[str, str],
@@ -105,21 +107,25 @@ def measure_rebases(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[Re
 def measure_series(con: duckdb.DuckDBPyConnection, measure: Measure, until: dt.date | None = None,
                    district_only: bool = False) -> Iterator[Series]:
     """The measure's council-wide series, and each area's where it has at least spc.min_points values
-    (only the council-wide one with `district_only`); periods ending after `until` are left out."""
-    rows = con.execute("""SELECT area_type, area_code, period_start, period_end, value FROM marts.measure_values
-                          WHERE measure_id = ? AND value IS NOT NULL AND period_end <= coalesce(?, period_end)
-                            AND (NOT ? OR area_type = 'district')
-                          ORDER BY area_type, area_code, period_start""",
+    (only the council-wide one with `district_only`); periods ending after `until`, and periods still in progress
+    (marts.period_completeness), are left out: a month not yet delivered by every source never headlines."""
+    rows = con.execute("""SELECT v.area_type, v.area_code, v.period_start, v.period_end, v.value, c.period_status
+                          FROM marts.measure_values v
+                          JOIN marts.period_completeness c USING (measure_id, period_start)
+                          WHERE v.measure_id = ? AND v.value IS NOT NULL AND c.period_complete
+                            AND v.period_end <= coalesce(?, v.period_end) AND (NOT ? OR v.area_type = 'district')
+                          ORDER BY v.area_type, v.area_code, v.period_start""",
                        [measure.id, until, district_only]).fetchall()
     rebases = measure_rebases(con, measure)
     grouped: dict[tuple[str, str], list[tuple]] = {}
-    for area_type, area_code, start, end, value in rows:
-        grouped.setdefault((area_type, area_code), []).append((start, end, value))
+    for area_type, area_code, start, end, value, status in rows:
+        grouped.setdefault((area_type, area_code), []).append((start, end, value, status))
     for (area_type, area_code), points in grouped.items():
         if area_type != "district" and len(points) < measure.spc.min_points:
             continue
         yield Series(keys={"measure_id": measure.id, "area_type": area_type, "area_code": area_code},
-                     periods=[(s, e) for s, e, _ in points], values=[v for _, _, v in points],
+                     periods=[(s, e) for s, e, _, _ in points], values=[v for _, _, v, _ in points],
+                     statuses=[status for *_, status in points],
                      improvement=measure.improvement, rebases=rebases,
                      baseline_points=measure.spc.baseline_points,
                      target=measure.target if area_type == "district" else None,

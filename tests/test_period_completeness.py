@@ -1,0 +1,133 @@
+"""A period is complete only when every source behind the measure has delivered it; one still in progress never
+headlines (quality/completeness.py; the site side is in test_outputs). Dates are worked out by hand from the
+contracts: police street-level crime is due on the 28th of the following month with 14 days' grace; CRM contacts
+on the 5th, with 14 days' grace."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.common import PUBLISHED, table_key
+from pipelines import selection
+from pipelines.changes import COMPLETENESS
+from quality import completeness
+from quality.completeness import IN_PROGRESS, PROVISIONAL, build_period_completeness, judge_period
+from warehouse.settings import load_settings
+
+OCTOBER_END = dt.date(2026, 10, 31)
+POLICE = ("police_street",)
+BOTH = ("crm_contacts", "police_street")
+
+
+def test_a_period_is_complete_once_every_source_has_delivered_its_last_month():
+    through = {"police_street": dt.date(2026, 10, 1), "crm_contacts": dt.date(2026, 10, 1)}
+    assert judge_period(OCTOBER_END, BOTH, through, dt.date(2026, 11, 2)).status == "complete"
+    # Contacts have delivered October, the police only September: in progress, awaiting the police alone.
+    judged = judge_period(OCTOBER_END, BOTH, through | {"police_street": dt.date(2026, 9, 1)},
+                          dt.date(2026, 11, 2))
+    assert judged.status == IN_PROGRESS
+    assert judged.awaiting == ("Street-level crime and anti-social behaviour (police.uk) for October 2026 "
+                               "(due 28 November 2026)")
+
+
+def test_a_missing_source_turns_the_period_provisional_the_day_after_its_grace_ends():
+    # October's police file is due on 28 November; 14 days' grace ends on 12 December.
+    through = {"police_street": dt.date(2026, 9, 1)}
+    on_last_day = judge_period(OCTOBER_END, POLICE, through, dt.date(2026, 12, 12))
+    assert (on_last_day.status, on_last_day.turns_provisional_on) == (IN_PROGRESS, dt.date(2026, 12, 13))
+    after = judge_period(OCTOBER_END, POLICE, through, dt.date(2026, 12, 13))
+    assert (after.status, after.turns_provisional_on) == (PROVISIONAL, None)
+    assert after.awaiting.startswith("Street-level crime and anti-social behaviour (police.uk) for October 2026")
+    # Two sources missing: provisional only once both graces are over (CRM's ends on 19 November, the police's
+    # on 12 December), so the later one decides.
+    both = judge_period(OCTOBER_END, BOTH, {}, dt.date(2026, 11, 20))
+    assert (both.status, both.turns_provisional_on) == (IN_PROGRESS, dt.date(2026, 12, 13))
+
+
+def test_a_quarter_waits_for_its_last_month():
+    quarter_end = dt.date(2026, 9, 30)  # July to September
+    assert judge_period(quarter_end, POLICE, {"police_street": dt.date(2026, 8, 1)},
+                        dt.date(2026, 10, 2)).status == IN_PROGRESS
+    assert judge_period(quarter_end, POLICE, {"police_street": dt.date(2026, 9, 1)},
+                        dt.date(2026, 10, 2)).status == "complete"
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
+    """Deliveries by hand: the police's October file loaded on 29 November, a November file loaded on
+    3 December (November had ended: it counts) and a December file loaded on 3 December (a month in progress:
+    it covers November at most); CRM's November file loaded on 3 December but held back (never staged)."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA audit; CREATE SCHEMA marts")
+    con.execute("""CREATE TABLE audit.loaded_files (source VARCHAR, file_name VARCHAR, file_sha256 VARCHAR,
+                   loaded_at TIMESTAMP, loaded_as_of DATE)""")
+    con.execute("CREATE TABLE audit.row_conservation (source VARCHAR, file_sha256 VARCHAR)")
+    con.execute("""INSERT INTO audit.loaded_files VALUES
+        ('police_street', '2026-10-west-mercia-street.csv', 'p10', '2026-11-29 02:00', '2026-11-29'),
+        ('crm_contacts', 'crm_contacts_2026-10.csv', 'c10', '2026-11-04 02:00', '2026-11-04'),
+        ('crm_contacts', 'crm_contacts_2026-11.csv', 'c11', '2026-12-03 02:00', '2026-12-03')""")
+    con.execute("INSERT INTO audit.row_conservation VALUES ('police_street', 'p10'), ('crm_contacts', 'c10')")
+    yield con
+    con.close()
+
+
+def test_delivered_through_counts_staged_files_whole_months_only(warehouse):
+    assert completeness.delivered_through(warehouse) == {"police_street": dt.date(2026, 10, 1),
+                                                          "crm_contacts": dt.date(2026, 10, 1)}
+    # A December file loaded on 3 December covers November only (December had not ended).
+    warehouse.execute("""INSERT INTO audit.loaded_files VALUES
+        ('police_street', '2026-12-west-mercia-street.csv', 'p12', '2026-12-03 02:00', '2026-12-03')""")
+    warehouse.execute("INSERT INTO audit.row_conservation VALUES ('police_street', 'p12')")
+    assert completeness.delivered_through(warehouse)["police_street"] == dt.date(2026, 11, 1)
+    # CRM's November file is loaded but held back: it is not a delivery until it is staged.
+    warehouse.execute("INSERT INTO audit.row_conservation VALUES ('crm_contacts', 'c11')")
+    assert completeness.delivered_through(warehouse)["crm_contacts"] == dt.date(2026, 11, 1)
+
+
+def test_the_table_marks_each_period_and_says_when_it_changes_by_date_alone(warehouse):
+    warehouse.execute("""CREATE TABLE marts.measure_values AS SELECT * FROM (VALUES
+        ('crimes_per_1000', DATE '2026-10-01', DATE '2026-10-31', 'district', 1.2),
+        ('crimes_per_1000', DATE '2026-11-01', DATE '2026-11-30', 'district', 0.4),
+        ('crimes_per_1000', DATE '2026-11-01', DATE '2026-11-30', 'ward', 0.1),
+        ('contacts_received', DATE '2026-11-01', DATE '2026-11-30', 'district', 900))
+        AS t(measure_id, period_start, period_end, area_type, value)""")
+    build_period_completeness(warehouse, dt.date(2026, 12, 3))
+    rows = warehouse.execute("""SELECT measure_id, period_start, period_status, period_complete, provisional,
+                                       turns_provisional_on FROM marts.period_completeness ORDER BY ALL""").fetchall()
+    # November: the police's file is due 28 December (grace to 11 January), CRM's 5 December (grace to 19th).
+    assert rows == [
+        ("contacts_received", dt.date(2026, 11, 1), IN_PROGRESS, False, True, dt.date(2026, 12, 20)),
+        ("crimes_per_1000", dt.date(2026, 10, 1), "complete", True, False, None),
+        ("crimes_per_1000", dt.date(2026, 11, 1), IN_PROGRESS, False, True, dt.date(2027, 1, 12))]
+    assert not completeness.due_to_change(warehouse, dt.date(2026, 12, 19))
+    assert completeness.due_to_change(warehouse, dt.date(2026, 12, 20))
+    build_period_completeness(warehouse, dt.date(2026, 12, 20))
+    assert warehouse.execute("""SELECT period_status, period_complete FROM marts.period_completeness
+                                WHERE measure_id = 'contacts_received'""").fetchall() == [(PROVISIONAL, True)]
+
+
+def test_no_table_yet_means_nothing_is_due(tmp_path):
+    with duckdb.connect(str(tmp_path / "new.duckdb")) as con:
+        assert not completeness.due_to_change(con, dt.date(2026, 12, 3))
+
+
+def test_a_period_turning_provisional_rebuilds_what_reads_its_status(monkeypatch, tmp_path):
+    from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, OUTPUTS
+
+    monkeypatch.setattr(selection, "_stale", lambda *args: {})  # every asset built, with tonight's code
+    monkeypatch.setattr(selection, "built_in_month", lambda instance, key: "2026-12")
+    settings = load_settings(data_dir=tmp_path / "data", as_of=dt.date(2026, 12, 20))
+    plan = selection.plan_night(dg.DagsterInstance.ephemeral(), ALL_ASSETS, ALL_CHECKS, settings, excluded=OUTPUTS,
+                                looked=({}, {COMPLETENESS}))
+    assert plan.reasons == {"marts.period_completeness":
+                            "a period in progress turns provisional tonight (its grace is over)"}
+    for table in ("marts.period_completeness", "marts.measure_spc", "marts.dashboard_strategic",
+                  "marts.dashboard_operational", "marts.disclosed_values"):
+        assert table_key(table) in plan.assets, table
+    assert PUBLISHED in plan.assets
+    assert table_key("staging.police_street") not in plan.assets and table_key("marts.measure_values") not in \
+        plan.assets
