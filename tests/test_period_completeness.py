@@ -5,10 +5,12 @@ on the 5th, with 14 days' grace."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from assets.common import PUBLISHED, table_key
@@ -16,6 +18,8 @@ from pipelines import selection
 from pipelines.changes import COMPLETENESS
 from quality import completeness
 from quality.completeness import IN_PROGRESS, PROVISIONAL, build_period_completeness, judge_period
+from warehouse.catalogue import catalogue
+from warehouse.reporting_periods import add_months
 from warehouse.settings import load_settings
 
 OCTOBER_END = dt.date(2026, 10, 31)
@@ -131,3 +135,53 @@ def test_a_period_turning_provisional_rebuilds_what_reads_its_status(monkeypatch
     assert PUBLISHED in plan.assets
     assert table_key("staging.police_street") not in plan.assets and table_key("marts.measure_values") not in \
         plan.assets
+
+
+@pytest.fixture
+def contacts(warehouse) -> duckdb.DuckDBPyConnection:
+    """Contacts received: 100 a month from October 2025 to October 2026, then November 2026 with 3 so far
+    (CRM's November file is loaded but held back: November is not delivered)."""
+    warehouse.execute("CREATE SCHEMA measures")
+    warehouse.execute("""CREATE TABLE audit.measure_definitions (measure_id VARCHAR, definition VARCHAR,
+                         first_seen_at TIMESTAMP, run_id VARCHAR, rebase_reason VARCHAR)""")
+    months = [dt.date(2025, 10 + i, 1) if i < 3 else dt.date(2026, i - 2, 1) for i in range(14)]
+    rows = [(m, add_months(m, 1) - dt.timedelta(days=1), 100 if m < dt.date(2026, 11, 1) else 3) for m in months]
+    warehouse.execute("""CREATE TABLE measures.contacts_received (period_start DATE, period_end DATE,
+                         area_type VARCHAR, area_code VARCHAR, value DOUBLE, numerator DOUBLE, observations BIGINT)""")
+    warehouse.executemany("INSERT INTO measures.contacts_received VALUES (?, ?, 'district', 'E07000234', ?, ?, ?)",
+                          [(s, e, n, n, n) for s, e, n in rows])
+    warehouse.execute("""CREATE TABLE marts.measure_values AS SELECT 'contacts_received' AS measure_id, *
+                         FROM measures.contacts_received""")
+    return warehouse
+
+
+def test_a_month_still_being_delivered_is_not_judged_by_its_few_records(contacts):
+    from quality.gx_marts import _measure_frames
+    from quality.measure_checks import reliable
+
+    measure = catalogue().measures["contacts_received"]
+    outcome = reliable(contacts, measure, "run-1")
+    assert (outcome.status, outcome.period) == ("pass", dt.date(2026, 10, 1))
+    _, series = _measure_frames(contacts, measure)
+    assert series["volume_ratio"].iloc[-2] == 1.0 and pd.isna(series["volume_ratio"].iloc[-1])
+    # Once CRM's November file is staged, November is delivered: 3 records against the usual 100 is a warning.
+    contacts.execute("INSERT INTO audit.row_conservation VALUES ('crm_contacts', 'c11')")
+    outcome = reliable(contacts, measure, "run-2")
+    assert outcome.status == "warn" and "November 2026 rests on 3 records; usually about 100" in outcome.summary
+    _, series = _measure_frames(contacts, measure)
+    assert series["volume_ratio"].iloc[-1] == pytest.approx(0.03)
+
+
+def test_the_nightly_look_reports_a_period_due_to_turn_provisional(tmp_path, monkeypatch):
+    from pipelines import changes
+
+    settings = load_settings(data_dir=tmp_path / "data", as_of=dt.date(2026, 12, 13))
+    settings.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("""CREATE TABLE marts.period_completeness AS SELECT 'asb_incidents' AS measure_id,
+                       DATE '2026-12-13' AS turns_provisional_on""")
+    monkeypatch.setattr(changes, "changed_landing", lambda con, settings: {})
+    monkeypatch.setattr(changes, "timeliness_changes", lambda con, as_of: set())
+    assert changes.look(settings) == ({}, {COMPLETENESS})
+    assert changes.look(dataclasses.replace(settings, as_of=dt.date(2026, 12, 12))) == ({}, set())
