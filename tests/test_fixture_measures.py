@@ -131,6 +131,11 @@ def test_redelivered_file_with_same_hash_is_skipped(fresh_run, run_pipeline):
     assert query(settings.warehouse_path, "SELECT count(*) FROM raw.crm_contacts") == [(7,)]
     duplicates = query(settings.warehouse_path, "SELECT file_path, duplicate_of FROM audit.duplicate_deliveries")
     assert len(duplicates) == 1 and duplicates[0][0].endswith("(resent).csv")
+    # Recorded, so the next night does not see it as new (it would never be a quiet night again).
+    from pipelines.changes import changed_landing
+
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert changed_landing(con, settings) == {}
     assert query(settings.published_path, """SELECT value FROM marts.measure_values WHERE measure_id =
                  'contacts_received' AND area_type = 'district' AND period_start = DATE '2026-01-01'""") == [(4.0,)]
 

@@ -64,8 +64,9 @@ def test_new_file_runs_its_source_and_downstream_once_stable(warehouse_env, tick
         "core/fact_contacts", "marts/commentary_status", "marts/cost_of_service", "marts/dashboard_operational",
         "marts/dashboard_strategic", "marts/data_holds", "marts/demand_by_service", "marts/demand_by_ward",
         "marts/demand_failure_categories", "marts/disclosed_values", "marts/measure_spc", "marts/measure_values",
-        "marts/quality_scorecard", "marts/trial_outcomes", "measures/contacts_received", "measures/failure_demand_pct",
-        "measures/online_contact_pct", "measures/resolved_first_contact_pct", "outputs/return_templates",
+        "marts/period_completeness", "marts/quality_scorecard", "marts/trial_outcomes", "measures/contacts_received",
+        "measures/failure_demand_pct", "measures/online_contact_pct", "measures/resolved_first_contact_pct",
+        "outputs/return_templates",
         "published/warehouse", "raw/crm_contacts", "staging/crm_contacts"]
     assert request.tags["bdc/files"] == "crm_contacts_2026-01.csv" and request.run_key.startswith("crm_contacts-")
     # The run loads it; the same file on later ticks starts nothing.
