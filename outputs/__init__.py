@@ -15,6 +15,6 @@ READS = {
                         "core.dim_measure", "marts.quality_scorecard", "marts.publish_info"),
     "outputs.public_site": ("marts.measure_values", "core.trials", "core.measure_commentary", "core.dim_area",
                             "core.dim_measure", "marts.quality_scorecard", "marts.dashboard_demographics",
-                            "marts.publish_info"),
+                            "marts.data_dictionary", "marts.publish_info"),
     "outputs.partner_packs": ("marts.measure_values", "core.dim_area", "core.dim_measure", "marts.publish_info"),
 }

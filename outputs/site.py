@@ -118,6 +118,8 @@ def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.
          rows=_rows(con, DEMOGRAPHICS_QUERY))
     page("data-quality.html", "site_quality.html.j2", title="Data quality", views=views)
     page("open-data.html", "site_open_data.html.j2", title="Open data", views=views)
+    page("data-dictionary.html", "site_data_dictionary.html.j2", title="Data dictionary",
+         tables=_dictionary(con))
     page("accessibility.html", "site_accessibility.html.j2", title="Accessibility statement")
 
 
@@ -125,6 +127,14 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
     cursor = con.execute(query)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _dictionary(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[dict]]]:
+    """(schema.table, its columns) of the published copy's data dictionary, in the copy's order."""
+    tables: dict[str, list[dict]] = {}
+    for row in _rows(con, "SELECT * FROM marts.data_dictionary ORDER BY schema_name, table_name, column_position"):
+        tables.setdefault(f"{row['schema_name']}.{row['table_name']}", []).append(row)
+    return list(tables.items())
 
 
 def _latest_by_area(con: duckdb.DuckDBPyConnection, view: MeasureView) -> list[dict]:

@@ -75,12 +75,14 @@ def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg
 def changed_landing(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, list[str]]:
     """Per source, the landing files not loaded yet and not already refused as they are: known by path, size and
     modification time, or (the same file copied or touched since) by its path and SHA-256. A file with bytes
-    already loaded under another name is new: the raw load records it as a duplicate delivery."""
+    already loaded under another name is new until the raw load has recorded it as a duplicate delivery."""
     known = set(con.execute("""
         SELECT source, file_path, size_bytes, file_modified_ns FROM audit.loaded_files
         UNION ALL  -- refused as it is: the refusal (or its replacement) already stands
         SELECT source, file_path, size_bytes, file_modified_ns FROM audit.refused_files""").fetchall())
-    loaded = set(con.execute("SELECT source, file_path, file_sha256 FROM audit.loaded_files").fetchall())
+    loaded = set(con.execute("""SELECT source, file_path, file_sha256 FROM audit.loaded_files
+                                UNION ALL  -- bytes already loaded under another name: recorded, not loaded again
+                                SELECT source, file_path, file_sha256 FROM audit.duplicate_deliveries""").fetchall())
     changed: dict[str, list[str]] = {}
     for contract in CONTRACTS.values():
         for path in discover_files(contract, settings.landing_for(contract.name)):

@@ -14,6 +14,7 @@ import pytest
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
+from warehouse.dictionary import describe_copy
 from warehouse.disclosure import build_disclosed_values
 from warehouse.settings import Settings, SettingsResource, load_settings
 
@@ -95,6 +96,7 @@ def build_outputs_fixture(path: Path, thresholds: tuple[int, ...] = (5, 10, 13))
     with duckdb.connect(str(path)) as con:
         con.execute(OUTPUTS_FIXTURE_SQL.read_text(encoding="utf-8"))
         build_disclosed_values(con, list(thresholds), dt.date(2026, 11, 26))
+        describe_copy(con, path.stem)  # as the publish does: comments and marts.data_dictionary
     return path
 
 

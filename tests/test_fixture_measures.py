@@ -182,3 +182,30 @@ def test_both_copies_hold_the_alerts_table_before_any_alert_is_raised(fixture_ru
         columns = [c for (c,) in query(copy, "SELECT column_name FROM information_schema.columns WHERE table_name = "
                                              "'alerts' ORDER BY ordinal_position")]
         assert columns[:5] == ["alert_key", "raised_at", "kind", "severity", "title"] and len(columns) == 12
+
+
+def test_every_table_and_column_of_both_copies_says_what_it_holds(fixture_run):
+    # A BI user opening either copy reads each table's and column's comment (DuckDB's COMMENT ON, which DBeaver
+    # and Power BI show) and the same text in marts.data_dictionary, which lists exactly what the copy holds.
+    settings, _ = fixture_run
+    for copy in (settings.published_path, settings.analyst_path):
+        undescribed = query(copy, """SELECT schema_name || '.' || table_name FROM duckdb_tables()
+                                     WHERE NOT internal AND (comment IS NULL OR comment = '') ORDER BY ALL""")
+        assert undescribed == [], copy
+        undescribed = query(copy, """SELECT schema_name || '.' || table_name || '.' || column_name
+                                     FROM duckdb_columns() WHERE NOT internal AND (comment IS NULL OR comment = '')
+                                     ORDER BY ALL""")
+        assert undescribed == [], copy
+        listed = query(copy, """SELECT schema_name, table_name, column_name, column_description
+                                FROM marts.data_dictionary ORDER BY ALL""")
+        held = query(copy, """SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()
+                              WHERE NOT internal ORDER BY ALL""")
+        assert listed == held
+    # The analyst copy holds record-level facts the BI copy does not: each copy's dictionary is its own.
+    assert query(settings.analyst_path, "SELECT count(*) FROM marts.data_dictionary WHERE table_name = "
+                                        "'fact_contacts'")[0][0] > 0
+    assert query(settings.published_path, "SELECT count(*) FROM marts.data_dictionary WHERE table_name = "
+                                          "'fact_contacts'") == [(0,)]
+    assert query(settings.published_path, """SELECT comment FROM duckdb_columns() WHERE table_name =
+                 'measure_values' AND column_name = 'measure_id'""") == \
+        [("Id of the catalogue measure (warehouse/catalogue/measures/<id>.yaml).",)]

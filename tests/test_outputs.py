@@ -116,7 +116,7 @@ def test_site_shows_only_public_measures_and_no_personal_data(outputs):
     moved = ["measures/failure_demand_share.html", "measures/online_contact_share.html",
              "measures/relet_days_mean.html"]
     assert pages == sorted(["index.html", "demographics.html", "data-quality.html", "open-data.html",
-                            "accessibility.html", *public, *moved])
+                            "data-dictionary.html", "accessibility.html", *public, *moved])
     old_address = (site / "measures" / "failure_demand_share.html").read_text()
     assert '<meta http-equiv="refresh" content="0; url=failure_demand_pct.html">' in old_address
     assert 'href="failure_demand_pct.html"' in old_address and (site / "measures" / "failure_demand_pct.html").exists()
@@ -346,3 +346,12 @@ def test_a_period_in_progress_never_headlines(outputs):
     released = [r for r in csv.DictReader((site / "data" / "measure-values.csv").open())
                 if r["measure_id"] == "asb_incidents"]
     assert released and {r["period_start"] for r in released} == {"2026-09-01"}
+
+
+def test_the_site_has_a_data_dictionary_of_the_published_copy(outputs):
+    page = (outputs / "site" / "data-dictionary.html").read_text()
+    # every table of the copy, each column with its type and description (written once in dictionary.yaml)
+    assert '<h2 class="govuk-heading-m" id="marts-measure_values">marts.measure_values</h2>' in page
+    row = re.search(r"<code>observations</code></th>\s*<td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", page)
+    assert row and row.groups() == ("BIGINT", "Records behind the value.")
+    assert 'href="data-dictionary.html"' in (outputs / "site" / "open-data.html").read_text()

@@ -24,6 +24,7 @@ import duckdb
 from warehouse import clock
 from warehouse.alerts_table import alerts_ddl
 from warehouse.classification import allowed_columns, audience_classes, row_filter, table_classes
+from warehouse.dictionary import describe_copy
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,8 @@ def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts
     con.execute("CREATE OR REPLACE TABLE publishing.marts.publish_info AS SELECT ? AS run_id, "
                 "?::TIMESTAMP AS published_at, ? AS tables, ? AS published_seq, ?::DATE AS as_of",
                 [run_id, clock.timestamp(), len(tables), clock.next_build_seq(con), clock.as_of()])
+    if undescribed := describe_copy(con, "publishing"):
+        log.warning("no description in warehouse/catalogue/dictionary.yaml for: %s", ", ".join(undescribed))
     con.execute("CHECKPOINT publishing")
     return counts, dropped
 
