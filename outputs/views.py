@@ -12,8 +12,8 @@ import duckdb
 from outputs.charts import chart_alt_text, spc_chart_uri
 from outputs.publication import format_value
 from warehouse.catalogue import Catalogue, Measure
-from warehouse.reporting_periods import months_between
-from warehouse.spc import SpcPoint, describe
+from warehouse.reporting_periods import add_months, months_between
+from warehouse.spc import TOO_FEW_POINTS, SpcPoint, describe
 from warehouse.spc_marts import Series, measure_series
 from warehouse.trials import judged_trials
 
@@ -65,6 +65,21 @@ class MeasureView:
             return "No data"
         return POINT_WORDS.get(self.points[-1].point_type, "") if self.points[-1].judged else NOT_JUDGED_WORDS
 
+    @property
+    def comparison_words(self) -> str:
+        """The latest value against the period before and the same period a year before, in plain English,
+        and whether the chart calls the latest a real change: e.g. 'Lower (better) than October 2026 (2.5
+        days); higher (worse) than November 2025 (2.0 days). Within normal variation: no sign of a real change.'"""
+        if not self.points:
+            return ""
+        latest, year_before = self.points[-1].value, add_months(self.periods[-1], -12)
+        earlier = [(self.periods[-2], self.points[-2].value)] if len(self.points) > 1 else []
+        earlier += [(day, point.value) for day, point in zip(self.periods[:-2], self.points[:-2], strict=True)
+                    if day == year_before]  # (an annual measure's period before is already the year before)
+        said = "; ".join(f"{_direction(latest, value, self.measure.improvement)} {day:%B %Y} "
+                         f"({format_value(value, self.measure.unit)})" for day, value in earlier)
+        return (said[:1].upper() + said[1:] + ". " if said else "") + _signal_words(self.points[-1])
+
     def period_words(self, start: dt.date, end: dt.date) -> str:
         """What the chart says of every period from `start` to `end` (a report's span), not only of the last:
         e.g. 'Common cause in Jul 2026; Special cause: concern in Aug 2026 and Sep 2026', and the months of the
@@ -93,6 +108,31 @@ class MeasureView:
                  "limits": "" if p.upper_limit is None else f"{p.lower_limit:,.1f} to {p.upper_limit:,.1f}",
                  "type": POINT_WORDS[p.point_type] if p.judged else NOT_JUDGED_WORDS}
                 for d, p in zip(self.periods, self.points, strict=True)]
+
+
+def _direction(latest: float, earlier: float, improvement: str) -> str:
+    """'higher (better) than', 'lower (worse) than', 'the same as': better or worse only where the measure says
+    which way is better."""
+    if abs(latest - earlier) <= 1e-9 * max(abs(latest), abs(earlier), 1.0):
+        return "the same as"
+    higher = latest > earlier
+    word = "higher" if higher else "lower"
+    if improvement not in ("up", "down"):
+        return f"{word} than"
+    return f"{word} ({'better' if higher == (improvement == 'up') else 'worse'}) than"
+
+
+def _signal_words(point: SpcPoint) -> str:
+    """Whether the chart calls the latest point a real change or normal variation."""
+    if point.limits_method == TOO_FEW_POINTS:
+        return "Too few points yet to tell a real change from normal variation."
+    if not point.judged:
+        return "Too little variation to tell a real change from normal variation."
+    if point.point_type == "common_cause":
+        return "Within normal variation: no sign of a real change."
+    kind = {"special_cause_improvement": "an improvement", "special_cause_concern": "a concern"}.get(
+        point.point_type, "neither better nor worse")
+    return f"A real change (special cause: {kind})."
 
 
 def _listed(items: list[str]) -> str:

@@ -355,3 +355,18 @@ def test_the_site_has_a_data_dictionary_of_the_published_copy(outputs):
     row = re.search(r"<code>observations</code></th>\s*<td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", page)
     assert row and row.groups() == ("BIGINT", "Records behind the value.")
     assert 'href="data-dictionary.html"' in (outputs / "site" / "open-data.html").read_text()
+
+
+def test_the_home_page_says_in_words_how_the_latest_compares_and_whether_it_is_a_real_change(outputs):
+    home = (outputs / "site" / "index.html").read_text()
+
+    def said(measure_id: str) -> str:
+        row = re.search(rf'href="measures/{measure_id}.html">[^<]*</a></th>(.*?)</tr>', home, re.S)[1]
+        return re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', row)[2]
+
+    # Fly-tipping (lower is better): October 2026's 2 days against September's 4 and October 2025's 3 (see the
+    # module docstring's series); October is common cause.
+    assert said(FLY) == ("Lower (better) than September 2026 (4.0 days); lower (better) than October 2025 "
+                         "(3.0 days). Within normal variation: no sign of a real change.")
+    # ASB has one complete month (October is in progress): nothing to compare, no limits yet.
+    assert said("asb_incidents") == "Too few points yet to tell a real change from normal variation."
