@@ -370,3 +370,13 @@ def test_the_home_page_says_in_words_how_the_latest_compares_and_whether_it_is_a
                          "(3.0 days). Within normal variation: no sign of a real change.")
     # ASB has one complete month (October is in progress): nothing to compare, no limits yet.
     assert said("asb_incidents") == "Too few points yet to tell a real change from normal variation."
+
+
+def test_the_data_quality_page_gives_the_reason_for_each_warning(outputs):
+    page = (outputs / "site" / "data-quality.html").read_text()
+    reasons = page.split("What needs a look, and why", 1)[1]
+    # The fixture's one warning: fly-tipping's reliable check. Only flagged measures are listed.
+    assert re.findall(r'<h3 class="govuk-heading-m" id="([a-z_]+)-reasons">', reasons) == [FLY]
+    assert ("<strong>Reliable: needs a look.</strong> October 2026 rests on 9 records; usually about 20."
+            in reasons)
+    assert 'class="bdc-table-scroll" tabindex="0" role="region"' in page  # the wide table scrolls in its box
