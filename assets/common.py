@@ -12,7 +12,8 @@ import dagster as dg
 import duckdb
 
 from warehouse.classification import audience_classes, row_filter
-from warehouse.incremental import APPEND_MARKER, appends, build_model
+from warehouse.dictionary import leading_comment
+from warehouse.incremental import appends, build_model
 from warehouse.models import referenced_tables
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
@@ -132,16 +133,21 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.M
     return metadata
 
 
-def sql_model_asset(schema: str, name: str, sql: str) -> dg.AssetsDefinition:
-    """An asset that (re)builds `schema.name` from the SQL file warehouse/sql/<schema>/<name>.sql. Its leading
-    `--` comment is the description; its dependencies are the tables the SQL names."""
+# Reference data (lookups, the Census, IMD, the gazetteer, the registers) and the catalogue, from landing to the
+# core dimensions built from them: one group, left of the service data that is conformed against it.
+REFERENCE_GROUP = "reference"
+
+
+def sql_model_asset(schema: str, name: str, sql: str, group: str | None = None) -> dg.AssetsDefinition:
+    """An asset that (re)builds `schema.name` from the SQL file warehouse/sql/<schema>/<name>.sql, in the asset
+    group `group` (default: the schema). Its leading `--` comment is the description; its dependencies are the
+    tables the SQL names."""
     table = f"{schema}.{name}"
-    description = " ".join(ln[2:].strip() for ln in sql.splitlines()
-                           if ln.startswith("--") and ln.strip() != APPEND_MARKER)
+    description = leading_comment(sql)
     if appends(sql):
         description += " On an incremental night only the rows of newly staged files are added."
 
-    @dg.asset(key=table_key(table), group_name=schema, kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
+    @dg.asset(key=table_key(table), group_name=group or schema, kinds={"duckdb", "sql"}, owners=POLICY_OWNERS,
               deps=[table_key(t) for t in referenced_tables(sql) if t != table], code_version=code_version(sql),
               description=f"{description} SQL: warehouse/sql/{schema}/{name}.sql")
     def _model(context, warehouse: WarehouseResource) -> dg.MaterializeResult:  # context: AssetExecutionContext

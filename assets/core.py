@@ -4,23 +4,19 @@ dimensions (purposes, teams, measures) read from warehouse/catalogue."""
 
 import dagster as dg
 
-from assets.common import POLICY_OWNERS, code_version, sql_model_asset, table_key, table_metadata
+from assets.common import POLICY_OWNERS, REFERENCE_GROUP, code_version, sql_model_asset, table_key, table_metadata
+from sources import CONTRACTS
 from warehouse.catalogue import catalogue, catalogue_text
 from warehouse.catalogue_tables import CATALOGUE_TABLES, build_catalogue_table
-from warehouse.models import CORE_DIR, sql_models
+from warehouse.dictionary import table_descriptions
+from warehouse.models import CORE_DIR, referenced_tables, sql_models
 from warehouse.resource import WarehouseResource
-
-CATALOGUE_DESCRIPTIONS = {
-    "measure_renames": "Every former measure id (catalogue `renamed_from`) and the id the measure has now: landing "
-                       "files naming a former id are staged under the current one (warehouse/renames.py).",
-}
 
 
 def catalogue_asset(name: str) -> dg.AssetsDefinition:
-    @dg.asset(key=table_key(f"core.{name}"), group_name="core", kinds={"duckdb", "yaml"}, owners=POLICY_OWNERS,
-              code_version=code_version(catalogue_text()),
-              description=CATALOGUE_DESCRIPTIONS.get(name, f"The measure catalogue's {name.removeprefix('dim_')}s, "
-                                                              "from warehouse/catalogue/."))
+    @dg.asset(key=table_key(f"core.{name}"), group_name=REFERENCE_GROUP, kinds={"duckdb", "yaml"},
+              owners=POLICY_OWNERS, code_version=code_version(catalogue_text()),
+              description=table_descriptions()[f"core.{name}"])  # warehouse/catalogue/dictionary.yaml
     def _catalogue(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             build_catalogue_table(con, name, catalogue())
@@ -29,5 +25,23 @@ def catalogue_asset(name: str) -> dg.AssetsDefinition:
     return _catalogue
 
 
-CORE_ASSETS = [sql_model_asset("core", n, s) for n, s in sql_models(CORE_DIR).items()] + \
-              [catalogue_asset(n) for n in CATALOGUE_TABLES]
+def reference_models(models: dict[str, str]) -> set[str]:
+    """Core models built from reference data alone (lookups, the Census, IMD, the gazetteer, the catalogue): every
+    staging table upstream of them is a reference source's. They sit in the reference group, so the lineage graph
+    reads reference -> staging -> core -> measures -> marts (service staging joins them to conform geography)."""
+    reference = {f"staging.{c.name}" for c in CONTRACTS.values() if c.kind == "reference"}
+    reference |= {f"core.{n}" for n in CATALOGUE_TABLES}
+    found: set[str] = set()
+    while True:  # a model is reference once everything it reads is: repeat until nothing more is found
+        more = {n for n, sql in models.items() if n not in found
+                and all(t in reference for t in referenced_tables(sql) if t.split(".")[0] in ("staging", "core"))}
+        if not more:
+            return found
+        found |= more
+        reference |= {f"core.{n}" for n in more}
+
+
+_CORE_MODELS = sql_models(CORE_DIR)
+_REFERENCE_MODELS = reference_models(_CORE_MODELS)
+CORE_ASSETS = [sql_model_asset("core", n, s, REFERENCE_GROUP if n in _REFERENCE_MODELS else None)
+               for n, s in _CORE_MODELS.items()] + [catalogue_asset(n) for n in CATALOGUE_TABLES]

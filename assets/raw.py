@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.common import code_version, owners, run_settings, table_key, table_metadata
+from assets.common import REFERENCE_GROUP, code_version, owners, run_settings, table_key, table_metadata
 from sources import CONTRACTS
 from sources.contract import SourceContract
 from sources.reader import load_source
@@ -21,7 +21,7 @@ def raw_asset(contract: SourceContract) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        group_name="raw",
+        group_name=REFERENCE_GROUP if contract.kind == "reference" else "raw",
         kinds={"duckdb", contract.format},
         owners=owners(contract.owner.team, contract.owner.email),
         description=f"{contract.title}, as delivered by {contract.provider} ({contract.system}). "

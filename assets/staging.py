@@ -4,7 +4,7 @@
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import code_version, owners, run_settings, table_key, table_metadata
+from assets.common import REFERENCE_GROUP, code_version, owners, run_settings, table_key, table_metadata
 from quality.holds import judged_build
 from quality.outcome import BUILT_WITH, record
 from quality.source_checks import judge_source
@@ -24,7 +24,7 @@ def staging_asset(contract: SourceContract) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        group_name="staging",
+        group_name=REFERENCE_GROUP if contract.kind == "reference" else "staging",
         kinds={"duckdb", "sql"},
         owners=owners(contract.owner.team, contract.owner.email),
         deps=[table_key(t) for t in referenced_tables(contract.staging_sql())],

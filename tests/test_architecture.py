@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from assets.common import table_key
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,3 +101,28 @@ def test_every_asset_links_to_the_files_that_define_it():
             wanted.append(f"warehouse/catalogue/measures/{name}.yaml")
         missing += [f"{key}: {w}" for w in wanted if not any(c.endswith(w) for c in asset["code"])]
     assert not missing
+
+
+# The asset groups in the order the lineage graph should read, left to right.
+GROUP_ORDER = ("reference", "raw", "staging", "core", "measures", "marts", "publish", "outputs")
+
+
+def test_the_lineage_graph_reads_left_to_right_by_group():
+    # reference -> raw -> staging -> core -> measures -> marts -> publish -> outputs: no asset reads one of a
+    # later group (service staging joins the reference dimensions, which therefore sit in the reference group,
+    # not in core). In the Dagster UI the global lineage then flows one way.
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    group = {key: graph.get(key).group_name for key in graph.get_all_asset_keys()}
+
+    def rank(key) -> int:
+        return GROUP_ORDER.index("measures" if group[key].startswith("measures_") else group[key])
+
+    backwards = sorted(f"{key.to_user_string()} ({group[key]}) reads {parent.to_user_string()} ({group[parent]})"
+                       for key in group for parent in graph.get(key).parent_keys
+                       if parent in group and rank(parent) > rank(key))
+    assert backwards == []
+    assert group[table_key("core.dim_ward")] == "reference" and group[table_key("core.fact_contacts")] == "core"
+    assert group[table_key("staging.ons_lookup")] == "reference" and group[table_key("staging.crm_contacts")] \
+        == "staging"
