@@ -80,9 +80,10 @@ def _render(title: str, periods: Sequence[dt.date], points: Sequence[SpcPoint], 
         _draw(ax, periods, points, unit, target)
         for day, label in changes:  # where the limits restart: a trial or a recorded change, named
             ax.axvline(day, color=CHANGE, linewidth=1, linestyle="-.", zorder=0)
-            ax.annotate(label, xy=(day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
-                        textcoords="offset points", fontsize=7, color=CHANGE, va="top", ha="left")
-        ax.set_title(title, loc="left", fontsize=10, color=LINE)
+            ax.annotate(label, xy=(day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
+                        textcoords="offset points", fontsize=8, color=CHANGE, va="bottom", ha="left",
+                        fontweight="bold", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+        ax.set_title(title, loc="left", fontsize=10, color=LINE, pad=14 if changes else 6)  # room for the labels
         fig.text(0.01, 0.015, limits_note(points), fontsize=7, color=LINE, wrap=True)  # how limits were set
         fig.subplots_adjust(left=0.09, right=0.76, top=0.9, bottom=0.3)  # fixed: tight_layout costs 0.15 s a chart
         buffer = io.StringIO()

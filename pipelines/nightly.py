@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.selection import NightPlan
+from pipelines.ui_origin import attach_origin, job_origin, origin_tags
 from quality.holds import open_holds
 from warehouse.catalogue import catalogue
 from warehouse.settings import Settings
@@ -46,8 +47,13 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     started = time.monotonic()
     config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     run_tags = {**(tags or {}), **({"bdc/plan": plan.summary()[:1000]} if plan is not None else {})}
+    origin = job_origin(job_name) if instance is not None and instance.is_persistent else None
+    if origin is not None:  # on the job's page and the timeline in the Dagster UI (pipelines/ui_origin.py)
+        run_tags |= origin_tags(origin)
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=config, tags=run_tags,
                                     run_id=run_id)
+    if origin is not None:
+        attach_origin(instance, result.run_id, origin)
     seconds = time.monotonic() - started
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]

@@ -71,3 +71,53 @@ def test_the_cabinet_report_and_a_briefing_have_no_wcag_22_aa_violations(tmp_pat
         for page in ("cabinet-2026-08.html", "briefings/leader-of-the-council-2026-08.html"):
             driver.get(base + page)
             assert browser.axe_violations(driver) == [], page
+
+
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}  # a common phone's CSS pixels
+
+
+def test_no_page_scrolls_sideways_on_a_390_pixel_phone_and_axe_still_passes(site, tmp_path):
+    # A wide table may scroll inside its own box (a focusable region); the page itself must not, or every line
+    # of text would need scrolling sideways to read (WCAG 2.2 reflow, 1.4.10).
+    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    wide, found = {}, {}
+    with browser.serve(site) as base, browser.chromium(tmp_path / "profile") as driver:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+        for page in pages:
+            driver.get(base + page)
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide[page] = width
+            if violations := browser.axe_violations(driver):
+                found[page] = [v["id"] for v in violations]
+    assert wide == {} and found == {}
+
+
+def test_screenshots_of_what_a_resident_sees_are_kept(site, tmp_path):
+    # For a person to look at (test-artifacts/): the home page (October's ASB count is in progress, so September
+    # leads), the fly-tipping chart (limits from the moving ranges, clamped at 0 days), and the same chart with a
+    # trial recorded from March 2026 (a labelled line where the limits restart).
+    import duckdb
+
+    published = build_outputs_fixture(tmp_path / "published.duckdb")
+    with duckdb.connect(str(published)) as con:
+        con.execute("""INSERT INTO core.trials VALUES ('FT-01', 'Street scene', DATE '2026-03-02',
+                       'Crews clear reports the same day', 'fly_tipping_clearance_days', 'Head of service',
+                       'trials.csv', 'abc', 2)""")
+    with_trial = tmp_path / "site-with-trial"
+    build_site(published, with_trial, dt.date(2026, 11, 26))
+    trial_page = (with_trial / "measures" / "fly_tipping_clearance_days.html").read_text()
+    assert "Trial FT-01" in trial_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shots = {"public-site-home-390px.png": (site, "index.html", True),
+             "fly-tipping-chart.png": (site, "measures/fly_tipping_clearance_days.html", False),
+             "fly-tipping-chart-with-trial.png": (with_trial, "measures/fly_tipping_clearance_days.html", False)}
+    for name, (folder, page, phone) in shots.items():
+        with browser.serve(folder) as base, browser.chromium(tmp_path / f"profile-{name}") as driver:
+            if phone:
+                driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+            driver.get(base + page)
+            if not phone:  # the chart, not the page's top
+                driver.execute_script("document.querySelector('.bdc-chart').scrollIntoView()")
+            assert driver.save_screenshot(str(ARTIFACTS / name)), name
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name

@@ -110,3 +110,29 @@ def test_neither_instance_asks_a_first_visitor_for_an_email_address(deployed_ins
         assert instance.nux_enabled is False
     finally:
         instance.dispose()
+
+
+def test_a_command_line_run_shows_on_the_job_page_and_the_timeline_like_the_schedules(deployed_instance):
+    # `make run` executes the job in its own process. The Dagster UI's job page lists runs by the hidden
+    # .dagster/repository tag and its timeline drops runs without a job origin: both must be the ones the
+    # schedule's runs of the workspace's code location carry (pipelines/ui_origin.py).
+    from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+
+    from pipelines.nightly import run_nightly
+
+    @dg.asset
+    def one() -> None:
+        return None
+
+    tiny = dg.Definitions(assets=[one], jobs=[dg.define_asset_job("nightly", selection=[one])])
+    outcome = run_nightly(tiny, instance=deployed_instance)
+    assert outcome.success
+    with _workspace(deployed_instance) as context:
+        location = next(iter(context.create_request_context().get_code_location_entries().values())).code_location
+        schedules_origin = next(iter(location.get_repositories().values())).get_full_job("nightly").get_remote_origin()
+    run = deployed_instance.get_run_by_id(outcome.run_id)
+    assert run.remote_job_origin.get_id() == schedules_origin.get_id()
+    label = schedules_origin.repository_origin.get_label()
+    on_job_page = deployed_instance.get_runs(dg.RunsFilter(job_name="nightly", tags={REPOSITORY_LABEL_TAG: label}))
+    assert [r.run_id for r in on_job_page] == [outcome.run_id]
+    assert run.tags["dagster/max_retries"] == "0" and run.status == dg.DagsterRunStatus.SUCCESS

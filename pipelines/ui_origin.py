@@ -1,0 +1,44 @@
+"""Runs started from the command line (`make run`, `pipelines.cli run`) shown in the Dagster UI like the schedule's.
+
+`execute_in_process` records a run with no code-location origin, so the UI lists it under Runs only: the job's
+page selects runs by the hidden `.dagster/repository` tag, and the overview timeline drops runs with no
+`remote_job_origin`. A run of a persistent instance is therefore tagged with the code location of
+workspace.yaml when it is created, and given that location's job origin when it ends (the storage call behind
+`dagster run migrate-repository`). The daemon's retries are turned off for it: the command line reports its
+own failures, and a retry would run the whole job again out of process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.definitions.repository_definition.valid_definitions import SINGLETON_REPOSITORY_NAME
+from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
+from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
+from dagster._core.workspace.load import location_origins_from_yaml_paths
+
+WORKSPACE_YAML = Path(__file__).resolve().parent.parent / "workspace.yaml"
+
+
+def job_origin(job_name: str) -> RemoteJobOrigin:
+    """The origin `dagster dev` gives `job_name`: the (only) code location of workspace.yaml, whose Definitions
+    make the repository `__repository__`."""
+    (location,) = location_origins_from_yaml_paths([str(WORKSPACE_YAML)])
+    return RemoteRepositoryOrigin(code_location_origin=location,
+                                  repository_name=SINGLETON_REPOSITORY_NAME).get_job_origin(job_name)
+
+
+def origin_tags(origin: RemoteJobOrigin) -> dict[str, str]:
+    """Tags the run needs from its creation: the job page's filter, the Runs page's code-location filter, and
+    no retry by the daemon."""
+    return {REPOSITORY_LABEL_TAG: origin.repository_origin.get_label(),
+            "dagster/code_location": origin.repository_origin.code_location_origin.location_name,
+            "dagster/max_retries": "0"}
+
+
+def attach_origin(instance: dg.DagsterInstance, run_id: str, origin: RemoteJobOrigin) -> None:
+    """Give a finished run its job origin, so the overview timeline shows it beside the schedule's runs."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and run.remote_job_origin is None and hasattr(instance.run_storage, "replace_job_origin"):
+        instance.run_storage.replace_job_origin(run, origin)
