@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 
 from warehouse.classification import audience_classes, row_filter
-from warehouse.dictionary import leading_comment
+from warehouse.dictionary import leading_comment, table_descriptions
 from warehouse.incremental import appends, build_model
 from warehouse.models import referenced_tables
 from warehouse.resource import WarehouseResource
@@ -131,6 +131,12 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, dg.M
             records=[dg.TableRecord({n: _plain(v) for n, v in zip(names, row, strict=True)}) for row in preview],
             schema=schema)
     return metadata
+
+
+def described(table: str, where: str) -> str:
+    """An asset's description: its table's (warehouse/dictionary.py: the same text the published copies carry as
+    the table's comment), then where its code is."""
+    return f"{table_descriptions()[table]} {where}"
 
 
 # Reference data (lookups, the Census, IMD, the gazetteer, the registers) and the catalogue, from landing to the

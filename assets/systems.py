@@ -6,7 +6,7 @@ and cost marts are plain SQL models in warehouse/sql/marts (see assets/marts.py)
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, run_settings, table_key, table_metadata
+from assets.common import NIGHT_MONTH, POLICY_OWNERS, code_version, described, run_settings, table_key, table_metadata
 from outputs.returns import latest_month, write_templates
 from quality.mart_checks import RULES as MART_RULES
 from quality.mart_checks import judge_mart
@@ -33,10 +33,7 @@ def _summary(con, table: str, where: str = "is_latest") -> dict:
 @dg.asset(key=table_key("marts.measure_spc"), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
           code_version=code_version(catalogue_text()),
           deps=_deps("marts.measure_spc", SPC_READS),
-          description="An XmR chart of every measure series (council-wide, and each area with enough points): "
-                      "mean, process and near limits, the Making Data Count special-cause rules, point type, "
-                      "variation and assurance icons; rebased at each recorded change and trial. "
-                      "Code: warehouse/spc.py, warehouse/spc_marts.py")
+          description=described("marts.measure_spc", "Code: warehouse/spc.py, warehouse/spc_marts.py"))
 def measure_spc(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         rows = build_measure_spc(con, catalogue())
@@ -49,8 +46,7 @@ def measure_spc(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
 @dg.asset(key=table_key("marts.end_to_end_spc"), group_name="marts", kinds={"duckdb", "python"},
           code_version=code_version(),
           owners=POLICY_OWNERS, deps=_deps("marts.end_to_end_spc", SPC_READS),
-          description="An XmR chart of each case-based service's monthly median end-to-end days (first contact "
-                      "to need met): the service's capability. Code: warehouse/spc_marts.py")
+          description=described("marts.end_to_end_spc", "Code: warehouse/spc_marts.py"))
 def end_to_end_spc(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         build_end_to_end_spc(con)
@@ -61,8 +57,7 @@ def end_to_end_spc(warehouse: WarehouseResource) -> dg.MaterializeResult:
 @dg.asset(key=table_key("marts.trial_outcomes"), group_name="marts", kinds={"duckdb", "python"},
           code_version=code_version(catalogue_text()),
           owners=POLICY_OWNERS, deps=_deps("marts.trial_outcomes", TRIAL_READS),
-          description="Each check-plan-do trial x measure it should move: the process before and since its "
-                      "start, and in words whether the new design shows a signal. Code: warehouse/trials.py")
+          description=described("marts.trial_outcomes", "Code: warehouse/trials.py"))
 def trial_outcomes(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         build_trial_outcomes(con, catalogue())
