@@ -24,12 +24,18 @@ import duckdb
 from warehouse import clock
 from warehouse.alerts_table import alerts_ddl
 from warehouse.classification import allowed_columns, audience_classes, row_filter, table_classes
+from warehouse.dictionary import TABLE as DICTIONARY_TABLE
 from warehouse.dictionary import describe_copy
 
 log = logging.getLogger(__name__)
 
 # raw keeps personal data and staging grows with history: neither is published.
 PUBLISHED_SCHEMAS = ("core", "marts", "audit")
+
+
+# Tables written into each copy rather than copied from the working warehouse: never "dropped from it", so their
+# rewrite each night does not count as a withdrawal that forces a compaction.
+COPY_ONLY = ("marts.publish_info", "audit.alerts", DICTIONARY_TABLE)
 
 
 def publish(con: duckdb.DuckDBPyConnection, published_path: Path, run_id: str,
@@ -116,7 +122,7 @@ def _fill(con: duckdb.DuckDBPyConnection, run_id: str, since: int | None, alerts
     for schema, table in con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'publishing'"
             ).fetchall():  # a table dropped from the warehouse (or from this copy's classes) since the last copy
-        if (schema, table) not in tables and f"{schema}.{table}" not in ("marts.publish_info", "audit.alerts"):
+        if (schema, table) not in tables and f"{schema}.{table}" not in COPY_ONLY:
             con.execute(f"DROP TABLE publishing.{schema}.{table}")
             dropped += 1
     if allowed_columns("audit.alerts", ["x"], allowed):  # replaced whole each time; empty before any alert
