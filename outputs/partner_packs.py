@@ -116,11 +116,15 @@ def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, par
         temporary = Path(scratch) / "pack"
         temporary.mkdir()
         files = []
+        measures = catalogue().measures
         for measure_id in agreement.measures:
             path = temporary / f"{measure_id}.csv"
             rows = write_csv(con, pack_query(agreement, measure_id), path)
-            files.append({"file": path.name, "measure_id": measure_id, "rows": rows, "sha256": file_sha256(path),
-                          "bytes": path.stat().st_size})
+            measure = measures[measure_id]  # what the figures mean, in the partner's hands without the site
+            files.append({"file": path.name, "measure_id": measure_id, "title": measure.title,
+                          "unit": measure.unit, "definition": measure.definition, "numerator": measure.numerator,
+                          "denominator": measure.denominator, "frequency": measure.frequency, "rows": rows,
+                          "sha256": file_sha256(path), "bytes": path.stat().st_size})
         if versions and _files_of(versions[-1]) == {(f["file"], f["sha256"]) for f in files}:
             log.info("%s: the pack for %s is unchanged (%s)", agreement.name, day, versions[-1].name)
             return versions[-1] / "manifest.json"

@@ -230,6 +230,11 @@ def test_partner_packs_hold_only_agreed_fields_with_checksums_that_verify(tmp_pa
         county_rows = list(csv.DictReader(handle))
     assert [r["area_type"] for r in county_rows] == ["district"]  # locality level: no wards
     assert "area_name" not in county_rows[0] and "period_start" not in county_rows[0]
+    # Each file's manifest entry says what its figures are, for a partner who never sees the site.
+    (asb,) = json.loads(manifests[0].read_text())["files"]
+    asb_measure = catalogue().measures["asb_incidents"]
+    assert (asb["title"], asb["unit"], asb["definition"]) == (asb_measure.title, "count", asb_measure.definition)
+    assert asb["definition"] and asb["frequency"] == "monthly"
 
 
 def test_sharing_agreements_are_validated(tmp_path):
