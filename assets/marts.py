@@ -23,7 +23,7 @@ from assets.common import (
 from assets.core import CORE_ASSETS
 from assets.systems import SYSTEMS_ASSETS
 from outputs.partner_packs import load_agreements
-from quality import completeness
+from quality import completeness, measure_quality
 from quality.holds import build_data_holds
 from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
@@ -96,6 +96,16 @@ def period_completeness(context: dg.AssetExecutionContext, warehouse: WarehouseR
                          f"{counts.get(completeness.PROVISIONAL, 0)} provisional")
     return dg.MaterializeResult(metadata={**metadata, **{f"periods_{k.replace(' ', '_')}": v
                                                          for k, v in counts.items()}})
+
+
+@dg.asset(key=table_key(measure_quality.TABLE), group_name="marts", kinds={"duckdb", "python"},
+          owners=POLICY_OWNERS, code_version=code_version(),
+          deps=[table_key(f"measures.{m}") for m in catalogue().measures],
+          description=described(measure_quality.TABLE, "Code: quality/measure_quality.py"))
+def measure_quality_status(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        measure_quality.build_measure_quality(con, list(catalogue().measures))
+        return dg.MaterializeResult(metadata=table_metadata(con, measure_quality.TABLE))
 
 
 @dg.asset(key=table_key("marts.data_holds"), group_name="marts", kinds={"duckdb", "python"}, owners=POLICY_OWNERS,
@@ -209,7 +219,8 @@ def quality_scorecard(warehouse: WarehouseResource) -> dg.MaterializeResult:
           freshness_policy=dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=48),
                                                           warn_window=dt.timedelta(hours=26)),
           # Every core table too: some (e.g. core.focus_measures) feed only the outputs, not a mart.
-          deps=[*CORE_ASSETS, measure_values, disclosed_values, data_holds, period_completeness, *SQL_MART_ASSETS,
+          deps=[*CORE_ASSETS, measure_values, disclosed_values, data_holds, period_completeness, measure_quality_status,
+                *SQL_MART_ASSETS,
                 *SYSTEMS_ASSETS, commentary_status, quality_scorecard],
           description="Read-only copies of core, marts and audit, swapped in atomically: the BI copy (public, "
                       "aggregate and staff data only) and the analyst copy (with record-level pseudonymised facts; "

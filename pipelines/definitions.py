@@ -13,6 +13,7 @@ from assets.marts import (
     dashboard_expectations,
     data_holds,
     disclosed_values,
+    measure_quality_status,
     measure_values,
     measure_values_expectations,
     period_completeness,
@@ -37,8 +38,8 @@ from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *MEASURE_ASSETS, measure_values, disclosed_values, data_holds,
-              period_completeness, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status, quality_scorecard,
-              published_warehouse, return_templates, *OUTPUT_ASSETS]
+              period_completeness, measure_quality_status, *SQL_MART_ASSETS, *SYSTEMS_ASSETS, commentary_status,
+              quality_scorecard, published_warehouse, return_templates, *OUTPUT_ASSETS]
 ALL_CHECKS = [measure_values_expectations, dashboard_expectations, systems_marts_accurate, timeliness]
 
 OUTPUTS = dg.AssetSelection.assets(*OUTPUT_ASSETS)

@@ -209,3 +209,6 @@ def test_every_table_and_column_of_both_copies_says_what_it_holds(fixture_run):
     assert query(settings.published_path, """SELECT comment FROM duckdb_columns() WHERE table_name =
                  'measure_values' AND column_name = 'measure_id'""") == \
         [("Id of the catalogue measure (warehouse/catalogue/measures/<id>.yaml).",)]
+    # The dashboards carry each measure's quality status and its period's completeness on every row.
+    assert query(settings.published_path, """SELECT count(*) FILTER (WHERE quality_status IS NULL
+                 OR period_complete IS NULL), count(*) FROM marts.dashboard_strategic""")[0][0] == 0
