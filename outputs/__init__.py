@@ -10,11 +10,15 @@ the public web dashboard with its open data, and partner data-sharing packs.
 """
 
 # The tables the outputs read (for the `relevant` lineage walk: a source feeding only a report is still used).
+# Each output is rebuilt only when the rows it reads change (outputs/unchanged.py): a period turning complete or
+# provisional, or a cell's disclosure, changes what it shows though marts.measure_values does not change.
 READS = {
-    "outputs.reports": ("marts.measure_values", "core.trials", "core.measure_commentary", "core.focus_measures",
-                        "core.dim_measure", "marts.quality_scorecard", "marts.publish_info"),
-    "outputs.public_site": ("marts.measure_values", "core.trials", "core.measure_commentary", "core.dim_area",
-                            "core.dim_measure", "marts.quality_scorecard", "marts.dashboard_demographics",
-                            "marts.data_dictionary", "marts.publish_info"),
-    "outputs.partner_packs": ("marts.measure_values", "core.dim_area", "core.dim_measure", "marts.publish_info"),
+    "outputs.reports": ("marts.measure_values", "marts.period_completeness", "core.trials", "core.measure_commentary",
+                        "core.focus_measures", "core.dim_measure", "marts.quality_scorecard", "marts.publish_info"),
+    "outputs.public_site": ("marts.measure_values", "marts.period_completeness", "marts.disclosed_values",
+                            "core.trials", "core.measure_commentary", "core.dim_area", "core.dim_measure",
+                            "marts.quality_scorecard", "marts.dashboard_demographics", "marts.data_dictionary",
+                            "marts.publish_info"),
+    "outputs.partner_packs": ("marts.measure_values", "marts.disclosed_values", "core.dim_area", "core.dim_measure",
+                              "marts.publish_info"),
 }

@@ -185,3 +185,42 @@ def test_the_nightly_look_reports_a_period_due_to_turn_provisional(tmp_path, mon
     monkeypatch.setattr(changes, "timeliness_changes", lambda con, as_of: set())
     assert changes.look(settings) == ({}, {COMPLETENESS})
     assert changes.look(dataclasses.replace(settings, as_of=dt.date(2026, 12, 12))) == ({}, set())
+
+
+def test_a_period_turning_provisional_alone_rebuilds_the_site_and_reports(tmp_path):
+    # On the night a period turns provisional by date, marts.measure_values does not change: the outputs must
+    # still be rebuilt (their digest reads the period's status and the disclosure), or the month stays hidden.
+    from outputs.unchanged import inputs_digest
+    from tests.conftest import build_outputs_fixture
+
+    published = build_outputs_fixture(tmp_path / "published.duckdb")
+    until = dt.date(2026, 12, 20)
+    with duckdb.connect(str(published)) as con:
+        before = {o: inputs_digest(con, o, until) for o in ("outputs.public_site", "outputs.reports")}
+        con.execute("""UPDATE marts.period_completeness SET period_status = 'provisional', period_complete = true
+                       WHERE period_status = 'in progress'""")
+        after = {o: inputs_digest(con, o, until) for o in ("outputs.public_site", "outputs.reports")}
+    assert all(before[o] != after[o] for o in before)
+
+
+def test_a_trial_is_judged_on_complete_periods_only(tmp_path):
+    # As the chart: a month still in progress (a partial count) does not move a trial's verdict.
+    from warehouse.trials import judged_trials
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts; CREATE SCHEMA core")
+    con.execute("""CREATE TABLE marts.measure_values (measure_id VARCHAR, period_start DATE, period_end DATE,
+                   area_type VARCHAR, area_code VARCHAR, value DOUBLE)""")
+    months = [add_months(dt.date(2024, 1, 1), i) for i in range(25)]
+    values = [66, 70] * 6 + [76, 80] * 6 + [5]  # the 25th month (January 2026) is partial: 5
+    con.executemany("INSERT INTO marts.measure_values VALUES ('resolved_first_contact_pct', ?, ?, 'district', "
+                    "'E07000234', ?)", [(m, add_months(m, 1) - dt.timedelta(days=1), v)
+                                         for m, v in zip(months, values, strict=True)])
+    con.execute("""CREATE TABLE marts.period_completeness AS SELECT DISTINCT measure_id, period_start,
+                   period_start < DATE '2026-01-01' AS period_complete FROM marts.measure_values""")
+    con.execute("""CREATE TABLE core.trials AS SELECT 'CPD-9' AS trial_id, 'Customer Services' AS service,
+                   DATE '2025-01-15' AS start_date, 'Advisers own the whole query' AS description,
+                   'resolved_first_contact_pct' AS measure_id, 'Head of Customer Services' AS lead_officer""")
+    ((_, outcome),) = judged_trials(con, catalogue(), "resolved_first_contact_pct", None)
+    # 12 months since the start, every one above the old upper limit (68 + 10.64): improvement, not "mixed".
+    assert outcome.verdict == "improvement" and "12 of 12" in outcome.summary

@@ -16,7 +16,7 @@ from warehouse.catalogue import Catalogue
 from warehouse.models import build_table_from_records
 from warehouse.spc import IMPROVEMENT, NEUTRAL, SpcPoint, xmr
 
-READS = {"marts.trial_outcomes": ("marts.measure_values", "core.trials")}
+READS = {"marts.trial_outcomes": ("marts.measure_values", "marts.period_completeness", "core.trials")}
 MIN_POINTS_BEFORE = 2  # a process needs two points for a moving range and so for limits
 
 
@@ -100,10 +100,11 @@ def judged_trials(con: duckdb.DuckDBPyConnection, cat: Catalogue, measure_id: st
         if (measure_id is not None and trial_measure != measure_id) or (until is not None and start > until):
             continue
         measure = cat.measures[trial_measure]
-        series = con.execute("""SELECT period_end, value FROM marts.measure_values
-                                WHERE measure_id = ? AND area_type = 'district' AND value IS NOT NULL
-                                  AND period_end <= coalesce(?, period_end)
-                                ORDER BY period_start""", [trial_measure, until]).fetchall()
+        series = con.execute("""SELECT v.period_end, v.value FROM marts.measure_values v
+                                JOIN marts.period_completeness c USING (measure_id, period_start)
+                                WHERE v.measure_id = ? AND v.area_type = 'district' AND v.value IS NOT NULL
+                                  AND c.period_complete AND v.period_end <= coalesce(?, v.period_end)
+                                ORDER BY v.period_start""", [trial_measure, until]).fetchall()  # as the chart
         # The period containing the start is the first of the new design (as in marts.measure_spc). The old
         # system is the segment before it, back to the previous recorded change; the new one runs up to the
         # next recorded change, if there is one.
