@@ -101,10 +101,13 @@ def judge_period(period_end: dt.date, sources: tuple[str, ...], through: dict[st
 
 def measure_period_sources(con: duckdb.DuckDBPyConnection, only: str | None = None) -> dict[str, tuple[str, ...]]:
     """measure id -> the period sources its observations come from: the lineage graph's, less those whose rows
-    the measure's SQL does not read (core.fact_cases holds five services' cases; a planning measure reads one).
-    Every measure's, or `only` that one's."""
+    the measure's SQL does not read (core.fact_cases holds five services' cases; a planning measure reads one)
+    and those with nothing staged. Every measure's, or `only` that one's."""
     measures = catalogue().measures
-    return {m: tuple(s for s in sources if reads_source(con, measures[m].sql, s))
+    # A source with nothing staged yet (never delivered, or its first delivery held back) has given the measure no
+    # rows: it does not hold the measure's periods back (reads_source cannot narrow it, and would say yes).
+    staged = {source for (source,) in con.execute("SELECT DISTINCT source FROM audit.row_conservation").fetchall()}
+    return {m: tuple(s for s in sources if s in staged and reads_source(con, measures[m].sql, s))
             for m, sources in linked_sources().items() if only in (None, m)}
 
 

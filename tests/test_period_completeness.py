@@ -224,3 +224,33 @@ def test_a_trial_is_judged_on_complete_periods_only(tmp_path):
     ((_, outcome),) = judged_trials(con, catalogue(), "resolved_first_contact_pct", None)
     # 12 months since the start, every one above the old upper limit (68 + 10.64): improvement, not "mixed".
     assert outcome.verdict == "improvement" and "12 of 12" in outcome.summary
+
+
+def test_a_source_that_never_delivered_does_not_hold_back_measures_it_gave_nothing(warehouse):
+    # core.fact_cases mixes five services: lineage links planning decisions to DFG cases, benefits, housing and
+    # street scene too. With only the planning extract staged, only it decides planning's periods (a service not
+    # yet onboarded, or whose first delivery is held back, must not hide every case measure).
+    from quality.completeness import measure_period_sources
+
+    assert set(completeness.linked_sources()["planning_decisions"]) >= {"planning_applications", "dfg_cases"}
+    warehouse.execute("""INSERT INTO audit.loaded_files VALUES ('planning_applications',
+        'planning_decisions_2026-10.csv', 'pl10', '2026-11-06 02:00', '2026-11-06')""")
+    warehouse.execute("INSERT INTO audit.row_conservation VALUES ('planning_applications', 'pl10')")
+    assert measure_period_sources(warehouse, only="planning_decisions") == \
+        {"planning_decisions": ("planning_applications",)}
+
+
+def test_a_provisional_period_is_not_released_below_the_district(tmp_path):
+    # A provisional month lacks a source by definition: its figures below the district would become the frozen
+    # first release (audit.disclosure_releases), so it is released only once complete.
+    from tests.conftest import build_outputs_fixture
+    from warehouse.disclosure import build_disclosed_values
+
+    published = build_outputs_fixture(tmp_path / "published.duckdb")
+    with duckdb.connect(str(published)) as con:
+        released = "SELECT count(*) FROM marts.disclosed_values WHERE measure_id = 'asb_incidents'"
+        assert con.execute(released).fetchone()[0] > 0  # September 2026, complete
+        con.execute("""UPDATE marts.period_completeness SET period_status = 'provisional', provisional = true
+                       WHERE measure_id = 'asb_incidents'""")
+        build_disclosed_values(con, [5], dt.date(2026, 11, 26))
+        assert con.execute(released).fetchone()[0] == 0

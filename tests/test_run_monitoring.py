@@ -136,3 +136,19 @@ def test_a_command_line_run_shows_on_the_job_page_and_the_timeline_like_the_sche
     on_job_page = deployed_instance.get_runs(dg.RunsFilter(job_name="nightly", tags={REPOSITORY_LABEL_TAG: label}))
     assert [r.run_id for r in on_job_page] == [outcome.run_id]
     assert run.tags["dagster/max_retries"] == "0" and run.status == dg.DagsterRunStatus.SUCCESS
+
+
+def test_a_run_whose_ui_origin_cannot_be_worked_out_still_runs(deployed_instance, monkeypatch, tmp_path, caplog):
+    from pipelines import ui_origin
+    from pipelines.nightly import run_nightly
+
+    @dg.asset
+    def one() -> None:
+        return None
+
+    monkeypatch.setattr(ui_origin, "WORKSPACE_YAML", tmp_path / "no-workspace.yaml")
+    tiny = dg.Definitions(assets=[one], jobs=[dg.define_asset_job("nightly", selection=[one])])
+    with caplog.at_level(logging.WARNING, logger="pipelines.ui_origin"):
+        outcome = run_nightly(tiny, instance=deployed_instance)
+    assert outcome.success and deployed_instance.get_run_by_id(outcome.run_id).remote_job_origin is None
+    assert "listed under Runs only" in caplog.text

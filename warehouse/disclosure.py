@@ -35,9 +35,10 @@ SHARED_COUNT_MIN_ROWS = 3  # two measures' counts equal in a month in at least t
 
 Key = tuple[str, dt.date, str, str]  # measure_id, period_start, area_type, area_code
 
-# Every ended period's rows (of periods every source has delivered, or is past its grace for: a period still in
-# progress is never released, so its partial figures never become a first release), with an explicit row for each
-# area that had no records (zero fill), and the
+# Every ended period's rows (of complete periods only: every source has delivered it. A period in progress, or
+# provisional because a source is past its grace and still missing, is not released: its partial figures below
+# the district would otherwise be fixed as the first release), with an explicit row for each area that had no
+# records (zero fill), and the
 # nearest ancestor area of each row. Counts are zero-filled; a ratio's value stays blank ("no records"). Below
 # the district, a (measure, month) released before has the figures of its first release, for every threshold.
 GRID_SQL = """
@@ -45,7 +46,7 @@ CREATE OR REPLACE TEMP TABLE disclosure_grid AS
 WITH ended AS (
     SELECT v.* FROM marts.measure_values v
     SEMI JOIN marts.period_completeness c ON c.measure_id = v.measure_id AND c.period_start = v.period_start
-                                         AND c.period_complete
+                                         AND c.period_status = 'complete'
     WHERE v.period_end < getvariable('disclosure_as_of')
 ), shape AS (
     SELECT e.measure_id, any_value(m.unit) AS unit, bool_or(e.numerator IS NOT NULL) AS has_numerator,
