@@ -11,7 +11,8 @@ of these hold, checked read-only before the Dagster definitions are loaded:
    (its `marts.publish_info`);
 2. no run other than a successful outputs or retention run started since (any other run, from the schedule, a
    landing sensor or the UI, may have written the warehouse);
-3. no landing file is new or changed, and no timeliness verdict changes tonight (pipelines/changes.py);
+3. no landing file is new or changed, no timeliness verdict changes tonight, and no period in progress turns
+   provisional tonight (pipelines/changes.py, quality/completeness.py);
 4. the night is in the month the monthly assets were last built in (pipelines/changes.py MONTHLY);
 5. `audit.alerts` is as the copies hold it (no alert raised, delivered or digested since the publish), and
    the night is not before the night last recorded (a re-run of a past night is built).

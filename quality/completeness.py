@@ -79,6 +79,11 @@ class PeriodStatus:
     turns_provisional_on: dt.date | None
 
 
+def _day(day: dt.date) -> str:
+    """'5 January 2027' (no leading zero)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def undelivered(sources: tuple[str, ...], through: dict[str, dt.date], period_end: dt.date) -> list[str]:
     """The sources that have not delivered the month `period_end` falls in."""
     return [s for s in sources if through.get(s) is None or through[s] < month_start(period_end)]
@@ -92,8 +97,7 @@ def judge_period(period_end: dt.date, sources: tuple[str, ...], through: dict[st
     if not missing:
         return PeriodStatus(COMPLETE, None, None)
     grace_ends = {c.name: due_date(c, last_month) + dt.timedelta(days=c.cadence.grace_days) for c in missing}
-    awaiting = "; ".join(f"{c.title} for {last_month:%B %Y} (due {due_date(c, last_month):%d %B %Y})"
-                         for c in missing)
+    awaiting = "; ".join(f"{c.title} for {last_month:%B %Y} (due {_day(due_date(c, last_month))})" for c in missing)
     if all(as_of > end for end in grace_ends.values()):
         return PeriodStatus(PROVISIONAL, awaiting, None)
     return PeriodStatus(IN_PROGRESS, awaiting, max(grace_ends.values()) + dt.timedelta(days=1))

@@ -254,3 +254,9 @@ def test_a_provisional_period_is_not_released_below_the_district(tmp_path):
                        WHERE measure_id = 'asb_incidents'""")
         build_disclosed_values(con, [5], dt.date(2026, 11, 26))
         assert con.execute(released).fetchone()[0] == 0
+
+
+def test_the_due_day_is_written_as_people_write_dates():
+    # CRM's November file is due on 5 December: "5 December 2026", not "05 December 2026".
+    judged = judge_period(dt.date(2026, 11, 30), ("crm_contacts",), {}, dt.date(2026, 12, 1))
+    assert judged.awaiting.endswith("for November 2026 (due 5 December 2026)")
