@@ -26,6 +26,7 @@ from quality.holds import reads_source
 from quality.lineage import downstream
 from sources import CONTRACTS
 from sources.contract import SourceContract
+from sources.deliveries import DELIVERIES
 from sources.reader import PERIOD_IN_NAME
 from warehouse.catalogue import catalogue
 from warehouse.db import table_exists
@@ -55,13 +56,13 @@ def linked_sources() -> dict[str, tuple[str, ...]]:
 def delivered_through(con: duckdb.DuckDBPyConnection) -> dict[str, dt.date]:
     """Per source, the last month it has delivered whole: the latest of min(the month its file is for, the month
     before the night it was loaded) over its staged files (held-back or refused files do not count)."""
-    rows = con.execute("""
+    rows = con.execute(f"""
         SELECT f.source, max(least(coalesce(f.delivery_month, covers), covers))
         FROM (SELECT source, file_sha256,
                      try_strptime(regexp_extract(file_name, ?, 1), '%Y-%m')::DATE AS delivery_month,
                      (date_trunc('month', coalesce(loaded_as_of, loaded_at::DATE)) - INTERVAL 1 MONTH)::DATE
                          AS covers
-              FROM audit.loaded_files) f
+              FROM {DELIVERIES}) f
         WHERE f.file_sha256 IN (SELECT file_sha256 FROM audit.row_conservation WHERE source = f.source)
         GROUP BY f.source""", [PERIOD_IN_NAME.pattern]).fetchall()
     return dict(rows)

@@ -10,6 +10,7 @@ import duckdb
 from quality.lineage import downstream
 from quality.outcome import Outcome, sample_rows, verdict
 from sources.contract import SourceContract
+from sources.deliveries import DELIVERIES
 from sources.reader import delivery_month
 from sources.rules import staged_in_run, validate_staged
 
@@ -64,8 +65,8 @@ def _next_month(month: dt.date) -> dt.date:
 def timely(con: duckdb.DuckDBPyConnection, contract: SourceContract, as_of: dt.date) -> Outcome:
     """Monthly files arrive by their due day (warn after it, fail after the grace period), with no month
     missing between the first and the latest delivery."""
-    names = [r[0] for r in con.execute("SELECT file_name FROM audit.loaded_files WHERE source = ?",
-                                       [contract.name]).fetchall()]
+    names = [r[0] for r in con.execute(f"SELECT file_name FROM {DELIVERIES} WHERE source = ?",
+                                       [contract.name]).fetchall()]  # an empty month's header-only file counts
     months = sorted({m for m in map(delivery_month, names) if m})
     due_day, grace = contract.cadence.due_day or 1, contract.cadence.grace_days
     if not months:

@@ -471,8 +471,10 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, folder
             continue
         if sha in loaded:
             if loaded[sha] != str(path):
-                con.execute("INSERT OR IGNORE INTO audit.duplicate_deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                            [contract.name, str(path), sha, loaded[sha], clock.timestamp(), run_id])
+                con.execute("""INSERT OR IGNORE INTO audit.duplicate_deliveries
+                               (source, file_path, file_sha256, duplicate_of, seen_at, run_id, seen_as_of)
+                               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                            [contract.name, str(path), sha, loaded[sha], clock.timestamp(), run_id, clock.as_of()])
                 log.info("%s: %s has the same bytes as %s; skipped", contract.name, path.name, loaded[sha])
             report.files_skipped.append(path.name)
             continue

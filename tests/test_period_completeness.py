@@ -16,9 +16,14 @@ import pytest
 from assets.common import PUBLISHED, table_key
 from pipelines import selection
 from pipelines.changes import COMPLETENESS
-from quality import completeness
+from quality import completeness, source_checks
 from quality.completeness import IN_PROGRESS, PROVISIONAL, build_period_completeness, judge_period
+from sources import CONTRACTS
+from sources.reader import load_source
+from tests.conftest import FIXTURE_LANDING
+from warehouse import clock
 from warehouse.catalogue import catalogue
+from warehouse.db import ensure_schemas, prepare
 from warehouse.reporting_periods import add_months
 from warehouse.settings import load_settings
 
@@ -68,9 +73,11 @@ def warehouse(tmp_path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA audit; CREATE SCHEMA marts")
     con.execute("""CREATE TABLE audit.loaded_files (source VARCHAR, file_name VARCHAR, file_sha256 VARCHAR,
-                   loaded_at TIMESTAMP, loaded_as_of DATE)""")
+                   loaded_at TIMESTAMP, loaded_as_of DATE, rows_loaded BIGINT DEFAULT 1)""")
+    con.execute("""CREATE TABLE audit.duplicate_deliveries (source VARCHAR, file_path VARCHAR, file_sha256 VARCHAR,
+                   seen_at TIMESTAMP, seen_as_of DATE)""")
     con.execute("CREATE TABLE audit.row_conservation (source VARCHAR, file_sha256 VARCHAR)")
-    con.execute("""INSERT INTO audit.loaded_files VALUES
+    con.execute("""INSERT INTO audit.loaded_files (source, file_name, file_sha256, loaded_at, loaded_as_of) VALUES
         ('police_street', '2026-10-west-mercia-street.csv', 'p10', '2026-11-29 02:00', '2026-11-29'),
         ('crm_contacts', 'crm_contacts_2026-10.csv', 'c10', '2026-11-04 02:00', '2026-11-04'),
         ('crm_contacts', 'crm_contacts_2026-11.csv', 'c11', '2026-12-03 02:00', '2026-12-03')""")
@@ -83,7 +90,7 @@ def test_delivered_through_counts_staged_files_whole_months_only(warehouse):
     assert completeness.delivered_through(warehouse) == {"police_street": dt.date(2026, 10, 1),
                                                           "crm_contacts": dt.date(2026, 10, 1)}
     # A December file loaded on 3 December covers November only (December had not ended).
-    warehouse.execute("""INSERT INTO audit.loaded_files VALUES
+    warehouse.execute("""INSERT INTO audit.loaded_files (source, file_name, file_sha256, loaded_at, loaded_as_of) VALUES
         ('police_street', '2026-12-west-mercia-street.csv', 'p12', '2026-12-03 02:00', '2026-12-03')""")
     warehouse.execute("INSERT INTO audit.row_conservation VALUES ('police_street', 'p12')")
     assert completeness.delivered_through(warehouse)["police_street"] == dt.date(2026, 11, 1)
@@ -233,8 +240,8 @@ def test_a_source_that_never_delivered_does_not_hold_back_measures_it_gave_nothi
     from quality.completeness import measure_period_sources
 
     assert set(completeness.linked_sources()["planning_decisions"]) >= {"planning_applications", "dfg_cases"}
-    warehouse.execute("""INSERT INTO audit.loaded_files VALUES ('planning_applications',
-        'planning_decisions_2026-10.csv', 'pl10', '2026-11-06 02:00', '2026-11-06')""")
+    warehouse.execute("""INSERT INTO audit.loaded_files (source, file_name, file_sha256, loaded_at, loaded_as_of)
+        VALUES ('planning_applications', 'planning_decisions_2026-10.csv', 'pl10', '2026-11-06 02:00', '2026-11-06')""")
     warehouse.execute("INSERT INTO audit.row_conservation VALUES ('planning_applications', 'pl10')")
     assert measure_period_sources(warehouse, only="planning_decisions") == \
         {"planning_decisions": ("planning_applications",)}
@@ -260,3 +267,44 @@ def test_the_due_day_is_written_as_people_write_dates():
     # CRM's November file is due on 5 December: "5 December 2026", not "05 December 2026".
     judged = judge_period(dt.date(2026, 11, 30), ("crm_contacts",), {}, dt.date(2026, 12, 1))
     assert judged.awaiting.endswith("for November 2026 (due 5 December 2026)")
+
+
+def test_an_empty_month_with_the_same_bytes_as_an_earlier_one_is_still_delivered(tmp_path):
+    # A service with nothing to report for February and March sends a header only both months: the same bytes.
+    # March's file is not loaded again (nothing in it could count twice), but it is March's delivery: March is
+    # due on 5 April, so on 4 April CRM is on time with no month missing, and contacts have delivered March.
+    landing = tmp_path / "crm_contacts"
+    landing.mkdir()
+    january = (FIXTURE_LANDING / "crm_contacts" / "crm_contacts_2026-01.csv").read_bytes()
+    header = january.splitlines(keepends=True)[0]
+    (landing / "crm_contacts_2026-01.csv").write_bytes(january)
+    (landing / "crm_contacts_2026-02.csv").write_bytes(header)
+    crm = CONTRACTS["crm_contacts"]
+    with duckdb.connect() as con:
+        prepare(con, "tests-only-pseudonym-key-not-secret-0123456789")
+        ensure_schemas(con)
+        with clock.night_of(dt.date(2026, 3, 2)):
+            load_source(con, crm, landing, "night-1")
+        _staged_whole(con)
+        (landing / "crm_contacts_2026-03.csv").write_bytes(header)
+        with clock.night_of(dt.date(2026, 4, 2)):
+            report = load_source(con, crm, landing, "night-2")
+        _staged_whole(con)
+        assert report.files_skipped == ["crm_contacts_2026-01.csv", "crm_contacts_2026-02.csv",
+                                        "crm_contacts_2026-03.csv"]  # March: the same bytes as February
+        assert completeness.delivered_through(con)["crm_contacts"] == dt.date(2026, 3, 1)
+        timely = source_checks.timely(con, crm, dt.date(2026, 4, 4))
+        assert (timely.status, timely.summary) == ("pass", "Latest file is for March 2026; the next is due "
+                                                           "05 May 2026.")
+        # January's rows sent again under April's name are not April's delivery (nor loaded twice).
+        (landing / "crm_contacts_2026-04.csv").write_bytes(january)
+        with clock.night_of(dt.date(2026, 5, 2)):
+            load_source(con, crm, landing, "night-3")
+        assert completeness.delivered_through(con)["crm_contacts"] == dt.date(2026, 3, 1)
+
+
+def _staged_whole(con: duckdb.DuckDBPyConnection) -> None:
+    """Record every loaded file as staged in full (what staging records; CRM's staging needs core tables)."""
+    con.execute("""INSERT INTO audit.row_conservation SELECT source, file_path, file_sha256, rows_loaded,
+                   rows_loaded, 0, 0, true, TIMESTAMP '2026-04-02 01:00', 'test' FROM audit.loaded_files
+                   WHERE file_sha256 NOT IN (SELECT file_sha256 FROM audit.row_conservation)""")

@@ -100,6 +100,9 @@ ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMP;
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS file_modified_ns BIGINT;
 -- The night (as_of) each file was loaded: its rows' dates may not be after it ("not in the future").
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS loaded_as_of DATE;
+-- The night a duplicate was seen: an empty month's file (a header only, the same bytes as an earlier empty
+-- month's) is that month's delivery from that night (sources/deliveries.py).
+ALTER TABLE audit.duplicate_deliveries ADD COLUMN IF NOT EXISTS seen_as_of DATE;
 -- When each file was loaded, in build order (see audit.build_seq): a refusal is resolved by a later delivery.
 ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS load_seq BIGINT;
 
