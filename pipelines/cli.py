@@ -16,7 +16,30 @@ from sources.sample import last_full_month, parse_month
 from warehouse.settings import Settings, SettingsResource, load_settings
 
 log = logging.getLogger("pipelines.cli")
-CHATTY_LIBRARIES = ("great_expectations", "alembic", "weasyprint")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Their INFO lines (hundreds a run: GX's metrics, a line per font subset) would bury the summary; warnings show.
+CHATTY_LIBRARIES = ("great_expectations", "alembic", "weasyprint", "fontTools")
+# A line per file loaded: in the run's log file, not on the terminal (their warnings still show there).
+DETAIL_LOGGERS = ("sources.reader",)
+
+
+def _not_detail(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not record.name.startswith(DETAIL_LOGGERS)
+
+
+def log_to_file(settings: Settings) -> Path:
+    """Append every log line of this command to `<data dir>/logs/run-<night>.log` and keep the detail lines
+    (a line per file loaded) off the terminal, so the terminal ends with the summary. Returns the file."""
+    path = settings.data_dir / "logs" / f"run-{settings.as_of:%Y-%m-%d}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.addFilter(_not_detail)
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(to_file)
+    return path
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -54,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     settings = _settings(args)
+    log_file = log_to_file(settings)
     if args.sample:
         files = generate_sample(settings.landing_dir, _end_month(args.end_month))
         if files:
@@ -83,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"Not a quiet night: {verdict.reason}")
 
     from pipelines.definitions import build_definitions, tonight
-    from pipelines.nightly import outputs_summary, run_nightly, summary
+    from pipelines.nightly import outputs_summary, relative, run_nightly, summary
 
     defs = build_definitions(SettingsResource(data_dir=args.data_dir))
     # Planned from what the quiet check read; if it could not read (a run held the warehouse), after that run.
@@ -103,6 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outputs is not None:
         print()
         print(outputs_summary(outputs, settings))
+    print(f"\nFull log (every file loaded): {relative(log_file)}")
     return 0 if outcome.success and (outputs is None or outputs.success) else 1
 
 
@@ -247,8 +272,8 @@ def parse_date(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in CHATTY_LIBRARIES:  # their INFO lines (hundreds a run) would bury the summary; warnings still show
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for chatty in CHATTY_LIBRARIES:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="pipelines.cli", description=__doc__)
     parser.add_argument("--data-dir", help="folder for the landing files, warehouses and outputs (default: "

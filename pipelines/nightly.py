@@ -99,7 +99,7 @@ def outputs_summary(outcome: RunOutcome, settings: Settings) -> str:
     for event in outcome.result.get_asset_materialization_events():
         metadata = {k: v.value for k, v in event.materialization.metadata.items()}
         if "folder" in metadata:
-            metadata["folder"] = _relative(Path(metadata["folder"]))
+            metadata["folder"] = relative(Path(metadata["folder"]))
         name = event.asset_key.path[-1]
         if name == "reports":
             lines.append(f"  reports ({metadata['periods']}): {metadata['files']} files in {metadata['folder']}")
@@ -157,12 +157,12 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
                   for kind, subject, _, since_as_of, reason in holds]
     docs = settings.quality_dir / "data_docs" / "index.html"
     if docs.exists():
-        lines.append(f"Data quality: marts.quality_scorecard; Great Expectations Data Docs: {_relative(docs)}")
+        lines.append(f"Data quality: marts.quality_scorecard; Great Expectations Data Docs: {relative(docs)}")
     published = settings.published_path
     if outcome.success and published.exists():
         lines += ["", f"Published warehouse (read-only): {published}",
                   "Query it, e.g.:",
-                  f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{_relative(published)}', read_only=True)"
+                  f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{relative(published)}', read_only=True)"
                   f".sql(\\\"{EXAMPLE_QUERY}\\\").show()\""]
     elif not outcome.success:
         lines += ["", f"The published warehouse was not replaced: {published} still holds the last good load.",
@@ -170,7 +170,8 @@ def summary(outcome: RunOutcome, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def _relative(path: Path) -> str:
+def relative(path: Path) -> str:
+    """`path` relative to the working directory when it is under it (shorter on the terminal)."""
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:

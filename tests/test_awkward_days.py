@@ -112,6 +112,12 @@ def assert_a_clean_night(done: subprocess.CompletedProcess, published: Path, nig
     assert done.returncode == 0, f"{names}: {summary[-3000:]}{done.stderr[-2000:]}"
     assert "ERROR:" not in summary, f"{names}: {summary}"
     assert re.search(r"Checks: \d+ passed, \d+ warned, 0 failed \(ERROR\)", summary), summary
+    # The terminal ends with the summary: a line per file loaded, or per font subset, goes to the run's log.
+    log_file = published.parent.parent / "logs" / f"run-{night:%Y-%m-%d}.log"
+    assert done.stdout.rstrip().endswith(f"Full log (every file loaded): {log_file}")
+    assert not re.search(r"INFO (sources\.reader|fontTools)", done.stderr), done.stderr[-2000:]
+    assert len(re.findall(r"INFO sources\.reader: crm_contacts: loaded crm_contacts_\d{4}-\d{2}\.csv",
+                          log_file.read_text())) == 36  # the sample's three years of contact extracts
     (as_of,) = query(published, "SELECT max(as_of) FROM marts.publish_info")[0]
     assert as_of == night.date()  # the night was judged by the faked clock, not the real one
     last_month = query(published, "SELECT max(period_start) FROM marts.measure_values WHERE measure_id = "
