@@ -9,6 +9,7 @@ import dagster as dg
 from assets.common import POLICY_OWNERS, PUBLISHED
 from outputs.partner_packs import build_partner_packs
 from outputs.reports import build_reports, report_periods
+from outputs.scorecard import build_scorecard
 from outputs.site import build_site
 from warehouse.settings import SettingsResource
 
@@ -66,4 +67,19 @@ def partner_packs(context: dg.AssetExecutionContext, settings: SettingsResource)
         "folder": dg.MetadataValue.path(str(settings.outputs_dir / "partners"))})
 
 
-OUTPUT_ASSETS = [reports, public_site, partner_packs]
+@dg.asset(key=dg.AssetKey(["outputs", "quality_scorecard_page"]), group_name="outputs", kinds={"html"},
+          owners=POLICY_OWNERS, deps=[PUBLISHED],
+          description="The Policy Team's data-quality scorecard in plain words, internal: what needs doing and by "
+                      "whom (every measure or source with a warning or failure, the reason, the owner), then every "
+                      "measure's and source's latest verdict, in $BDC_OUTPUTS_DIR/data-quality/index.html. Opens "
+                      "offline (no script, nothing fetched); GX's Data Docs stay for engineers. "
+                      "Code: outputs/scorecard.py")
+def quality_scorecard_page(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
+    settings = settings.get()
+    page = build_scorecard(settings.published_path, settings.outputs_dir / "data-quality",
+                           settings.quality_dir / "data_docs" / "index.html")
+    context.log.info(f"data-quality scorecard: {page}")
+    return dg.MaterializeResult(metadata={"page": dg.MetadataValue.path(str(page))})
+
+
+OUTPUT_ASSETS = [reports, public_site, partner_packs, quality_scorecard_page]

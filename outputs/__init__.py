@@ -7,6 +7,7 @@ the public web dashboard with its open data, and partner data-sharing packs.
 - reports.py: Cabinet / O&S reports and Portfolio Holder briefings (HTML and PDF)
 - site.py and open_data.py: the static GOV.UK-style site and its CSV / JSON / Parquet downloads
 - partner_packs.py: per-partner CSVs from warehouse/catalogue/sharing_agreements.yaml, with a SHA-256 manifest
+- scorecard.py: the Policy Team's internal data-quality scorecard in plain words
 """
 
 # The tables the outputs read (for the `relevant` lineage walk: a source feeding only a report is still used).
@@ -21,4 +22,5 @@ READS = {
                             "marts.publish_info"),
     "outputs.partner_packs": ("marts.measure_values", "marts.disclosed_values", "core.dim_area", "core.dim_measure",
                               "marts.publish_info"),
+    "outputs.quality_scorecard_page": ("marts.quality_scorecard", "audit.check_results", "marts.publish_info"),
 }

@@ -108,6 +108,8 @@ def outputs_summary(outcome: RunOutcome, settings: Settings) -> str:
                          f"{metadata['folder']} (open {metadata['folder']}/index.html)")
         elif name == "partner_packs":
             lines.append(f"  partner packs: {metadata['partners']} partners in {metadata['folder']}")
+        elif name == "quality_scorecard_page":
+            lines.append(f"  data-quality scorecard (Policy Team): {relative(Path(metadata['page']))}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,139 @@
+"""The Policy Team's data-quality scorecard in plain words: one internal page, written after each publish to
+$BDC_OUTPUTS_DIR/data-quality/index.html from the published copy (`marts.quality_scorecard` for the measures,
+the latest of `audit.check_results` for the sources). It opens offline: no script and nothing fetched, the
+vendored GOV.UK stylesheet beside it. Great Expectations' Data Docs stay the engineers' view.
+
+It says what needs doing and by whom: every measure or source with a warning or a failure, the reason, and the
+owner to act, with the measures held back. Internal, not public: it names every measure and source, and the
+owners' mailboxes (never a person's record: reasons carry counts and months, not values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from outputs.folders import building
+from outputs.publication import NotPublishedError, published_at
+from outputs.reports import COUNCIL, template_environment
+from outputs.views import CRITERIA
+from sources import CONTRACTS
+
+STATIC = Path(__file__).with_name("static")
+STATUS_WORDS = {"warn": "needs a look", "fail": "do not rely on it until fixed"}
+EXTRA_CRITERIA = ("commentary", "sign_off")  # not data quality, but what a report needs from the measure's owner
+ORDER = {"fail": 0, "warn": 1}
+
+
+@dataclass
+class Problem:
+    criterion: str
+    status: str
+    reason: str
+
+    @property
+    def words(self) -> str:
+        return f"{self.criterion.replace('_', ' ').capitalize()}: {STATUS_WORDS[self.status]}."
+
+
+@dataclass
+class Subject:
+    """One measure or source on the scorecard, with what is wrong with it (nothing when it passes)."""
+    name: str
+    title: str
+    owner: str
+    problems: list[Problem] = field(default_factory=list)
+    held_back: str | None = None  # why it is held back, when it is
+
+    @property
+    def status(self) -> str:
+        return min((p.status for p in self.problems), key=ORDER.get, default="pass")
+
+
+@dataclass
+class Scorecard:
+    night: dt.date
+    published: dt.datetime
+    measures: list[Subject]
+    sources: list[Subject]
+
+    @property
+    def published_words(self) -> str:
+        """'23:17 on 3 December 2026'."""
+        return f"{self.published:%H:%M} on {self.published.day} {self.published:%B %Y}"
+
+    def headline(self) -> str:
+        """The night in two or three plain sentences: how many measures and sources pass, what is held back."""
+        def count(subjects: list[Subject], noun: str) -> str:
+            flagged = sum(1 for s in subjects if s.problems)
+            if not flagged:
+                return f"All {len(subjects)} {noun}s pass every check."
+            verb = "needs" if flagged == 1 else "need"
+            return f"{len(subjects) - flagged} of {len(subjects)} {noun}s pass every check; {flagged} {verb} a look."
+
+        held = sum(1 for s in self.measures if s.held_back)
+        sentences = [count(self.measures, "measure"), count(self.sources, "source")]
+        if held:
+            sentences.append(f"{held} measure{' is' if held == 1 else 's are'} held back from the published copy.")
+        return " ".join(sentences)
+
+    def by_owner(self) -> dict[str, list[Subject]]:
+        """Owner -> their measures and sources that need something, failures first."""
+        owners: dict[str, list[Subject]] = {}
+        for subject in sorted(self.measures + self.sources, key=lambda s: (ORDER.get(s.status, 2), s.title)):
+            if subject.problems or subject.held_back:
+                owners.setdefault(subject.owner, []).append(subject)
+        return dict(sorted(owners.items()))
+
+
+def read_scorecard(con: duckdb.DuckDBPyConnection) -> Scorecard:
+    """The latest verdicts of the published copy on `con`: per measure (six criteria, commentary, sign-off) and
+    per source (six criteria)."""
+    night = con.execute("SELECT max(as_of) FROM marts.publish_info").fetchone()[0]
+    measures: dict[str, Subject] = {}
+    for measure_id, title, owner, criterion, status, reason, held, held_reason in con.execute("""
+            SELECT measure_id, title, owner, criterion, status, reason, held_back, held_back_reason
+            FROM marts.quality_scorecard WHERE is_latest ORDER BY title, criterion""").fetchall():
+        subject = measures.setdefault(measure_id, Subject(measure_id, title, owner or "no owner recorded"))
+        if status in ORDER:
+            subject.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
+        if held:
+            subject.held_back = held_reason or "held back"
+    sources: dict[str, Subject] = {}
+    for subject_name, criterion, status, reason, owner in con.execute("""
+            SELECT subject, criterion, status, reason, owner FROM audit.check_results WHERE subject_type = 'source'
+            QUALIFY row_number() OVER (PARTITION BY subject, check_name ORDER BY coalesce(seq, 0) DESC) = 1
+            ORDER BY subject, criterion""").fetchall():
+        contract = CONTRACTS.get(subject_name)
+        title = contract.title if contract else subject_name
+        subject = sources.setdefault(subject_name, Subject(subject_name, title, owner or "no owner recorded"))
+        if status in ORDER:
+            subject.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
+    for subject in (*measures.values(), *sources.values()):
+        subject.problems.sort(key=lambda p: (ORDER[p.status], p.criterion))
+    return Scorecard(night, published_at(con), list(measures.values()), sorted(sources.values(),
+                                                                             key=lambda s: s.title))
+
+
+def build_scorecard(published_path: Path, out_dir: Path, data_docs: Path | None = None) -> Path:
+    """Write the scorecard page into `out_dir` (replaced whole, in one rename), linking to GX's Data Docs at
+    `data_docs` (relative, so the data folder can move). Returns the page's path."""
+    if not published_path.exists():
+        raise NotPublishedError(f"No published warehouse at {published_path}: run the nightly job first")
+    with duckdb.connect(str(published_path), read_only=True) as con:
+        card = read_scorecard(con)
+    env = template_environment()
+    with building(out_dir) as temporary:
+        (temporary / "assets").mkdir()
+        for name in ("govuk-frontend.min.css", "site.css", "govuk-frontend-LICENSE.txt"):
+            shutil.copy(STATIC / name, temporary / "assets" / name)
+        html = env.get_template("scorecard.html.j2").render(
+            card=card, council=COUNCIL, criteria=CRITERIA, extra=EXTRA_CRITERIA, status_words=STATUS_WORDS,
+            data_docs=Path(os.path.relpath(data_docs.resolve(), out_dir.resolve())).as_posix() if data_docs else None)
+        (temporary / "index.html").write_text(html, encoding="utf-8")
+    return out_dir / "index.html"
