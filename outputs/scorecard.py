@@ -134,6 +134,6 @@ def build_scorecard(published_path: Path, out_dir: Path, data_docs: Path | None 
             shutil.copy(STATIC / name, temporary / "assets" / name)
         html = env.get_template("scorecard.html.j2").render(
             card=card, council=COUNCIL, criteria=CRITERIA, extra=EXTRA_CRITERIA, status_words=STATUS_WORDS,
-            data_docs=Path(os.path.relpath(data_docs.resolve(), out_dir.resolve())).as_posix() if data_docs else None)
+            data_docs=Path(os.path.relpath(data_docs, out_dir)).as_posix() if data_docs else None)
         (temporary / "index.html").write_text(html, encoding="utf-8")
     return out_dir / "index.html"

@@ -19,7 +19,7 @@ CUSTOMER = "customer.services@bromsgrove.example"
 
 
 def _published(path: Path) -> Path:
-    """Three measures and two sources. Missed bins: a failing `accurate` and a `timely` warning (latest); an
+    """Three measures and two sources. Recycling: a failing `well_defined` and an `accurate` warning (latest); an
     earlier night's failure of contacts received that has since passed; homes let held back, nothing failing.
     CRM's `accurate` failed on an earlier night and passes now; waste reports' `timely` warns."""
     with duckdb.connect(str(path)) as con:
@@ -30,11 +30,11 @@ def _published(path: Path) -> Path:
             CREATE TABLE marts.quality_scorecard (measure_id VARCHAR, title VARCHAR, owner VARCHAR, criterion VARCHAR,
                 status VARCHAR, reason VARCHAR, is_latest BOOLEAN, held_back BOOLEAN, held_back_reason VARCHAR);
             INSERT INTO marts.quality_scorecard VALUES
-              ('missed_bins', 'Missed bin collections reported', '{env}', 'timely', 'warn', 'Two weeks late.', true,
+              ('recycling', 'Recycling rate', '{env}', 'accurate', 'warn', 'Two wards exceed 100%.', true, false,
+               NULL),
+              ('recycling', 'Recycling rate', '{env}', 'well_defined', 'fail', 'Tonnes has no definition.', true,
                false, NULL),
-              ('missed_bins', 'Missed bin collections reported', '{env}', 'accurate', 'fail', 'Wards exceed the
-               district.', true, false, NULL),
-              ('missed_bins', 'Missed bin collections reported', '{env}', 'relevant', 'pass', 'ok', true, false, NULL),
+              ('recycling', 'Recycling rate', '{env}', 'relevant', 'pass', 'ok', true, false, NULL),
               ('contacts_received', 'Customer contacts received', '{cs}', 'accurate', 'fail', 'OLD FAILURE', false,
                false, NULL),
               ('contacts_received', 'Customer contacts received', '{cs}', 'accurate', 'pass', 'ok', true, false, NULL),
@@ -47,7 +47,7 @@ def _published(path: Path) -> Path:
               ('source', 'crm_contacts', 'accurate', 'accurate', 'pass', 'ok', '{cs}', 5),
               ('source', 'waste_reports', 'timely', 'timely', 'warn', 'The October 2026 file is 3 day(s) late.',
                '{env}', 3),
-              ('measure', 'missed_bins', 'timely', 'timely', 'fail', 'A MEASURE ROW, NOT A SOURCE', '{env}', 4);
+              ('measure', 'recycling', 'timely', 'timely', 'fail', 'A MEASURE ROW, NOT A SOURCE', '{env}', 4);
         """.replace("{env}", ENV).replace("{cs}", CUSTOMER))
     return path
 
@@ -65,12 +65,13 @@ def test_the_scorecard_says_what_needs_doing_by_owner_from_the_latest_verdicts(t
     assert ("2 of 3 measures pass every check; 1 needs a look. 1 of 2 sources pass every check; 1 needs a look. "
             "1 measure is held back from the published copy.") in text
     assert "night of 3 December 2026" in text and "Published 02:41 on 3 December 2026." in text
-    # Environmental services: missed bins (a failure) before waste reports (a warning); within missed bins the
-    # failure first. Customer services has nothing to do now: its old failures passed since.
+    # Environmental services: recycling (a failure) before waste reports (a warning), though "Missed bins ..."
+    # comes first alphabetically; within recycling the failure before the warning, though "accurate" comes first.
+    # Customer services has nothing to do now: its old failures passed since.
     owner_section = text[text.index(ENV):text.index("The checks")]
-    assert owner_section.index("Missed bin collections reported") < owner_section.index("Accurate: do not rely on "
-                                                                                       "it until fixed. Wards exceed")
-    assert owner_section.index("Wards exceed") < owner_section.index("Timely: needs a look. Two weeks late.") \
+    assert owner_section.index("Recycling rate") < owner_section.index("Well defined: do not rely on it until "
+                                                                      "fixed. Tonnes has no definition.") \
+        < owner_section.index("Accurate: needs a look. Two wards exceed 100%.") \
         < owner_section.index("Missed bins and fly-tipping reports") < owner_section.index("3 day(s) late.")
     assert "homes_let" in page.read_text() and "held back from the published copy (lettings held back since" in text
     assert "OLD" not in text and "NOT A SOURCE" not in text and f"{CUSTOMER} " not in owner_section
