@@ -119,7 +119,7 @@ def test_outputs_run_in_their_own_job_after_each_publish():
     copy is published, and never asked for by a landing sensor's run of the nightly job."""
     from pipelines.definitions import affected_by, defs, published_outputs
 
-    output_keys = {"outputs/reports", "outputs/public_site", "outputs/partner_packs"}
+    output_keys = {"outputs/reports", "outputs/public_site", "outputs/partner_packs", "outputs/quality_scorecard_page"}
     nightly = {k.to_user_string() for k in defs.resolve_job_def("nightly").asset_layer.executable_asset_keys}
     outputs = {k.to_user_string() for k in defs.resolve_job_def("outputs").asset_layer.executable_asset_keys}
     assert outputs == output_keys and not nightly & output_keys and "published/warehouse" in nightly
