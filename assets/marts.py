@@ -183,7 +183,8 @@ def dashboard_expectations(context: dg.AssetCheckExecutionContext, warehouse: Wa
 @dg.asset(key=table_key("marts.commentary_status"), group_name="marts", kinds={"duckdb", "sql"},
           code_version=code_version(COMMENTARY_SQL.read_text(encoding="utf-8")),
           owners=POLICY_OWNERS,
-          deps=[measure_values, table_key("core.measure_commentary"), table_key("core.dim_measure")],
+          deps=[measure_values, period_completeness, table_key("core.measure_commentary"),
+                table_key("core.dim_measure")],
           check_specs=criterion_specs(table_key("marts.commentary_status"), OWNERSHIP_CHECKS),
           description=described("marts.commentary_status",
                                 "SQL: warehouse/sql/marts/with_assets/commentary_status.sql"))

@@ -308,3 +308,36 @@ def _staged_whole(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""INSERT INTO audit.row_conservation SELECT source, file_path, file_sha256, rows_loaded,
                    rows_loaded, 0, 0, true, TIMESTAMP '2026-04-02 01:00', 'test' FROM audit.loaded_files
                    WHERE file_sha256 NOT IN (SELECT file_sha256 FROM audit.row_conservation)""")
+
+
+def test_an_owner_is_not_asked_to_explain_a_month_still_in_progress():
+    # On 3 December ASB's November is in progress (the police file is due on 28 December): the commentary and
+    # sign-off asked for are October's, which has commentary but no sign-off. Planning's November is complete.
+    from assets.marts import COMMENTARY_SQL
+
+    con = duckdb.connect()
+    con.execute("""
+        CREATE SCHEMA core; CREATE SCHEMA marts; SET VARIABLE as_of = DATE '2026-12-03';
+        CREATE TABLE core.dim_measure AS SELECT * FROM (VALUES
+            ('asb_incidents', 'ASB', 'community_safety', 'Head of Community Safety', 'cs@x', false),
+            ('planning_decisions', 'Planning', 'planning', 'Head of Planning', 'pl@x', false))
+            t(measure_id, title, team_id, owner_name, owner_email, is_manual);
+        CREATE TABLE marts.measure_values AS SELECT * FROM (VALUES
+            ('asb_incidents', 'district', DATE '2026-10-01', DATE '2026-10-31', 40.0),
+            ('asb_incidents', 'district', DATE '2026-11-01', DATE '2026-11-30', 12.0),
+            ('planning_decisions', 'district', DATE '2026-11-01', DATE '2026-11-30', 30.0))
+            t(measure_id, area_type, period_start, period_end, value);
+        CREATE TABLE marts.period_completeness AS SELECT * FROM (VALUES
+            ('asb_incidents', DATE '2026-10-01', DATE '2026-10-31', true),
+            ('asb_incidents', DATE '2026-11-01', DATE '2026-11-30', false),
+            ('planning_decisions', DATE '2026-11-01', DATE '2026-11-30', true))
+            t(measure_id, period_start, period_end, period_complete);
+        CREATE TABLE core.measure_commentary AS SELECT * FROM (VALUES
+            ('asb_incidents', DATE '2026-10-01', 'Up after the fair.', 'A Officer', DATE '2026-11-10',
+             NULL, NULL, false))
+            t(measure_id, period_start, commentary, commentary_by, commentary_date, signed_off_by, signed_off_date,
+              sign_off_covers_commentary)""")
+    flags = con.execute(f"SELECT measure_id, latest_period, flag FROM ({COMMENTARY_SQL.read_text()}) ORDER BY 1"
+                        ).fetchall()
+    assert flags == [("asb_incidents", dt.date(2026, 10, 1), "not signed off for October 2026"),
+                     ("planning_decisions", dt.date(2026, 11, 1), "no commentary and no sign-off for November 2026")]

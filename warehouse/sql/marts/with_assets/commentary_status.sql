@@ -1,10 +1,13 @@
--- For each measure, its latest ended period (by today, or BDC_AS_OF) with a council-wide value and whether that period has the owner's
--- commentary and a manager's sign-off (seed section 7). `flag` says what is missing, for the Policy Team;
--- the commentary and sign_off checks on this mart put the same in the quality scorecard.
+-- For each measure, its latest ended period (by the night's as_of) with a council-wide value, no longer in
+-- progress (marts.period_completeness: every source has delivered it, or it is provisional), and whether that
+-- period has the owner's commentary and a manager's sign-off (seed section 7). An owner is not asked to explain a
+-- month whose data is still arriving. `flag` says what is missing, for the Policy Team; the commentary and
+-- sign_off checks on this mart put the same in the quality scorecard.
 WITH latest AS (
     SELECT measure_id, max(period_start) AS period_start
     FROM marts.measure_values
-    WHERE area_type = 'district' AND value IS NOT NULL AND period_end < getvariable('as_of')
+    JOIN marts.period_completeness c USING (measure_id, period_start)
+    WHERE area_type = 'district' AND value IS NOT NULL AND c.period_end < getvariable('as_of') AND c.period_complete
     GROUP BY measure_id
 )
 SELECT m.measure_id, m.title, m.team_id, m.owner_name, m.owner_email, m.is_manual,
