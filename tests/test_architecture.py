@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
+
+import dagster as dg
 
 from assets.common import table_key
+from warehouse.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,3 +131,21 @@ def test_the_lineage_graph_reads_left_to_right_by_group():
     assert group[table_key("core.dim_ward")] == "reference" and group[table_key("core.fact_contacts")] == "core"
     assert group[table_key("staging.ons_lookup")] == "reference" and group[table_key("staging.crm_contacts")] \
         == "staging"
+
+
+def test_the_readme_links_a_view_of_each_strategic_purpose():
+    # Each purpose's bookmark in the README selects its measures (and no other purpose's) with the whole path
+    # from raw files to outputs; a purpose added to the catalogue without a link fails here.
+    from pipelines.definitions import defs
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = {unquote(m) for m in re.findall(r"/asset-groups\?asset-selection=([^)\s]+)\)", readme)}
+    graph = defs.resolve_asset_graph()
+    measures = catalogue().measures.values()
+    assert linked == {f"+group:measures_{p}+" for p in catalogue().purposes}
+    for selection in linked:
+        purpose = selection.removeprefix("+group:measures_").removesuffix("+")
+        keys = {k.to_user_string() for k in dg.AssetSelection.from_string(selection).resolve(graph)}
+        assert {k for k in keys if k.startswith("measures/")} == {f"measures/{m.id}" for m in measures
+                                                                  if m.purpose == purpose}, selection
+        assert {"raw", "staging", "marts", "published", "outputs"} <= {k.split("/")[0] for k in keys}, selection
