@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -26,7 +28,9 @@ from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas, prepare
 from warehouse.reporting_periods import add_months
 from warehouse.settings import load_settings
+from warehouse.spc_marts import END_TO_END_MEASURES, build_end_to_end_spc
 
+ROOT = Path(__file__).resolve().parent.parent
 OCTOBER_END = dt.date(2026, 10, 31)
 POLICE = ("police_street",)
 BOTH = ("crm_contacts", "police_street")
@@ -341,3 +345,29 @@ def test_an_owner_is_not_asked_to_explain_a_month_still_in_progress():
                         ).fetchall()
     assert flags == [("asb_incidents", dt.date(2026, 10, 1), "not signed off for October 2026"),
                      ("planning_decisions", dt.date(2026, 11, 1), "no commentary and no sign-off for November 2026")]
+
+
+def test_the_end_to_end_chart_leaves_out_a_service_month_still_in_progress():
+    # Fly-tipping's November is in progress (its measure's period status): the chart stops at October. Planning's
+    # November is complete. A month with no status recorded is kept (nothing says it is in progress).
+    con = duckdb.connect()
+    con.execute("""
+        CREATE SCHEMA marts;
+        CREATE TABLE marts.end_to_end_times AS SELECT * FROM (VALUES
+            ('Fly-tipping clearance', DATE '2026-10-01', DATE '2026-10-31', 2.0),
+            ('Fly-tipping clearance', DATE '2026-11-01', DATE '2026-11-30', 4.5),
+            ('Planning applications', DATE '2026-10-01', DATE '2026-10-31', 60.0),
+            ('Planning applications', DATE '2026-11-01', DATE '2026-11-30', 58.0))
+            t(service, month_start, month_end, median_days);
+        CREATE TABLE marts.period_completeness AS SELECT * FROM (VALUES
+            ('fly_tipping_clearance_days', DATE '2026-10-01', true),
+            ('fly_tipping_clearance_days', DATE '2026-11-01', false),
+            ('planning_decisions', DATE '2026-11-01', true)) t(measure_id, period_start, period_complete)""")
+    build_end_to_end_spc(con)
+    assert con.execute("SELECT service, period_start FROM marts.end_to_end_spc ORDER BY 1, 2").fetchall() == [
+        ("Fly-tipping clearance", dt.date(2026, 10, 1)),
+        ("Planning applications", dt.date(2026, 10, 1)), ("Planning applications", dt.date(2026, 11, 1))]
+    # Every service the end-to-end SQL names has its measure, and each is a catalogue measure.
+    sql = (ROOT / "warehouse" / "sql" / "marts" / "end_to_end_times.sql").read_text()
+    assert set(re.findall(r"THEN '([^']+)'", sql)) == set(END_TO_END_MEASURES)
+    assert set(END_TO_END_MEASURES.values()) <= set(catalogue().measures)

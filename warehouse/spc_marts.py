@@ -19,7 +19,14 @@ from warehouse.spc import SpcPoint, assurance_icon, xmr
 
 # The tables each mart built here reads (for Dagster's dependencies and the `relevant` lineage walk).
 READS = {"marts.measure_spc": ("marts.measure_values", "marts.period_completeness", "core.trials"),
-         "marts.end_to_end_spc": ("marts.end_to_end_times",)}
+         "marts.end_to_end_spc": ("marts.end_to_end_times", "marts.period_completeness")}
+# Each service of marts.end_to_end_times and the measure of the same cases, whose months in progress
+# (marts.period_completeness) the end-to-end chart leaves out too.
+END_TO_END_MEASURES = {"Benefits new claims": "benefits_new_claims_days",
+                       "Homelessness cases": "housing_options_end_to_end_days",
+                       "Planning applications": "planning_decisions",
+                       "Disabled facilities grants": "dfg_end_to_end_days",
+                       "Fly-tipping clearance": "fly_tipping_clearance_days"}
 POINT_COLUMNS = {  # column -> type, so an empty chart table still has the right schema
     "period_start": "DATE", "period_end": "DATE", "value": "DOUBLE", "segment": "INTEGER", "segment_start": "DATE",
     "segment_reason": "VARCHAR", "mean": "DOUBLE", "moving_range": "DOUBLE", "upper_process_limit": "DOUBLE",
@@ -141,9 +148,17 @@ def build_measure_spc(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> int:
 
 def build_end_to_end_spc(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build marts.end_to_end_spc: an XmR of each service's monthly median end-to-end days (shorter is
-    better) from marts.end_to_end_times. Returns its row count."""
-    rows = con.execute("""SELECT service, month_start, month_end, median_days FROM marts.end_to_end_times
-                          WHERE median_days IS NOT NULL ORDER BY service, month_start""").fetchall()
+    better) from marts.end_to_end_times, without the months still in progress for the service's measure
+    (END_TO_END_MEASURES): a month whose cases are still arriving never headlines. Returns its row count."""
+    rows = con.execute("""SELECT t.service, t.month_start, t.month_end, t.median_days
+                          FROM marts.end_to_end_times t
+                          LEFT JOIN (SELECT unnest(?::VARCHAR[]) AS service, unnest(?::VARCHAR[]) AS measure_id) m
+                              USING (service)
+                          LEFT JOIN marts.period_completeness c
+                              ON c.measure_id = m.measure_id AND c.period_start = t.month_start
+                          WHERE t.median_days IS NOT NULL AND c.period_complete IS NOT FALSE
+                          ORDER BY t.service, t.month_start""",
+                       [list(END_TO_END_MEASURES), list(END_TO_END_MEASURES.values())]).fetchall()
     grouped: dict[str, list[tuple]] = {}
     for service, start, end, median in rows:
         grouped.setdefault(service, []).append((start, end, median))
