@@ -121,3 +121,19 @@ def test_screenshots_of_what_a_resident_sees_are_kept(site, tmp_path):
                 driver.execute_script("document.querySelector('.bdc-chart').scrollIntoView()")
             assert driver.save_screenshot(str(ARTIFACTS / name)), name
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
+
+
+def test_the_data_quality_scorecard_page_has_no_wcag_22_aa_violations_and_a_screenshot_is_kept(tmp_path):
+    """The Policy Team's internal page: public-sector accessibility rules cover intranets too."""
+    from outputs.scorecard import build_scorecard
+    from tests.test_scorecard_page import _published
+
+    if reason := browser.missing():
+        pytest.fail(reason)
+    page = build_scorecard(_published(tmp_path / "published.duckdb"), tmp_path / "data-quality")
+    with browser.serve(page.parent) as base, browser.chromium(tmp_path / "profile") as driver:
+        driver.get(base + "index.html")
+        assert driver.title.startswith("Data quality scorecard, night of 3 December 2026")
+        assert browser.axe_violations(driver) == []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(ARTIFACTS / "data-quality-scorecard.png"))
