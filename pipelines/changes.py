@@ -54,8 +54,8 @@ def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
             return changed_landing(con, settings), dated
     except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
         return None
-    except duckdb.CatalogException:  # a warehouse from before refusals were recorded
-        return None
+    except (duckdb.CatalogException, duckdb.BinderException):  # a warehouse from before a table or column it
+        return None  # reads was added: a planned night runs the migrations (warehouse/sql/audit.sql)
 
 
 def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg.AssetKey]:

@@ -338,3 +338,18 @@ def test_the_schedule_plans_from_what_its_quiet_check_read(world, monkeypatch):
     assert isinstance(request, dg.RunRequest), request
     assert "new or changed files for crm_contacts" in request.tags["bdc/not_quiet"]
     assert table_key("raw.crm_contacts") in request.asset_selection
+
+
+def test_a_warehouse_from_before_a_new_audit_column_gets_a_planned_night_not_a_crash(tmp_path):
+    # The quiet check and the plan read the warehouse before tonight's migrations run; a column added since
+    # (here duplicate_deliveries.seen_as_of) must make the night a planned one, which adds it.
+    from pipelines.changes import look
+    from warehouse.db import ensure_schemas, prepare
+
+    settings = load_settings(data_dir=tmp_path / "data", as_of=NIGHT)
+    settings.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        prepare(con, "tests-only-pseudonym-key-not-secret-0123456789")
+        ensure_schemas(con)
+        con.execute("ALTER TABLE audit.duplicate_deliveries DROP COLUMN seen_as_of")
+    assert look(settings) is None
