@@ -64,7 +64,8 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
     every_check = {c for keys in checks_of.values() for c in keys}
     looked = looked if looked is not None else look(settings, wait_seconds)
     if looked is None:
-        return NightPlan(job_keys, every_check, {"*": "the warehouse is new or being written"}, everything=True)
+        return NightPlan(job_keys, every_check, {"*": "the warehouse is new, being written, or older than this code"},
+                         everything=True)
     landing, timely = looked
     reasons = {f"raw.{source}": f"{len(files)} new or changed file(s): {', '.join(files[:3])}"
                + (" ..." if len(files) > 3 else "") for source, files in landing.items()}
