@@ -27,17 +27,22 @@ def _not_detail(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or not record.name.startswith(DETAIL_LOGGERS)
 
 
-def log_to_file(settings: Settings) -> Path:
+def log_to_file(settings: Settings) -> Path | None:
     """Append every log line of this command to `<data dir>/logs/run-<night>.log` and keep the detail lines
-    (a line per file loaded) off the terminal, so the terminal ends with the summary. Returns the file."""
+    (a line per file loaded) off the terminal, so the terminal ends with the summary. Returns the file, or None
+    when it cannot be written (then the terminal keeps every line: nothing is lost, the night goes on)."""
     path = settings.data_dir / "logs" / f"run-{settings.as_of:%Y-%m-%d}.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        log.warning("cannot write the run's log file %s (%s): every line stays on the terminal", path, exc)
+        return None
+    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
     for handler in root.handlers:
         if type(handler) is logging.StreamHandler:
             handler.addFilter(_not_detail)
-    to_file = logging.FileHandler(path, encoding="utf-8")
-    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(to_file)
     return path
 
@@ -71,6 +76,13 @@ def cmd_generate_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_log_file(path: Path | None) -> None:
+    from pipelines.nightly import relative
+
+    if path is not None:
+        print(f"\nFull log (every file loaded): {relative(path)}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.common import code_fingerprint
     from pipelines.quiet import CODE_TAG, quiet_night, record_quiet_night
@@ -102,12 +114,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                       f"copies (Dagster run {verdict.since_run}) stand for {settings.as_of}, and nothing was "
                       f"rebuilt. Checks still failing from earlier runs: {errors} ERROR, {warnings} WARN "
                       "(marts.quality_scorecard).")
+                _print_log_file(log_file)
                 return 0
         else:
             print(f"Not a quiet night: {verdict.reason}")
 
     from pipelines.definitions import build_definitions, tonight
-    from pipelines.nightly import outputs_summary, relative, run_nightly, summary
+    from pipelines.nightly import outputs_summary, run_nightly, summary
 
     defs = build_definitions(SettingsResource(data_dir=args.data_dir))
     # Planned from what the quiet check read; if it could not read (a run held the warehouse), after that run.
@@ -127,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if outputs is not None:
         print()
         print(outputs_summary(outputs, settings))
-    print(f"\nFull log (every file loaded): {relative(log_file)}")
+    _print_log_file(log_file)
     return 0 if outcome.success and (outputs is None or outputs.success) else 1
 
 
