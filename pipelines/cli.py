@@ -31,7 +31,7 @@ def log_to_file(settings: Settings) -> Path | None:
     """Append every log line of this command to `<data dir>/logs/run-<night>.log` and keep the detail lines
     (a line per file loaded) off the terminal, so the terminal ends with the summary. Returns the file, or None
     when it cannot be written (then the terminal keeps every line: nothing is lost, the night goes on)."""
-    path = settings.data_dir / "logs" / f"run-{settings.as_of:%Y-%m-%d}.log"
+    path = settings.logs_dir / f"run-{settings.as_of:%Y-%m-%d}.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         to_file = logging.FileHandler(path, encoding="utf-8")
@@ -241,7 +241,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from pipelines.retention import cutoff_for, prune_history
 
     settings = _settings(args)
-    pruned = prune_history(dg.DagsterInstance.get(), settings.quality_dir, cutoff_for(settings, args.days))
+    pruned = prune_history(dg.DagsterInstance.get(), settings.quality_dir, cutoff_for(settings, args.days),
+                           settings.logs_dir)
     print(pruned.summary())
     return 0
 

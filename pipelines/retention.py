@@ -1,5 +1,5 @@
-"""Retention: Dagster's run history (runs, their event logs and step logs) and the GX validation results and
-Data Docs pages are kept for BDC_RETENTION_DAYS (default 365) before the night they are judged on, then
+"""Retention: Dagster's run history (runs, their event logs and step logs), the GX validation results and
+Data Docs pages, and the nightly command's log files (`<data dir>/logs/run-<night>.log`) are kept for BDC_RETENTION_DAYS (default 365) before the night they are judged on, then
 deleted. Run metadata holds no personal data (assets/common.py), but a retention period is what a DPIA asks
 for, and history kept for ever is a liability. Runs daily at 05:00 (after the night's load and outputs) and
 from `pipelines.cli prune`. The warehouse's own history (audit.*) is the council's record and is not pruned."""
@@ -38,16 +38,18 @@ class Pruned:
     runs: int
     gx_results: int
     cutoff: dt.datetime
+    log_files: int = 0
 
     def summary(self) -> str:
-        return (f"pruned {self.runs} Dagster run(s) and {self.gx_results} GX result folder(s) from before "
-                f"{self.cutoff:%Y-%m-%d}")
+        return (f"pruned {self.runs} Dagster run(s), {self.gx_results} GX result folder(s) and {self.log_files} "
+                f"run log file(s) from before {self.cutoff:%Y-%m-%d}")
 
 
-def prune_history(instance: dg.DagsterInstance, quality_dir: Path, cutoff: dt.datetime) -> Pruned:
+def prune_history(instance: dg.DagsterInstance, quality_dir: Path, cutoff: dt.datetime,
+                  logs_dir: Path | None = None) -> Pruned:
     """Delete finished runs created before `cutoff` (UTC, naive) with their event logs and step logs (except a
-    run that still holds an asset's latest build), and GX validation results and Data Docs pages from before it
-    (the next GX run rebuilds the index)."""
+    run that still holds an asset's latest build), GX validation results and Data Docs pages from before it
+    (the next GX run rebuilds the index), and the nightly command's log files (`logs_dir`) of nights before it."""
     records = instance.get_run_records(dg.RunsFilter(created_before=cutoff.replace(tzinfo=dt.UTC)))
     # The run that last built an asset is kept whatever its age: the night planner reads that build's code version
     # and night (pipelines/selection.py), and without it would rebuild everything.
@@ -70,7 +72,21 @@ def prune_history(instance: dg.DagsterInstance, quality_dir: Path, cutoff: dt.da
         if match and folder.is_dir() and dt.datetime.strptime(match[1], "%Y%m%dT%H%M%S") < cutoff:
             shutil.rmtree(folder)
             folders += 1
-    return Pruned(runs, folders, cutoff)
+    return Pruned(runs, folders, cutoff, prune_run_logs(logs_dir, cutoff.date()) if logs_dir else 0)
+
+
+def prune_run_logs(logs_dir: Path, before: dt.date) -> int:
+    """Delete `run-<night>.log` files of nights before `before`; returns how many."""
+    deleted = 0
+    for path in sorted(logs_dir.glob("run-*.log")) if logs_dir.is_dir() else []:
+        try:
+            night = dt.date.fromisoformat(path.stem.removeprefix("run-"))
+        except ValueError:  # not one of ours: left alone
+            continue
+        if night < before:
+            path.unlink()
+            deleted += 1
+    return deleted
 
 
 def cutoff_for(settings: Settings, days: int | None = None) -> dt.datetime:
@@ -79,10 +95,11 @@ def cutoff_for(settings: Settings, days: int | None = None) -> dt.datetime:
     return dt.datetime.combine(start, dt.time())
 
 
-@dg.op(description="Deletes Dagster runs, their logs and GX results older than BDC_RETENTION_DAYS (default 365).")
+@dg.op(description="Deletes Dagster runs, their logs, GX results and the nightly command's log files older than "
+                   "BDC_RETENTION_DAYS (default 365).")
 def prune_old_history(context: dg.OpExecutionContext, settings: SettingsResource) -> None:
     resolved = settings.get()
-    pruned = prune_history(context.instance, resolved.quality_dir, cutoff_for(resolved))
+    pruned = prune_history(context.instance, resolved.quality_dir, cutoff_for(resolved), resolved.logs_dir)
     context.log.info(pruned.summary())
 
 

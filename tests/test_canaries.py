@@ -152,7 +152,9 @@ def test_the_published_copies_hold_no_canary(scanned, copy):
 
 def test_dagster_storage_and_the_run_logs_hold_no_canary(scanned):
     assert any((scanned / "dagster").rglob("*.db"))  # the event log and run storage were written
+    assert any((scanned / "data" / "logs").glob("run-*.log"))  # the nightly command's own log files
     found = _files_found(scanned / "dagster") + [f"runs.log: {hit}" for hit in hits((scanned / "runs.log").read_text())]
+    found += _files_found(scanned / "data" / "logs")
     assert not found, found
 
 

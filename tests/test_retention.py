@@ -53,6 +53,20 @@ def test_runs_and_gx_results_before_the_cutoff_are_deleted(tmp_path):
         assert not recent.exists()
 
 
+def test_the_nightly_commands_log_files_of_nights_before_the_cutoff_are_deleted(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name in ("run-2025-12-01.log", "run-2025-12-02.log", "run-2026-12-03.log", "run-notes.log", "other.txt"):
+        (logs / name).write_text("a line\n")
+    (tmp_path / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+        # The cutoff is midnight starting 2 December 2025: the night of 1 December goes, the 2nd stays.
+        pruned = prune_history(instance, tmp_path / "quality", dt.datetime(2025, 12, 2), logs)
+    assert pruned.log_files == 1 and "1 run log file(s)" in pruned.summary()
+    assert sorted(p.name for p in logs.iterdir()) == ["other.txt", "run-2025-12-02.log", "run-2026-12-03.log",
+                                                      "run-notes.log"]
+
+
 def test_the_cutoff_is_the_retention_period_before_the_night(monkeypatch):
     settings = dataclasses.replace(load_settings(), as_of=dt.date(2026, 12, 2))
     # 365 days before 2 December 2026 is 2 December 2025.

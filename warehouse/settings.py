@@ -50,6 +50,11 @@ class Settings:
     analyst_group: str | None = None  # the group that may read it (BDC_ANALYST_GROUP; default the run's own)
     analyst_special_category: bool = False  # health data in the analyst copy too (BDC_ANALYST_SPECIAL_CATEGORY)
 
+    @property
+    def logs_dir(self) -> Path:
+        """The nightly command's log files, `run-<night>.log` (pruned with the run history)."""
+        return self.data_dir / "logs"
+
     def landing_for(self, source_name: str) -> Path:
         """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
         return _env_path(f"BDC_LANDING_{source_name.upper()}", self.landing_dir / source_name)
