@@ -12,7 +12,7 @@ from quality.outcome import Outcome, sample_rows, verdict
 from sources.contract import SourceContract
 from sources.deliveries import DELIVERIES
 from sources.reader import delivery_month
-from sources.rules import staged_in_run, validate_staged
+from sources.rules import FAILURE_SAMPLE, staged_in_run, validate_staged
 
 
 def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str) -> list[Outcome]:
@@ -43,8 +43,10 @@ def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
     """The staged table matches its pandera schema (types, blanks, code lists, ranges, unique key); files
     loaded in this run with unexpected columns or no rows, and rows holding formulas, are doubts."""
     report = validate_staged(con, contract, run_id)
-    errors = [f"Column {f['column'] or '(table)'} fails {f['check']} (e.g. {', '.join(f['examples'][:3])})."
-              for f in report.failures]
+    # The reason goes to the scorecard, alerts and the BI copy: it counts the failing values and says where to look,
+    # but never quotes them (a staged value may be a UPRN or a pseudonymised key).
+    errors = [f"Column {f['column'] or '(table)'} fails {f['check']}: {_at_least(f['failing'])} value(s); query "
+              f"staging.{contract.name} for them." for f in report.failures]
     notes = con.execute("""SELECT file_name, notes FROM audit.loaded_files
                            WHERE source = ? AND notes IS NOT NULL AND run_id IS NOT DISTINCT FROM ?
                            ORDER BY loaded_at DESC LIMIT 5""", [contract.name, run_id]).fetchall()
@@ -56,6 +58,11 @@ def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
     return _verdict(contract, "well_defined", errors=errors, warnings=warnings,
                     ok=f"staging.{contract.name} matches its contract ({len(contract.staged)} columns).",
                     rows_failed=formulas, sample=report.failures[:5])
+
+
+def _at_least(count: int) -> str:
+    """pandera reports up to FAILURE_SAMPLE failing values per check: '3', or '5 or more'."""
+    return f"{count} or more" if count >= FAILURE_SAMPLE else str(count)
 
 
 def _next_month(month: dt.date) -> dt.date:

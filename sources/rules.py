@@ -274,6 +274,14 @@ def staged_in_run(source: str, run_id: str | None) -> str:
             f"AND run_id = '{quoted}')")
 
 
+def _failing_column(column: object, case: object) -> str | None:
+    """The column a pandera failure case is about. The ibis backend reports a column check's failing row as
+    {column: value} under the column "failure_case"; a table-wide check has no column."""
+    if isinstance(case, dict) and len(case) == 1:
+        return str(next(iter(case)))
+    return None if column is None or column != column or column == "failure_case" else str(column)
+
+
 def validate_staged(con: duckdb.DuckDBPyConnection, contract: SourceContract,
                     run_id: str | None = None) -> SchemaReport:
     """Validate staging.<source> against the contract's schema (lazily: every failure, not just the first).
@@ -290,12 +298,13 @@ def validate_staged(con: duckdb.DuckDBPyConnection, contract: SourceContract,
     try:
         schema(contract).validate(table, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
         report = SchemaReport()
-        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
-            report.failures.append({
-                "column": None if column != column else column, "check": str(check),
-                "examples": [str(v) for v in group["failure_case"].head(FAILURE_SAMPLE)]})
+        counts: dict[tuple[str | None, str], int] = {}
+        for column, check, case in errors.failure_cases[["column", "check", "failure_case"]].itertuples(index=False):
+            named = _failing_column(column, case)
+            counts[named, str(check)] = counts.get((named, str(check)), 0) + 1
+        # A count, never the values: a staged value may be a UPRN or a key.
+        report.failures = [{"column": c, "check": k, "failing": n} for (c, k), n in counts.items()]
         return report
     return SchemaReport()
 
