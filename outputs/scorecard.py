@@ -3,9 +3,10 @@ $BDC_OUTPUTS_DIR/data-quality/index.html from the published copy (`marts.quality
 the latest of `audit.check_results` for the sources). It opens offline: no script and nothing fetched, the
 vendored GOV.UK stylesheet beside it. Great Expectations' Data Docs stay the engineers' view.
 
-It says what needs doing and by whom: every measure or source with a warning or a failure, the reason, and the
-owner to act, with the measures held back. Internal, not public: it names every measure and source, and the
-owners' mailboxes (never a person's record: reasons carry counts and months, not values).
+It says what needs doing and by whom: every measure, source or mart with a warning or a failure, the reason, and
+the owner to act, with the measures held back. Internal, not public: it names every measure and source, and the
+owners' mailboxes. Never a person's record: the checks' reasons carry counts, months, file names and aggregate
+figures, never a staged value (quality/source_checks.py counts failing values without quoting them).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Scorecard:
     published: dt.datetime
     measures: list[Subject]
     sources: list[Subject]
+    marts: list[Subject] = field(default_factory=list)
 
     @property
     def published_words(self) -> str:
@@ -78,6 +80,8 @@ class Scorecard:
 
         held = sum(1 for s in self.measures if s.held_back)
         sentences = [count(self.measures, "measure"), count(self.sources, "source")]
+        if any(s.problems for s in self.marts):  # the marts' own checks (their totals, GX): said when not clean
+            sentences.append(count(self.marts, "mart"))
         if held:
             sentences.append(f"{held} measure{' is' if held == 1 else 's are'} held back from the published copy.")
         return " ".join(sentences)
@@ -85,15 +89,16 @@ class Scorecard:
     def by_owner(self) -> dict[str, list[Subject]]:
         """Owner -> their measures and sources that need something, failures first."""
         owners: dict[str, list[Subject]] = {}
-        for subject in sorted(self.measures + self.sources, key=lambda s: (ORDER.get(s.status, 2), s.title)):
+        subjects = self.measures + self.sources + self.marts
+        for subject in sorted(subjects, key=lambda s: (ORDER.get(s.status, 2), s.title)):
             if subject.problems or subject.held_back:
                 owners.setdefault(subject.owner, []).append(subject)
         return dict(sorted(owners.items()))
 
 
 def read_scorecard(con: duckdb.DuckDBPyConnection) -> Scorecard:
-    """The latest verdicts of the published copy on `con`: per measure (six criteria, commentary, sign-off) and
-    per source (six criteria)."""
+    """The latest verdicts of the published copy on `con`: per measure (six criteria, commentary, sign-off), per
+    source (six criteria) and per mart (its own checks: totals, Great Expectations)."""
     night = con.execute("SELECT max(as_of) FROM marts.publish_info").fetchone()[0]
     measures: dict[str, Subject] = {}
     for measure_id, title, owner, criterion, status, reason, held, held_reason in con.execute("""
@@ -104,20 +109,23 @@ def read_scorecard(con: duckdb.DuckDBPyConnection) -> Scorecard:
             subject.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
         if held:
             subject.held_back = held_reason or "held back"
-    sources: dict[str, Subject] = {}
-    for subject_name, criterion, status, reason, owner in con.execute("""
-            SELECT subject, criterion, status, reason, owner FROM audit.check_results WHERE subject_type = 'source'
-            QUALIFY row_number() OVER (PARTITION BY subject, check_name ORDER BY coalesce(seq, 0) DESC) = 1
+    tables: dict[str, dict[str, Subject]] = {"source": {}, "mart": {}}
+    for kind, subject_name, criterion, status, reason, owner in con.execute("""
+            SELECT subject_type, subject, criterion, status, reason, owner FROM audit.check_results
+            WHERE subject_type IN ('source', 'mart')
+            QUALIFY row_number() OVER (PARTITION BY subject_type, subject, check_name
+                                       ORDER BY coalesce(seq, 0) DESC, checked_at DESC) = 1
             ORDER BY subject, criterion""").fetchall():
-        contract = CONTRACTS.get(subject_name)
+        contract = CONTRACTS.get(subject_name) if kind == "source" else None
         title = contract.title if contract else subject_name
-        subject = sources.setdefault(subject_name, Subject(subject_name, title, owner or "no owner recorded"))
+        subject = tables[kind].setdefault(subject_name, Subject(subject_name, title, owner or "no owner recorded"))
         if status in ORDER:
             subject.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
-    for subject in (*measures.values(), *sources.values()):
+    for subject in (*measures.values(), *tables["source"].values(), *tables["mart"].values()):
         subject.problems.sort(key=lambda p: (ORDER[p.status], p.criterion))
-    return Scorecard(night, published_at(con), list(measures.values()), sorted(sources.values(),
-                                                                             key=lambda s: s.title))
+    return Scorecard(night, published_at(con), list(measures.values()),
+                     sorted(tables["source"].values(), key=lambda s: s.title),
+                     sorted(tables["mart"].values(), key=lambda s: s.title))
 
 
 def build_scorecard(published_path: Path, out_dir: Path, data_docs: Path | None = None) -> Path:

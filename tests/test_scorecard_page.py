@@ -16,12 +16,14 @@ from outputs.scorecard import build_scorecard
 
 ENV = "environmental.services@bromsgrove.example"
 CUSTOMER = "customer.services@bromsgrove.example"
+POLICY = "policy.team@bromsgrove.example"
 
 
 def _published(path: Path) -> Path:
     """Three measures and two sources. Recycling: a failing `well_defined` and an `accurate` warning (latest); an
     earlier night's failure of contacts received that has since passed; homes let held back, nothing failing.
-    CRM's `accurate` failed on an earlier night and passes now; waste reports' `timely` warns."""
+    CRM's `accurate` failed on an earlier night and passes now; waste reports' `timely` warns (its failure with
+    the same build number is older); a dashboard mart's GX suite warns."""
     with duckdb.connect(str(path)) as con:
         con.execute("""
             CREATE SCHEMA marts; CREATE SCHEMA audit;
@@ -41,14 +43,20 @@ def _published(path: Path) -> Path:
               ('homes_let', 'Homes let by the housing association', 'housing@x', 'timely', 'pass', 'ok', true, true,
                'lettings held back since 2 December 2026: file refused');
             CREATE TABLE audit.check_results (subject_type VARCHAR, subject VARCHAR, criterion VARCHAR,
-                check_name VARCHAR, status VARCHAR, reason VARCHAR, owner VARCHAR, seq BIGINT);
+                check_name VARCHAR, status VARCHAR, reason VARCHAR, owner VARCHAR, seq BIGINT, checked_at TIMESTAMP);
             INSERT INTO audit.check_results VALUES
-              ('source', 'crm_contacts', 'accurate', 'accurate', 'fail', 'OLD SOURCE FAILURE', '{cs}', 1),
-              ('source', 'crm_contacts', 'accurate', 'accurate', 'pass', 'ok', '{cs}', 5),
+              ('source', 'crm_contacts', 'accurate', 'accurate', 'fail', 'OLD SOURCE FAILURE', '{cs}', 1,
+               '2026-12-01 02:00'),
+              ('source', 'crm_contacts', 'accurate', 'accurate', 'pass', 'ok', '{cs}', 5, '2026-12-03 02:00'),
+              ('source', 'waste_reports', 'timely', 'timely', 'fail', 'OLDER, SAME SEQ', '{env}', 3,
+               '2026-12-02 02:00'),
               ('source', 'waste_reports', 'timely', 'timely', 'warn', 'The October 2026 file is 3 day(s) late.',
-               '{env}', 3),
-              ('measure', 'recycling', 'timely', 'timely', 'fail', 'A MEASURE ROW, NOT A SOURCE', '{env}', 4);
-        """.replace("{env}", ENV).replace("{cs}", CUSTOMER))
+               '{env}', 3, '2026-12-03 02:00'),
+              ('measure', 'recycling', 'timely', 'timely', 'fail', 'A MEASURE ROW, NOT A SOURCE', '{env}', 4,
+               '2026-12-03 02:00'),
+              ('mart', 'marts.dashboard_strategic', 'accurate', 'gx:marts.dashboard_strategic', 'warn',
+               'value fails for 2 row(s)', '{policy}', 6, '2026-12-03 02:00');
+        """.replace("{env}", ENV).replace("{cs}", CUSTOMER).replace("{policy}", POLICY))
     return path
 
 
@@ -63,18 +71,19 @@ def test_the_scorecard_says_what_needs_doing_by_owner_from_the_latest_verdicts(t
     text = _text(page)
     # 3 measures, 1 with a problem (homes let is held back but fails nothing); 2 sources, 1 warning.
     assert ("2 of 3 measures pass every check; 1 needs a look. 1 of 2 sources pass every check; 1 needs a look. "
-            "1 measure is held back from the published copy.") in text
+            "0 of 1 marts pass every check; 1 needs a look. 1 measure is held back from the published copy.") in text
     assert "night of 3 December 2026" in text and "Published 02:41 on 3 December 2026." in text
     # Environmental services: recycling (a failure) before waste reports (a warning), though "Missed bins ..."
     # comes first alphabetically; within recycling the failure before the warning, though "accurate" comes first.
     # Customer services has nothing to do now: its old failures passed since.
-    owner_section = text[text.index(ENV):text.index("The checks")]
+    owner_section = text[text.index("What needs doing, by owner"):text.index("The checks")]
     assert owner_section.index("Recycling rate") < owner_section.index("Well defined: do not rely on it until "
                                                                       "fixed. Tonnes has no definition.") \
         < owner_section.index("Accurate: needs a look. Two wards exceed 100%.") \
         < owner_section.index("Missed bins and fly-tipping reports") < owner_section.index("3 day(s) late.")
     assert "homes_let" in page.read_text() and "held back from the published copy (lettings held back since" in text
-    assert "OLD" not in text and "NOT A SOURCE" not in text and f"{CUSTOMER} " not in owner_section
+    assert "OLD" not in text and "NOT A SOURCE" not in text and CUSTOMER not in owner_section
+    assert f"{POLICY} marts.dashboard_strategic Accurate: needs a look. value fails for 2 row(s)" in owner_section
     # Offline: nothing fetched, no script; the stylesheet beside it; GX's Data Docs linked relatively.
     raw = page.read_text()
     assert "<script" not in raw and "http://" not in raw and "https://" not in raw
@@ -89,7 +98,7 @@ def test_the_scorecard_says_plainly_when_everything_passes_and_refuses_a_missing
         con.execute("UPDATE marts.quality_scorecard SET status = 'pass', held_back = false")
         con.execute("UPDATE audit.check_results SET status = 'pass'")
     text = _text(build_scorecard(published, tmp_path / "dq"))
-    assert "All 3 measures pass every check. All 2 sources pass every check." in text
-    assert "Nothing: every measure and source passed every check on the night of 3 December 2026." in text
+    assert "All 3 measures pass every check. All 2 sources pass every check. Published" in text  # marts: silent
+    assert "Nothing: every measure, source and mart passed every check on the night of 3 December 2026." in text
     with pytest.raises(NotPublishedError, match="run the nightly job first"):
         build_scorecard(tmp_path / "missing.duckdb", tmp_path / "dq")
