@@ -6,8 +6,8 @@
 WITH latest AS (
     SELECT measure_id, max(period_start) AS period_start
     FROM marts.measure_values
-    JOIN marts.period_completeness c USING (measure_id, period_start)
-    WHERE area_type = 'district' AND value IS NOT NULL AND c.period_end < getvariable('as_of') AND c.period_complete
+    JOIN marts.period_completeness c USING (measure_id, period_start, period_end)
+    WHERE area_type = 'district' AND value IS NOT NULL AND period_end < getvariable('as_of') AND c.period_complete
     GROUP BY measure_id
 )
 SELECT m.measure_id, m.title, m.team_id, m.owner_name, m.owner_email, m.is_manual,
