@@ -67,7 +67,8 @@ dev: install
 # DuckDB's checkpoints wait on fsync, which is slow on many CI disks. pytest empties the folder at each start.
 TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/bdc-pytest-$(shell id -u),$(CURDIR)/.pytest-tmp)
 test: install browser-test-deps clock-test-deps
-	$(VENV)/bin/python -m pytest -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --basetemp=$(TEST_TMP)
+	$(VENV)/bin/python -m pytest -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --basetemp=$(TEST_TMP) \
+		--durations=20
 
 ## test-slow: the tests too long for CI (the benchmark's smoke test)
 test-slow: install browser-test-deps clock-test-deps
