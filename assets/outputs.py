@@ -14,13 +14,18 @@ from outputs.site import build_site
 from warehouse.settings import SettingsResource
 
 
-@dg.asset(key=dg.AssetKey(["outputs", "reports"]), group_name="outputs", kinds={"html", "pdf"},
-          owners=POLICY_OWNERS, deps=[PUBLISHED],
-          description="The Cabinet report (bi-monthly) and the Overview and Scrutiny report (quarterly) for the "
-                      "latest ended period, and the Portfolio Holder briefings before Cabinet, as HTML and PDF in "
-                      "$BDC_OUTPUTS_DIR/reports/<cabinet|scrutiny>/<YYYY-MM>/: key measures plus CMT's focus "
-                      "list, each with its SPC chart, words, commentary, sign-off and data quality. "
-                      "Code: outputs/reports.py")
+def output_asset(name: str, kinds: set[str], description: str):
+    """An output for people: `outputs/<name>`, built from the published copy after each publish."""
+    return dg.asset(key=dg.AssetKey(["outputs", name]), group_name="outputs", kinds=kinds, owners=POLICY_OWNERS,
+                    deps=[PUBLISHED], description=description)
+
+
+@output_asset("reports", {"html", "pdf"},
+              "The Cabinet report (bi-monthly) and the Overview and Scrutiny report (quarterly) for the "
+              "latest ended period, and the Portfolio Holder briefings before Cabinet, as HTML and PDF in "
+              "$BDC_OUTPUTS_DIR/reports/<cabinet|scrutiny>/<YYYY-MM>/: key measures plus CMT's focus "
+              "list, each with its SPC chart, words, commentary, sign-off and data quality. "
+              "Code: outputs/reports.py")
 def reports(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
     settings = settings.get()
     started = time.perf_counter()
@@ -34,12 +39,11 @@ def reports(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg
         "folder": dg.MetadataValue.path(str(settings.outputs_dir / "reports"))})
 
 
-@dg.asset(key=dg.AssetKey(["outputs", "public_site"]), group_name="outputs", kinds={"html", "csv", "parquet"},
-          owners=POLICY_OWNERS, deps=[PUBLISHED],
-          description="The public web dashboard: a static GOV.UK-style site of the public measures (charts with "
-                      "data tables, commentary, quality, demographics by ward) and its open data (CSV, JSON, "
-                      "Parquet with metadata, OGL v3), small counts suppressed, in $BDC_OUTPUTS_DIR/site/. "
-                      "Deploy by copying the folder. Code: outputs/site.py, open_data.py")
+@output_asset("public_site", {"html", "csv", "parquet"},
+              "The public web dashboard: a static GOV.UK-style site of the public measures (charts with "
+              "data tables, commentary, quality, demographics by ward) and its open data (CSV, JSON, "
+              "Parquet with metadata, OGL v3), small counts suppressed, in $BDC_OUTPUTS_DIR/site/. "
+              "Deploy by copying the folder. Code: outputs/site.py, open_data.py")
 def public_site(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
     settings = settings.get()
     started = time.perf_counter()
@@ -53,11 +57,10 @@ def public_site(context: dg.AssetExecutionContext, settings: SettingsResource) -
         "folder": dg.MetadataValue.path(str(summary.folder))})
 
 
-@dg.asset(key=dg.AssetKey(["outputs", "partner_packs"]), group_name="outputs", kinds={"csv"},
-          owners=POLICY_OWNERS, deps=[PUBLISHED],
-          description="Each partner's data-sharing pack for today from warehouse/catalogue/sharing_agreements.yaml "
-                      "(agreed measures, fields and geography, suppressed) with a SHA-256 manifest, in "
-                      "$BDC_OUTPUTS_DIR/partners/<partner>/<YYYY-MM-DD>/. Code: outputs/partner_packs.py")
+@output_asset("partner_packs", {"csv"},
+              "Each partner's data-sharing pack for today from warehouse/catalogue/sharing_agreements.yaml "
+              "(agreed measures, fields and geography, suppressed) with a SHA-256 manifest, in "
+              "$BDC_OUTPUTS_DIR/partners/<partner>/<YYYY-MM-DD>/. Code: outputs/partner_packs.py")
 def partner_packs(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
     settings = settings.get()
     manifests = build_partner_packs(settings.published_path, settings.outputs_dir, settings.as_of)
@@ -67,13 +70,12 @@ def partner_packs(context: dg.AssetExecutionContext, settings: SettingsResource)
         "folder": dg.MetadataValue.path(str(settings.outputs_dir / "partners"))})
 
 
-@dg.asset(key=dg.AssetKey(["outputs", "quality_scorecard_page"]), group_name="outputs", kinds={"html"},
-          owners=POLICY_OWNERS, deps=[PUBLISHED],
-          description="The Policy Team's data-quality scorecard in plain words, internal: what needs doing and by "
-                      "whom (every measure or source with a warning or failure, the reason, the owner), then every "
-                      "measure's and source's latest verdict, in $BDC_OUTPUTS_DIR/data-quality/index.html. Opens "
-                      "offline (no script, nothing fetched); GX's Data Docs stay for engineers. "
-                      "Code: outputs/scorecard.py")
+@output_asset("quality_scorecard_page", {"html"},
+              "The Policy Team's data-quality scorecard in plain words, internal: what needs doing and by "
+              "whom (every measure or source with a warning or failure, the reason, the owner), then every "
+              "measure's and source's latest verdict, in $BDC_OUTPUTS_DIR/data-quality/index.html. Opens "
+              "offline (no script, nothing fetched); GX's Data Docs stay for engineers. "
+              "Code: outputs/scorecard.py")
 def quality_scorecard_page(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
     settings = settings.get()
     page = build_scorecard(settings.published_path, settings.outputs_dir / "data-quality",
