@@ -72,8 +72,8 @@ def partner_packs(context: dg.AssetExecutionContext, settings: SettingsResource)
 
 @output_asset("quality_scorecard_page", {"html"},
               "The Policy Team's data-quality scorecard in plain words, internal: what needs doing and by "
-              "whom (every measure or source with a warning or failure, the reason, the owner), then every "
-              "measure's and source's latest verdict, in $BDC_OUTPUTS_DIR/data-quality/index.html. Opens "
+              "whom (every measure, source or mart with a warning or failure, the reason, the owner), then "
+              "each one's latest verdict, in $BDC_OUTPUTS_DIR/data-quality/index.html. Opens "
               "offline (no script, nothing fetched); GX's Data Docs stay for engineers. "
               "Code: outputs/scorecard.py")
 def quality_scorecard_page(context: dg.AssetExecutionContext, settings: SettingsResource) -> dg.MaterializeResult:
