@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +21,10 @@ import duckdb
 from outputs.folders import building
 from outputs.publication import NotPublishedError, published_at
 from outputs.reports import COUNCIL, template_environment
-from outputs.views import CRITERIA
+from outputs.site import copy_stylesheets
 from sources import CONTRACTS
 
-STATIC = Path(__file__).with_name("static")
 STATUS_WORDS = {"warn": "needs a look", "fail": "do not rely on it until fixed"}
-EXTRA_CRITERIA = ("commentary", "sign_off")  # not data quality, but what a report needs from the measure's owner
 ORDER = {"fail": 0, "warn": 1}
 
 
@@ -50,6 +47,12 @@ class Subject:
     owner: str
     problems: list[Problem] = field(default_factory=list)
     held_back: str | None = None  # why it is held back, when it is
+
+    def judged(self, criterion: str, status: str, reason: str | None) -> None:
+        """Record one check's latest verdict: a warning or failure is a problem, kept failures first."""
+        if status in ORDER:
+            self.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
+            self.problems.sort(key=lambda p: (ORDER[p.status], p.criterion))
 
     @property
     def status(self) -> str:
@@ -105,8 +108,7 @@ def read_scorecard(con: duckdb.DuckDBPyConnection) -> Scorecard:
             SELECT measure_id, title, owner, criterion, status, reason, held_back, held_back_reason
             FROM marts.quality_scorecard WHERE is_latest ORDER BY title, criterion""").fetchall():
         subject = measures.setdefault(measure_id, Subject(measure_id, title, owner or "no owner recorded"))
-        if status in ORDER:
-            subject.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
+        subject.judged(criterion, status, reason)
         if held:
             subject.held_back = held_reason or "held back"
     tables: dict[str, dict[str, Subject]] = {"source": {}, "mart": {}}
@@ -119,10 +121,7 @@ def read_scorecard(con: duckdb.DuckDBPyConnection) -> Scorecard:
         contract = CONTRACTS.get(subject_name) if kind == "source" else None
         title = contract.title if contract else subject_name
         subject = tables[kind].setdefault(subject_name, Subject(subject_name, title, owner or "no owner recorded"))
-        if status in ORDER:
-            subject.problems.append(Problem(criterion, status, reason or "No reason was recorded."))
-    for subject in (*measures.values(), *tables["source"].values(), *tables["mart"].values()):
-        subject.problems.sort(key=lambda p: (ORDER[p.status], p.criterion))
+        subject.judged(criterion, status, reason)
     return Scorecard(night, published_at(con), list(measures.values()),
                      sorted(tables["source"].values(), key=lambda s: s.title),
                      sorted(tables["mart"].values(), key=lambda s: s.title))
@@ -137,11 +136,8 @@ def build_scorecard(published_path: Path, out_dir: Path, data_docs: Path | None 
         card = read_scorecard(con)
     env = template_environment()
     with building(out_dir) as temporary:
-        (temporary / "assets").mkdir()
-        for name in ("govuk-frontend.min.css", "site.css", "govuk-frontend-LICENSE.txt"):
-            shutil.copy(STATIC / name, temporary / "assets" / name)
-        html = env.get_template("scorecard.html.j2").render(
-            card=card, council=COUNCIL, criteria=CRITERIA, extra=EXTRA_CRITERIA, status_words=STATUS_WORDS,
-            data_docs=Path(os.path.relpath(data_docs, out_dir)).as_posix() if data_docs else None)
+        copy_stylesheets(temporary)
+        docs_link = Path(os.path.relpath(data_docs, out_dir)).as_posix() if data_docs else None
+        html = env.get_template("scorecard.html.j2").render(card=card, council=COUNCIL, data_docs=docs_link)
         (temporary / "index.html").write_text(html, encoding="utf-8")
     return out_dir / "index.html"

@@ -79,12 +79,17 @@ def build_site(published_path: Path, site_dir: Path, as_of: dt.date, cat: Catalo
     return summary
 
 
-def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.date) -> None:
-    env = template_environment()
-    updated = published_at(con)
+def copy_stylesheets(out: Path) -> None:
+    """The vendored GOV.UK stylesheet, the site's own and the licence, into `out/assets/` (nothing fetched)."""
     (out / "assets").mkdir()
     for name in ("govuk-frontend.min.css", "site.css", "govuk-frontend-LICENSE.txt"):
         shutil.copy(STATIC / name, out / "assets" / name)
+
+
+def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.date) -> None:
+    env = template_environment()
+    updated = published_at(con)
+    copy_stylesheets(out)
     views = [measure_view(con, cat, m, until=until) for m in cat.measures.values() if m.public]
     common = {"council": COUNCIL, "service_name": SERVICE_NAME, "updated": updated,
               "suppression_note": SUPPRESSION_NOTE, "criteria": CRITERIA}

@@ -1,8 +1,9 @@
 """Retention: Dagster's run history (runs, their event logs and step logs), the GX validation results and
-Data Docs pages, and the nightly command's log files (`<data dir>/logs/run-<night>.log`) are kept for BDC_RETENTION_DAYS (default 365) before the night they are judged on, then
-deleted. Run metadata holds no personal data (assets/common.py), but a retention period is what a DPIA asks
-for, and history kept for ever is a liability. Runs daily at 05:00 (after the night's load and outputs) and
-from `pipelines.cli prune`. The warehouse's own history (audit.*) is the council's record and is not pruned."""
+Data Docs pages, and the nightly command's log files (`<data dir>/logs/run-<night>.log`) are kept for
+BDC_RETENTION_DAYS (default 365) before the night they are judged on, then deleted. Run metadata holds no
+personal data (assets/common.py), but a retention period is what a DPIA asks for, and history kept for ever is
+a liability. Runs daily at 05:00 (after the night's load and outputs) and from `pipelines.cli prune`. The
+warehouse's own history (audit.*) is the council's record and is not pruned."""
 
 
 import datetime as dt
