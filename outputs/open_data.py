@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 
 from outputs.publication import PERSONAL_DATA_COLUMNS, SUPPRESSION_NOTE
+from warehouse.council import load_council
 
-PUBLISHER = "Bromsgrove District Council"
 LICENCE = {"name": "Open Government Licence v3.0",
            "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
 FORMATS = ("csv", "json", "parquet")
@@ -84,7 +84,7 @@ def write_dataset(con: duckdb.DuckDBPyConnection, dataset: Dataset, folder: Path
     con.execute(f"COPY ({dataset.query}) TO '{paths['parquet']}' (FORMAT parquet)")
     metadata = {
         "title": dataset.title, "description": dataset.description, "definition": dataset.definition,
-        "unit": dataset.unit, "licence": LICENCE, "publisher": PUBLISHER,
+        "unit": dataset.unit, "licence": LICENCE, "publisher": load_council().council_name,
         "last_updated": last_updated.isoformat(timespec="seconds"), "rows": rows,
         "files": {fmt: path.name for fmt, path in paths.items()},
         "columns": [{"name": c, "type": types[c], "description": d} for c, d in dataset.columns.items()],

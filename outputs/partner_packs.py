@@ -23,10 +23,11 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from outputs.open_data import PUBLISHER, VALUE_COLUMNS, write_csv
+from outputs.open_data import VALUE_COLUMNS, write_csv
 from outputs.publication import PUBLIC_SUPPRESS_BELOW, NotPublishedError, open_published, published_at
 from sources.reader import file_sha256
 from warehouse.catalogue import CATALOGUE_DIR, Catalogue, CatalogueError, catalogue
+from warehouse.council import agreements_file, load_council
 
 log = logging.getLogger(__name__)
 AGREEMENTS_PATH = CATALOGUE_DIR / "sharing_agreements.yaml"
@@ -50,8 +51,10 @@ class SharingAgreement:
         return GEOGRAPHIES[:GEOGRAPHIES.index(self.geography) + 1]
 
 
-def load_agreements(path: Path = AGREEMENTS_PATH, cat: Catalogue | None = None) -> list[SharingAgreement]:
-    """Parse and validate the agreements; a CatalogueError names the file, partner and what is wrong."""
+def load_agreements(path: Path | None = None, cat: Catalogue | None = None) -> list[SharingAgreement]:
+    """Parse and validate the agreements (default: the run's council's, else the catalogue's); a CatalogueError
+    names the file, partner and what is wrong."""
+    path = path or agreements_file(load_council()) or AGREEMENTS_PATH
     cat = cat or catalogue()
     agreements = []
     for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
@@ -129,7 +132,7 @@ def _write_pack(con: duckdb.DuckDBPyConnection, agreement: SharingAgreement, par
             log.info("%s: the pack for %s is unchanged (%s)", agreement.name, day, versions[-1].name)
             return versions[-1] / "manifest.json"
         manifest = {"partner": agreement.name, "agreement": agreement.agreement, "contact": agreement.contact,
-                    "publisher": PUBLISHER, "prepared_on": day.isoformat(), "version": number,
+                    "publisher": load_council().council_name, "prepared_on": day.isoformat(), "version": number,
                     "data_as_at": published_at(con).isoformat(timespec="seconds"),
                     "geography": agreement.geography, "fields": list(agreement.fields),
                     "suppression": f"Figures below district level resting on 1 to {agreement.suppress_below - 1} "

@@ -29,6 +29,7 @@ from outputs.unchanged import DIGEST_FILE, inputs_digest, remember, unchanged
 from outputs.views import CRITERIA, MeasureView, measure_view
 from warehouse import clock
 from warehouse.catalogue import Catalogue, catalogue
+from warehouse.council import load_council
 from warehouse.reporting_periods import (
     REPORT_KINDS,
     ReportingPeriod,
@@ -39,7 +40,6 @@ from warehouse.reporting_periods import (
 )
 
 log = logging.getLogger(__name__)
-COUNCIL = "Bromsgrove District Council"
 
 
 @functools.cache
@@ -156,7 +156,7 @@ def covered_label(period: ReportingPeriod, views: list[MeasureView]) -> str:
 
 def render_report(report: Report) -> str:
     return template_environment().get_template("report.html.j2").render(
-        report=report, council=COUNCIL, criteria=CRITERIA, generated=clock.timestamp())
+        report=report, council=load_council().council_name, criteria=CRITERIA, generated=clock.timestamp())
 
 
 def _file_name(report: Report) -> str:

@@ -20,9 +20,10 @@ import duckdb
 
 from outputs.folders import building
 from outputs.publication import NotPublishedError, published_at
-from outputs.reports import COUNCIL, template_environment
+from outputs.reports import template_environment
 from outputs.site import copy_stylesheets
 from sources import CONTRACTS
+from warehouse.council import load_council
 
 STATUS_WORDS = {"warn": "needs a look", "fail": "do not rely on it until fixed"}
 ORDER = {"fail": 0, "warn": 1}
@@ -138,6 +139,7 @@ def build_scorecard(published_path: Path, out_dir: Path, data_docs: Path | None 
     with building(out_dir) as temporary:
         copy_stylesheets(temporary)
         docs_link = Path(os.path.relpath(data_docs, out_dir)).as_posix() if data_docs else None
-        html = env.get_template("scorecard.html.j2").render(card=card, council=COUNCIL, data_docs=docs_link)
+        html = env.get_template("scorecard.html.j2").render(card=card, council=load_council().council_name,
+                                                            data_docs=docs_link)
         (temporary / "index.html").write_text(html, encoding="utf-8")
     return out_dir / "index.html"

@@ -23,14 +23,14 @@ import duckdb
 from outputs.folders import building
 from outputs.open_data import VALUE_COLUMNS, Dataset, measure_values_query, write_dataset
 from outputs.publication import SUPPRESSION_NOTE, format_value, open_published, published_at
-from outputs.reports import COUNCIL, template_environment
+from outputs.reports import template_environment
 from outputs.unchanged import DIGEST_FILE, inputs_digest, remember, unchanged
 from outputs.views import CRITERIA, MeasureView, measure_view
 from warehouse.catalogue import Catalogue, catalogue
+from warehouse.council import load_council
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
-SERVICE_NAME = "Bromsgrove performance dashboard"
 
 DEMOGRAPHIC_COLUMNS = {
     "area_type": "district, locality or ward", "area_code": "ONS code or the council's locality code",
@@ -91,7 +91,9 @@ def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.
     updated = published_at(con)
     copy_stylesheets(out)
     views = [measure_view(con, cat, m, until=until) for m in cat.measures.values() if m.public]
-    common = {"council": COUNCIL, "service_name": SERVICE_NAME, "updated": updated,
+    council = load_council()
+    common = {"council": council.council_name, "service_name": council.service_name, "area_name": council.area_name,
+              "district_name": council.name, "updated": updated,
               "suppression_note": SUPPRESSION_NOTE, "criteria": CRITERIA}
 
     def page(path: str, template: str, **context) -> None:
@@ -103,7 +105,7 @@ def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.
 
     by_purpose = [(p, [v for v in views if v.measure.purpose == p.id]) for p in cat.purposes.values()]
     page("index.html", "site_home.html.j2", title="Home", purposes=[(p, vs) for p, vs in by_purpose if vs])
-    write_dataset(con, Dataset("measure-values", "Bromsgrove performance measures",
+    write_dataset(con, Dataset("measure-values", f"{council.name} performance measures",
                                "Every public performance measure's values by period and area.",
                                measure_values_query(), VALUE_COLUMNS), out / "data", updated)
     for view in views:
@@ -116,7 +118,7 @@ def _build(con: duckdb.DuckDBPyConnection, cat: Catalogue, out: Path, until: dt.
         for former in m.renamed_from:  # a renamed measure's old address still leads to it
             page(f"measures/{former}.html", "site_moved.html.j2", title=m.title, measure=m, former=former,
                  target=f"{m.id}.html")
-    write_dataset(con, Dataset("ward-demographics", "Bromsgrove demographics by ward and locality",
+    write_dataset(con, Dataset("ward-demographics", f"{council.name} demographics by ward and locality",
                                "Census 2021 population and age, and deprivation (IMD 2019), by area.",
                                DEMOGRAPHICS_QUERY, DEMOGRAPHIC_COLUMNS), out / "data", updated)
     page("demographics.html", "site_demographics.html.j2", title="Demographics by ward",

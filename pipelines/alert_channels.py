@@ -12,6 +12,7 @@ import ssl
 from email.message import EmailMessage
 
 from pipelines.alerts import Alert
+from warehouse.council import load_council
 from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ def send_email(alert: Alert) -> str | None:
     port = int(os.environ.get("BDC_SMTP_PORT", "587"))
     message = EmailMessage()
     message["Subject"] = alert.title
-    message["From"] = os.environ.get("BDC_SMTP_FROM", "performance.warehouse@bromsgrove.example")
+    sender = os.environ.get("BDC_SMTP_FROM") or load_council().mailbox("performance.warehouse@bromsgrove.example")
+    message["From"] = sender
     message["To"] = ", ".join(alert.recipients)
     message.set_content(alert.body)
     with smtplib.SMTP(host, port, timeout=30) as smtp:

@@ -27,6 +27,7 @@ import dagster as dg
 from warehouse import clock
 from warehouse.alerts_table import alerts_ddl
 from warehouse.catalogue import catalogue
+from warehouse.council import load_council
 from warehouse.db import connect_waiting
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class Alert:
 
 
 def policy_team() -> str:
-    return os.environ.get("BDC_POLICY_TEAM_EMAIL", POLICY_TEAM)
+    return os.environ.get("BDC_POLICY_TEAM_EMAIL") or load_council().mailbox(POLICY_TEAM)
 
 
 def run_url(run_id: str) -> str:
@@ -61,8 +62,10 @@ def run_url(run_id: str) -> str:
 
 
 def recipients(*owners: str | None) -> list[str]:
-    """Owners (emails; team:... owners are skipped) plus the Policy Team, without repeats."""
-    found = [o.strip() for owner in owners if owner for o in owner.split(",") if "@" in o]
+    """Owners (emails, at the run's council's mail domain; team:... owners are skipped) plus the Policy Team,
+    without repeats."""
+    council = load_council()
+    found = [council.mailbox(o.strip()) for owner in owners if owner for o in owner.split(",") if "@" in o]
     return list(dict.fromkeys([*found, policy_team()]))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.settings import DISTRICT_CODE, load_settings
+from warehouse.settings import load_settings
 
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).with_name("sql")
@@ -49,7 +49,9 @@ def prepare(con: duckdb.DuckDBPyConnection, pseudonym_key: str | None = None) ->
     key = pseudonym_key if pseudonym_key is not None else settings.pseudonym_key
     con.execute("SET VARIABLE pseudonym_key = ?", [key])
     con.execute("SET VARIABLE as_of = ?::DATE", [settings.as_of])  # today, or BDC_AS_OF for a past night
-    con.execute("SET VARIABLE district_code = ?", [DISTRICT_CODE])
+    con.execute("SET VARIABLE district_code = ?", [settings.council.lad_code])
+    con.execute("SET VARIABLE district_name = ?", [settings.council.name])
+    con.execute("SET VARIABLE district_area_name = ?", [settings.council.area_name])
     con.execute((SQL_DIR / "macros.sql").read_text())
 
 

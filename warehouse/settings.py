@@ -14,10 +14,9 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from warehouse import clock
+from warehouse.council import Council, load_council
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DISTRICT_CODE = "E07000234"  # Bromsgrove LAD
-DISTRICT_NAME = "Bromsgrove"
 
 DEV_PSEUDONYM_KEY = "development-only-key-not-secret"  # public: only the bundled sample may run with it
 SAMPLE_MARKER = ".bundled-sample.json"  # in a landing folder that holds the generated bundled sample
@@ -43,6 +42,7 @@ class Settings:
     quality_dir: Path  # GX project (stored results) and the Data Docs site
     outputs_dir: Path  # files the warehouse produces for people: return templates (later: reports, site)
     as_of: dt.date     # the day timeliness is judged against (today unless BDC_AS_OF re-runs a past night)
+    council: Council   # whose warehouse this is: its profile, councils/<BDC_COUNCIL>.yaml (default bromsgrove)
     duckdb_memory_limit: str = DEFAULT_MEMORY_LIMIT  # the pipeline's DuckDB buffer memory (BDC_DUCKDB_MEMORY_LIMIT)
     duckdb_max_temp: str = DEFAULT_MAX_TEMP  # most the pipeline may spill to <warehouse>.tmp/ (BDC_DUCKDB_MAX_TEMP)
     reports_pdf: bool = True  # render the reports' PDFs too (BDC_REPORTS_PDF=false: HTML only)
@@ -119,6 +119,7 @@ def load_settings(**overrides: object) -> Settings:
     overridden (the environment's BDC_LANDING_DIR and the like then do not apply)."""
     given = overrides.get("data_dir")
     data_dir = Path(str(given)).expanduser().resolve() if given else _env_path("BDC_DATA_DIR", PROJECT_ROOT / "data")
+    council = load_council(str(overrides["council"]) if overrides.get("council") else None)
 
     def _path(name: str, default: Path) -> Path:
         return default if given else _env_path(name, default)
@@ -127,21 +128,22 @@ def load_settings(**overrides: object) -> Settings:
         data_dir=data_dir,
         landing_dir=_path("BDC_LANDING_DIR", data_dir / "landing"),
         warehouse_path=_path("BDC_WAREHOUSE_PATH", data_dir / "warehouse" / "working.duckdb"),
-        published_path=_path("BDC_PUBLISHED_PATH", data_dir / "published" / "bromsgrove.duckdb"),
+        published_path=_path("BDC_PUBLISHED_PATH", data_dir / "published" / f"{council.id}.duckdb"),
         pseudonym_key=os.environ.get("BDC_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
         alerts_path=_path("BDC_ALERTS_PATH", data_dir / "warehouse" / "alerts.duckdb"),
         quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
         outputs_dir=_path("BDC_OUTPUTS_DIR", data_dir / "outputs"),
         as_of=clock.as_of(),
+        council=council,
         duckdb_memory_limit=os.environ.get("BDC_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
         duckdb_max_temp=os.environ.get("BDC_DUCKDB_MAX_TEMP", DEFAULT_MAX_TEMP),
         reports_pdf=_flag("BDC_REPORTS_PDF", True),
-        analyst_path=_path("BDC_ANALYST_PATH", data_dir / "analyst" / "bromsgrove.duckdb")
+        analyst_path=_path("BDC_ANALYST_PATH", data_dir / "analyst" / f"{council.id}.duckdb")
         if _flag("BDC_ANALYST_COPY", True) else None,
         analyst_group=os.environ.get("BDC_ANALYST_GROUP") or None,
         analyst_special_category=_flag("BDC_ANALYST_SPECIAL_CATEGORY", False),
     )
-    fields = {k: v for k, v in overrides.items() if v is not None and k != "data_dir"}
+    fields = {k: v for k, v in overrides.items() if v is not None and k not in ("data_dir", "council")}
     paths = {k: Path(str(v)).expanduser().resolve() for k, v in fields.items() if k.endswith(("_dir", "_path"))}
     return dataclasses.replace(settings, **{**fields, **paths})
 

@@ -1,4 +1,4 @@
--- staging.census_ts001: usual residents per LSOA and ward. Areas outside Bromsgrove are out of scope.
+-- staging.census_ts001: usual residents per LSOA and ward. Areas outside the district are out of scope.
 SELECT
     upper(clean(r."geography code"))   AS area_code,
     CASE WHEN l.lsoa_code IS NOT NULL THEN 'lsoa' WHEN w.ward_code IS NOT NULL THEN 'ward' END AS area_type,
@@ -17,7 +17,7 @@ SELECT
              THEN 'household + communal does not equal the total' END
     ]) AS _reject_reason,
     CASE WHEN l.lsoa_code IS NULL AND w.ward_code IS NULL
-         THEN 'area ' || coalesce(clean(r."geography code"), '(blank)') || ' is not in Bromsgrove' END AS _scope_reason
+         THEN 'area ' || coalesce(clean(r."geography code"), '(blank)') || ' is not in ' || getvariable('district_name') END AS _scope_reason
 FROM raw.census_ts001 r
 LEFT JOIN core.dim_lsoa l ON l.lsoa_code = upper(clean(r."geography code"))
 LEFT JOIN core.dim_ward w ON w.ward_code = upper(clean(r."geography code"))

@@ -1,4 +1,4 @@
--- staging.census_ts007a: one row per area and age band (unpivoted). Areas outside Bromsgrove are out of scope.
+-- staging.census_ts007a: one row per area and age band (unpivoted). Areas outside the district are out of scope.
 WITH typed AS (
     SELECT
         upper(clean(r."geography code")) AS area_code,
@@ -6,7 +6,7 @@ WITH typed AS (
         try_cast(to_number(r."Age: Total; measures: Value") AS BIGINT) AS total,
         r.* EXCLUDE ("date", "geography", "geography code", "Age: Total; measures: Value"),
         CASE WHEN l.lsoa_code IS NULL AND w.ward_code IS NULL
-             THEN 'area ' || coalesce(clean(r."geography code"), '(blank)') || ' is not in Bromsgrove' END AS _scope_reason
+             THEN 'area ' || coalesce(clean(r."geography code"), '(blank)') || ' is not in ' || getvariable('district_name') END AS _scope_reason
     FROM raw.census_ts007a r
     LEFT JOIN core.dim_lsoa l ON l.lsoa_code = upper(clean(r."geography code"))
     LEFT JOIN core.dim_ward w ON w.ward_code = upper(clean(r."geography code"))

@@ -1,4 +1,4 @@
--- staging.imd2019: deprivation by Bromsgrove LSOA. Other districts' LSOAs are out of scope.
+-- staging.imd2019: deprivation by LSOA of the district. Other districts' LSOAs are out of scope.
 SELECT
     upper(clean(r."LSOA code (2011)")) AS lsoa_code,
     to_number(r."Index of Multiple Deprivation (IMD) Score") AS imd_score,
@@ -8,7 +8,7 @@ SELECT
     to_number(r."Employment Score (rate)") AS employment_score,
     r._source_file, r._file_sha256, r._row_number,
     reasons([
-        CASE WHEN l.lsoa_code IS NULL THEN 'LSOA is not in the Bromsgrove geography lookup' END,
+        CASE WHEN l.lsoa_code IS NULL THEN 'LSOA is not in the ' || getvariable('district_name') || ' geography lookup' END,
         CASE WHEN try_cast(to_number(r."Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)") AS INTEGER) NOT BETWEEN 1 AND 10
              THEN 'IMD decile is not between 1 and 10' END
     ]) AS _reject_reason,

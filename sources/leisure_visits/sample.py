@@ -7,23 +7,16 @@ from pathlib import Path
 from sources.leisure_visits.contract import CONTRACT
 from sources.sample import SampleContext, monthly_deliveries
 
-SITES = {
-    "Bromsgrove Sport and Leisure Centre": "Sanders Park",
-    "Haybridge Sports Centre": "Hagley West",
-    "Woodrush Sports Centre": "Wythall West",
-    "Sanders Park Splash Pad": "Sanders Park",
-}
-
-
 ACTIVITIES = {"Swimming": 5200, "Gym": 9800, "Classes": 4100, "Sports hall": 2300}
 
 
 def generate(ctx: SampleContext) -> list[Path]:
     wards = {w.name: w.code for w in ctx.geography.wards}
+    sites = ctx.geography.council.sample.leisure_sites  # site -> the ward it stands in
 
     def rows(rng, month, _index: int) -> list[tuple]:
         out = []
-        for k, (site, ward) in enumerate(SITES.items()):
+        for k, (site, ward) in enumerate(sites.items()):
             for activity, base in ACTIVITIES.items():
                 if site.endswith("Splash Pad") and (activity != "Swimming" or month.month not in (5, 6, 7, 8, 9)):
                     continue

@@ -10,7 +10,7 @@ SELECT
     reasons([
         CASE WHEN uk_date(r."Month") IS NULL THEN 'Month is not a date' END,
         CASE WHEN clean(r."Site") IS NULL THEN 'Site is blank' END,
-        CASE WHEN w.ward_code IS NULL THEN 'Site Ward Code ' || coalesce(r."Site Ward Code", '(blank)') || ' is not a Bromsgrove ward' END,
+        CASE WHEN w.ward_code IS NULL THEN 'Site Ward Code ' || coalesce(r."Site Ward Code", '(blank)') || ' is not a ' || getvariable('district_name') || ' ward' END,
         CASE WHEN NOT coalesce(to_number(r."Visits") >= 0, false) THEN 'Visits is missing or negative' END,
         CASE WHEN to_number(r."Concession Visits") > to_number(r."Visits") THEN 'Concession Visits exceed Visits' END
     ]) AS _reject_reason,

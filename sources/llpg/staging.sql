@@ -8,8 +8,8 @@ SELECT
     r._source_file, r._file_sha256, r._row_number,
     reasons([
         CASE WHEN try_cast(trim("UPRN") AS BIGINT) IS NULL THEN 'UPRN is not a number' END,
-        CASE WHEN w.ward_code IS NULL THEN 'Ward Code ' || coalesce(clean("Ward Code"), '(blank)') || ' is not a Bromsgrove ward' END,
-        CASE WHEN l.lsoa_code IS NULL THEN 'LSOA Code ' || coalesce(clean("LSOA Code"), '(blank)') || ' is not a Bromsgrove LSOA' END
+        CASE WHEN w.ward_code IS NULL THEN 'Ward Code ' || coalesce(clean("Ward Code"), '(blank)') || ' is not a ' || getvariable('district_name') || ' ward' END,
+        CASE WHEN l.lsoa_code IS NULL THEN 'LSOA Code ' || coalesce(clean("LSOA Code"), '(blank)') || ' is not a ' || getvariable('district_name') || ' LSOA' END
     ]) AS _reject_reason,
     -- Each delivery is a full snapshot: rows of older snapshots are superseded, not lost.
     CASE WHEN r._file_sha256 <> latest.sha THEN 'superseded by a later gazetteer snapshot' END AS _scope_reason

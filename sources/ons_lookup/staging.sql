@@ -1,4 +1,4 @@
--- staging.ons_lookup: Bromsgrove's LSOAs and their wards. Other districts' rows are out of scope.
+-- staging.ons_lookup: The district's LSOAs and their wards. Other districts' rows are out of scope.
 SELECT
     upper(clean("LSOA21CD")) AS lsoa_code,
     clean("LSOA21NM")        AS lsoa_name,

@@ -1,4 +1,4 @@
--- staging.police_street: crimes and ASB in Bromsgrove LSOAs. Other districts and "No location" rows are out of scope.
+-- staging.police_street: crimes and ASB in the district's LSOAs. Other districts and "No location" rows are out of scope.
 SELECT
     clean(r."Crime ID")                             AS crime_id,  -- police.uk's public hash, not personal data
     uk_month(r."Month")                            AS month_start,
@@ -14,7 +14,7 @@ SELECT
              THEN 'Crime ID is blank on a crime that is not anti-social behaviour' END
     ]) AS _reject_reason,
     CASE WHEN clean(r."LSOA code") IS NULL THEN 'no location: the police could not place it in an LSOA'
-         WHEN l.lsoa_code IS NULL THEN 'outside Bromsgrove (' || coalesce(clean(r."LSOA name"), r."LSOA code") || ')' END
+         WHEN l.lsoa_code IS NULL THEN 'outside ' || getvariable('district_name') || ' (' || coalesce(clean(r."LSOA name"), r."LSOA code") || ')' END
         AS _scope_reason
 FROM raw.police_street r
 LEFT JOIN core.dim_lsoa l ON l.lsoa_code = upper(clean(r."LSOA code"))

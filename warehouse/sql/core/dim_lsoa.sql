@@ -1,2 +1,2 @@
--- LSOAs of Bromsgrove and their best-fit ward (ONS lookup).
+-- LSOAs of the district and their best-fit ward (ONS lookup).
 SELECT lsoa_code, lsoa_name, ward_code FROM staging.ons_lookup

@@ -1,4 +1,4 @@
--- Wards of Bromsgrove with the council-defined locality each belongs to.
+-- Wards of the district with the council-defined locality each belongs to.
 SELECT
     o.ward_code,
     any_value(o.ward_name)                              AS ward_name,
