@@ -13,7 +13,7 @@ export PYTHONFAULTHANDLER := 1
 # System packages (Pango for PDFs; Chromium for the tests) are installed as root, or with sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps browser-test-deps clock-test-deps run dev test test-slow simulate lint sample clean \
+.PHONY: install system-deps browser-test-deps clock-test-deps lake-deps run run-lake dev test test-slow simulate lint sample clean \
 	vendor-govuk bench profile
 
 $(UV):
@@ -49,6 +49,13 @@ clock-test-deps:
 	@command -v faketime >/dev/null || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends faketime; }
 
+# Debian's PostgreSQL server: the lake's catalog for `make run-lake` and the lake tests (started by them, in a folder
+# of their own, on 127.0.0.1). `make run` needs none of it.
+lake-deps:
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql; }
+
 $(AXE): tests/accessibility/package.json tests/accessibility/package-lock.json
 	cd tests/accessibility && npm ci --no-audit --no-fund --silent
 	touch $@
@@ -56,6 +63,11 @@ $(AXE): tests/accessibility/package.json tests/accessibility/package-lock.json
 ## run: install, generate the bundled sample (first time only), run the nightly job, print a summary
 run: install
 	$(VENV)/bin/python -m pipelines.cli run --sample
+
+## run-lake: the bundled sample's two councils (Bromsgrove, Redditch) at once into one DuckLake, its catalog on a
+## local PostgreSQL this starts (data/lake/); see README "Running several councils"
+run-lake: install lake-deps
+	$(VENV)/bin/python -m pipelines.cli run-lake --sample
 
 ## dev: the Dagster UI (and daemon) on the project-local instance in .dagster/
 dev: install
@@ -66,7 +78,7 @@ dev: install
 # The tests' temporary folders go on a memory file system when there is one: Dagster's SQLite bookkeeping and
 # DuckDB's checkpoints wait on fsync, which is slow on many CI disks. pytest empties the folder at each start.
 TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/bdc-pytest-$(shell id -u),$(CURDIR)/.pytest-tmp)
-test: install browser-test-deps clock-test-deps
+test: install browser-test-deps clock-test-deps lake-deps
 	$(VENV)/bin/python -m pytest -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --basetemp=$(TEST_TMP) \
 		--durations=20
 

@@ -31,6 +31,7 @@ from sources import CONTRACTS
 from warehouse.catalogue import CatalogueError, catalogue
 from warehouse.classification import audience_classes
 from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW, build_disclosed_values
+from warehouse.lake import lake_from_env, publish_night, write_citation
 from warehouse.measure_sql import measure_values_sql
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
 from warehouse.publish import COMPACTED, publish
@@ -235,15 +236,31 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     with warehouse.connect() as con:
         counts = publish(con, path, context.run_id, settings.alerts_path)
         analyst = _publish_analyst_copy(context, con, settings)
+    lake = _commit_to_lake(context, settings)
     compacted_from = counts.pop(COMPACTED, None)
     size = path.stat().st_size
     context.log.info(f"published {len(counts)} tables to {path} ({size:,} bytes"
                      + (f", compacted from {compacted_from:,})" if compacted_from else ")"))
     return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "tables": len(counts),
                                           "rows": sum(counts.values()), "bytes": size,
-                                          "compacted_from_bytes": compacted_from or 0, **analyst,
+                                          "compacted_from_bytes": compacted_from or 0, **analyst, **lake,
                                           CODE_FINGERPRINT: code_fingerprint(settings),  # (pipelines/quiet.py)
                                           "as_of": settings.as_of.isoformat()})  # the outputs follow this night
+
+
+def _commit_to_lake(context: dg.AssetExecutionContext, settings: Settings) -> dict[str, object]:
+    """When the deployment has a lake (BDC_LAKE_CATALOG), the BI copy just published becomes the council's snapshot
+    for the night, and the copy gets a note of it for the reports to cite. A commit that still fails after its
+    retries fails this asset: the file copy stands, the lake keeps the night before, and the run's failure alerts."""
+    lake = lake_from_env()
+    if lake is None:
+        return {"lake": "none (single-file mode)"}
+    council = settings.council.id
+    committed = publish_night(lake, council, settings.published_path, settings.as_of, context.run_id)
+    write_citation(settings.published_path, council, settings.as_of, context.run_id, int(committed["snapshot_id"]))
+    context.log.info(f"lake: {council}'s night {settings.as_of} is snapshot {committed['snapshot_id']} "
+                     f"({committed['tables_replaced']} tables replaced, {committed['tables_unchanged']} unchanged)")
+    return {f"lake_{k}": v for k, v in committed.items()}
 
 
 def _publish_analyst_copy(context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection,

@@ -22,6 +22,7 @@ import duckdb
 
 from warehouse import clock
 from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW
+from warehouse.lake import read_citation
 
 SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
                     "(shown as [c]), as are percentages where the rest of the group is 1 to 4, or that are 0% or "
@@ -69,6 +70,8 @@ def open_published(path: Path, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
     try:
         con.execute("SET VARIABLE suppress_below = ?", [suppress_below])
         con.execute("SET VARIABLE as_of = ?::DATE", [as_of or dt.date.max])
+        run_id = con.execute("SELECT max_by(run_id, published_at) FROM marts.publish_info").fetchone()[0]
+        con.execute("SET VARIABLE lake_citation = ?", [read_citation(path, run_id)])
         con.execute(SUPPRESSION_SQL)
         _require_pattern(con, path, suppress_below)
         con.execute(VALUES_SQL)
@@ -86,6 +89,12 @@ def _require_pattern(con: duckdb.DuckDBPyConnection, path: Path, suppress_below:
         raise NotPublishedError(
             f"{path} has no suppression pattern for a threshold of {suppress_below} (it has {computed}): run the "
             "nightly job after changing warehouse/catalogue/sharing_agreements.yaml")
+
+
+def lake_citation(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The lake snapshot this copy was committed as ("lake snapshot 42 (redditch, night 2026-12-04)"), when the
+    deployment publishes to a lake (warehouse/lake.py); None otherwise."""
+    return con.execute("SELECT getvariable('lake_citation')").fetchone()[0]
 
 
 def published_at(con: duckdb.DuckDBPyConnection) -> dt.datetime:

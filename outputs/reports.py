@@ -24,7 +24,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from outputs.folders import building
-from outputs.publication import open_published, published_at
+from outputs.publication import lake_citation, open_published, published_at
 from outputs.unchanged import DIGEST_FILE, inputs_digest, remember, unchanged
 from outputs.views import CRITERIA, MeasureView, measure_view
 from warehouse import clock
@@ -66,6 +66,7 @@ class Report:
     has_focus_list: bool
     audience: str
     portfolio: str | None = None
+    snapshot: str | None = None  # the lake snapshot holding the same figures, when there is a lake
 
     @property
     def measures(self) -> list[MeasureView]:
@@ -119,7 +120,7 @@ def period_reports(con: duckdb.DuckDBPyConnection, cat: Catalogue, period: Repor
                       key=lambda v: (list(cat.purposes).index(v.measure.purpose), v.measure.title))
     when = published_at(con)
     report = Report(f"{period.kind.title}: {covered_label(period, list(views.values()))}", period, focus_views,
-                    standard, when, bool(focus), period.kind.audience)
+                    standard, when, bool(focus), period.kind.audience, snapshot=lake_citation(con))
     if period.kind.id != "cabinet":
         return [report]
     briefings = []
@@ -128,7 +129,8 @@ def period_reports(con: duckdb.DuckDBPyConnection, cat: Catalogue, period: Repor
         if mine:
             briefings.append(Report(f"Briefing for the {owner}: {covered_label(period, mine)}", period,
                                     [v for v in mine if v.focus_reason], [v for v in mine if not v.focus_reason],
-                                    when, bool(focus), f"the {owner}, before Cabinet", portfolio=owner))
+                                    when, bool(focus), f"the {owner}, before Cabinet", portfolio=owner,
+                                    snapshot=report.snapshot))
     return [report, *briefings]
 
 

@@ -285,6 +285,30 @@ def parse_date(text: str):
         raise SystemExit(f"--start must be a date like 2026-01-01, not {text!r}") from exc
 
 
+def cmd_run_lake(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
+    from pipelines.lake_run import run_councils, summary
+    from pipelines.local_postgres import local_postgres
+    from warehouse.council import council_ids
+    from warehouse.lake import Lake, lake_from_env
+
+    root = Path(args.data_dir or load_settings().data_dir / "lake").resolve()
+    councils = args.council or council_ids()
+    with ExitStack() as stack:
+        lake = lake_from_env()
+        if lake is None:  # no lake configured: a local one, its catalog on a PostgreSQL started for the night
+            server = stack.enter_context(local_postgres(root / "postgres"))
+            lake = Lake(catalog=server.create_database("ducklake"), data_path=str(root / "lake-data"))
+        print(f"Running {len(councils)} councils' nights at once into the lake ({', '.join(councils)}); "
+              f"each council's folder is {root}/<council>/")
+        cli_args = ["--sample"] if args.sample else []
+        cli_args += ["--end-month", args.end_month] if args.end_month else []
+        results, reader = run_councils(councils, root, lake, load_settings().as_of, cli_args)
+        print(summary(results, reader, lake))
+    return 0 if all(r.returncode == 0 for r in results) and not reader.errors else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     for chatty in CHATTY_LIBRARIES:
@@ -303,6 +327,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--skip-outputs", action="store_true",
                      help="the nightly job only: no reports, site or partner packs afterwards (the benchmark)")
     run.set_defaults(func=cmd_run)
+    lake = sub.add_parser("run-lake", help="run several councils' nights at once into one DuckLake (README \"Running "
+                                           "several councils\"); starts a local PostgreSQL unless BDC_LAKE_CATALOG "
+                                           "names one")
+    lake.add_argument("--council", action="append", help="a council id (repeat; default every councils/*.yaml)")
+    lake.add_argument("--sample", action="store_true", help="generate each council's bundled sample if missing")
+    lake.add_argument("--end-month", help="last month of the bundled samples, YYYY-MM (default: last full month)")
+    lake.set_defaults(func=cmd_run_lake)
     gen = sub.add_parser("generate-sample", help="write the bundled sample landing files")
     gen.add_argument("--end-month", help="last month, YYYY-MM (default: last full month)")
     gen.add_argument("--force", action="store_true", help="regenerate even if a sample is there")

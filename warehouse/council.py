@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -75,6 +77,20 @@ class Council(_Strict):
 DEFAULT_EMAIL_DOMAIN = "bromsgrove.example"  # the domain the catalogue and contracts are written with
 
 
+_RUN_COUNCIL: list[str] = []  # the council a run's settings resource names, while the run lasts
+
+
+@contextmanager
+def serving(council_id: str) -> Iterator[None]:
+    """Within the block, `load_council()` is `council_id`'s profile (a run configured for one council)."""
+    load_council(council_id)  # an unknown id fails here, before anything runs
+    _RUN_COUNCIL.append(council_id)
+    try:
+        yield
+    finally:
+        _RUN_COUNCIL.pop()
+
+
 class UnknownCouncil(ValueError):
     """BDC_COUNCIL names no profile, or a profile does not parse."""
 
@@ -106,8 +122,10 @@ def _load(path: Path, mtime_ns: int) -> Council:
 
 
 def load_council(council_id: str | None = None) -> Council:
-    """The profile of `council_id` (default BDC_COUNCIL, else bromsgrove)."""
-    council_id = council_id or os.environ.get("BDC_COUNCIL") or DEFAULT_COUNCIL
+    """The profile of `council_id` (default: the run's council while `serving` one, else BDC_COUNCIL, else
+    bromsgrove)."""
+    council_id = council_id or (_RUN_COUNCIL[-1] if _RUN_COUNCIL else None) or os.environ.get("BDC_COUNCIL") \
+        or DEFAULT_COUNCIL
     path = councils_dir() / f"{council_id}.yaml"
     if not _ID.match(council_id) or not path.is_file():
         known = ", ".join(council_ids()) or "none"

@@ -14,7 +14,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from warehouse import clock
-from warehouse.council import Council, load_council
+from warehouse.council import DEFAULT_COUNCIL, Council, load_council, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,8 +118,10 @@ def load_settings(**overrides: object) -> Settings:
     what the environment says; an overridden `data_dir` also places every path under it that is not itself
     overridden (the environment's BDC_LANDING_DIR and the like then do not apply)."""
     given = overrides.get("data_dir")
-    data_dir = Path(str(given)).expanduser().resolve() if given else _env_path("BDC_DATA_DIR", PROJECT_ROOT / "data")
     council = load_council(str(overrides["council"]) if overrides.get("council") else None)
+    # The default council keeps data/; another council's data is under data/councils/<id>/ unless BDC_DATA_DIR says.
+    default_data = PROJECT_ROOT / "data" / ("" if council.id == DEFAULT_COUNCIL else f"councils/{council.id}")
+    data_dir = Path(str(given)).expanduser().resolve() if given else _env_path("BDC_DATA_DIR", default_data)
 
     def _path(name: str, default: Path) -> Path:
         return default if given else _env_path(name, default)
@@ -162,12 +164,13 @@ class SettingsResource(dg.ConfigurableResource):
     alerts_path: str | None = None
     as_of: str | None = None  # YYYY-MM-DD: the night the run processes (default: BDC_AS_OF, else today)
     reports_pdf: bool | None = None
+    council: str | None = None  # whose warehouse (default: BDC_COUNCIL, else bromsgrove)
     _night: ExitStack | None = PrivateAttr(default=None)
 
     def get(self) -> Settings:
         """The settings now: this resource's fields over the environment's."""
-        fields = {name: getattr(self, name) for name in ("data_dir", "landing_dir", "published_path",
-                                                         "outputs_dir", "quality_dir", "alerts_path", "reports_pdf")}
+        fields = {name: getattr(self, name) for name in ("data_dir", "landing_dir", "published_path", "outputs_dir",
+                                                         "quality_dir", "alerts_path", "reports_pdf", "council")}
         if self.as_of:
             fields["as_of"] = dt.date.fromisoformat(self.as_of)
         return load_settings(**fields)
@@ -175,10 +178,13 @@ class SettingsResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.dagster_run is not None:  # a run (not a sensor's tick) on real extracts needs its own key
             require_pseudonym_key(self.get())
-        # One clock for the whole run: everything that asks `clock.as_of()` gets this run's night.
+        # One clock and one council for the whole run: everything that asks `clock.as_of()` gets this run's night,
+        # and everything that asks `load_council()` this run's council.
+        self._night = ExitStack()
         if self.as_of:
-            self._night = ExitStack()
             self._night.enter_context(clock.night_of(dt.date.fromisoformat(self.as_of)))
+        if self.council:
+            self._night.enter_context(serving(self.council))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._night is not None:

@@ -1,0 +1,75 @@
+"""A council is configuration: councils/<id>.yaml (warehouse/council.py)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from outputs.partner_packs import load_agreements
+from pipelines.alerts import policy_team, recipients
+from sources.sample.geography import Geography
+from warehouse.council import UnknownCouncil, council_ids, load_council, serving
+from warehouse.settings import load_settings
+
+
+def test_the_bundled_councils_are_bromsgrove_by_default_and_redditch():
+    assert council_ids() == ["bromsgrove", "redditch"]
+    assert load_council().id == "bromsgrove"
+    redditch = load_council("redditch")
+    assert (redditch.lad_code, redditch.council_name, redditch.area_name) == (
+        "E07000236", "Redditch Borough Council", "Redditch Borough")
+
+
+def test_a_council_s_settings_keep_its_data_apart(monkeypatch):
+    monkeypatch.delenv("BDC_DATA_DIR", raising=False)
+    monkeypatch.delenv("BDC_PUBLISHED_PATH", raising=False)
+    bromsgrove, redditch = load_settings(), load_settings(council="redditch")
+    assert bromsgrove.published_path.name == "bromsgrove.duckdb"
+    assert redditch.data_dir == bromsgrove.data_dir / "councils" / "redditch"
+    assert redditch.published_path == redditch.data_dir / "published" / "redditch.duckdb"
+    monkeypatch.setenv("BDC_COUNCIL", "redditch")
+    assert load_settings().council.id == "redditch"
+    with serving("bromsgrove"):  # a run configured for a council wins over the environment
+        assert load_settings().council.id == "bromsgrove"
+
+
+def test_an_unknown_or_malformed_council_is_refused_by_name(tmp_path, monkeypatch):
+    with pytest.raises(UnknownCouncil, match="no council profile .*wyre_forest.yaml.*configured: bromsgrove, redditch"):
+        load_council("wyre_forest")
+    with pytest.raises(UnknownCouncil):
+        load_council("../bromsgrove")  # an id is a name, never a path
+    profile = load_council("bromsgrove").model_dump()
+    monkeypatch.setenv("BDC_COUNCILS_DIR", str(tmp_path))
+    (tmp_path / "wychavon.yaml").write_text(yaml.safe_dump({**profile, "id": "wychavon", "lad_code": "E07000238",
+                                                            "ward_count": 30}))
+    with pytest.raises(UnknownCouncil, match=r"(?s)wychavon.yaml is not valid.*ward_count.*Extra inputs are not permitted"):
+        load_council("wychavon")
+    (tmp_path / "wyre.yaml").write_text(yaml.safe_dump({**profile, "id": "wyre_forest"}))
+    with pytest.raises(UnknownCouncil, match="says id 'wyre_forest'; the file must be named wyre_forest.yaml"):
+        load_council("wyre")
+
+
+def test_redditch_s_sample_geography_is_its_own():
+    geography = Geography(load_council("redditch"))
+    wards = {w.name for w in geography.wards}
+    assert len(wards) == 12 and {"Abbey", "Matchborough", "Winyates"} <= wards
+    assert {w.code for w in geography.wards} == {f"E05{15600 + k:06d}" for k in range(12)}
+    assert {lsoa.lad_code for lsoa in geography.lsoas} == {"E07000236"}
+    assert all(lsoa.name.startswith("Redditch ") for lsoa in geography.lsoas)
+    assert "E07000234" in {lsoa.lad_code for lsoa in geography.neighbour_lsoas}  # Bromsgrove's rows out of scope
+    bromsgrove = Geography(load_council("bromsgrove"))
+    assert not {a.uprn for a in geography.addresses} & {a.uprn for a in bromsgrove.addresses}
+    assert {a.postcode.split()[0] for a in geography.addresses} == {"B97", "B98"}
+    assert set(load_council("redditch").sample.leisure_sites.values()) <= wards
+
+
+def test_mail_goes_to_the_council_s_own_domain(monkeypatch):
+    monkeypatch.delenv("BDC_POLICY_TEAM_EMAIL", raising=False)
+    with serving("redditch"):
+        assert recipients("planning@bromsgrove.example, team:planning", "someone@partner.example") == [
+            "planning@redditch.example", "someone@partner.example", "policy.team@redditch.example"]
+        assert policy_team() == "policy.team@redditch.example"
+        assert {a.agreement for a in load_agreements()} >= {
+            "Redditch Community Safety Partnership information sharing agreement"}
+    assert recipients("planning@bromsgrove.example") == ["planning@bromsgrove.example",
+                                                         "policy.team@bromsgrove.example"]
