@@ -37,7 +37,7 @@ def test_an_unknown_or_malformed_council_is_refused_by_name(tmp_path, monkeypatc
     with pytest.raises(UnknownCouncil, match="no council profile .*wyre_forest.yaml.*configured: bromsgrove, redditch"):
         load_council("wyre_forest")
     with pytest.raises(UnknownCouncil):
-        load_council("../bromsgrove")  # an id is a name, never a path
+        load_council("../councils/bromsgrove")  # an id is a name, never a path (this one names a real file)
     profile = load_council("bromsgrove").model_dump()
     monkeypatch.setenv("BDC_COUNCILS_DIR", str(tmp_path))
     (tmp_path / "wychavon.yaml").write_text(yaml.safe_dump({**profile, "id": "wychavon", "lad_code": "E07000238",

@@ -46,8 +46,8 @@ def lake(postgres, tmp_path):
 
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory) -> tuple[Path, Path]:
-    """Two nights' published copies: the outputs fixture, then the same with one value changed, one row gone and
-    one table added."""
+    """Two nights' published copies: the outputs fixture, then the same with one value changed and one row gone
+    (measure_values), a table whose row count stays but whose content changes (publish_info), and one table added."""
     folder = tmp_path_factory.mktemp("copies")
     first = build_outputs_fixture(folder / "first.duckdb")
     second = folder / "second.duckdb"
@@ -56,6 +56,7 @@ def copies(tmp_path_factory) -> tuple[Path, Path]:
         con.execute("UPDATE marts.measure_values SET value = value + 1 WHERE measure_id = 'asb_incidents' "
                     "AND area_type = 'district'")
         con.execute("DELETE FROM marts.measure_values WHERE rowid = (SELECT min(rowid) FROM marts.measure_values)")
+        con.execute("UPDATE marts.publish_info SET published_at = published_at + INTERVAL 1 DAY")
         con.execute("CREATE TABLE marts.added_tonight AS SELECT 1 AS x")
     return first, second
 
@@ -99,9 +100,9 @@ def test_a_night_is_one_snapshot_holding_exactly_the_published_copy(lake, copies
     assert len(snapshots) == before + 1  # the whole night in one commit
     assert snapshots[-1][0] == committed["snapshot_id"]
     assert snapshots[-1][1] == "bromsgrove: published night 2026-11-27"
-    # Only what changed was rewritten: measure_values (a value and a row) and the new table.
-    assert committed["tables_replaced"] == 2
-    assert committed["tables_unchanged"] == len(_published_tables(first)) - 1
+    # Only what changed was rewritten: measure_values (a value and a row), publish_info (a value) and the new table.
+    assert committed["tables_replaced"] == 3
+    assert committed["tables_unchanged"] == len(_published_tables(first)) - 2
     _lake_equals_copy(con, "bromsgrove", second)
     assert con.execute(f"SELECT night, run_id FROM {LAKE}.bromsgrove_meta.nights ORDER BY night").fetchall() == [
         (NIGHT, "run-1"), (NIGHT + dt.timedelta(days=1), "run-2")]
