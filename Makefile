@@ -14,7 +14,7 @@ export PYTHONFAULTHANDLER := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-deps browser-test-deps clock-test-deps lake-deps run run-lake dev test test-slow simulate lint sample clean \
-	vendor-govuk bench profile
+	vendor-govuk bench bench-lake profile
 
 $(UV):
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -110,6 +110,14 @@ BENCH_SCALES ?= 100000,1000000,10000000
 BENCH_VERIFY ?= --verify
 bench: install
 	$(VENV)/bin/python bench/speed.py --scales $(BENCH_SCALES) $(BENCH_VERIFY)
+
+## bench-lake: several councils at scale (6 at 1 M contacts each): one after another in single-file mode, then all
+## at once into one DuckLake on a local PostgreSQL; wall time, peak memory and lake size per council. Writes
+## data/bench/lake.json. LAKE_COUNCILS=2 LAKE_CONTACTS=100000 make bench-lake for a smaller run.
+LAKE_COUNCILS ?= 6
+LAKE_CONTACTS ?= 1000000
+bench-lake: install lake-deps
+	$(VENV)/bin/python bench/lake.py --councils $(LAKE_COUNCILS) --contacts $(LAKE_CONTACTS)
 
 ## profile: a pyinstrument profile (HTML) of one nightly run on the bundled sample
 profile: install

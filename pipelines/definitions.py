@@ -3,6 +3,8 @@ the warehouse resource."""
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from assets.common import code_fingerprint, table_key
@@ -32,8 +34,9 @@ from pipelines.code_references import with_code_references
 from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, inherited_code_tag, quiet_night, record_quiet_night
 from pipelines.retention import retention_job, retention_schedule
 from pipelines.selection import NightPlan, plan_night
-from pipelines.sensors import WRITER_TAG, landing_sensor
+from pipelines.sensors import COUNCIL_TAG, WRITER_TAG, landing_sensor
 from sources import CONTRACTS
+from warehouse.council import DEFAULT_COUNCIL
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
 
@@ -47,22 +50,32 @@ OUTPUTS = dg.AssetSelection.assets(*OUTPUT_ASSETS)
 # One DuckDB writer at a time: every step runs in this one process, in dependency order.
 NIGHTLY_MAX_RUNTIME_SECONDS = 2 * 60 * 60  # a run still STARTED after this is marked failed (run monitoring)
 
-nightly_job = dg.define_asset_job(
-    "nightly",
-    selection=dg.AssetSelection.all() - OUTPUTS,
-    executor_def=dg.in_process_executor,
-    tags={WRITER_TAG: "warehouse", "dagster/max_runtime": str(NIGHTLY_MAX_RUNTIME_SECONDS)},
-    description="The nightly load: landing files -> raw -> staging -> core -> measures -> marts -> published.",
-)
 
-# Reads only the published copy, so it never holds the warehouse: started by `published_outputs` after each
-# publish (and by `pipelines.cli run` after the nightly job).
-outputs_job = dg.define_asset_job(
-    "outputs",
-    selection=OUTPUTS,
-    executor_def=dg.in_process_executor,
-    description="From the published warehouse: reports to Members, the public site and open data, partner packs.",
-)
+
+def council_jobs(council: str) -> tuple[dg.UnresolvedAssetJobDefinition, dg.UnresolvedAssetJobDefinition]:
+    """The nightly and outputs jobs of one council's code location. Their runs carry the council's id: the run
+    queue allows one warehouse writer per council at a time (`bdc/writer`, deploy/dagster.yaml), so councils'
+    nights run side by side and never queue behind each other."""
+    nightly = dg.define_asset_job(
+        "nightly",
+        selection=dg.AssetSelection.all() - OUTPUTS,
+        executor_def=dg.in_process_executor,
+        tags={WRITER_TAG: council, COUNCIL_TAG: council, "dagster/max_runtime": str(NIGHTLY_MAX_RUNTIME_SECONDS)},
+        description="The nightly load: landing files -> raw -> staging -> core -> measures -> marts -> published.",
+    )
+    # Reads only the published copy, so it never holds the warehouse: started by `published_outputs` after each
+    # publish (and by `pipelines.cli run` after the nightly job).
+    outputs = dg.define_asset_job(
+        "outputs",
+        selection=OUTPUTS,
+        executor_def=dg.in_process_executor,
+        tags={COUNCIL_TAG: council},
+        description="From the published warehouse: reports to Members, the public site and open data, partner packs.",
+    )
+    return nightly, outputs
+
+
+nightly_job, outputs_job = council_jobs(DEFAULT_COUNCIL)  # rebound to the location's council by build_definitions
 
 
 @dg.asset_sensor(asset_key=PUBLISHED, job=outputs_job, minimum_interval_seconds=60,
@@ -133,12 +146,17 @@ def build_definitions(settings: SettingsResource | None = None) -> dg.Definition
     """Definitions with `settings` (default: the environment's BDC_* variables, see the README) handed to the
     assets; the working warehouse is the one those settings name."""
     settings = settings or SettingsResource()
+    nightly, outputs = council_jobs(settings.get().council.id)
+    with warnings.catch_warnings():  # Dagster's BetaWarning for the sensors' `owners`, once per sensor re-bound
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        sensors = [*(s.with_updated_jobs([nightly]) for s in LANDING_SENSORS), *ALERT_SENSORS,
+                   published_outputs.with_updated_jobs([outputs])]
     return dg.Definitions(
         assets=with_code_references(ALL_ASSETS),  # links in the UI from each asset to its SQL, YAML, contract
         asset_checks=ALL_CHECKS,
-        jobs=[nightly_job, outputs_job, retention_job],
-        schedules=[nightly_schedule, retention_schedule],
-        sensors=[*LANDING_SENSORS, *ALERT_SENSORS, published_outputs],
+        jobs=[nightly, outputs, retention_job],
+        schedules=[nightly_schedule.with_updated_job(nightly), retention_schedule],
+        sensors=sensors,
         resources={"settings": settings, "warehouse": WarehouseResource(database=str(settings.get().warehouse_path))},
     )
 

@@ -39,6 +39,7 @@ class Reader:
     """Queries the lake until stopped: every council's latest measure values, as a dashboard would."""
 
     lake: Lake
+    interval: float = 1.0  # seconds between queries
     queries: int = 0
     errors: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -50,7 +51,7 @@ class Reader:
             self.errors.append(f"cannot attach the lake: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
             return
         try:
-            while not self._stop.wait(1.0):
+            while not self._stop.wait(self.interval):
                 try:
                     for (schema,) in con.execute(f"SELECT schema_name FROM duckdb_schemas() WHERE database_name = "
                                                  f"'{LAKE}' AND schema_name LIKE '%\\_marts' ESCAPE '\\'").fetchall():

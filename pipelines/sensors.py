@@ -24,7 +24,9 @@ from warehouse.db import is_lock_error, table_exists
 from warehouse.settings import Settings, SettingsResource
 
 TICK_SECONDS = 60
-WRITER_TAG = "bdc/writer"  # every run that writes the warehouse carries it; dagster.yaml allows one at a time
+WRITER_TAG = "bdc/writer"  # every run that writes a council's warehouse carries it (value: the council's id);
+#                            dagster.yaml allows one at a time per value
+COUNCIL_TAG = "bdc/council"  # every run of a council's code location carries the council's id
 ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
           dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 

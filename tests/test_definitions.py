@@ -12,6 +12,7 @@ import pytest
 from pipelines.definitions import build_definitions
 from sources import CONTRACTS
 from warehouse.catalogue import CATALOGUE_DIR, CatalogueError, catalogue, load_catalogue
+from warehouse.settings import SettingsResource
 
 
 def test_definitions_load_with_an_asset_per_measure_and_source():
@@ -93,10 +94,26 @@ def test_every_run_the_sensors_start_is_a_tagged_writer():
     from pipelines.definitions import LANDING_SENSORS, defs, nightly_job
     from sources import CONTRACTS
 
-    assert nightly_job.tags == {"bdc/writer": "warehouse", "dagster/max_runtime": "7200"}
+    assert nightly_job.tags == {"bdc/writer": "bromsgrove", "bdc/council": "bromsgrove", "dagster/max_runtime": "7200"}
     assert len(LANDING_SENSORS) == len(CONTRACTS) == 20 and all(s.job_name == "nightly" for s in LANDING_SENSORS)
     assert {s.name for s in defs.sensors} >= {"alert_on_checks", "alert_on_failed_run", "warn_digest",
                                               "overdue_sources", "nightly_missed", "crm_contacts_landing"}
+
+
+def test_a_council_s_code_location_tags_every_run_it_starts_with_the_council():
+    """Another council's location (BDC_COUNCIL, or the settings resource's council): its nightly runs, whether the
+    schedule or a landing sensor starts them, and its outputs runs are that council's writer, never Bromsgrove's."""
+    redditch = build_definitions(SettingsResource(council="redditch"))
+    nightly = redditch.resolve_job_def("nightly")
+    assert nightly.tags["bdc/writer"] == nightly.tags["bdc/council"] == "redditch"
+    assert redditch.resolve_job_def("outputs").tags["bdc/council"] == "redditch"
+    assert redditch.resolve_schedule_def("nightly_0200").job.tags["bdc/writer"] == "redditch"
+    landing = [s for s in redditch.sensors if s.name.endswith("_landing")]
+    assert len(landing) == 20 and all(s.job.tags["bdc/writer"] == "redditch" for s in landing)
+    outputs_sensor = next(s for s in redditch.sensors if s.name == "published_outputs")
+    assert outputs_sensor.job.tags["bdc/council"] == "redditch"
+    warehouse = redditch.resources["warehouse"]
+    assert warehouse.database.endswith("councils/redditch/warehouse/working.duckdb")
 
 
 def test_only_mart_checks_stop_a_run_and_source_and_measure_errors_hold_their_data_back():

@@ -160,7 +160,7 @@ def test_two_councils_commit_at_once_with_a_reader_throughout_and_nothing_is_los
             failures.append(exc)
 
     connect(lake).close()  # the lake exists before the reader attaches (as pipelines/lake_run.py does)
-    reader = Reader(lake)
+    reader = Reader(lake, interval=0.01)
     reading = threading.Thread(target=reader.run)
     writers = [threading.Thread(target=council_nights, args=(c,)) for c in plan]
     reading.start()

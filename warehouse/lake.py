@@ -138,10 +138,10 @@ def publish_night(lake: Lake, council: str, published_path: Path, night: dt.date
 
 
 def _commit(con: duckdb.DuckDBPyConnection, council: str, night: dt.date, run_id: str) -> dict[str, object]:
-    for schema in (*PUBLISHED_SCHEMAS, META_SCHEMA):  # its own transaction: created once, the first night
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{council}_{schema}")
     con.execute("BEGIN TRANSACTION")
     try:
+        for schema in (*PUBLISHED_SCHEMAS, META_SCHEMA):  # in the night's commit: a reader never sees them empty
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{council}_{schema}")
         source = _tables(con, "pub", PUBLISHED_SCHEMAS)
         present = {(s.removeprefix(f"{council}_"), t) for s, t in
                    _tables(con, LAKE, tuple(f"{council}_{s}" for s in PUBLISHED_SCHEMAS))}
