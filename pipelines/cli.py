@@ -285,6 +285,27 @@ def parse_date(text: str):
         raise SystemExit(f"--start must be a date like 2026-01-01, not {text!r}") from exc
 
 
+def cmd_lake_maintain(args: argparse.Namespace) -> int:
+    """The lake's upkeep, for every council at once (a timer runs it: deploy/systemd/lake-maintain.timer)."""
+    from warehouse.lake import lake_from_env, maintain
+
+    lake = lake_from_env()
+    if lake is None:
+        print("No lake configured (BDC_LAKE_CATALOG is not set): nothing to maintain.")
+        return 1
+    keep = args.keep_days if args.keep_days is not None else _keep_days()
+    done = maintain(lake, load_settings().as_of, keep)
+    print(f"Lake maintained: small files merged, {done['snapshots_expired']} snapshots expired "
+          f"({'every night kept' if keep is None else f'nights older than {keep} days'}), "
+          f"{done['files_deleted']} files no snapshot needs deleted.")
+    return 0
+
+
+def _keep_days() -> int | None:
+    value = os.environ.get("BDC_LAKE_KEEP_DAYS", "").strip()
+    return int(value) if value else None
+
+
 def cmd_run_lake(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
@@ -334,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     lake.add_argument("--sample", action="store_true", help="generate each council's bundled sample if missing")
     lake.add_argument("--end-month", help="last month of the bundled samples, YYYY-MM (default: last full month)")
     lake.set_defaults(func=cmd_run_lake)
+    upkeep = sub.add_parser("lake-maintain", help="merge the lake's small files and expire snapshots older than "
+                                                  "--keep-days (default BDC_LAKE_KEEP_DAYS; unset: keep every night)")
+    upkeep.add_argument("--keep-days", type=int, help="expire snapshots older than this many days before the night")
+    upkeep.set_defaults(func=cmd_lake_maintain)
     gen = sub.add_parser("generate-sample", help="write the bundled sample landing files")
     gen.add_argument("--end-month", help="last month, YYYY-MM (default: last full month)")
     gen.add_argument("--force", action="store_true", help="regenerate even if a sample is there")

@@ -299,3 +299,21 @@ def test_the_nightly_job_commits_its_published_copy_to_the_lake(lake, warehouse_
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'lake' "
         "AND schema_name <> 'bromsgrove_meta'").fetchall()}
     assert lake_tables == set(_published_tables(published))
+
+
+def test_the_maintenance_command_keeps_every_night_by_default(lake, copies, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.delenv("BDC_LAKE_CATALOG", raising=False)
+    assert main(["lake-maintain"]) == 1
+    assert "No lake configured" in capsys.readouterr().out
+    first, second = copies
+    publish_night(lake, "bromsgrove", first, NIGHT, "run-1")
+    publish_night(lake, "bromsgrove", second, NIGHT + dt.timedelta(days=1), "run-2")
+    monkeypatch.setenv("BDC_LAKE_CATALOG", lake.catalog)
+    monkeypatch.setenv("BDC_LAKE_DATA_PATH", lake.data_path)
+    monkeypatch.delenv("BDC_LAKE_KEEP_DAYS", raising=False)
+    assert main(["lake-maintain"]) == 0
+    assert "0 snapshots expired (every night kept)" in capsys.readouterr().out
+    con = connect(lake, read_only=True)
+    _lake_equals_copy(con, "bromsgrove", first, at=f" AT (VERSION => {snapshot_for_night(con, 'bromsgrove', NIGHT)})")
