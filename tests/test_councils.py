@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 import yaml
 
@@ -9,6 +10,7 @@ from outputs.partner_packs import load_agreements
 from pipelines.alerts import policy_team, recipients
 from sources.sample.geography import Geography
 from warehouse.council import UnknownCouncil, council_ids, load_council, serving
+from warehouse.db import prepare
 from warehouse.settings import load_settings
 
 
@@ -73,3 +75,14 @@ def test_mail_goes_to_the_council_s_own_domain(monkeypatch):
             "Redditch Community Safety Partnership information sharing agreement"}
     assert recipients("planning@bromsgrove.example") == ["planning@bromsgrove.example",
                                                          "policy.team@bromsgrove.example"]
+
+
+def test_a_council_s_sql_scope_is_its_own_district():
+    """Every staging model and measure scopes by these variables (e.g. sources/ons_lookup/staging.sql,
+    warehouse/sql/core/dim_area.sql): a council's run must set its own."""
+    for council, expected in (("redditch", ("E07000236", "Redditch", "Redditch Borough")),
+                              ("bromsgrove", ("E07000234", "Bromsgrove", "Bromsgrove District"))):
+        with serving(council), duckdb.connect() as con:
+            prepare(con)
+            assert con.execute("SELECT getvariable('district_code'), getvariable('district_name'), "
+                               "getvariable('district_area_name')").fetchone() == expected

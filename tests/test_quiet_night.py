@@ -24,6 +24,7 @@ from pipelines.alert_sensors import last_published_night, missed_night_alert
 from pipelines.definitions import LANDING_SENSORS, defs, published_outputs
 from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, inherited_code_tag, quiet_night, record_quiet_night
 from pipelines.sensors import WRITER_TAG
+from warehouse.council import load_council
 from warehouse.settings import SettingsResource, load_settings
 
 NIGHT = dt.date(2026, 11, 10)
@@ -279,6 +280,15 @@ def test_quiet_is_quiet_only_for_the_same_code_and_settings(world, tmp_path, mon
         assert code_fingerprint(dataclasses.replace(world.settings, **{name: changed})) != world.fingerprint, name
     rotated = dataclasses.replace(world.settings, pseudonym_key="another-key-for-tests-only-0123456789")
     assert code_fingerprint(rotated) != world.fingerprint
+    # another council's profile, or one field of it, is another warehouse's code
+    assert code_fingerprint(dataclasses.replace(world.settings, council=load_council("redditch"))) != world.fingerprint
+    renamed = world.settings.council.model_copy(update={"area_name": "Bromsgrove Borough"})
+    assert code_fingerprint(dataclasses.replace(world.settings, council=renamed)) != world.fingerprint
+    # a lake turned on needs a publish to commit its first night (warehouse/lake.py)
+    monkeypatch.setenv("BDC_LAKE_CATALOG", "dbname=ducklake host=127.0.0.1")
+    monkeypatch.setenv("BDC_LAKE_DATA_PATH", str(tmp_path / "lake"))
+    assert code_fingerprint(world.settings) != world.fingerprint
+    monkeypatch.delenv("BDC_LAKE_CATALOG")
     # any file of the packages counts, not only Python: SQL, the catalogue's YAML
     (tmp_path / "warehouse" / "catalogue").mkdir(parents=True)
     monkeypatch.setattr(common, "ROOT", tmp_path)
