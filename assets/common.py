@@ -14,6 +14,7 @@ import duckdb
 from warehouse.classification import audience_classes, row_filter
 from warehouse.dictionary import leading_comment, table_descriptions
 from warehouse.incremental import appends, build_model
+from warehouse.lake import lake_from_env
 from warehouse.models import referenced_tables
 from warehouse.resource import WarehouseResource
 from warehouse.settings import Settings, SettingsResource
@@ -56,7 +57,7 @@ LOADED_CODE = _loaded_code()
 CODE_FINGERPRINT = "code_fingerprint"  # the published copy's metadata: the code_fingerprint it was made with
 # Settings that change what a run writes.
 FINGERPRINTED_SETTINGS = ("landing_dir", "warehouse_path", "published_path", "analyst_path", "analyst_group",
-                          "analyst_special_category", "reports_pdf")
+                          "analyst_special_category", "reports_pdf", "council")  # the council: its whole profile
 
 
 def code_fingerprint(settings: Settings) -> str:
@@ -66,6 +67,8 @@ def code_fingerprint(settings: Settings) -> str:
     for name in FINGERPRINTED_SETTINGS:
         digest.update(f"{name}={getattr(settings, name)}\0".encode())
     digest.update(hashlib.sha256(settings.pseudonym_key.encode()).digest())
+    lake = lake_from_env()  # a lake turned on (or moved) needs a publish: its first snapshot (warehouse/lake.py)
+    digest.update(f"lake={lake.data_path if lake else None}\0".encode())
     return digest.hexdigest()[:16]
 
 
