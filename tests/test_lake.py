@@ -134,6 +134,19 @@ def test_time_travel_returns_an_earlier_night_exactly(lake, copies, tmp_path):
             assert same_rows(check, f"exported.{schema}.{table}", f"first.{schema}.{table}")
 
 
+def test_a_past_night_re_run_later_stands_for_that_night_only(lake, copies):
+    first, second = copies
+    publish_night(lake, "bromsgrove", first, NIGHT, "run-1")
+    publish_night(lake, "bromsgrove", second, NIGHT + dt.timedelta(days=1), "run-2")
+    rerun = publish_night(lake, "bromsgrove", second, NIGHT, "re-run-of-night-1")["snapshot_id"]  # BDC_AS_OF
+    con = connect(lake, read_only=True)
+    assert snapshot_for_night(con, "bromsgrove", NIGHT) == rerun
+    night_two = snapshot_for_night(con, "bromsgrove", NIGHT + dt.timedelta(days=5))
+    assert night_two != rerun
+    assert con.execute("SELECT json_extract_string(commit_extra_info, '$.run_id') FROM ducklake_snapshots('lake') "
+                       "WHERE snapshot_id = ?", [night_two]).fetchone()[0] == "run-2"
+
+
 def test_a_withdrawn_table_leaves_the_present_and_stays_in_the_past(lake, copies, tmp_path):
     first, second = copies
     publish_night(lake, "bromsgrove", second, NIGHT, "run-1")

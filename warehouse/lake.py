@@ -202,12 +202,15 @@ def read_citation(published_path: Path, published_run_id: str | None) -> str | N
 
 
 def snapshot_for_night(con: duckdb.DuckDBPyConnection, council: str, night: dt.date) -> int | None:
-    """The snapshot that stood for `council` on `night`: its last commit for that night or an earlier one (a quiet
-    night commits nothing; the night before stands for it). None before its first night."""
+    """The snapshot that stood for `council` on `night`: the last commit of its latest night up to `night` (a quiet
+    night commits nothing, so the night before stands for it; a past night re-run later stands for that night only,
+    not for the nights after it). None before its first night."""
     row = con.execute(
-        "SELECT max(snapshot_id) FROM ducklake_snapshots(?) "
+        "SELECT snapshot_id FROM ducklake_snapshots(?) "
         "WHERE json_extract_string(commit_extra_info, '$.council') = ? "
-        "AND json_extract_string(commit_extra_info, '$.night')::DATE <= ?", [LAKE, council, night]).fetchone()
+        "AND json_extract_string(commit_extra_info, '$.night')::DATE <= ? "
+        "ORDER BY json_extract_string(commit_extra_info, '$.night')::DATE DESC, snapshot_id DESC LIMIT 1",
+        [LAKE, council, night]).fetchone()
     return row[0] if row else None
 
 
