@@ -256,7 +256,8 @@ def _commit_to_lake(context: dg.AssetExecutionContext, settings: Settings) -> di
     if lake is None:
         return {"lake": "none (single-file mode)"}
     council = settings.council.id
-    committed = publish_night(lake, council, settings.published_path, settings.as_of, context.run_id)
+    committed = publish_night(lake, council, settings.published_path, settings.as_of, context.run_id,
+                              copy_of_run=context.run_id)
     write_citation(settings.published_path, council, settings.as_of, context.run_id, int(committed["snapshot_id"]))
     context.log.info(f"lake: {council}'s night {settings.as_of} is snapshot {committed['snapshot_id']} "
                      f"({committed['tables_replaced']} tables replaced, {committed['tables_unchanged']} unchanged)")

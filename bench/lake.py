@@ -36,7 +36,7 @@ import psutil
 import yaml
 from speed import ROOT, measured, month_day
 
-from pipelines.lake_run import Reader, council_environment
+from pipelines.lake_run import Reader, council_environment, council_folders
 from pipelines.local_postgres import local_postgres
 from warehouse.lake import LAKE, Lake, connect
 
@@ -119,13 +119,16 @@ def main() -> None:
     parser.add_argument("--end-month", default="2026-10")
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench" / "lake")
     parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench" / "lake.json")
+    parser.add_argument("--reuse-generated", action="store_true", help="keep the work folder's generated samples")
     args = parser.parse_args()
     work = args.work.resolve()
-    shutil.rmtree(work, ignore_errors=True)
+    for folder in work.glob("*") if work.exists() else []:
+        if not (args.reuse_generated and folder.name == "generated"):
+            shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
     (work / "logs").mkdir(parents=True)
     councils = write_profiles(work / "councils", args.councils)
     end_month = dt.datetime.strptime(args.end_month, "%Y-%m").date()
-    night = month_day(end_month, 0, 28)
+    night = month_day(end_month, 1, 28)  # every file of the samples' last month is due by then (bench/speed.py)
     base = {"BDC_COUNCILS_DIR": str(work / "councils"), "BDC_AS_OF": night.isoformat(),
             "BDC_PSEUDONYM_KEY": BENCH_KEY, "PYTHONFAULTHANDLER": "1"}
     env = {c: {**base, "BDC_LANDING_DIR": str(work / "generated" / c / "landing")} for c in councils}
@@ -134,6 +137,8 @@ def main() -> None:
                                 "python": platform.python_version(), "duckdb": duckdb.__version__},
                     "generate": {}, "single": {}, "lake": {}}
     for council in councils:
+        if args.reuse_generated and (work / "generated" / council / "landing").is_dir():
+            continue
         print(f"[{council}] generating {args.contacts:,} contacts ...", flush=True)
         result["generate"][council] = measured(
             [sys.executable, "-m", "pipelines.cli", "generate-sample", "--contacts", str(args.contacts), "--end-month",
@@ -160,8 +165,7 @@ def main() -> None:
         result["reader"] = {"queries": reader.queries, "errors": reader.errors[:5]}
         con = connect(lake, read_only=True)
         for council in councils:
-            lake_dirs = list((work / "lake-data").glob(f"{council}_*"))
-            result["lake"][council]["lake_mb"] = folder_mb(lake_dirs)
+            result["lake"][council]["lake_mb"] = folder_mb(council_folders(lake, council))
             published = work / "single" / council / "published" / f"{council}.duckdb"
             con.execute(f"ATTACH '{published}' AS single_{council} (READ_ONLY)")
             differing = con.execute(

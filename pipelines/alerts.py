@@ -29,6 +29,7 @@ from warehouse.alerts_table import alerts_ddl
 from warehouse.catalogue import catalogue
 from warehouse.council import load_council
 from warehouse.db import connect_waiting
+from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
 POLICY_TEAM = "policy.team@bromsgrove.example"
@@ -144,7 +145,8 @@ def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Ale
             criterion=evaluation.check_name, key_parts=(run.run_id, asset, evaluation.check_name)))
     if run.status == dg.DagsterRunStatus.FAILURE:
         failures = [r.dagster_event for r in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)]
-        steps = [f"- {e.step_key}: {str(e.event_specific_data.error.message).strip()[:300]}" for e in failures[:10]]
+        steps = [f"- {e.step_key}: {redact(str(e.event_specific_data.error.message)).strip()[:300]}"
+                 for e in failures[:10]]
         alerts.append(Alert(
             kind="run_failed", severity="ERROR", title=f"[ERROR] Run of {run.job_name} failed",
             body="\n".join([f"The {run.job_name} run failed; " + (

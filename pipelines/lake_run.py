@@ -18,7 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warehouse.lake import LAKE, Lake, connect, snapshot_for_night
+from warehouse.council import load_council
+from warehouse.lake import LAKE, META_SCHEMA, PUBLISHED_SCHEMAS, Lake, connect, shown_catalog, snapshot_for_night
+from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,8 @@ class Reader:
         try:
             con = connect(self.lake, read_only=True)
         except Exception as exc:  # noqa: BLE001 - reported with the others
-            self.errors.append(f"cannot attach the lake: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            self.errors.append(redact(f"cannot attach the lake: {type(exc).__name__}: "
+                                      f"{str(exc).splitlines()[0][:200]}"))
             return
         try:
             while not self._stop.wait(self.interval):
@@ -58,7 +61,7 @@ class Reader:
                         con.execute(f"SELECT count(*), sum(value) FROM {LAKE}.{schema}.measure_values").fetchall()
                     self.queries += 1
                 except Exception as exc:  # noqa: BLE001 - counted and reported: the point is whether any occur
-                    self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+                    self.errors.append(redact(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         finally:
             con.close()
 
@@ -86,7 +89,10 @@ def council_environment(council: str, root: Path, lake: Lake, extra: dict[str, s
 
 def run_councils(councils: list[str], root: Path, lake: Lake, night: dt.date, cli_args: list[str],
                  extra_env: dict[str, str] | None = None) -> tuple[list[CouncilNight], Reader]:
-    """Run each council's night in its own process at once, with a reader on the lake throughout."""
+    """Run each council's night (`night`, for every one of them: a run started before midnight is still that night)
+    in its own process at once, with a reader on the lake throughout."""
+    for council in councils:
+        load_council(council)  # an unknown id (or a path) is refused before any folder is made
     connect(lake).close()  # creates the lake's catalog on first use, so the reader can attach from the start
     reader = Reader(lake)
     thread = threading.Thread(target=reader.run, name="lake-reader", daemon=True)
@@ -97,8 +103,8 @@ def run_councils(councils: list[str], root: Path, lake: Lake, night: dt.date, cl
         result = CouncilNight(council, log_file=root / council / f"run-lake-{night}.log")
         with result.log_file.open("w", encoding="utf-8") as out:
             process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", *cli_args], stdout=out,
-                                       stderr=subprocess.STDOUT,
-                                       env=council_environment(council, root, lake, extra_env))
+                                       stderr=subprocess.STDOUT, env=council_environment(
+                                           council, root, lake, {"BDC_AS_OF": night.isoformat(), **(extra_env or {})}))
         started[council] = (process, time.monotonic(), result)
         log.info("%s: night %s started (process %d, output in %s)", council, night, process.pid, result.log_file)
     results = []
@@ -125,8 +131,13 @@ def _read_back(lake: Lake, night: dt.date, results: list[CouncilNight]) -> None:
         con.close()
     if not lake.on_object_storage:
         for result in results:
-            result.lake_bytes = sum(p.stat().st_size for folder in Path(lake.data_path).glob(f"{result.council}_*")
+            result.lake_bytes = sum(p.stat().st_size for folder in council_folders(lake, result.council)
                                     for p in folder.rglob("*") if p.is_file())
+
+
+def council_folders(lake: Lake, council: str) -> list[Path]:
+    """A council's schemas' folders under a local lake's data path (exactly its own: not `<council>_x_core`)."""
+    return [Path(lake.data_path) / f"{council}_{schema}" for schema in (*PUBLISHED_SCHEMAS, META_SCHEMA)]
 
 
 def summary(results: list[CouncilNight], reader: Reader, lake: Lake) -> str:
@@ -140,6 +151,7 @@ def summary(results: list[CouncilNight], reader: Reader, lake: Lake) -> str:
                  + (f" (first: {reader.errors[0]})" if reader.errors else ""))
     if failed:
         lines.append(f"Failed: {', '.join(failed)} (its output is in its run-lake log); the others' nights stand.")
-    lines.append(f"Lake: catalog {lake.catalog!r}, data in {lake.data_path}. Each council's tables are in schemas "
+    lines.append(f"Lake: catalog {shown_catalog(lake.catalog)!r}, data in {lake.data_path}. Each council's tables "
+                 "are in schemas "
                  f"<council>_core, <council>_marts, <council>_audit; time travel: ... AT (VERSION => <snapshot>).")
     return "\n".join(lines)

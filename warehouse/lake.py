@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import load_extension
+from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
 LAKE = "lake"  # the alias the lake is attached under
@@ -36,6 +37,11 @@ AUTHOR = "bromsgrove-performance-warehouse"
 
 class LakeCommitFailed(RuntimeError):
     """A council's night could not be committed after every retry; the lake still holds its previous night."""
+
+
+def shown_catalog(catalog: str) -> str:
+    """A catalog connection string fit to print: its password, if one was written in it, removed."""
+    return redact(catalog)
 
 
 @dataclass(frozen=True)
@@ -103,10 +109,15 @@ def connect(lake: Lake, read_only: bool = False, snapshot: int | None = None) ->
     return con
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
-    """Rows and an order-free hash of every row: equal for equal contents (up to hash collisions)."""
+def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int, tuple[tuple[str, str], ...]]:
+    """Rows, an order-free hash of every row, and the columns' names and types: equal for equal contents (up to
+    hash collisions). The hash alone would not see a renamed column or a changed type (1 and 1.0 hash alike)."""
     rows, digest = con.execute(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {table} t").fetchone()
-    return int(rows), int(digest)
+    database, schema, name = table.split(".")
+    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND "
+                          "schema_name = ? AND table_name = ? ORDER BY column_index",
+                          [database, schema, name]).fetchall()
+    return int(rows), int(digest), tuple(tuple(c) for c in columns)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -116,24 +127,34 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ..
 
 
 def publish_night(lake: Lake, council: str, published_path: Path, night: dt.date, run_id: str,
-                  attempts: int = 6) -> dict[str, object]:
-    """Commit `council`'s published BI copy as one lake snapshot, retrying a conflicting commit. Returns the
-    snapshot id and what changed. Raises LakeCommitFailed after `attempts`."""
+                  attempts: int = 6, copy_of_run: str | None = None) -> dict[str, object]:
+    """Commit `council`'s published BI copy as one lake snapshot, retrying a conflicting commit. With `copy_of_run`,
+    the copy must still be the one that run published (another run may have replaced it between retries). Returns
+    the snapshot id and what changed. Raises LakeCommitFailed, its message redacted (a catalog's password or the
+    S3 secret never reaches a log, an alert or the lake's own audit tables)."""
     for attempt in range(1, attempts + 1):
-        con = connect(lake)
+        con = None
         try:
+            con = connect(lake)
             con.execute(f"ATTACH {_quoted(str(published_path))} AS pub (READ_ONLY)")
+            if copy_of_run is not None:
+                found = con.execute("SELECT max_by(run_id, published_at) FROM pub.marts.publish_info").fetchone()[0]
+                if found != copy_of_run:
+                    raise LakeCommitFailed(f"{council}'s published copy is now run {found}'s, not run {copy_of_run}'s: "
+                                           "not committed for this night (the later run commits its own)")
             return _commit(con, council, night, run_id)
-        except (duckdb.TransactionException, duckdb.CatalogException) as exc:  # another writer committed first
-            if "conflict" not in str(exc).lower() or attempt == attempts:
-                raise LakeCommitFailed(f"{council}'s night {night} was not committed to the lake after {attempt} "
-                                       f"attempt(s): {exc}") from exc
+        except duckdb.Error as exc:
+            conflict = isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
+            if not conflict or attempt == attempts:
+                raise LakeCommitFailed(redact(f"{council}'s night {night} was not committed to the lake after "
+                                              f"{attempt} attempt(s): {type(exc).__name__}: {exc}")) from None
             wait = min(8.0, 0.25 * 2 ** attempt) * random.uniform(0.5, 1.5)
             log.warning("lake: %s's commit met another writer's (%s); retry %d of %d in %.1f s", council,
-                        str(exc).splitlines()[0][:160], attempt, attempts - 1, wait)
+                        redact(str(exc).splitlines()[0][:160]), attempt, attempts - 1, wait)
             time.sleep(wait)
         finally:
-            con.close()
+            if con is not None:
+                con.close()
     raise AssertionError("unreachable")
 
 
@@ -236,17 +257,34 @@ def export_copy(lake: Lake, council: str, target: Path, snapshot: int | None = N
 
 
 def maintain(lake: Lake, as_of: dt.date, keep_days: int | None) -> dict[str, int]:
-    """The lake's scheduled upkeep: merge small Parquet files; when `keep_days` is set, expire the snapshots older
-    than that many days before `as_of` and delete the files only they used. `keep_days=None` keeps every night."""
+    """The lake's scheduled upkeep: merge small Parquet files; when `keep_days` is set, expire the snapshots of
+    nights before `as_of - keep_days` and delete the files only they used. Judged by each snapshot's night, not the
+    wall clock; each council's snapshot standing for the cutoff night is kept (a council quiet for weeks keeps its
+    last night), and so is the latest snapshot. `keep_days=None` keeps every night. Files no snapshot lists, left
+    by a process killed mid-commit, are deleted once a day old (never a commit in progress)."""
     con = connect(lake)
     try:
         con.execute(f"CALL ducklake_merge_adjacent_files({_quoted(LAKE)})")
         expired = 0
         if keep_days is not None:
-            cutoff = dt.datetime.combine(as_of - dt.timedelta(days=keep_days), dt.time(), dt.UTC)
-            expired = len(con.execute(f"CALL ducklake_expire_snapshots({_quoted(LAKE)}, older_than => ?)",
-                                      [cutoff]).fetchall())
+            expired = _expire_before(con, as_of - dt.timedelta(days=keep_days))
         cleaned = len(con.execute(f"CALL ducklake_cleanup_old_files({_quoted(LAKE)}, cleanup_all => true)").fetchall())
-        return {"snapshots_expired": expired, "files_deleted": cleaned}
+        day_old = dt.datetime.combine(as_of - dt.timedelta(days=1), dt.time(), dt.UTC)
+        orphans = len(con.execute(f"CALL ducklake_delete_orphaned_files({_quoted(LAKE)}, older_than => ?)",
+                                  [day_old]).fetchall())
+        return {"snapshots_expired": expired, "files_deleted": cleaned + orphans}
     finally:
         con.close()
+
+
+def _expire_before(con: duckdb.DuckDBPyConnection, cutoff: dt.date) -> int:
+    snapshots = con.execute(
+        "SELECT snapshot_id, json_extract_string(commit_extra_info, '$.council'), "
+        "coalesce(json_extract_string(commit_extra_info, '$.night')::DATE, snapshot_time::DATE) "
+        "FROM ducklake_snapshots(?) ORDER BY snapshot_id", [LAKE]).fetchall()
+    standing = {snapshot_for_night(con, council, cutoff) for council in {c for _, c, _ in snapshots if c}}
+    standing.add(snapshots[-1][0] if snapshots else None)
+    expire = [sid for sid, _, night in snapshots if night < cutoff and sid not in standing]
+    if expire:
+        con.execute(f"CALL ducklake_expire_snapshots({_quoted(LAKE)}, versions => ?)", [expire])
+    return len(expire)

@@ -8,7 +8,8 @@ import os
 import re
 from urllib.parse import urlsplit
 
-SECRET_VARIABLES = ("BDC_PSEUDONYM_KEY", "BDC_SMTP_PASSWORD", "DAGSTER_PG_PASSWORD")  # the last: deploy/dagster.yaml
+SECRET_VARIABLES = ("BDC_PSEUDONYM_KEY", "BDC_SMTP_PASSWORD", "DAGSTER_PG_PASSWORD",  # the last: deploy/dagster.yaml
+                    "BDC_LAKE_S3_SECRET", "PGPASSWORD")  # the lake's object store and PostgreSQL catalog
 SECRET_URL_VARIABLES = ("BDC_TEAMS_WEBHOOK_URL", "BDC_SLACK_WEBHOOK_URL")
 # Credentials carried in any URL's query string (Teams Workflows' `sig`, tokens, keys), configured or not.
 SECRET_PARAMETER = re.compile(r"(?i)\b(sig|signature|token|key|code|password|secret)=[^&\s'\"<>]+")
