@@ -19,6 +19,7 @@ from tests.lake_helpers import new_lake, postgres_server, s3_server, same_rows
 from warehouse import lake as lake_module
 from warehouse.lake import (
     LAKE,
+    Lake,
     LakeCommitFailed,
     connect,
     export_copy,
@@ -26,6 +27,7 @@ from warehouse.lake import (
     maintain,
     publish_night,
     read_citation,
+    shown_catalog,
     snapshot_for_night,
     write_citation,
 )
@@ -273,13 +275,58 @@ def test_maintenance_keeps_every_night_unless_told_and_then_expires_old_ones(lak
     night_two = snapshot_for_night(con, "bromsgrove", NIGHT + dt.timedelta(days=1))
     _lake_equals_copy(con, "bromsgrove", second, at=f" AT (VERSION => {night_two})")  # still there after merging
     con.close()
-    tomorrow = dt.date.today() + dt.timedelta(days=1)  # snapshots are stamped by the wall clock
-    expired = maintain(lake, tomorrow, keep_days=0)
-    assert expired["snapshots_expired"] >= 1
+    expired = maintain(lake, NIGHT + dt.timedelta(days=2), keep_days=0)  # nights before the 3rd night go
+    assert expired["snapshots_expired"] >= 2
     con = connect(lake, read_only=True)
     with pytest.raises(duckdb.Error):
         con.execute(f"FROM {LAKE}.bromsgrove_marts.measure_values AT (VERSION => {night_two})").fetchall()
     _lake_equals_copy(con, "bromsgrove", first)  # the present is untouched
+
+
+def test_a_council_quiet_for_weeks_keeps_the_night_that_stands_for_it(lake, copies):
+    first, second = copies
+    redditch = publish_night(lake, "redditch", second, NIGHT, "redditch-1")["snapshot_id"]
+    for k, copy in enumerate([first, second, first, second]):
+        publish_night(lake, "bromsgrove", copy, NIGHT + dt.timedelta(days=k), f"run-{k}")
+    maintain(lake, NIGHT + dt.timedelta(days=30), keep_days=7)  # every night is older than the cutoff
+    con = connect(lake, read_only=True)
+    assert snapshot_for_night(con, "redditch", NIGHT + dt.timedelta(days=30)) == redditch
+    _lake_equals_copy(con, "redditch", second, at=f" AT (VERSION => {redditch})")
+    _lake_equals_copy(con, "bromsgrove", second)
+
+
+def test_a_renamed_column_or_a_changed_type_is_not_taken_for_unchanged(lake, copies, tmp_path):
+    first, _ = copies
+    publish_night(lake, "bromsgrove", first, NIGHT, "run-1")
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(first, changed)
+    with duckdb.connect(str(changed)) as con:  # same rows, same values: only the name and the type differ
+        con.execute("ALTER TABLE marts.publish_info RENAME COLUMN run_id TO published_by_run")
+        con.execute("CREATE OR REPLACE TABLE core.dim_area AS SELECT * REPLACE (area_code::VARCHAR(20) AS area_code) "
+                    "FROM core.dim_area")
+    committed = publish_night(lake, "bromsgrove", changed, NIGHT + dt.timedelta(days=1), "run-2")
+    assert committed["tables_replaced"] >= 1
+    con = connect(lake, read_only=True)
+    assert "published_by_run" in [c[0] for c in con.execute(
+        f"DESCRIBE {LAKE}.bromsgrove_marts.publish_info").fetchall()]
+
+
+def test_a_copy_replaced_by_another_run_is_not_committed_as_this_one(lake, copies):
+    first, _ = copies
+    published_by = query(first, "SELECT max_by(run_id, published_at) FROM marts.publish_info")[0][0]
+    with pytest.raises(LakeCommitFailed, match="not committed for this night"):
+        publish_night(lake, "bromsgrove", first, NIGHT, "this-run", copy_of_run="this-run")
+    assert publish_night(lake, "bromsgrove", first, NIGHT, published_by, copy_of_run=published_by)["snapshot_id"]
+
+
+def test_a_lake_error_never_shows_the_catalog_password(tmp_path, copies):
+    first, _ = copies
+    unreachable = Lake(catalog="dbname=ducklake host=127.0.0.1 port=1 user=lake password=canary-lake-pw-4412",
+                       data_path=str(tmp_path / "lake"))
+    with pytest.raises(LakeCommitFailed) as failed:
+        publish_night(unreachable, "bromsgrove", first, NIGHT, "run-1")
+    assert "canary-lake-pw-4412" not in str(failed.value) and "password=[redacted]" in str(failed.value)
+    assert "canary-lake-pw-4412" not in shown_catalog(unreachable.catalog)
 
 
 def test_a_citation_belongs_only_to_the_copy_its_run_published(tmp_path):
