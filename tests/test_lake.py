@@ -268,15 +268,21 @@ def test_the_lake_on_s3_compatible_storage(postgres, copies):
 
 def test_maintenance_keeps_every_night_unless_told_and_then_expires_old_ones(lake, copies):
     first, second = copies
-    for k, copy in enumerate([first, second, first]):
+    for k, copy in enumerate([first, second, first, second, first]):
         publish_night(lake, "bromsgrove", copy, NIGHT + dt.timedelta(days=k), f"run-{k}")
-    maintain(lake, NIGHT + dt.timedelta(days=3), keep_days=None)
+    maintain(lake, NIGHT + dt.timedelta(days=5), keep_days=None)
     con = connect(lake, read_only=True)
     night_two = snapshot_for_night(con, "bromsgrove", NIGHT + dt.timedelta(days=1))
+    night_four = snapshot_for_night(con, "bromsgrove", NIGHT + dt.timedelta(days=3))
     _lake_equals_copy(con, "bromsgrove", second, at=f" AT (VERSION => {night_two})")  # still there after merging
     con.close()
-    expired = maintain(lake, NIGHT + dt.timedelta(days=2), keep_days=0)  # nights before the 3rd night go
-    assert expired["snapshots_expired"] >= 2
+    # Keep 2 days before the 5th night: the 3rd night stands for the cutoff; the 1st and 2nd go, the 4th stays.
+    assert maintain(lake, NIGHT + dt.timedelta(days=4), keep_days=2)["snapshots_expired"] == 2
+    con = connect(lake, read_only=True)
+    _lake_equals_copy(con, "bromsgrove", second, at=f" AT (VERSION => {night_four})")
+    con.close()
+    expired = maintain(lake, NIGHT + dt.timedelta(days=4), keep_days=0)  # nights before the 5th night go
+    assert expired["snapshots_expired"] == 2
     con = connect(lake, read_only=True)
     with pytest.raises(duckdb.Error):
         con.execute(f"FROM {LAKE}.bromsgrove_marts.measure_values AT (VERSION => {night_two})").fetchall()
