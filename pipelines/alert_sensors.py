@@ -18,6 +18,7 @@ from pipelines.quiet import recorded_night
 from quality.source_checks import timely
 from sources import CONTRACTS
 from warehouse import clock
+from warehouse.council import load_council
 from warehouse.settings import Settings, SettingsResource
 
 
@@ -50,9 +51,10 @@ def overdue_alerts(settings: Settings) -> list[Alert]:
             if outcome.passed or not late:
                 continue
             severity = "ERROR" if outcome.status == "fail" else "WARN"
+            provider = load_council().named(contract.provider)
             body = "\n".join([
                 f"{severity}: {contract.title} is overdue.",
-                f"Which: source {contract.name} (criterion timely), from {contract.provider} ({contract.system})",
+                f"Which: source {contract.name} (criterion timely), from {provider} ({contract.system})",
                 f"What: {' '.join(late)}",
                 f"Due: day {contract.cadence.due_day} of the following month; ERROR after {contract.cadence.grace_days}"
                 f" days' grace. Latest file received: {outcome.period:%B %Y}" if outcome.period else
@@ -62,7 +64,7 @@ def overdue_alerts(settings: Settings) -> list[Alert]:
             ])
             alerts.append(Alert(
                 kind="source_overdue", severity=severity,
-                title=f"[{severity}] {contract.title} from {contract.provider} is overdue",
+                title=f"[{severity}] {contract.title} from {provider} is overdue",
                 body=body, recipients=recipients(contract.owner.email), subject=f"staging/{contract.name}",
                 criterion="timely", key_parts=(contract.name, outcome.period, severity)))
     return alerts

@@ -13,6 +13,7 @@ from sources.contract import SourceContract
 from sources.deliveries import DELIVERIES
 from sources.reader import delivery_month
 from sources.rules import FAILURE_SAMPLE, staged_in_run, validate_staged
+from warehouse.council import load_council
 
 
 def judge_source(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_id: str) -> list[Outcome]:
@@ -92,8 +93,8 @@ def timely(con: duckdb.DuckDBPyConnection, contract: SourceContract, as_of: dt.d
     due = _next_month(overdue).replace(day=min(due_day, 28))
     if as_of > due:
         late = (as_of - due).days
-        message = (f"The {overdue:%B %Y} file from {contract.provider} was due on {due:%d %B %Y} and is {late} "
-                   f"day(s) late.")
+        provider = load_council().named(contract.provider)
+        message = f"The {overdue:%B %Y} file from {provider} was due on {due:%d %B %Y} and is {late} day(s) late."
         (errors if late > grace else warnings).append(message)
     return _verdict(contract, "timely", errors=errors, warnings=warnings, period=months[-1],
                     ok=f"Latest file is for {months[-1]:%B %Y}; the next is due {due:%d %B %Y}.")

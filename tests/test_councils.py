@@ -77,6 +77,16 @@ def test_mail_goes_to_the_council_s_own_domain(monkeypatch):
                                                          "policy.team@bromsgrove.example"]
 
 
+def test_a_source_s_provider_is_named_for_the_council():
+    from sources import CONTRACTS
+
+    redditch = load_council("redditch")
+    assert redditch.named(CONTRACTS["planning_applications"].provider).startswith("Redditch Borough Council")
+    assert redditch.named(CONTRACTS["police_street"].provider) == "West Mercia Police via data.police.uk"
+    assert load_council().named(CONTRACTS["planning_applications"].provider) == \
+        CONTRACTS["planning_applications"].provider
+
+
 def test_a_council_s_sql_scope_is_its_own_district():
     """Every staging model and measure scopes by these variables (e.g. sources/ons_lookup/staging.sql,
     warehouse/sql/core/dim_area.sql): a council's run must set its own."""

@@ -68,6 +68,11 @@ class Council(_Strict):
             raise ValueError("a council id is 2-31 lower-case letters, digits or _, starting with a letter")
         return value
 
+    def named(self, text: str) -> str:
+        """A text written for the default council (a source's provider: "Bromsgrove District Council, Planning",
+        "West Mercia Police via data.police.uk") naming this council and its police force instead."""
+        return text.replace(DEFAULT_COUNCIL_NAME, self.council_name).replace(DEFAULT_POLICE_FORCE, self.police_force)
+
     def mailbox(self, address: str) -> str:
         """A catalogue mailbox (`team@bromsgrove.example`) at this council's email domain."""
         local, _, domain = address.partition("@")
@@ -75,6 +80,8 @@ class Council(_Strict):
 
 
 DEFAULT_EMAIL_DOMAIN = "bromsgrove.example"  # the domain the catalogue and contracts are written with
+DEFAULT_COUNCIL_NAME = "Bromsgrove District Council"  # the source contracts' providers are written with these
+DEFAULT_POLICE_FORCE = "West Mercia Police"
 
 
 _RUN_COUNCIL: list[str] = []  # the council a run's settings resource names, while the run lasts
