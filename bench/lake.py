@@ -63,6 +63,8 @@ def write_profiles(folder: Path, count: int) -> list[str]:
                    "sample": {**template["sample"], "seed": 3000 + k, "ward_code_base": 16000 + 100 * k,
                               "lsoa_code_base": 33000 + 100 * k, "uprn_base": 100130000000 + k * 10_000_000,
                               "localities": wards, "neighbour_lsoa_base": 34000 + 100 * k,
+                              "neighbours": {"E07000234": "Bromsgrove", "E07000236": "Redditch",
+                                             "E07000221": "Stratford-on-Avon"},
                               "leisure_sites": {f"{name} Leisure Centre": f"{name} Centre 1",
                                                 f"{name} Splash Pad": f"{name} Centre 2"}}}
         (folder / f"{council}.yaml").write_text(yaml.safe_dump(profile, sort_keys=False))

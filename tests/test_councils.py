@@ -46,6 +46,11 @@ def test_an_unknown_or_malformed_council_is_refused_by_name(tmp_path, monkeypatc
                                                             "ward_count": 30}))
     with pytest.raises(UnknownCouncil, match=r"(?s)wychavon.yaml is not valid.*ward_count.*Extra inputs"):
         load_council("wychavon")
+    sample = {**profile["sample"], "neighbours": {"E07000238": "Wychavon"}}
+    (tmp_path / "wychavon.yaml").write_text(yaml.safe_dump({**profile, "id": "wychavon", "lad_code": "E07000238",
+                                                            "sample": sample}))
+    with pytest.raises(UnknownCouncil, match="neighbours lists the council's own LAD code E07000238"):
+        load_council("wychavon")
     (tmp_path / "wyre.yaml").write_text(yaml.safe_dump({**profile, "id": "wyre_forest"}))
     with pytest.raises(UnknownCouncil, match="says id 'wyre_forest'; the file must be named wyre_forest.yaml"):
         load_council("wyre")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COUNCIL = "bromsgrove"
@@ -67,6 +67,13 @@ class Council(_Strict):
         if not _ID.match(value):
             raise ValueError("a council id is 2-31 lower-case letters, digits or _, starting with a letter")
         return value
+
+    @model_validator(mode="after")
+    def _not_its_own_neighbour(self) -> Council:
+        if self.lad_code in self.sample.neighbours:
+            raise ValueError(f"sample.neighbours lists the council's own LAD code {self.lad_code}: its rows would "
+                             "count as in the district without a ward")
+        return self
 
     def named(self, text: str) -> str:
         """A text written for the default council (a source's provider: "Bromsgrove District Council, Planning",
