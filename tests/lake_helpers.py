@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import tempfile
 import uuid
@@ -19,8 +20,12 @@ from warehouse.lake import Lake
 def postgres_server() -> Iterator[LocalPostgres]:
     """A PostgreSQL server for one test module. Its folder is outside pytest's (mode 0700, root's): the server runs
     as the `postgres` user when the tests run as root."""
-    with local_postgres(Path(tempfile.mkdtemp(prefix="bdc-test-pg-"))) as server:
-        yield server
+    folder = Path(tempfile.mkdtemp(prefix="bdc-test-pg-"))
+    try:
+        with local_postgres(folder) as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def new_lake(server: LocalPostgres, data_path: str, **s3: object) -> Lake:
