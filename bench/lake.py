@@ -27,7 +27,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -36,7 +35,7 @@ import psutil
 import yaml
 from speed import ROOT, measured, month_day
 
-from pipelines.lake_run import Reader, council_environment, council_folders
+from pipelines.lake_run import run_councils
 from pipelines.local_postgres import local_postgres
 from warehouse.lake import LAKE, Lake, connect
 
@@ -72,42 +71,23 @@ def write_profiles(folder: Path, count: int) -> list[str]:
     return ids[:count]
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def _tree_rss(pid: int) -> int:
     try:
+        process = psutil.Process(pid)
         return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)] if p.is_running())
     except psutil.Error:
         return 0
 
 
-def run_at_once(councils: list[str], work: Path, lake: Lake, env: dict[str, dict[str, str]]) -> tuple[dict, Reader]:
-    """Every council's night at once into the lake; seconds and peak MiB per council, a reader throughout."""
-    connect(lake).close()
-    reader = Reader(lake)
-    reading = threading.Thread(target=reader.run, daemon=True)
-    reading.start()
-    running, results = {}, {}
-    started = time.monotonic()
-    for council in councils:
-        (work / "lake" / council / "dagster").mkdir(parents=True, exist_ok=True)
-        log = work / "logs" / f"lake-{council}.log"
-        with log.open("w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--skip-outputs"], cwd=ROOT,
-                                       env=council_environment(council, work / "lake", lake, env[council]),
-                                       stdout=out, stderr=subprocess.STDOUT)
-        running[council] = (process, psutil.Process(process.pid))
-        results[council] = {"peak": 0}
-    while running:
-        for council, (process, handle) in list(running.items()):
-            results[council]["peak"] = max(results[council]["peak"], _tree_rss(handle))
-            if process.poll() is not None:
-                results[council].update(seconds=round(time.monotonic() - started, 1), returncode=process.returncode)
-                del running[council]
-        time.sleep(0.05)
-    reader.stop()
-    reading.join()
-    for result in results.values():
-        result["peak_mib"] = round(result.pop("peak") / 2**20)
-    return results, reader
+class PeakMemory:
+    """The largest resident memory of each council's process tree, sampled while they run."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[str, int] = {}
+
+    def __call__(self, running: dict[str, subprocess.Popen]) -> None:
+        for council, process in running.items():
+            self.peaks[council] = max(self.peaks.get(council, 0), _tree_rss(process.pid))
 
 
 def folder_mb(paths: list[Path]) -> float:
@@ -129,6 +109,7 @@ def main() -> None:
             shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
     (work / "logs").mkdir(parents=True)
     councils = write_profiles(work / "councils", args.councils)
+    os.environ["BDC_COUNCILS_DIR"] = str(work / "councils")  # this process checks the ids too (run_councils)
     end_month = dt.datetime.strptime(args.end_month, "%Y-%m").date()
     night = month_day(end_month, 1, 28)  # every file of the samples' last month is due by then (bench/speed.py)
     base = {"BDC_COUNCILS_DIR": str(work / "councils"), "BDC_AS_OF": night.isoformat(),
@@ -161,21 +142,23 @@ def main() -> None:
     print(f"All {len(councils)} councils at once into the lake ...", flush=True)
     with local_postgres(work / "postgres") as server:
         lake = Lake(catalog=server.create_database("ducklake"), data_path=str(work / "lake-data"))
-        started = time.monotonic()
-        result["lake"], reader = run_at_once(councils, work, lake, env)
+        started, memory = time.monotonic(), PeakMemory()
+        nights, reader = run_councils(councils, work / "lake", lake, night, ["--skip-outputs"],
+                                      env_for=env.get, while_running=memory)
         result["lake_wall_seconds"] = round(time.monotonic() - started, 1)
         result["reader"] = {"queries": reader.queries, "errors": reader.errors[:5]}
+        result["lake"] = {n.council: {"seconds": round(n.seconds, 1), "returncode": n.returncode,
+                                      "peak_mib": round(memory.peaks.get(n.council, 0) / 2**20),
+                                      "lake_mb": round(n.lake_bytes / 1e6, 1),
+                                      "measure_values_rows": n.measure_values} for n in nights}
         con = connect(lake, read_only=True)
         for council in councils:
-            result["lake"][council]["lake_mb"] = folder_mb(council_folders(lake, council))
             published = work / "single" / council / "published" / f"{council}.duckdb"
             con.execute(f"ATTACH '{published}' AS single_{council} (READ_ONLY)")
             differing = con.execute(
                 f"SELECT count(*) FROM ((FROM {LAKE}.{council}_marts.measure_values EXCEPT ALL "
                 f"FROM single_{council}.marts.measure_values) UNION ALL (FROM single_{council}.marts.measure_values "
                 f"EXCEPT ALL FROM {LAKE}.{council}_marts.measure_values))").fetchone()[0]
-            result["lake"][council]["measure_values_rows"] = con.execute(
-                f"SELECT count(*) FROM {LAKE}.{council}_marts.measure_values").fetchone()[0]
             result["lake"][council]["differs_from_single_file"] = differing
         con.close()
         result["catalog_mb"] = folder_mb([work / "postgres" / "data"])

@@ -287,23 +287,18 @@ def parse_date(text: str):
 
 def cmd_lake_maintain(args: argparse.Namespace) -> int:
     """The lake's upkeep, for every council at once (a timer runs it: deploy/systemd/lake-maintain.timer)."""
-    from warehouse.lake import lake_from_env, maintain
+    from warehouse.lake import keep_days_from_env, lake_from_env, maintain
 
     lake = lake_from_env()
     if lake is None:
         print("No lake configured (BDC_LAKE_CATALOG is not set): nothing to maintain.")
         return 1
-    keep = args.keep_days if args.keep_days is not None else _keep_days()
+    keep = args.keep_days if args.keep_days is not None else keep_days_from_env()
     done = maintain(lake, load_settings().as_of, keep)
     print(f"Lake maintained: small files merged, {done['snapshots_expired']} snapshots expired "
           f"({'every night kept' if keep is None else f'nights older than {keep} days'}), "
           f"{done['files_deleted']} files no snapshot needs deleted.")
     return 0
-
-
-def _keep_days() -> int | None:
-    value = os.environ.get("BDC_LAKE_KEEP_DAYS", "").strip()
-    return int(value) if value else None
 
 
 def cmd_run_lake(args: argparse.Namespace) -> int:
@@ -314,7 +309,8 @@ def cmd_run_lake(args: argparse.Namespace) -> int:
     from warehouse.council import council_ids
     from warehouse.lake import Lake, lake_from_env
 
-    root = Path(args.data_dir or load_settings().data_dir / "lake").resolve()
+    settings = load_settings()
+    root = Path(args.data_dir or settings.data_dir / "lake").resolve()
     councils = args.council or council_ids()
     with ExitStack() as stack:
         lake = lake_from_env()
@@ -325,7 +321,7 @@ def cmd_run_lake(args: argparse.Namespace) -> int:
               f"each council's folder is {root}/<council>/")
         cli_args = ["--sample"] if args.sample else []
         cli_args += ["--end-month", args.end_month] if args.end_month else []
-        results, reader = run_councils(councils, root, lake, load_settings().as_of, cli_args)
+        results, reader = run_councils(councils, root, lake, settings.as_of, cli_args)
         print(summary(results, reader, lake))
     return 0 if all(r.returncode == 0 for r in results) and not reader.errors else 1
 

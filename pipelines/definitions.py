@@ -53,9 +53,8 @@ NIGHTLY_MAX_RUNTIME_SECONDS = 2 * 60 * 60  # a run still STARTED after this is m
 
 
 def council_jobs(council: str) -> tuple[dg.UnresolvedAssetJobDefinition, dg.UnresolvedAssetJobDefinition]:
-    """The nightly and outputs jobs of one council's code location. Their runs carry the council's id: the run
-    queue allows one warehouse writer per council at a time (`bdc/writer`, deploy/dagster.yaml), so councils'
-    nights run side by side and never queue behind each other."""
+    """The nightly and outputs jobs of one council's code location. Their runs carry the council's id (`bdc/council`;
+    nightly runs also `bdc/writer`, which each council's instance limits to one run at a time: deploy/dagster.yaml)."""
     nightly = dg.define_asset_job(
         "nightly",
         selection=dg.AssetSelection.all() - OUTPUTS,

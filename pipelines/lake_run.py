@@ -15,11 +15,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse.council import load_council
-from warehouse.lake import LAKE, META_SCHEMA, PUBLISHED_SCHEMAS, Lake, connect, shown_catalog, snapshot_for_night
+from warehouse.lake import LAKE, META_SCHEMA, PUBLISHED_SCHEMAS, Lake, connect, snapshot_for_night
 from warehouse.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -88,9 +89,13 @@ def council_environment(council: str, root: Path, lake: Lake, extra: dict[str, s
 
 
 def run_councils(councils: list[str], root: Path, lake: Lake, night: dt.date, cli_args: list[str],
-                 extra_env: dict[str, str] | None = None) -> tuple[list[CouncilNight], Reader]:
+                 env_for: Callable[[str], dict[str, str]] | None = None,
+                 while_running: Callable[[dict[str, subprocess.Popen]], None] | None = None,
+                 ) -> tuple[list[CouncilNight], Reader]:
     """Run each council's night (`night`, for every one of them: a run started before midnight is still that night)
-    in its own process at once, with a reader on the lake throughout."""
+    in its own process at once, with a reader on the lake throughout. `env_for(council)` adds to a council's
+    environment; `while_running` is called every 50 ms with the processes still running (the benchmark samples
+    their memory)."""
     for council in councils:
         load_council(council)  # an unknown id (or a path) is refused before any folder is made
     connect(lake).close()  # creates the lake's catalog on first use, so the reader can attach from the start
@@ -104,15 +109,21 @@ def run_councils(councils: list[str], root: Path, lake: Lake, night: dt.date, cl
         with result.log_file.open("w", encoding="utf-8") as out:
             process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", *cli_args], stdout=out,
                                        stderr=subprocess.STDOUT, env=council_environment(
-                                           council, root, lake, {"BDC_AS_OF": night.isoformat(), **(extra_env or {})}))
+                                           council, root, lake,
+                                           {"BDC_AS_OF": night.isoformat(), **(env_for(council) if env_for else {})}))
         started[council] = (process, time.monotonic(), result)
         log.info("%s: night %s started (process %d, output in %s)", council, night, process.pid, result.log_file)
-    results = []
-    for council, (process, began, result) in started.items():
-        result.returncode = process.wait()
-        result.seconds = time.monotonic() - began
-        log.info("%s: finished with exit code %d in %.0f s", council, result.returncode, result.seconds)
-        results.append(result)
+    running = dict(started)
+    while running:
+        if while_running:
+            while_running({council: process for council, (process, _, _) in running.items()})
+        for council, (process, began, result) in list(running.items()):
+            if process.poll() is not None:
+                result.returncode, result.seconds = process.returncode, time.monotonic() - began
+                log.info("%s: finished with exit code %d in %.0f s", council, result.returncode, result.seconds)
+                del running[council]
+        time.sleep(0.05)
+    results = [result for _, _, result in started.values()]
     reader.stop()
     thread.join()
     _read_back(lake, night, results)
@@ -151,7 +162,7 @@ def summary(results: list[CouncilNight], reader: Reader, lake: Lake) -> str:
                  + (f" (first: {reader.errors[0]})" if reader.errors else ""))
     if failed:
         lines.append(f"Failed: {', '.join(failed)} (its output is in its run-lake log); the others' nights stand.")
-    lines.append(f"Lake: catalog {shown_catalog(lake.catalog)!r}, data in {lake.data_path}. Each council's tables "
+    lines.append(f"Lake: catalog {redact(lake.catalog)!r}, data in {lake.data_path}. Each council's tables "
                  "are in schemas "
                  f"<council>_core, <council>_marts, <council>_audit; time travel: ... AT (VERSION => <snapshot>).")
     return "\n".join(lines)

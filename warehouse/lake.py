@@ -39,11 +39,6 @@ class LakeCommitFailed(RuntimeError):
     """A council's night could not be committed after every retry; the lake still holds its previous night."""
 
 
-def shown_catalog(catalog: str) -> str:
-    """A catalog connection string fit to print: its password, if one was written in it, removed."""
-    return redact(catalog)
-
-
 @dataclass(frozen=True)
 class Lake:
     """Where the lake is: the PostgreSQL catalog (a libpq connection string) and the data path."""
@@ -75,6 +70,12 @@ def lake_from_env() -> Lake | None:
                 s3_secret=os.environ.get("BDC_LAKE_S3_SECRET") or None,
                 s3_region=os.environ.get("BDC_LAKE_S3_REGION", "eu-west-2"),
                 s3_use_ssl=os.environ.get("BDC_LAKE_S3_USE_SSL", "true").lower() not in ("false", "0", "no"))
+
+
+def keep_days_from_env() -> int | None:
+    """How many days of nights `maintain` keeps: BDC_LAKE_KEEP_DAYS, unset (None) for every night."""
+    value = os.environ.get("BDC_LAKE_KEEP_DAYS", "").strip()
+    return int(value) if value else None
 
 
 def _quoted(text: str) -> str:
