@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import functools
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -92,9 +93,21 @@ def built_because(context: dg.AssetExecutionContext) -> str:
     return f"a run of {context.run.job_name} ({tags.get('bdc/trigger', 'started by hand')}): every selected asset"
 
 
-def table_key(qualified: str) -> dg.AssetKey:
-    """'core.dim_ward' -> AssetKey(['core', 'dim_ward']): every asset is named after the table it builds."""
-    return dg.AssetKey(qualified.split("."))
+def table_key(qualified: str, prefix: Sequence[str] = ()) -> dg.AssetKey:
+    """'core.dim_ward' -> AssetKey(['core', 'dim_ward']): every asset is named after the table it builds. In the
+    shared code location a council's keys begin with its id (`prefix`, a run's `Settings.asset_prefix`):
+    AssetKey(['redditch', 'core', 'dim_ward'])."""
+    return dg.AssetKey([*prefix, *qualified.split(".")])
+
+
+def council_key(key: dg.AssetKey, prefix: Sequence[str]) -> dg.AssetKey:
+    """`key` (a council's own code location's) as the council with `prefix` has it in the shared location."""
+    return dg.AssetKey([*prefix, *key.path])
+
+
+def table_of(key: dg.AssetKey) -> str:
+    """The table (or output) an asset key names, whichever location: 'core.dim_ward'."""
+    return ".".join(key.path[-2:])
 
 
 def owners(team: str, email: str) -> list[str]:
@@ -174,8 +187,8 @@ def run_settings(settings: SettingsResource, warehouse: WarehouseResource) -> Se
     matching `resources.warehouse.config.database`): it would load one folder's files into another's warehouse
     and publish that warehouse into the first folder."""
     resolved = settings.get()
-    if resolved.warehouse_path != Path(warehouse.database).expanduser().resolve():
+    if resolved.warehouse_path != Path(warehouse.path).expanduser().resolve():
         raise dg.Failure(f"The settings name the working warehouse {resolved.warehouse_path}, but the warehouse "
-                         f"resource opens {warehouse.database}. Set resources.warehouse.config.database to match "
+                         f"resource opens {warehouse.path}. Set resources.warehouse.config.database to match "
                          "(or leave data_dir unset). Nothing was loaded or published.")
     return resolved

@@ -142,12 +142,13 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     # Only the marts this step's checks are on: Dagster may split the checks into several steps, each run as
     # soon as its own marts are built, and a sensor's run may select some of the marts only.
     selected = context.selected_asset_check_keys
-    marts = [m for m in marts if any(dg.AssetCheckKey(table_key(m), c) in selected for c in criteria)]
+    resolved = run_settings(settings, warehouse)
+    marts = [m for m in marts if any(dg.AssetCheckKey(table_key(m, resolved.asset_prefix), c) in selected
+                                     for c in criteria)]
     on_measure_values = "marts.measure_values" in marts
     dashboards = tuple(m.removeprefix("marts.") for m in marts if m != "marts.measure_values")
     with warehouse.connect() as con:
-        quality_dir = run_settings(settings, warehouse).quality_dir
-        report = validate_marts(con, measures if on_measure_values else [], quality_dir, dashboards=dashboards,
+        report = validate_marts(con, measures if on_measure_values else [], resolved.quality_dir, dashboards=dashboards,
                                 run_id=context.run.run_id)
         since = sorted(set(report.unchanged_since.values()))
         docs = {"data_docs": dg.MetadataValue.url(report.docs_index.as_uri()),
@@ -156,12 +157,13 @@ def _run_gx(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
                 "unchanged_suites_validated_in_runs": ", ".join(r[:8] for r in since) or "none"}
         for mart in marts:
             for criterion in criteria:
-                if dg.AssetCheckKey(table_key(mart), criterion) not in selected:
+                key = table_key(mart, resolved.asset_prefix)
+                if dg.AssetCheckKey(key, criterion) not in selected:
                     continue
                 found = outcomes(report, mart, criterion, owners, POLICY_OWNERS[0])
                 record(con, found, context.run.run_id)
                 whole = combine(found, "mart", mart, criterion, POLICY_OWNERS[0], f"gx:{mart}")
-                yield check_result(whole, asset_key=table_key(mart), extra_metadata=docs)
+                yield check_result(whole, asset_key=key, extra_metadata=docs)
 
 
 @dg.multi_asset_check(specs=criterion_specs(table_key("marts.measure_values"), MEASURE_VALUES_CRITERIA, GX),

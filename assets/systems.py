@@ -100,10 +100,12 @@ SYSTEMS_ASSETS = [measure_spc, end_to_end_spc, trial_outcomes]
            for s in criterion_specs(table_key(mart), ("accurate",), " (Totals reconcile; quality/mart_checks.py.)")],
     name="systems_marts_accurate", can_subset=True,
     description="The systems-thinking marts reconcile with their facts and hold possible figures.")
-def systems_marts_accurate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+def systems_marts_accurate(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
+                           settings: SettingsResource):
+    prefix = run_settings(settings, warehouse).asset_prefix
     with warehouse.connect() as con:
         for mart in MART_RULES:
-            key = table_key(mart)
+            key = table_key(mart, prefix)
             if dg.AssetCheckKey(key, "accurate") not in context.selected_asset_check_keys:
                 continue  # a sensor's run may rebuild some of the marts only
             outcome = judge_mart(con, mart, POLICY_OWNERS[0])

@@ -5,7 +5,7 @@ when nothing arrived and nothing else is rebuilt (pipelines/selection.py), as on
 import dagster as dg
 
 from assets.checks import check_result, criterion_specs
-from assets.common import run_settings, table_key
+from assets.common import run_settings, table_key, table_of
 from quality import measure_checks, source_checks
 from quality.outcome import record
 from sources import CONTRACTS
@@ -24,8 +24,9 @@ CHECK_KEYS = [spec.key for spec in SPECS]
                       description="Every night: monthly sources delivered by their due day (WARN, then ERROR after "
                                   "the grace days) with no month missing; each measure's latest period recent enough.")
 def timeliness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource, settings: SettingsResource):
-    as_of = run_settings(settings, warehouse).as_of
-    selected = context.selected_asset_check_keys
+    resolved = run_settings(settings, warehouse)
+    as_of, prefix = resolved.as_of, resolved.asset_prefix
+    selected = {dg.AssetCheckKey(table_key(table_of(k.asset_key)), k.name) for k in context.selected_asset_check_keys}
     with warehouse.connect() as con:
         outcomes = [source_checks.timely(con, c, as_of) for c in MONTHLY_SOURCES
                     if _selected(selected, "staging", c.name)]
@@ -34,7 +35,7 @@ def timeliness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResou
         record(con, outcomes, context.run.run_id)
     for outcome in outcomes:
         kind = "staging" if outcome.subject_type == "source" else "measures"
-        yield check_result(outcome, asset_key=table_key(f"{kind}.{outcome.subject}"))
+        yield check_result(outcome, asset_key=table_key(f"{kind}.{outcome.subject}", prefix))
 
 
 def _selected(selected: set[dg.AssetCheckKey], schema: str, name: str) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.common import PUBLISHED
+from assets.common import PUBLISHED, council_key
 from pipelines.alert_channels import deliver
 from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests, recipients, run_url
 from pipelines.quiet import recorded_night
@@ -19,7 +19,7 @@ from quality.source_checks import timely
 from sources import CONTRACTS
 from warehouse import clock
 from warehouse.council import load_council
-from warehouse.settings import Settings, SettingsResource
+from warehouse.settings import Settings, SettingsResource, councils_of_run
 
 
 def raise_alerts(store: AlertStore, alerts: list[Alert]) -> int:
@@ -140,62 +140,85 @@ def check_published(noticed_by: str, settings: Settings) -> tuple[int, str]:
     return 1, alert.title
 
 
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="alert_on_checks",
-                      default_status=dg.DefaultSensorStatus.RUNNING,
-                      description="After a successful run: an alert for each check that failed (ERROR at once, "
-                                  "WARN in the daily digest).")
-def alert_on_checks(context: dg.RunStatusSensorContext, settings: SettingsResource):
-    new = raise_alerts(AlertStore(settings.get().alerts_path), alerts_for_run(context.instance, context.dagster_run))
-    return dg.SkipReason(f"{new} alert(s) raised") if not new else None
+def located(name: str, council: str | None) -> str:
+    """A schedule's, sensor's or job's name in a location: as is in a council's own, `<council>__<name>` in the
+    shared one."""
+    return f"{council}__{name}" if council else name
 
 
-@dg.run_failure_sensor(name="alert_on_failed_run", default_status=dg.DefaultSensorStatus.RUNNING,
-                       description="After a failed run: an alert for the run and each check that failed.")
-def alert_on_failed_run(context: dg.RunFailureSensorContext, settings: SettingsResource):
-    raise_alerts(AlertStore(settings.get().alerts_path), alerts_for_run(context.instance, context.dagster_run))
+def alert_sensors(council: str | None = None) -> list[dg.SensorDefinition]:
+    """The alert sensors of a council's own code location (`council` None: the run's settings say whose), or of
+    one council in the shared location: named for it, reading its settings, alerting on its runs only."""
+
+    def mine(settings: SettingsResource) -> SettingsResource:
+        return settings.for_council(council) if council else settings
+
+    def for_this_council(run: dg.DagsterRun) -> bool:
+        return council is None or council in councils_of_run(run)
+
+    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name=located("alert_on_checks", council),
+                          default_status=dg.DefaultSensorStatus.RUNNING,
+                          description="After a successful run: an alert for each check that failed (ERROR at once, "
+                                      "WARN in the daily digest).")
+    def alert_on_checks(context: dg.RunStatusSensorContext, settings: SettingsResource):
+        if not for_this_council(context.dagster_run):
+            return dg.SkipReason("another council's run")
+        new = raise_alerts(AlertStore(mine(settings).get().alerts_path),
+                           alerts_for_run(context.instance, context.dagster_run))
+        return dg.SkipReason(f"{new} alert(s) raised") if not new else None
+
+    @dg.run_failure_sensor(name=located("alert_on_failed_run", council), default_status=dg.DefaultSensorStatus.RUNNING,
+                           description="After a failed run: an alert for the run and each check that failed.")
+    def alert_on_failed_run(context: dg.RunFailureSensorContext, settings: SettingsResource):
+        if for_this_council(context.dagster_run):
+            raise_alerts(AlertStore(mine(settings).get().alerts_path),
+                         alerts_for_run(context.instance, context.dagster_run))
+
+    @dg.sensor(name=located("warn_digest", council), minimum_interval_seconds=600,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Once a day from BDC_DIGEST_HOUR (default 07:00): one email per person with the WARN "
+                           "checks since the last digest.")
+    def warn_digest(context: dg.SensorEvaluationContext, settings: SettingsResource):
+        now = clock.timestamp()
+        store = AlertStore(mine(settings).get().alerts_path)
+        last = store.last_digest()
+        if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
+            return dg.SkipReason("not digest time yet")
+        pending = store.pending_digest()
+        if not pending:
+            return dg.SkipReason("no warnings since the last digest")
+        for alert in digests(pending, now.date()):
+            deliver(alert)
+        store.mark_digested([row[0] for row in pending])
+        return dg.SkipReason(f"digest sent: {len(pending)} warning(s)")
+
+    @dg.sensor(name=located("overdue_sources", council), minimum_interval_seconds=3600,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Hourly: an alert naming the partner and the owner when a monthly file is past its due "
+                           "day.")
+    def overdue_sources(context: dg.SensorEvaluationContext, settings: SettingsResource):
+        night = mine(settings).get()
+        new = raise_alerts(AlertStore(night.alerts_path), overdue_alerts(night))
+        return dg.SkipReason(f"{new} new overdue alert(s)")
+
+    @dg.sensor(name=located("nightly_missed", council), minimum_interval_seconds=900,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="From BDC_NIGHTLY_DEADLINE_HOUR (06:00): an ERROR alert when no load has been published "
+                           "for the night (its last materialisation of published/warehouse is from an earlier day). "
+                           "deploy/systemd's bromsgrove-published-check timer does the same without the daemon.")
+    def nightly_missed(context: dg.SensorEvaluationContext, settings: SettingsResource):
+        if clock.timestamp().hour < deadline_hour():  # every 15 minutes: nothing to read before the deadline
+            return dg.SkipReason("not yet the deadline hour")
+        night = mine(settings).get()
+        record = context.instance.get_latest_materialization_event(council_key(PUBLISHED, night.asset_prefix))
+        alert, _ = tonights_missed_alert("the nightly_missed sensor", night,
+                                         dt.datetime.fromtimestamp(record.timestamp) if record else None)
+        if alert is None:
+            return dg.SkipReason("the night's load is published, or it is not yet the deadline")
+        raised = raise_alerts(AlertStore(night.alerts_path), [alert])
+        return dg.SkipReason(f"{raised} alert(s) raised: nothing published tonight")
+
+    return [alert_on_checks, alert_on_failed_run, warn_digest, overdue_sources, nightly_missed]
 
 
-@dg.sensor(name="warn_digest", minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Once a day from BDC_DIGEST_HOUR (default 07:00): one email per person with the WARN "
-                       "checks since the last digest.")
-def warn_digest(context: dg.SensorEvaluationContext, settings: SettingsResource):
-    now = clock.timestamp()
-    store = AlertStore(settings.get().alerts_path)
-    last = store.last_digest()
-    if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
-        return dg.SkipReason("not digest time yet")
-    pending = store.pending_digest()
-    if not pending:
-        return dg.SkipReason("no warnings since the last digest")
-    for alert in digests(pending, now.date()):
-        deliver(alert)
-    store.mark_digested([row[0] for row in pending])
-    return dg.SkipReason(f"digest sent: {len(pending)} warning(s)")
-
-
-@dg.sensor(name="overdue_sources", minimum_interval_seconds=3600, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Hourly: an alert naming the partner and the owner when a monthly file is past its due day.")
-def overdue_sources(context: dg.SensorEvaluationContext, settings: SettingsResource):
-    night = settings.get()
-    new = raise_alerts(AlertStore(night.alerts_path), overdue_alerts(night))
-    return dg.SkipReason(f"{new} new overdue alert(s)")
-
-
-@dg.sensor(name="nightly_missed", minimum_interval_seconds=900, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="From BDC_NIGHTLY_DEADLINE_HOUR (06:00): an ERROR alert when no load has been published for "
-                       "the night (its last materialisation of published/warehouse is from an earlier day). "
-                       "deploy/systemd's bromsgrove-published-check timer does the same without the daemon.")
-def nightly_missed(context: dg.SensorEvaluationContext, settings: SettingsResource):
-    if clock.timestamp().hour < deadline_hour():  # every 15 minutes: nothing to read before the deadline
-        return dg.SkipReason("not yet the deadline hour")
-    record = context.instance.get_latest_materialization_event(PUBLISHED)
-    night = settings.get()
-    alert, _ = tonights_missed_alert("the nightly_missed sensor", night,
-                                     dt.datetime.fromtimestamp(record.timestamp) if record else None)
-    if alert is None:
-        return dg.SkipReason("the night's load is published, or it is not yet the deadline")
-    raised = raise_alerts(AlertStore(night.alerts_path), [alert])
-    return dg.SkipReason(f"{raised} alert(s) raised: nothing published tonight")
-
-
-ALERT_SENSORS = [alert_on_checks, alert_on_failed_run, warn_digest, overdue_sources, nightly_missed]
+ALERT_SENSORS = alert_sensors()

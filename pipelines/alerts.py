@@ -77,10 +77,11 @@ def _metadata_text(value: object) -> str:
 def _check_keys(asset_key: dg.AssetKey, check_name: str) -> list[dg.AssetCheckKey]:
     """The check's key, then the same check on the measure's former ids (a renamed measure is a new asset key,
     and its history in Dagster stays under the old one)."""
-    path = asset_key.path
-    measure = catalogue().measures.get(path[1]) if len(path) == 2 and path[0] == "measures" else None
+    *prefix, layer, name = asset_key.path  # prefix: the council's id, in the shared code location
+    measure = catalogue().measures.get(name) if layer == "measures" else None
     former = measure.renamed_from if measure else ()
-    return [dg.AssetCheckKey(key, check_name) for key in (asset_key, *(dg.AssetKey(["measures", f]) for f in former))]
+    return [dg.AssetCheckKey(key, check_name)
+            for key in (asset_key, *(dg.AssetKey([*prefix, "measures", f]) for f in former))]
 
 
 def _same_failure_before(instance: dg.DagsterInstance, evaluation, run_id: str) -> bool:

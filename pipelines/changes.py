@@ -9,7 +9,7 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
-from assets.common import NIGHT_MONTH, table_key
+from assets.common import NIGHT_MONTH, council_key, table_key
 from quality import completeness
 from sources import CONTRACTS
 from sources.reader import discover_files, file_sha256
@@ -48,9 +48,9 @@ def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
         return None
     try:
         with connect_waiting(str(settings.warehouse_path), read_only=True, wait_seconds=wait_seconds) as con:
-            dated = timeliness_changes(con, settings.as_of)
+            dated = timeliness_changes(con, settings.as_of, settings.asset_prefix)
             if completeness.due_to_change(con, settings.as_of):
-                dated.add(COMPLETENESS)
+                dated.add(council_key(COMPLETENESS, settings.asset_prefix))
             return changed_landing(con, settings), dated
     except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
         return None
@@ -58,8 +58,10 @@ def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
         return None  # reads was added: a planned night runs the migrations (warehouse/sql/audit.sql)
 
 
-def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg.AssetKey]:
-    """Staging and measure assets whose timeliness verdict tonight is not the one last recorded for them."""
+def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date,
+                       prefix: tuple[str, ...] = ()) -> set[dg.AssetKey]:
+    """Staging and measure assets (their keys, after `prefix`) whose timeliness verdict tonight is not the one last
+    recorded for them."""
     from quality import measure_checks, source_checks
 
     last = {(s, st, r) for s, st, r in con.execute("""
@@ -69,7 +71,7 @@ def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> set[dg
     tonight = [(f"staging.{c.name}", source_checks.timely(con, c, as_of)) for c in CONTRACTS.values()
                if c.cadence.frequency == "monthly"]
     tonight += [(f"measures.{m.id}", measure_checks.timely(con, m, as_of)) for m in catalogue().measures.values()]
-    return {table_key(name) for name, o in tonight if (o.subject, o.status, o.summary) not in last}
+    return {table_key(name, prefix) for name, o in tonight if (o.subject, o.status, o.summary) not in last}
 
 
 def changed_landing(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, list[str]]:

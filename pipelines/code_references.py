@@ -14,7 +14,7 @@ CODE_REFERENCES = "dagster/code_references"
 
 def defining_files(key: dg.AssetKey) -> list[Path]:
     """The declarative files behind an asset (besides the Python of its asset function), where they exist."""
-    layer, name = key.path[0], key.path[-1]
+    layer, name = ["", *key.path][-2:]  # the last two parts: a shared location's keys begin with the council's id
     compiler = ROOT / "warehouse" / "measure_sql.py"
     candidates = {
         "raw": [ROOT / "sources" / name / "contract.py"],

@@ -58,7 +58,8 @@ def run_nightly(defs: dg.Definitions, instance: dg.DagsterInstance | None = None
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]
     errored = [e for e in failed if e.severity == dg.AssetCheckSeverity.ERROR]
-    measures = {e.asset_key for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "measures"}
+    measures = {e.asset_key for e in result.get_asset_materialization_events()
+                if e.asset_key.path[-2:-1] == ["measures"]}  # [council,] "measures", id
     not_run = set(whole_job.asset_layer.asset_graph.asset_check_keys) - {e.asset_check_key for e in evaluations}
     carried_errors, carried_warnings = carried_forward(instance, not_run)
     reasons = {name: next(iter((e.description or "").strip().splitlines()), "")[:240]

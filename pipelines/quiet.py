@@ -38,10 +38,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint
+from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint, council_key
 from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, MONTHLY, Looked, built_in_month, look
 from pipelines.retention import retention_job
-from pipelines.sensors import ACTIVE
+from pipelines.sensors import ACTIVE, council_runs
 from warehouse import clock
 from warehouse.settings import Settings
 
@@ -83,9 +83,9 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
         return Verdict(False, "no warehouse or no published copy yet")
     if settings.analyst_path is not None and not settings.analyst_path.exists():
         return Verdict(False, "no analyst copy yet")
-    if instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1):
+    if council_runs(instance, settings, dg.RunsFilter(statuses=ACTIVE), limit=1):
         return Verdict(False, "a run is queued or in progress")
-    since, not_current = _copy_made_by(instance, fingerprint)
+    since, not_current = _copy_made_by(instance, settings, fingerprint)
     if not_current:
         return Verdict(False, not_current)
     copy_run, copy_as_of = _publish_info(published)
@@ -99,7 +99,8 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
     if _alerts_since(settings.alerts_path, published):
         return Verdict(False, "alerts were raised since the last publish (the copies carry audit.alerts)")
     month = f"{settings.as_of:%Y-%m}"
-    stale_monthly = [k.to_user_string() for k in MONTHLY if built_in_month(instance, k) != month]
+    stale_monthly = [k.to_user_string() for k in (council_key(m, settings.asset_prefix) for m in MONTHLY)
+                     if built_in_month(instance, k) != month]
     if stale_monthly:
         return Verdict(False, f"the night is in {month}: {', '.join(stale_monthly)} are due")
     looked = look(settings)
@@ -108,7 +109,7 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
     landing, timely = looked
     if landing:
         return Verdict(False, f"new or changed files for {', '.join(sorted(landing))}", looked=looked)
-    if COMPLETENESS in timely:
+    if council_key(COMPLETENESS, settings.asset_prefix) in timely:
         return Verdict(False, "a period in progress turns provisional tonight", looked=looked)
     if timely:
         return Verdict(False, f"timeliness verdicts change tonight ({len(timely)} asset(s))", looked=looked)
@@ -116,11 +117,12 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
                    since, copy_as_of, looked)
 
 
-def _copy_made_by(instance: dg.DagsterInstance, fingerprint: str) -> tuple[str | None, str | None]:
+def _copy_made_by(instance: dg.DagsterInstance, settings: Settings,
+                  fingerprint: str) -> tuple[str | None, str | None]:
     """The run whose copy is published (the last publish, or the run a quiet night's record names) and, if the
     warehouse may not be as that run left it under this code, why: not a successful run, planned or run with
     other code (or not a planned night, nor a sensor's run that inherited the tag), or written since."""
-    event = instance.get_latest_materialization_event(PUBLISHED)
+    event = instance.get_latest_materialization_event(council_key(PUBLISHED, settings.asset_prefix))
     if event is None or event.asset_materialization is None:
         return None, "nothing published yet in this Dagster instance"
     metadata = event.asset_materialization.metadata
@@ -131,18 +133,18 @@ def _copy_made_by(instance: dg.DagsterInstance, fingerprint: str) -> tuple[str |
     if run.dagster_run.tags.get(CODE_TAG) != fingerprint or \
             getattr(metadata.get(CODE_FINGERPRINT), "value", None) != fingerprint:  # as planned, as run
         return since, "the code or settings changed since the last publish, or it was not a planned night"
-    return since, _written_since(instance, run)
+    return since, _written_since(instance, settings, run)
 
 
-def _written_since(instance: dg.DagsterInstance, run: dg.RunRecord) -> str | None:
-    """Why the warehouse may have been written since `run` (a run other than a successful outputs or retention
-    run started after it), or None."""
-    for record in instance.get_run_records(dg.RunsFilter(created_after=run.create_timestamp)):
+def _written_since(instance: dg.DagsterInstance, settings: Settings, run: dg.RunRecord) -> str | None:
+    """Why the warehouse may have been written since `run` (a run of this council other than a successful outputs
+    or retention run started after it), or None."""
+    for record in council_runs(instance, settings, dg.RunsFilter(created_after=run.create_timestamp)):
         other = record.dagster_run
-        if other.run_id == run.dagster_run.run_id or \
-                other.job_name in READ_ONLY_JOBS and other.status == dg.DagsterRunStatus.SUCCESS:
+        read_only = other.job_name.split("__")[-1] in READ_ONLY_JOBS  # <council>__outputs in the shared location
+        if other.run_id == run.dagster_run.run_id or read_only and other.status == dg.DagsterRunStatus.SUCCESS:
             continue
-        if other.job_name in READ_ONLY_JOBS:
+        if read_only:
             return f"the {other.job_name} run {other.run_id} since the last publish did not succeed"
         # any other run may have written the warehouse: the nightly job, a landing sensor's, one from the UI
         return f"run {other.run_id} ({other.job_name}) ran on the warehouse since the last publish"
@@ -157,7 +159,7 @@ def inherited_code_tag(instance: dg.DagsterInstance, settings: Settings) -> dict
     night may be quiet (the other conditions still apply). Otherwise no tag, and the next night is planned."""
     try:
         fingerprint = code_fingerprint(settings)
-        return {} if _copy_made_by(instance, fingerprint)[1] else {CODE_TAG: fingerprint}
+        return {} if _copy_made_by(instance, settings, fingerprint)[1] else {CODE_TAG: fingerprint}
     except Exception:  # noqa: BLE001 - no tag is the safe answer: the next night is planned
         return {}
 
@@ -168,11 +170,12 @@ def record_quiet_night(instance: dg.DagsterInstance, settings: Settings, verdict
     copies are unchanged since the run that made them (with the failures that still stand), then the night file
     beside the BI copy (last: a night file without its Dagster record would silence the missed-night alert).
     Returns the (ERROR, WARN) checks still failing."""
-    last = instance.get_latest_materialization_event(PUBLISHED)
+    published = council_key(PUBLISHED, settings.asset_prefix)
+    last = instance.get_latest_materialization_event(published)
     tags = last.asset_materialization.tags if last and last.asset_materialization else {}
     errors, warnings = standing_failures(settings.warehouse_path)
     instance.report_runless_asset_event(dg.AssetMaterialization(
-        PUBLISHED, description=f"Quiet night ({noticed_by}): the published copies are unchanged and stand for "
+        published, description=f"Quiet night ({noticed_by}): the published copies are unchanged and stand for "
                                f"{settings.as_of}; nothing was rebuilt.",
         metadata={"as_of": settings.as_of.isoformat(), UNCHANGED_SINCE: verdict.since_run,
                   CODE_FINGERPRINT: code_fingerprint(settings), "quiet_night": verdict.reason,

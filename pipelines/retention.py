@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
 
-from warehouse.settings import Settings, SettingsResource
+from warehouse.settings import COUNCIL_TAG, Settings, SettingsResource
 
 log = logging.getLogger(__name__)
 DEFAULT_RETENTION_DAYS = 365
@@ -104,12 +104,21 @@ def prune_old_history(context: dg.OpExecutionContext, settings: SettingsResource
     context.log.info(pruned.summary())
 
 
-@dg.job(description="Retention: old Dagster run history and GX results are deleted (pipelines/retention.py).")
-def retention_job() -> None:
-    prune_old_history()
+def retention(council: str | None = None) -> tuple[dg.JobDefinition, dg.ScheduleDefinition]:
+    """The retention job and its 05:00 schedule: a council's own location's, or (`council`) one council's in the
+    shared location (`<council>__retention_job`, its runs tagged with it: its GX results and log files)."""
+    tags = {COUNCIL_TAG: council} if council else None
+
+    @dg.job(name=f"{council}__retention_job" if council else "retention_job", tags=tags,
+            description="Retention: old Dagster run history and GX results are deleted (pipelines/retention.py).")
+    def retention_job() -> None:
+        prune_old_history()
+
+    schedule = dg.ScheduleDefinition(
+        name=f"{council}__retention_0500" if council else "retention_0500", job=retention_job,
+        cron_schedule="0 5 * * *", execution_timezone="Europe/London", default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Deletes Dagster run history and GX results older than BDC_RETENTION_DAYS, daily at 05:00.")
+    return retention_job, schedule
 
 
-retention_schedule = dg.ScheduleDefinition(
-    name="retention_0500", job=retention_job, cron_schedule="0 5 * * *", execution_timezone="Europe/London",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Deletes Dagster run history and GX results older than BDC_RETENTION_DAYS, daily at 05:00.")
+retention_job, retention_schedule = retention()

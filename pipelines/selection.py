@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from assets.common import PUBLISHED, table_key
+from assets.common import PUBLISHED, council_key, table_key
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
 from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, MONTHLY, Looked, built_in_month, look
 from warehouse.settings import Settings
@@ -67,20 +67,23 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
         return NightPlan(job_keys, every_check, {"*": "the warehouse is new, being written, or older than this code"},
                          everything=True)
     landing, timely = looked
-    reasons = {f"raw.{source}": f"{len(files)} new or changed file(s): {', '.join(files[:3])}"
+    prefix = settings.asset_prefix  # the council's, in the shared code location
+    completeness, published, scorecard = (council_key(k, prefix) for k in (COMPLETENESS, PUBLISHED, SCORECARD))
+    reasons = {".".join([*prefix, "raw", source]): f"{len(files)} new or changed file(s): {', '.join(files[:3])}"
                + (" ..." if len(files) > 3 else "") for source, files in landing.items()}
     reasons |= _stale(instance, assets, job_keys)
     month = f"{settings.as_of:%Y-%m}"
-    reasons |= {".".join(k.path): f"the night is in {month}" for k in MONTHLY
+    reasons |= {".".join(k.path): f"the night is in {month}" for k in (council_key(m, prefix) for m in MONTHLY)
                 if built_in_month(instance, k) != month}
-    if COMPLETENESS in timely:
-        reasons[".".join(COMPLETENESS.path)] = "a period in progress turns provisional tonight (its grace is over)"
-        timely = timely - {COMPLETENESS}
+    if completeness in timely:
+        reasons[".".join(completeness.path)] = "a period in progress turns provisional tonight (its grace is over)"
+        timely = timely - {completeness}
     roots = [dg.AssetKey(name.split(".")) if "." in name else dg.AssetKey(name) for name in reasons]
     reached = set(dg.AssetSelection.assets(*roots).downstream().resolve(assets)) if roots else set()
-    timeliness = {c for c in TIMELINESS_CHECKS if c.asset_key in timely or c.asset_key in reached}
+    timeliness = {dg.AssetCheckKey(council_key(c.asset_key, prefix), c.name) for c in TIMELINESS_CHECKS}
+    timeliness = {c for c in timeliness if c.asset_key in timely or c.asset_key in reached}
     reasons |= {f"timeliness of {'.'.join(k.path)}": "its verdict changes tonight" for k in timely}
-    selected = (reached | {PUBLISHED} | ({SCORECARD} if timeliness else set())) & job_keys
+    selected = (reached | {published} | ({scorecard} if timeliness else set())) & job_keys
     chosen = {c for key in selected for c in checks_of.get(key, ())} | timeliness
     return NightPlan(selected, chosen, reasons, everything=selected == job_keys)
 

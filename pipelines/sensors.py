@@ -21,12 +21,11 @@ import duckdb
 from sources.contract import SourceContract
 from sources.reader import discover_files, file_sha256
 from warehouse.db import is_lock_error, table_exists
-from warehouse.settings import Settings, SettingsResource
+from warehouse.settings import Settings, SettingsResource, councils_of_run
 
 TICK_SECONDS = 60
 WRITER_TAG = "bdc/writer"  # every run that writes a council's warehouse carries it (value: the council's id);
 #                            dagster.yaml allows one at a time per value
-COUNCIL_TAG = "bdc/council"  # every run of a council's code location carries the council's id
 ACTIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
           dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
@@ -58,19 +57,31 @@ def loaded_hashes(warehouse: Path, source: str) -> set[str] | None:
         raise
 
 
+def council_runs(instance: dg.DagsterInstance, settings: Settings, runs_filter: dg.RunsFilter | None = None,
+                 limit: int | None = None) -> list[dg.RunRecord]:
+    """The runs matching `runs_filter` that may touch this council's warehouse: every run in a council's own
+    location; in the shared one, the runs naming `settings.council` (another council's runs never hold it back)."""
+    if not settings.asset_prefix:
+        return list(instance.get_run_records(runs_filter, limit=limit))
+    records = [r for r in instance.get_run_records(runs_filter)
+               if settings.council.id in councils_of_run(r.dagster_run) or not councils_of_run(r.dagster_run)]
+    return records[:limit] if limit else records
+
+
 def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinition,
                    affected: Sequence[dg.AssetKey],
                    run_tags: Callable[[dg.DagsterInstance, Settings], dict[str, str]] | None = None,
-                   ) -> dg.SensorDefinition:
+                   council: str | None = None) -> dg.SensorDefinition:
     """The sensor for one source's landing folder; its runs materialise `affected` (the source's raw asset and
-    everything downstream of it), tagged also with `run_tags(instance, settings)` (the code tag it inherits)."""
+    everything downstream of it), tagged also with `run_tags(instance, settings)` (the code tag it inherits).
+    `council`: the one council it watches for in the shared code location (named `<council>__<source>_landing`)."""
 
-    @dg.sensor(name=f"{contract.name}_landing", job=job, minimum_interval_seconds=TICK_SECONDS,
-               default_status=dg.DefaultSensorStatus.RUNNING,
+    @dg.sensor(name=f"{council}__{contract.name}_landing" if council else f"{contract.name}_landing", job=job,
+               minimum_interval_seconds=TICK_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING,
                description=f"Loads new or corrected {contract.title} files from its landing folder during the day "
                            f"and rebuilds what depends on them.")
     def _sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
-        folders = settings.get()
+        folders = (settings.for_council(council) if council else settings).get()
         cursor = json.loads(context.cursor) if context.cursor else {"pending": {}, "done": {}}
         observed = _observe(discover_files(contract, folders.landing_for(contract.name)))
         done = {p: o for p, o in cursor["done"].items() if p in observed}
@@ -81,7 +92,7 @@ def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinitio
             waiting = len(pending)
             return dg.SkipReason(f"{waiting} file(s) still changing or new since the last tick" if waiting
                                  else "no new or changed files")
-        if context.instance.get_run_records(dg.RunsFilter(statuses=ACTIVE), limit=1):
+        if council_runs(context.instance, folders, dg.RunsFilter(statuses=ACTIVE), limit=1):
             return dg.SkipReason("a run is queued or in progress; will look again on the next tick")
         known = loaded_hashes(folders.warehouse_path, contract.name)
         if known is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -15,9 +15,10 @@ from pydantic import PrivateAttr
 
 from warehouse import clock
 from warehouse.catalogue import catalogue
+from warehouse.council import serving
 from warehouse.db import connect_waiting, ensure_schemas, prepare, remove_stale_scratch
 from warehouse.renames import apply_renames
-from warehouse.settings import load_settings
+from warehouse.settings import council_of_run, load_settings, shared_data_dir
 
 LOG = logging.getLogger(__name__)
 
@@ -27,16 +28,44 @@ class WarehouseResource(DuckDBResource):
     step of a run shares one connection, opened when the run starts and closed when it ends."""
 
     lock_wait_seconds: float = 600.0  # another writer (a run started by hand) holds the file: wait, then fail
+    # The shared code location: `database` is unused; each run opens its council's working warehouse, under
+    # <shared_data_root>/councils/<id>/ (warehouse/settings.py `shared_data_dir`; "" for BDC_DATA_DIR or data/).
+    shared_data_root: str | None = None
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _run_database: str | None = PrivateAttr(default=None)
+    _scope: AbstractContextManager | None = PrivateAttr(default=None)
+
+    @classmethod
+    def for_every_council(cls, data_root: str | None = None) -> WarehouseResource:
+        """The shared code location's warehouse resource: each run's council's own working warehouse."""
+        return cls(database="(the run's council's working warehouse)", shared_data_root=data_root or "")
+
+    @property
+    def path(self) -> str:
+        """The file this resource opens: `database`, or in the shared location the run's council's."""
+        if self.shared_data_root is None:
+            return self.database
+        if self._run_database is None:
+            raise RuntimeError("The shared location's warehouse resource opens a council's warehouse in a run only.")
+        return self._run_database
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        if self.shared_data_root is not None and context.dagster_run is not None:
+            council = council_of_run(context.dagster_run)
+            self._run_database = str(load_settings(council=council, data_dir=shared_data_dir(
+                council, self.shared_data_root or None)).warehouse_path)
+            self._scope = serving(council)  # the connection's district variables are the run's council's
+            self._scope.__enter__()
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._run_connection = self._open(context.run_id, context.log)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._run_connection is not None:
             self._run_connection.close()
             self._run_connection = None
+        if self._scope is not None:
+            self._scope.__exit__(None, None, None)
+            self._scope = None
 
     def _open(self, run_id: str | None = None, log: logging.Logger | None = None) -> duckdb.DuckDBPyConnection:
         # DuckDB would otherwise take up to 80% of the machine's memory for its buffers; a council server runs
@@ -44,7 +73,7 @@ class WarehouseResource(DuckDBResource):
         settings = load_settings()
         config = {"custom_user_agent": "bromsgrove-warehouse", "memory_limit": settings.duckdb_memory_limit,
                   "max_temp_directory_size": settings.duckdb_max_temp, **self.connection_config}
-        con = connect_waiting(self.database, config, wait_seconds=self.lock_wait_seconds)
+        con = connect_waiting(self.path, config, wait_seconds=self.lock_wait_seconds)
         prepare(con)
         ensure_schemas(con)
         remove_stale_scratch(con)  # copies of a delivery a killed run left (this connection holds the write lock)
@@ -63,7 +92,7 @@ class WarehouseResource(DuckDBResource):
             self._run_connection.execute("SET VARIABLE as_of = ?::DATE", [clock.as_of()])
             yield self._run_connection
             return
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         con = self._open()
         try:
             yield con

@@ -1,5 +1,5 @@
 """Secrets never recorded: the alert channels' webhook URLs (their path and query are the credential), the SMTP
-password and the pseudonymisation key are taken out of any text before it is logged or stored (a channel's
+password and the pseudonymisation keys are taken out of any text before it is logged or stored (a channel's
 error in audit.alerts, an exception message)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ SECRET_PARAMETER = re.compile(r"(?i)\b(sig|signature|token|key|code|password|sec
 
 def _secret_strings() -> list[str]:
     found = [os.environ.get(name, "") for name in SECRET_VARIABLES]
+    found += [value for name, value in os.environ.items() if name.startswith("BDC_PSEUDONYM_KEY_")]  # a council's
     for name in SECRET_URL_VARIABLES:
         url = os.environ.get(name, "")
         if url:

@@ -18,6 +18,7 @@ from warehouse.council import DEFAULT_COUNCIL, Council, load_council, serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+COUNCIL_TAG = "bdc/council"  # every run of a council's jobs carries the council's id
 DEV_PSEUDONYM_KEY = "development-only-key-not-secret"  # public: only the bundled sample may run with it
 SAMPLE_MARKER = ".bundled-sample.json"  # in a landing folder that holds the generated bundled sample
 DEFAULT_MEMORY_LIMIT = "1GB"  # with Python, Dagster and GX the whole run stays under 2 GiB (see bench/speed.py)
@@ -49,6 +50,9 @@ class Settings:
     analyst_path: Path | None = None  # the analyst copy (BDC_ANALYST_PATH; BDC_ANALYST_COPY=false: none)
     analyst_group: str | None = None  # the group that may read it (BDC_ANALYST_GROUP; default the run's own)
     analyst_special_category: bool = False  # health data in the analyst copy too (BDC_ANALYST_SPECIAL_CATEGORY)
+    # Before every asset key: () in a council's own code location; (council id,) in the shared one, which serves
+    # several councils (pipelines/councils_definitions.py), so each council's assets and their history are its own.
+    asset_prefix: tuple[str, ...] = ()
 
     @property
     def logs_dir(self) -> Path:
@@ -56,7 +60,10 @@ class Settings:
         return self.data_dir / "logs"
 
     def landing_for(self, source_name: str) -> Path:
-        """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source>."""
+        """The drop folder of one source: BDC_LANDING_<SOURCE> or <landing_dir>/<source> (always the latter in the
+        shared code location: one variable cannot name a folder for each council)."""
+        if self.asset_prefix:
+            return self.landing_dir / source_name
         return _env_path(f"BDC_LANDING_{source_name.upper()}", self.landing_dir / source_name)
 
 
@@ -89,22 +96,39 @@ def landing_manifest(landing_dir: Path) -> dict[str, int]:
             for p in sorted(landing_dir.rglob("*")) if p.is_file() and p.name != SAMPLE_MARKER}
 
 
+def pseudonym_key_variable(council_id: str) -> str:
+    """The variable holding one council's own pseudonym key (BDC_PSEUDONYM_KEY_REDDITCH): councils served by one
+    deployment do not share a key, so a person in two councils' data has unrelated pseudonyms in each."""
+    return f"BDC_PSEUDONYM_KEY_{council_id.upper()}"
+
+
+def pseudonym_key_for(council_id: str) -> str:
+    """The council's key: its own variable, else BDC_PSEUDONYM_KEY, else the public development key."""
+    return (os.environ.get(pseudonym_key_variable(council_id)) or os.environ.get("BDC_PSEUDONYM_KEY")
+            or DEV_PSEUDONYM_KEY)
+
+
 def require_pseudonym_key(settings: Settings) -> None:
-    """Refuse a run without a strong BDC_PSEUDONYM_KEY of its own, unless its landing folder holds only the bundled
-    sample (made-up people, `make run`), which runs with the public development key."""
-    key = os.environ.get("BDC_PSEUDONYM_KEY", "")
+    """Refuse a run without a strong pseudonym key of its own (BDC_PSEUDONYM_KEY_<COUNCIL> or BDC_PSEUDONYM_KEY),
+    unless its landing folder holds only the bundled sample (made-up people, `make run`), which runs with the
+    public development key."""
+    own = pseudonym_key_variable(settings.council.id)
+    # A deployment serving several councils needs each council's own key: one shared key would link people across
+    # the councils' warehouses.
+    variable = own if settings.asset_prefix or os.environ.get(own) else "BDC_PSEUDONYM_KEY"
+    key = os.environ.get(variable, "")
     if key:
         if key in PUBLIC_KEYS or len(key.strip()) < MIN_KEY_LENGTH:
-            raise MissingPseudonymKey(f"BDC_PSEUDONYM_KEY is a published example or shorter than {MIN_KEY_LENGTH} "
+            raise MissingPseudonymKey(f"{variable} is a published example or shorter than {MIN_KEY_LENGTH} "
                                       "characters: anyone could reverse its pseudonyms. Use a long random secret "
                                       "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`).")
         return
     if holds_only_the_bundled_sample(settings.landing_dir):
         return
     raise MissingPseudonymKey(
-        f"BDC_PSEUDONYM_KEY is not set, and {settings.landing_dir} holds more than the bundled sample: the run would "
+        f"{variable} is not set, and {settings.landing_dir} holds more than the bundled sample: the run would "
         "pseudonymise case references with the public development key, which anyone can reverse. Set "
-        "BDC_PSEUDONYM_KEY to a long random secret kept outside the repository (e.g. the output of `python -c "
+        f"{variable} to a long random secret kept outside the repository (e.g. the output of `python -c "
         "'import secrets; print(secrets.token_hex(32))'`), the same every night: changing it changes every key.")
 
 
@@ -131,7 +155,7 @@ def load_settings(**overrides: object) -> Settings:
         landing_dir=_path("BDC_LANDING_DIR", data_dir / "landing"),
         warehouse_path=_path("BDC_WAREHOUSE_PATH", data_dir / "warehouse" / "working.duckdb"),
         published_path=_path("BDC_PUBLISHED_PATH", data_dir / "published" / f"{council.id}.duckdb"),
-        pseudonym_key=os.environ.get("BDC_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY),
+        pseudonym_key=pseudonym_key_for(council.id),
         alerts_path=_path("BDC_ALERTS_PATH", data_dir / "warehouse" / "alerts.duckdb"),
         quality_dir=_path("BDC_QUALITY_DIR", data_dir / "quality"),
         outputs_dir=_path("BDC_OUTPUTS_DIR", data_dir / "outputs"),
@@ -150,6 +174,33 @@ def load_settings(**overrides: object) -> Settings:
     return dataclasses.replace(settings, **{**fields, **paths})
 
 
+def shared_data_dir(council_id: str, root: str | None = None) -> Path:
+    """A council's folder in the shared code location: <root>/councils/<id>/ (root: BDC_DATA_DIR, else data/)."""
+    base = root or os.environ.get("BDC_DATA_DIR") or PROJECT_ROOT / "data"
+    return Path(base).expanduser().resolve() / "councils" / council_id
+
+
+def councils_of_run(run: dg.DagsterRun) -> set[str]:
+    """The councils a run of the shared code location names: its `bdc/council` tag (every council's job sets it)
+    and the first part of the asset keys it selected (a materialisation started from the asset graph)."""
+    keys = [*(run.asset_selection or ()), *(k.asset_key for k in (run.asset_check_selection or ()))]
+    councils = {k.path[0] for k in keys if len(k.path) > 2}
+    if run.tags.get(COUNCIL_TAG):
+        councils.add(run.tags[COUNCIL_TAG])
+    return councils
+
+
+def council_of_run(run: dg.DagsterRun) -> str:
+    """The one council a run of the shared code location is for (`councils_of_run`). A run naming no council, or
+    two, is refused before it touches any warehouse."""
+    councils = councils_of_run(run)
+    if len(councils) != 1:
+        raise dg.Failure(f"This run is for {', '.join(sorted(councils)) or 'no council'}: a run of the shared code "
+                         "location must be for exactly one council (run one council's job, or select one council's "
+                         "assets). Nothing was loaded or published.")
+    return councils.pop()
+
+
 class SettingsResource(dg.ConfigurableResource):
     """The run's settings, handed to every asset that needs a folder, a path or the night. A field left unset
     takes its environment default (the `BDC_*` variables, read when the run starts, so a long-running code
@@ -165,17 +216,41 @@ class SettingsResource(dg.ConfigurableResource):
     as_of: str | None = None  # YYYY-MM-DD: the night the run processes (default: BDC_AS_OF, else today)
     reports_pdf: bool | None = None
     council: str | None = None  # whose warehouse (default: BDC_COUNCIL, else bromsgrove)
+    # The shared code location (every council in one): each run's council is the one it is for (`council_of_run`),
+    # its data under <data_dir>/councils/<id>/, and its asset keys begin with its id.
+    shared: bool = False
     _night: ExitStack | None = PrivateAttr(default=None)
+    _run_council: str | None = PrivateAttr(default=None)
 
     def get(self) -> Settings:
         """The settings now: this resource's fields over the environment's."""
         fields = {name: getattr(self, name) for name in ("data_dir", "landing_dir", "published_path", "outputs_dir",
                                                          "quality_dir", "alerts_path", "reports_pdf", "council")}
+        fields["council"] = self.council or self._run_council
         if self.as_of:
             fields["as_of"] = dt.date.fromisoformat(self.as_of)
+        if self.shared:
+            fields |= self._shared_fields(str(fields["council"] or ""))
         return load_settings(**fields)
 
+    def _shared_fields(self, council_id: str) -> dict[str, object]:
+        one_folder = [n for n in ("landing_dir", "published_path", "outputs_dir", "quality_dir", "alerts_path")
+                      if getattr(self, n)]
+        if one_folder:
+            raise ValueError(f"The shared code location cannot set {', '.join(one_folder)}: every council would "
+                             "share it. Set data_dir only; each council's folders are under data_dir/councils/<id>/.")
+        if not council_id:
+            raise ValueError("The shared code location's settings are for one council at a time: a run of that "
+                             "council's job, or settings.for_council(id).")
+        return {"data_dir": shared_data_dir(council_id, self.data_dir), "asset_prefix": (council_id,)}
+
+    def for_council(self, council_id: str) -> SettingsResource:
+        """These settings for one council: what a shared location's schedule or sensor reads (it has no run)."""
+        return self.model_copy(update={"council": council_id})
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if self.shared and not self.council and context.dagster_run is not None:
+            self._run_council = council_of_run(context.dagster_run)
         if context.dagster_run is not None:  # a run (not a sensor's tick) on real extracts needs its own key
             require_pseudonym_key(self.get())
         # One clock and one council for the whole run: everything that asks `clock.as_of()` gets this run's night,
@@ -183,8 +258,8 @@ class SettingsResource(dg.ConfigurableResource):
         self._night = ExitStack()
         if self.as_of:
             self._night.enter_context(clock.night_of(dt.date.fromisoformat(self.as_of)))
-        if self.council:
-            self._night.enter_context(serving(self.council))
+        if self.council or self._run_council:
+            self._night.enter_context(serving(self.council or self._run_council))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._night is not None:

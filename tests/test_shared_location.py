@@ -1,0 +1,183 @@
+"""One Dagster code location serving several councils (pipelines/councils_definitions.py): each council has its own
+assets (keys beginning with its id), jobs, schedule, sensors, warehouse and pseudonym key; a run is for exactly one
+council; one council's failed night holds back only its own publish, and the other's figures are those of its own
+single-council location."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+from dagster._config import process_config
+from dagster._utils.tags import TagConcurrencyLimitsCounter
+
+from assets.common import code_fingerprint
+from pipelines.councils_definitions import build_shared_definitions
+from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_definitions
+from pipelines.nightly import run_nightly
+from pipelines.quiet import CODE_TAG, quiet_night
+from tests.conftest import FIXTURE_LANDING, resource_for
+from warehouse.settings import (
+    MissingPseudonymKey,
+    SettingsResource,
+    council_of_run,
+    require_pseudonym_key,
+)
+
+COUNCILS = ["bromsgrove", "redditch"]
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "councils"
+KEYS = {"BDC_PSEUDONYM_KEY_BROMSGROVE": "tests-only-key-of-bromsgrove-0123456789abcdef",
+        "BDC_PSEUDONYM_KEY_REDDITCH": "tests-only-key-of-redditch-0123456789abcdefgh"}
+
+
+@pytest.fixture(scope="module")
+def shared() -> dg.RepositoryDefinition:
+    repository = build_shared_definitions(COUNCILS).get_repository_def()
+    repository.load_all_definitions()
+    return repository
+
+
+def _own_keys() -> set[tuple[str, ...]]:
+    return {tuple(k.path) for d in [*ALL_ASSETS, *ALL_CHECKS] for k in d.keys}
+
+
+def test_each_council_has_its_own_assets_jobs_schedules_and_sensors(shared):
+    graph = shared.asset_graph
+    keys = graph.get_all_asset_keys()
+    own = _own_keys()
+    own_location = build_definitions().get_repository_def()
+    own_jobs = {name: {tuple(k.path) for k in own_location.get_job(name).asset_layer.selected_asset_keys}
+                for name in ("nightly", "outputs")}
+    for council in COUNCILS:
+        mine = {tuple(k.path[1:]) for k in keys if k.path[0] == council}
+        assert mine == own  # every asset of a council's own location, once, under the council's id
+        job = shared.get_job(f"{council}__nightly")
+        assert job.tags["bdc/council"] == job.tags["bdc/writer"] == council
+        for name, selected in own_jobs.items():  # the same assets as a council's own jobs, all of them its own
+            job_keys = shared.get_job(f"{council}__{name}").asset_layer.selected_asset_keys
+            assert {tuple(k.path) for k in job_keys} == {(council, *k) for k in selected}
+        # Its measure values are built from its own measures only (dependencies follow the keys).
+        parents = graph.get(dg.AssetKey([council, "marts", "measure_values"])).parent_keys
+        assert parents and {p.path[0] for p in parents} == {council}
+    assert len(keys) == len(COUNCILS) * len(own)  # no key shared by two councils
+    assert {s.name for s in shared.schedule_defs} == {f"{c}__{n}" for c in COUNCILS
+                                                       for n in ("nightly_0200", "retention_0500")}
+    own_sensors = {s.name for s in own_location.sensor_defs}
+    assert {s.name for s in shared.sensor_defs} == {f"{c}__{n}" for c in COUNCILS for n in own_sensors}
+    assert {s.name for s in shared.sensor_defs} >= {"redditch__crm_contacts_landing", "redditch__alert_on_checks"}
+
+
+def test_a_profile_that_does_not_load_leaves_only_that_council_out(caplog):
+    repository = build_shared_definitions(["redditch", "wyre_forest"]).get_repository_def()
+    assert {j.name for j in repository.get_all_jobs()} >= {"redditch__nightly", "redditch__outputs"}
+    assert not any(j.name.startswith("wyre_forest") for j in repository.get_all_jobs())
+    assert "council 'wyre_forest' left out of the shared code location" in caplog.text
+
+
+def test_a_run_is_for_exactly_one_council():
+    redditch_keys = [dg.AssetKey(["redditch", "raw", "crm_contacts"])]
+    assert council_of_run(dg.DagsterRun("redditch__nightly", tags={"bdc/council": "redditch"})) == "redditch"
+    # A materialisation started from the asset graph: the council of the assets it selected.
+    assert council_of_run(dg.DagsterRun("__ASSET_JOB", asset_selection=frozenset(redditch_keys))) == "redditch"
+    mixed = frozenset([*redditch_keys, dg.AssetKey(["bromsgrove", "raw", "crm_contacts"])])
+    with pytest.raises(dg.Failure, match="This run is for bromsgrove, redditch: .* exactly one council"):
+        council_of_run(dg.DagsterRun("__ASSET_JOB", asset_selection=mixed))
+    with pytest.raises(dg.Failure, match="This run is for no council"):
+        council_of_run(dg.DagsterRun("__ASSET_JOB"))
+    with pytest.raises(dg.Failure, match="bromsgrove, redditch"):  # a tag that contradicts the selection
+        council_of_run(dg.DagsterRun("__ASSET_JOB", asset_selection=frozenset(redditch_keys),
+                                     tags={"bdc/council": "bromsgrove"}))
+
+
+def test_the_queue_runs_councils_side_by_side_but_one_writer_each(shared):
+    config = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())["run_coordinator"]["config"]
+    assert process_config(dg.QueuedRunCoordinator.config_type(), config).success
+    assert config["max_concurrent_runs"] > 1
+    runs = {c: dg.DagsterRun(f"{c}__nightly", tags=shared.get_job(f"{c}__nightly").tags) for c in COUNCILS}
+    counter = TagConcurrencyLimitsCounter(config["tag_concurrency_limits"], [runs["bromsgrove"]])
+    assert counter.is_blocked(dg.DagsterRun("bromsgrove__nightly", tags=runs["bromsgrove"].tags))
+    assert not counter.is_blocked(runs["redditch"])  # another council's night is not held back
+    outputs = dg.DagsterRun("bromsgrove__outputs", tags=shared.get_job("bromsgrove__outputs").tags)
+    assert not counter.is_blocked(outputs)  # reads only the published copy
+    workspace = yaml.safe_load((DEPLOY / "workspace.yaml").read_text())
+    assert workspace["load_from"][0]["python_module"]["module_name"] == "pipelines.councils_definitions"
+
+
+def test_each_council_needs_its_own_pseudonym_key_in_the_shared_location(tmp_path, monkeypatch):
+    settings = SettingsResource(shared=True, data_dir=str(tmp_path)).for_council("redditch").get()
+    (settings.landing_dir / "crm_contacts").mkdir(parents=True)
+    (settings.landing_dir / "crm_contacts" / "contacts.csv").write_text("a real extract\n")
+    monkeypatch.setenv("BDC_PSEUDONYM_KEY", "a-key-every-council-would-share-0123456789")
+    monkeypatch.delenv("BDC_PSEUDONYM_KEY_REDDITCH", raising=False)
+    with pytest.raises(MissingPseudonymKey, match="BDC_PSEUDONYM_KEY_REDDITCH is not set"):
+        require_pseudonym_key(settings)
+    monkeypatch.setenv("BDC_PSEUDONYM_KEY_REDDITCH", KEYS["BDC_PSEUDONYM_KEY_REDDITCH"])
+    require_pseudonym_key(settings)
+    assert SettingsResource(shared=True, data_dir=str(tmp_path)).for_council("redditch").get().pseudonym_key == \
+        KEYS["BDC_PSEUDONYM_KEY_REDDITCH"]
+
+
+def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatch, warehouse_env):
+    for name, key in KEYS.items():
+        monkeypatch.setenv(name, key)
+    root = tmp_path / "shared"
+    for council in COUNCILS:  # the fixture is Bromsgrove's: its wards are not Redditch's
+        shutil.copytree(FIXTURE_LANDING, root / "councils" / council / "landing")
+    definitions = build_shared_definitions(COUNCILS, data_dir=str(root))
+    instance = dg.DagsterInstance.ephemeral()
+    settings = {c: SettingsResource(shared=True, data_dir=str(root)).for_council(c).get() for c in COUNCILS}
+    tags = {CODE_TAG: code_fingerprint(settings["bromsgrove"])}
+    bromsgrove = run_nightly(definitions, instance=instance, log_level="ERROR", job_name="bromsgrove__nightly",
+                             tags=tags)
+    redditch = run_nightly(definitions, instance=instance, log_level="CRITICAL", job_name="redditch__nightly")
+
+    assert bromsgrove.success and not redditch.success
+    assert "redditch/marts/dashboard_demographics:accurate" in redditch.checks_errored
+    assert settings["bromsgrove"].published_path.exists()
+    assert not settings["redditch"].published_path.exists()  # its publish waits for its checks
+    assert instance.get_latest_materialization_event(dg.AssetKey(["bromsgrove", "published", "warehouse"]))
+    assert not instance.get_latest_materialization_event(dg.AssetKey(["redditch", "published", "warehouse"]))
+    # Redditch's failed run is not Bromsgrove's: Bromsgrove's copy still stands for the night as its own run left it.
+    verdict = quiet_night(instance, settings["bromsgrove"], tags[CODE_TAG])
+    assert "redditch" not in verdict.reason and "ran on the warehouse" not in verdict.reason, verdict.reason
+    # Its failure is alerted to Redditch's owners (its alert store), not to Bromsgrove's.
+    failure = instance.get_records_for_run(redditch.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records[-1]
+    repository = definitions.get_repository_def()
+    for council in COUNCILS:
+        sensor = repository.get_sensor_def(f"{council}__alert_on_failed_run")
+        with dg.build_run_status_sensor_context(
+                sensor_name=sensor.name, dagster_event=failure.event_log_entry.dagster_event, dagster_instance=instance,
+                dagster_run=instance.get_run_by_id(redditch.run_id),
+                resources={"settings": SettingsResource(shared=True, data_dir=str(root))}) as context:
+            sensor(context.for_run_failure())
+    assert not settings["bromsgrove"].alerts_path.exists()
+    with duckdb.connect(str(settings["redditch"].alerts_path), read_only=True) as con:
+        kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM audit.alerts").fetchall()}
+    assert "run_failed" in kinds
+
+    # Bromsgrove's figures are those of its own single-council location on the same files.
+    shutil.copytree(FIXTURE_LANDING, warehouse_env.landing_dir, dirs_exist_ok=True)
+    alone = run_nightly(build_definitions(resource_for(warehouse_env)), instance=dg.DagsterInstance.ephemeral(),
+                        log_level="ERROR")
+    assert alone.success
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{settings['bromsgrove'].published_path}' AS shared (READ_ONLY)")
+        con.execute(f"ATTACH '{warehouse_env.published_path}' AS alone (READ_ONLY)")
+        rows = con.execute("SELECT count(*) FROM shared.marts.measure_values").fetchone()[0]
+        assert rows > 0
+        for a, b in (("shared", "alone"), ("alone", "shared")):
+            assert con.execute(f"SELECT count(*) FROM (FROM {a}.marts.measure_values "
+                               f"EXCEPT ALL FROM {b}.marts.measure_values)").fetchone()[0] == 0
+
+    # Each council pseudonymises with its own key: the same contact has unrelated keys in the two warehouses.
+    with duckdb.connect() as con:
+        for council in COUNCILS:
+            con.execute(f"ATTACH '{settings[council].warehouse_path}' AS {council} (READ_ONLY)")
+        shared_keys = con.execute("SELECT count(*) FROM bromsgrove.staging.crm_contacts b "
+                                  "JOIN redditch.staging.crm_contacts r USING (contact_key)").fetchone()[0]
+        contacts = con.execute("SELECT count(*) FROM redditch.staging.crm_contacts").fetchone()[0]
+    assert contacts > 0 and shared_keys == 0
