@@ -84,9 +84,7 @@ OWN_LOCATION = Location(DEFAULT_COUNCIL, (), ALL_ASSETS, ALL_CHECKS)  # keys as 
 def shared_location(council: str) -> Location:
     """`council`'s copy of every asset and check, each key beginning with its id (Dagster's own key replacement:
     dependencies and check targets follow)."""
-    definitions = [*ALL_ASSETS, *ALL_CHECKS]
-    keys = {k for d in definitions for k in [*d.keys, *(c.asset_key for c in d.check_keys)]}
-    keys |= {dep.asset_key for d in definitions for spec in d.specs for dep in spec.deps}
+    keys = {k for d in [*ALL_ASSETS, *ALL_CHECKS] for k in [*d.keys, *(c.asset_key for c in d.check_keys)]}
     renamed = {k: dg.AssetKey([council, *k.path]) for k in keys}
     return Location(council, (council,), [a.with_attributes(asset_key_replacements=renamed) for a in ALL_ASSETS],
                     [c.with_attributes(asset_key_replacements=renamed) for c in ALL_CHECKS])
