@@ -139,6 +139,11 @@ def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatc
     assert "redditch/marts/dashboard_demographics:accurate" in redditch.checks_errored
     assert settings["bromsgrove"].published_path.exists()
     assert not settings["redditch"].published_path.exists()  # its publish waits for its checks
+    for council, district in (("bromsgrove", ("E07000234", "Bromsgrove District")),
+                              ("redditch", ("E07000236", "Redditch Borough"))):  # each run scoped to its council
+        with duckdb.connect(str(settings[council].warehouse_path), read_only=True) as con:
+            assert con.execute("SELECT area_code, area_name FROM core.dim_area WHERE area_type = 'district'"
+                               ).fetchall() == [district]
     assert instance.get_latest_materialization_event(dg.AssetKey(["bromsgrove", "published", "warehouse"]))
     assert not instance.get_latest_materialization_event(dg.AssetKey(["redditch", "published", "warehouse"]))
     # Redditch's failed run is not Bromsgrove's: Bromsgrove's next night is quiet (nothing new since its own run,
