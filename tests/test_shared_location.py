@@ -21,6 +21,8 @@ from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_definitions
 from pipelines.nightly import run_nightly
 from pipelines.quiet import CODE_TAG, quiet_night
 from tests.conftest import FIXTURE_LANDING, resource_for
+from warehouse.council import load_council
+from warehouse.resource import WarehouseResource
 from warehouse.settings import (
     MissingPseudonymKey,
     SettingsResource,
@@ -187,3 +189,20 @@ def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatc
                                   "JOIN redditch.staging.crm_contacts r USING (contact_key)").fetchone()[0]
         contacts = con.execute("SELECT count(*) FROM redditch.staging.crm_contacts").fetchone()[0]
     assert contacts > 0 and shared_keys == 0
+
+
+def test_the_warehouse_resource_opens_the_run_s_council_s_warehouse_scoped_to_it(tmp_path):
+    @dg.op
+    def opened(warehouse: WarehouseResource) -> tuple[str, str]:
+        with warehouse.connect() as con:
+            return warehouse.path, con.execute("SELECT getvariable('district_code')").fetchone()[0]
+
+    @dg.job(resource_defs={"warehouse": WarehouseResource.for_every_council(str(tmp_path))},
+            tags={"bdc/council": "redditch"})
+    def one_op() -> None:
+        opened()
+
+    result = one_op.execute_in_process()
+    assert result.output_for_node("opened") == (
+        str(tmp_path.resolve() / "councils" / "redditch" / "warehouse" / "working.duckdb"), "E07000236")
+    assert load_council().id == "bromsgrove"  # the run's scope ends with it
