@@ -13,7 +13,7 @@ export PYTHONFAULTHANDLER := 1
 # System packages (Pango for PDFs; Chromium for the tests) are installed as root, or with sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps browser-test-deps clock-test-deps lake-deps run run-lake dev test test-slow simulate lint sample clean \
+.PHONY: install system-deps browser-test-deps clock-test-deps lake-deps run run-lake dev dev-councils test test-slow simulate lint sample clean \
 	vendor-govuk bench bench-lake profile
 
 $(UV):
@@ -72,6 +72,11 @@ run-lake: install lake-deps
 ## dev: the Dagster UI (and daemon) on the project-local instance in .dagster/
 dev: install
 	$(VENV)/bin/dagster dev -w workspace.yaml
+
+## dev-councils: the shared code location (every council in councils/, or BDC_COUNCILS) in the Dagster UI, on its own
+## project-local instance in .dagster-councils/ (one writer per council); each council's data under data/councils/<id>/
+dev-councils: install
+	DAGSTER_HOME=$(CURDIR)/.dagster-councils $(VENV)/bin/dagster dev -w deploy/councils/workspace.yaml
 
 ## test: the test suite, CI's (installs headless Chromium, axe-core and faketime first); under 15 minutes on 2 cores.
 ## It includes a simulation of 45 nights with faults; the longer suites are `make test-slow` and `make simulate`.

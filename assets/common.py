@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from sources import check_council_thresholds
 from warehouse.classification import audience_classes, row_filter
 from warehouse.dictionary import leading_comment, table_descriptions
 from warehouse.incremental import appends, build_model
@@ -187,6 +188,7 @@ def run_settings(settings: SettingsResource, warehouse: WarehouseResource) -> Se
     matching `resources.warehouse.config.database`): it would load one folder's files into another's warehouse
     and publish that warehouse into the first folder."""
     resolved = settings.get()
+    check_council_thresholds(resolved.council)  # a misspelt source in the profile fails the run, naming it
     if resolved.warehouse_path != Path(warehouse.path).expanduser().resolve():
         raise dg.Failure(f"The settings name the working warehouse {resolved.warehouse_path}, but the warehouse "
                          f"resource opens {warehouse.path}. Set resources.warehouse.config.database to match "

@@ -30,7 +30,7 @@ from quality.ownership import judge_ownership
 from sources import CONTRACTS
 from warehouse.catalogue import CatalogueError, catalogue
 from warehouse.classification import audience_classes
-from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW, build_disclosed_values
+from warehouse.disclosure import build_disclosed_values
 from warehouse.lake import lake_from_env, publish_night, write_citation
 from warehouse.measure_sql import measure_values_sql
 from warehouse.models import MARTS_DIR, build_table, rebuild_keeping_history, sql_models
@@ -71,8 +71,9 @@ def disclosed_values(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     except CatalogueError as exc:  # a partner's typo holds back the partner packs (no pattern), not the publish
         context.log.error(f"sharing agreements not read, public threshold only: {exc}")
         agreed = set()
-    thresholds = sorted({PUBLIC_SUPPRESS_BELOW, *agreed})
-    as_of = run_settings(settings, warehouse).as_of
+    resolved = run_settings(settings, warehouse)
+    thresholds = sorted({resolved.council.thresholds.public_suppress_below, *agreed})  # the council's public one
+    as_of = resolved.as_of
     with warehouse.connect() as con:
         withheld = build_disclosed_values(con, thresholds, as_of)
         metadata = {**table_metadata(con, "marts.disclosed_values"), NIGHT_MONTH: f"{as_of:%Y-%m}"}

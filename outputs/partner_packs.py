@@ -24,10 +24,11 @@ import duckdb
 import yaml
 
 from outputs.open_data import VALUE_COLUMNS, write_csv
-from outputs.publication import PUBLIC_SUPPRESS_BELOW, NotPublishedError, open_published, published_at
+from outputs.publication import NotPublishedError, open_published, published_at
 from sources.reader import file_sha256
 from warehouse.catalogue import CATALOGUE_DIR, Catalogue, CatalogueError, catalogue
 from warehouse.council import agreements_file, load_council
+from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW
 
 log = logging.getLogger(__name__)
 AGREEMENTS_PATH = CATALOGUE_DIR / "sharing_agreements.yaml"

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse import clock
-from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW
+from warehouse.council import load_council
 from warehouse.lake import read_citation
 
 SUPPRESSION_NOTE = ("Figures based on 1 to 4 people, cases or records are suppressed below district level "
@@ -60,10 +60,13 @@ class NotPublishedError(RuntimeError):
 
 
 @contextmanager
-def open_published(path: Path, suppress_below: int = PUBLIC_SUPPRESS_BELOW,
+def open_published(path: Path, suppress_below: int | None = None,
                    as_of: dt.date | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The published warehouse, read-only (a read-only database still allows temp tables), with temp table
-    `suppressed_values`: the periods ended before `as_of` (default all), suppressed below `suppress_below`."""
+    `suppressed_values`: the periods ended before `as_of` (default all), suppressed below `suppress_below`
+    (default the council's public threshold: its profile's `thresholds.public_suppress_below`, at least 5)."""
+    if suppress_below is None:
+        suppress_below = load_council().thresholds.public_suppress_below
     if not path.exists():
         raise NotPublishedError(f"No published warehouse at {path}: run the nightly job first")
     con = duckdb.connect(str(path), read_only=True)

@@ -97,7 +97,7 @@ def judge_period(period_end: dt.date, sources: tuple[str, ...], through: dict[st
     missing = [CONTRACTS[s] for s in undelivered(sources, through, period_end)]
     if not missing:
         return PeriodStatus(COMPLETE, None, None)
-    grace_ends = {c.name: due_date(c, last_month) + dt.timedelta(days=c.cadence.grace_days) for c in missing}
+    grace_ends = {c.name: due_date(c, last_month) + dt.timedelta(days=c.grace_days) for c in missing}
     awaiting = "; ".join(f"{c.title} for {last_month:%B %Y} (due {_day(due_date(c, last_month))})" for c in missing)
     if all(as_of > end for end in grace_ends.values()):
         return PeriodStatus(PROVISIONAL, awaiting, None)

@@ -76,7 +76,7 @@ def timely(con: duckdb.DuckDBPyConnection, contract: SourceContract, as_of: dt.d
     names = [r[0] for r in con.execute(f"SELECT file_name FROM {DELIVERIES} WHERE source = ?",
                                        [contract.name]).fetchall()]  # an empty month's header-only file counts
     months = sorted({m for m in map(delivery_month, names) if m})
-    due_day, grace = contract.cadence.due_day or 1, contract.cadence.grace_days
+    due_day, grace = contract.cadence.due_day or 1, contract.grace_days
     if not months:
         return _verdict(contract, "timely", errors=[f"No {contract.title} file has been received yet."],
                         warnings=[], ok="")
@@ -111,9 +111,10 @@ def reliable(con: duckdb.DuckDBPyConnection, contract: SourceContract) -> Outcom
         latest_name, latest = sizes[-1]
         usual = statistics.median(n for _, n in sizes[-1 - limits.history_deliveries:-1])
         period = delivery_month(latest_name)
-        if usual >= limits.min_volume and abs(latest - usual) > limits.volume_tolerance * usual:
+        tolerance = contract.volume_tolerance  # the council's own, else the contract's
+        if usual >= limits.min_volume and abs(latest - usual) > tolerance * usual:
             warnings.append(f"{latest_name} has {latest} rows; the usual delivery has about {usual:.0f} "
-                            f"(more than {limits.volume_tolerance:.0%} different).")
+                            f"(more than {tolerance:.0%} different).")
     duplicates = con.execute("""SELECT count(*) FROM audit.quarantine WHERE source = ?
                                 AND failed_checks LIKE '%unique_key%'""", [contract.name]).fetchone()[0]
     sample = []

@@ -28,6 +28,7 @@ from sources import (
     waste_reports,
 )
 from sources.contract import SourceContract
+from warehouse.council import Council
 
 # Reference data first: the generator and the docs list them in this order.
 ALL_SOURCES: tuple[ModuleType, ...] = (
@@ -37,3 +38,12 @@ ALL_SOURCES: tuple[ModuleType, ...] = (
     performance_returns, focus_measures,
 )
 CONTRACTS: dict[str, SourceContract] = {m.CONTRACT.name: m.CONTRACT for m in ALL_SOURCES}
+
+
+def check_council_thresholds(council: Council) -> None:
+    """Refuse a council profile whose `thresholds.sources` names a source there is no contract for: a misspelt
+    name would otherwise change nothing, silently."""
+    unknown = sorted(set(council.thresholds.sources) - set(CONTRACTS))
+    if unknown:
+        raise ValueError(f"councils/{council.id}.yaml: thresholds.sources names no source: {', '.join(unknown)} "
+                         f"(the sources are {', '.join(sorted(CONTRACTS))})")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from warehouse.council import load_council
+
 if TYPE_CHECKING:
     import ibis
 
@@ -144,6 +146,20 @@ class SourceContract:
     not_future: tuple[str, ...] = ()
     formula_screened: tuple[str, ...] = ()
     extra_rules: tuple[RowRule, ...] = ()
+
+    @property
+    def grace_days(self) -> int:
+        """Days after the due day before a missing file is an ERROR: the serving council's own (its profile's
+        `thresholds.sources`), else the contract's."""
+        own = load_council().thresholds.sources.get(self.name)
+        return own.grace_days if own and own.grace_days is not None else self.cadence.grace_days
+
+    @property
+    def volume_tolerance(self) -> float:
+        """The share a delivery's row count may differ from the usual: the serving council's own, else the
+        contract's."""
+        own = load_council().thresholds.sources.get(self.name)
+        return own.volume_tolerance if own and own.volume_tolerance is not None else self.thresholds.volume_tolerance
 
     @property
     def header(self) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
@@ -19,6 +20,7 @@ from warehouse.disclosure import build_disclosed_values
 from warehouse.settings import Settings, SettingsResource, load_settings
 
 FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "landing"
+COUNCILS_DIR = Path(__file__).resolve().parent.parent / "councils"
 
 # Tests write landing files and load them at once: do not wait for them to settle (tests/test_transient_files.py
 # covers the waiting).
@@ -63,6 +65,18 @@ def run_pipeline(warehouse_env: Settings) -> Callable[[], RunOutcome]:
         return run_nightly(definitions, instance=dg.DagsterInstance.ephemeral(), log_level="WARNING")
 
     return _run
+
+
+def with_profile(folder: Path, monkeypatch: pytest.MonkeyPatch, council_id: str = "bromsgrove",
+                 **changes: object) -> Path:
+    """Every bundled council profile copied to `folder` (BDC_COUNCILS_DIR for the test), `council_id`'s with
+    `changes` (top-level fields) made."""
+    shutil.copytree(COUNCILS_DIR, folder, dirs_exist_ok=True)
+    profile = folder / f"{council_id}.yaml"
+    profile.write_text(yaml.safe_dump({**yaml.safe_load(profile.read_text(encoding="utf-8")), **changes}),
+                       encoding="utf-8")
+    monkeypatch.setenv("BDC_COUNCILS_DIR", str(folder))
+    return profile
 
 
 def copy_fixture(settings: Settings, *only: str) -> None:

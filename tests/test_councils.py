@@ -7,8 +7,11 @@ import pytest
 import yaml
 
 from outputs.partner_packs import load_agreements
+from outputs.publication import open_published
 from pipelines.alerts import policy_team, recipients
+from sources import check_council_thresholds
 from sources.sample.geography import Geography
+from tests.conftest import build_outputs_fixture, with_profile
 from warehouse.council import UnknownCouncil, council_ids, load_council, serving
 from warehouse.db import prepare
 from warehouse.settings import load_settings
@@ -101,3 +104,22 @@ def test_a_council_s_sql_scope_is_its_own_district():
             prepare(con)
             assert con.execute("SELECT getvariable('district_code'), getvariable('district_name'), "
                                "getvariable('district_area_name')").fetchone() == expected
+
+
+def test_a_council_s_public_threshold_withholds_what_its_profile_says(tmp_path, monkeypatch):
+    published = build_outputs_fixture(tmp_path / "bromsgrove.duckdb", thresholds=(5, 20))
+    north = "SELECT suppressed, value FROM suppressed_values WHERE measure_id = 'asb_incidents' AND area_code = 'north'"
+    with open_published(published) as con:  # the national floor, 5: the North locality's 15 incidents are published
+        assert con.execute(north).fetchall() == [(False, 15)]
+    with_profile(tmp_path / "councils", monkeypatch, thresholds={"public_suppress_below": 20})
+    with open_published(published) as con:  # this council publishes no count below 20: 15 is withheld
+        assert con.execute(north).fetchall() == [(True, None)]
+
+
+def test_a_profile_may_not_publish_below_the_national_floor_nor_name_an_unknown_source(tmp_path, monkeypatch):
+    with_profile(tmp_path / "councils", monkeypatch, thresholds={"public_suppress_below": 4})
+    with pytest.raises(UnknownCouncil, match="public_suppress_below\n  Input should be greater than or equal to 5"):
+        load_council()
+    with_profile(tmp_path / "councils", monkeypatch, thresholds={"sources": {"crm_contact": {"grace_days": 3}}})
+    with pytest.raises(ValueError, match="bromsgrove.yaml: thresholds.sources names no source: crm_contact"):
+        check_council_thresholds(load_council())

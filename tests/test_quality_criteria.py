@@ -21,7 +21,7 @@ from pipelines.definitions import build_definitions
 from pipelines.nightly import RunOutcome, run_nightly
 from quality import measure_checks, source_checks
 from sources import CONTRACTS
-from tests.conftest import FIXTURE_LANDING, copy_fixture, query
+from tests.conftest import FIXTURE_LANDING, copy_fixture, query, with_profile
 from warehouse.catalogue import CatalogueError, Rebase, catalogue, parse_measure
 from warehouse.db import ensure_schemas, prepare
 from warehouse.settings import Settings, SettingsResource
@@ -117,6 +117,29 @@ def test_timely_warns_then_fails_as_a_source_and_a_measure_get_later(con):
     measure = catalogue().measures["contacts_received"]          # February ended 28 Feb; allowed lag 45 days
     assert measure_checks.timely(con, measure, dt.date(2026, 4, 20)).status == "warn"
     assert measure_checks.timely(con, measure, dt.date(2026, 5, 30)).status == "fail"
+
+
+def test_a_council_s_own_grace_and_volume_tolerance_replace_the_contract_s(con, tmp_path, monkeypatch):
+    crm = CONTRACTS["crm_contacts"]  # the contract: 14 days' grace, deliveries within 50 % of the usual
+    assert source_checks.timely(con, crm, dt.date(2026, 4, 9)).status == "warn"  # 4 days late, within 14
+    with_profile(tmp_path / "councils", monkeypatch, thresholds={
+        "sources": {"crm_contacts": {"grace_days": 3, "volume_tolerance": 0.2}}})
+    # March's file is due on 5 April. With 3 days' grace: 8 April (3 days late) warns, 9 April (4 days) fails.
+    assert source_checks.timely(con, crm, dt.date(2026, 4, 8)).status == "warn"
+    assert source_checks.timely(con, crm, dt.date(2026, 4, 9)).status == "fail"
+    # Four monthly deliveries of 100 rows, then 130: 30 % more than the usual (the median, 100) is within the
+    # contract's 50 % but beyond this council's 20 %.
+    con.execute("CREATE TEMP TABLE one AS FROM audit.loaded_files WHERE source = 'crm_contacts' LIMIT 1")
+    con.execute("DELETE FROM audit.loaded_files WHERE source = 'crm_contacts'")
+    con.execute("""INSERT INTO audit.loaded_files
+                   SELECT one.* REPLACE ('crm_contacts_2026-0' || m || '.csv' AS file_name, 'sha' || m AS file_sha256,
+                                         n AS rows_loaded)
+                   FROM one, (VALUES (1, 100), (2, 100), (3, 100), (4, 100), (5, 130)) v(m, n)""")
+    outcome = source_checks.reliable(con, crm)
+    assert outcome.status == "warn" and "130 rows; the usual delivery has about 100 (more than 20% different)" in \
+        outcome.summary
+    monkeypatch.delenv("BDC_COUNCILS_DIR")
+    assert source_checks.reliable(con, crm).status == "pass"
 
 
 def test_reliable_flags_a_small_delivery_and_an_unrecorded_change_of_definition(con):

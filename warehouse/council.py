@@ -45,6 +45,23 @@ class SampleGeography(_Strict):
     leisure_sites: dict[str, str] = Field(min_length=1)
 
 
+NATIONAL_SUPPRESS_BELOW = 5  # no council publishes a count of 1 to 4 below the district (warehouse/disclosure.py)
+
+
+class SourceLimits(_Strict):
+    """One source's checks as this council sets them, over its contract's (sources/<name>/contract.py)."""
+
+    grace_days: int | None = Field(default=None, ge=0, le=90)  # timely: days after the due day before ERROR
+    volume_tolerance: float | None = Field(default=None, gt=0, le=10)  # reliable: share a delivery may differ by
+
+
+class Thresholds(_Strict):
+    """The council's own thresholds; unset, the catalogue's and the contracts' apply."""
+
+    public_suppress_below: int = Field(default=NATIONAL_SUPPRESS_BELOW, ge=NATIONAL_SUPPRESS_BELOW, le=100)
+    sources: dict[str, SourceLimits] = Field(default_factory=dict)  # by source name
+
+
 class Council(_Strict):
     """One council's profile."""
 
@@ -60,6 +77,7 @@ class Council(_Strict):
     sharing_agreements: str | None = None  # its agreements file, relative to the profiles' folder (default: the
     #                                        catalogue's warehouse/catalogue/sharing_agreements.yaml)
     sample: SampleGeography
+    thresholds: Thresholds = Field(default_factory=Thresholds)
 
     @field_validator("id")
     @classmethod

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-PUBLIC_SUPPRESS_BELOW = 5  # counts of 1 to 4 are suppressed
+from warehouse.council import NATIONAL_SUPPRESS_BELOW
+
+PUBLIC_SUPPRESS_BELOW = NATIONAL_SUPPRESS_BELOW  # counts of 1 to 4 are never published (a council may set more)
 SHARED_COUNT_MIN_ROWS = 3  # two measures' counts equal in a month in at least this many non-zero areas (and every
                            # other) are one: the five localities of a locality-only measure must be enough
 
