@@ -39,7 +39,7 @@ from pipelines.retention import retention
 from pipelines.selection import NightPlan, plan_night
 from pipelines.sensors import WRITER_TAG, landing_sensor
 from sources import CONTRACTS
-from warehouse.council import DEFAULT_COUNCIL
+from warehouse.council import DEFAULT_COUNCIL, load_council
 from warehouse.resource import WarehouseResource
 from warehouse.settings import COUNCIL_TAG, Settings, SettingsResource
 
@@ -83,10 +83,17 @@ OWN_LOCATION = Location(DEFAULT_COUNCIL, (), ALL_ASSETS, ALL_CHECKS)  # keys as 
 @functools.cache
 def shared_location(council: str) -> Location:
     """`council`'s copy of every asset and check, each key beginning with its id (Dagster's own key replacement:
-    dependencies and check targets follow)."""
+    dependencies and check targets follow), in groups named for it, its owners at its mail domain."""
     keys = {k for d in [*ALL_ASSETS, *ALL_CHECKS] for k in [*d.keys, *(c.asset_key for c in d.check_keys)]}
     renamed = {k: dg.AssetKey([council, *k.path]) for k in keys}
-    return Location(council, (council,), [a.with_attributes(asset_key_replacements=renamed) for a in ALL_ASSETS],
+    profile = load_council(council)
+
+    def its_own(spec: dg.AssetSpec) -> dg.AssetSpec:
+        return spec.replace_attributes(owners=[profile.mailbox(o) for o in spec.owners],
+                                       group_name=f"{council}_{spec.group_name}")
+
+    assets = [a.with_attributes(asset_key_replacements=renamed) for a in ALL_ASSETS]
+    return Location(council, (council,), dg.map_asset_specs(its_own, assets),
                     [c.with_attributes(asset_key_replacements=renamed) for c in ALL_CHECKS])
 
 

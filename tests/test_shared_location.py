@@ -63,8 +63,10 @@ def test_each_council_has_its_own_assets_jobs_schedules_and_sensors(shared):
             job_keys = shared.get_job(f"{council}__{name}").asset_layer.selected_asset_keys
             assert {tuple(k.path) for k in job_keys} == {(council, *k) for k in selected}
         # Its measure values are built from its own measures only (dependencies follow the keys).
-        parents = graph.get(dg.AssetKey([council, "marts", "measure_values"])).parent_keys
-        assert parents and {p.path[0] for p in parents} == {council}
+        node = graph.get(dg.AssetKey([council, "marts", "measure_values"]))
+        assert node.parent_keys and {p.path[0] for p in node.parent_keys} == {council}
+        assert node.group_name == f"{council}_marts"  # the UI shows each council's groups apart
+        assert node.owners == [f"policy.team@{council}.example", "team:policy"]  # its owners, at its domain
     assert len(keys) == len(COUNCILS) * len(own)  # no key shared by two councils
     assert {s.name for s in shared.schedule_defs} == {f"{c}__{n}" for c in COUNCILS
                                                        for n in ("nightly_0200", "retention_0500")}
