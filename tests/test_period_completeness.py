@@ -22,7 +22,7 @@ from quality import completeness, source_checks
 from quality.completeness import IN_PROGRESS, PROVISIONAL, build_period_completeness, judge_period
 from sources import CONTRACTS
 from sources.reader import load_source
-from tests.conftest import FIXTURE_LANDING
+from tests.conftest import FIXTURE_LANDING, with_profile
 from warehouse import clock
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas, prepare
@@ -371,3 +371,11 @@ def test_the_end_to_end_chart_leaves_out_a_service_month_still_in_progress():
     sql = (ROOT / "warehouse" / "sql" / "marts" / "end_to_end_times.sql").read_text()
     assert set(re.findall(r"THEN '([^']+)'", sql)) == set(END_TO_END_MEASURES)
     assert set(END_TO_END_MEASURES.values()) <= set(catalogue().measures)
+
+
+def test_a_council_s_own_grace_decides_when_its_period_turns_provisional(tmp_path, monkeypatch):
+    # The council gives the police's file 3 days' grace: due 28 November, provisional from 2 December.
+    with_profile(tmp_path / "councils", monkeypatch, thresholds={"sources": {"police_street": {"grace_days": 3}}})
+    through = {"police_street": dt.date(2026, 9, 1)}
+    assert judge_period(OCTOBER_END, POLICE, through, dt.date(2026, 12, 1)).turns_provisional_on == dt.date(2026, 12, 2)
+    assert judge_period(OCTOBER_END, POLICE, through, dt.date(2026, 12, 2)).status == PROVISIONAL
