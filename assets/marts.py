@@ -22,13 +22,13 @@ from assets.common import (
 )
 from assets.core import CORE_ASSETS
 from assets.systems import SYSTEMS_ASSETS
-from outputs.partner_packs import load_agreements
+from outputs.partner_packs import disclosure_thresholds
 from quality import completeness, measure_quality
 from quality.holds import build_data_holds
 from quality.outcome import OWNERSHIP_CHECKS, combine, record
 from quality.ownership import judge_ownership
 from sources import CONTRACTS
-from warehouse.catalogue import CatalogueError, catalogue
+from warehouse.catalogue import catalogue
 from warehouse.classification import audience_classes
 from warehouse.disclosure import build_disclosed_values
 from warehouse.lake import lake_from_env, publish_night, write_citation
@@ -66,13 +66,10 @@ def measure_values(context: dg.AssetExecutionContext, warehouse: WarehouseResour
           description=described("marts.disclosed_values", "Code: warehouse/disclosure.py"))
 def disclosed_values(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      settings: SettingsResource) -> dg.MaterializeResult:
-    try:
-        agreed = {a.suppress_below for a in load_agreements()}
-    except CatalogueError as exc:  # a partner's typo holds back the partner packs (no pattern), not the publish
-        context.log.error(f"sharing agreements not read, public threshold only: {exc}")
-        agreed = set()
     resolved = run_settings(settings, warehouse)
-    thresholds = sorted({resolved.council.thresholds.public_suppress_below, *agreed})  # the council's public one
+    thresholds, not_read = disclosure_thresholds(resolved.council)
+    if not_read:
+        context.log.error(f"sharing agreements not read, public threshold only: {not_read}")
     as_of = resolved.as_of
     with warehouse.connect() as con:
         withheld = build_disclosed_values(con, thresholds, as_of)

@@ -27,7 +27,7 @@ from outputs.open_data import VALUE_COLUMNS, write_csv
 from outputs.publication import NotPublishedError, open_published, published_at
 from sources.reader import file_sha256
 from warehouse.catalogue import CATALOGUE_DIR, Catalogue, CatalogueError, catalogue
-from warehouse.council import agreements_file, load_council
+from warehouse.council import Council, agreements_file, load_council
 from warehouse.disclosure import PUBLIC_SUPPRESS_BELOW
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,18 @@ class SharingAgreement:
     @property
     def area_types(self) -> tuple[str, ...]:
         return GEOGRAPHIES[:GEOGRAPHIES.index(self.geography) + 1]
+
+
+def disclosure_thresholds(council: Council) -> tuple[list[int], str | None]:
+    """The thresholds marts.disclosed_values works out for `council`: its public one and each of its partner
+    agreements'; with why the agreements were not read, when they were not (then the public one only: a partner's
+    typo holds back the partner packs, not the publish)."""
+    path = agreements_file(council) or AGREEMENTS_PATH
+    try:
+        agreed = {a.suppress_below for a in load_agreements(path)}
+    except CatalogueError as exc:
+        return [council.thresholds.public_suppress_below], str(exc)
+    return sorted({council.thresholds.public_suppress_below, *agreed}), None
 
 
 def load_agreements(path: Path | None = None, cat: Catalogue | None = None) -> list[SharingAgreement]:

@@ -18,7 +18,7 @@ from pipelines.quiet import recorded_night
 from quality.source_checks import timely
 from sources import CONTRACTS
 from warehouse import clock
-from warehouse.council import load_council
+from warehouse.council import load_council, scope
 from warehouse.settings import Settings, SettingsResource, councils_of_run
 
 
@@ -37,7 +37,7 @@ def raise_alerts(store: AlertStore, alerts: list[Alert]) -> int:
 
 def overdue_alerts(settings: Settings) -> list[Alert]:
     """An alert for each monthly source whose next file is past its due day on the night `settings.as_of`:
-    WARN, then ERROR after the grace period (from the contract). Judged on the published warehouse's
+    WARN, then ERROR after the grace period (the council's, else the contract's). Judged on the published warehouse's
     audit.loaded_files."""
     if not settings.published_path.exists():
         return []
@@ -56,7 +56,7 @@ def overdue_alerts(settings: Settings) -> list[Alert]:
                 f"{severity}: {contract.title} is overdue.",
                 f"Which: source {contract.name} (criterion timely), from {provider} ({contract.system})",
                 f"What: {' '.join(late)}",
-                f"Due: day {contract.cadence.due_day} of the following month; ERROR after {contract.cadence.grace_days}"
+                f"Due: day {contract.cadence.due_day} of the following month; ERROR after {contract.grace_days}"
                 f" days' grace. Latest file received: {outcome.period:%B %Y}" if outcome.period else
                 "Due: no file has been received yet.",
                 f"Owner: {contract.owner.email}",
@@ -161,45 +161,49 @@ def alert_sensors(council: str | None = None) -> list[dg.SensorDefinition]:
                           description="After a successful run: an alert for each check that failed (ERROR at once, "
                                       "WARN in the daily digest).")
     def alert_on_checks(context: dg.RunStatusSensorContext, settings: SettingsResource):
-        if not for_this_council(context.dagster_run):
-            return dg.SkipReason("another council's run")
-        new = raise_alerts(AlertStore(mine(settings).get().alerts_path),
-                           alerts_for_run(context.instance, context.dagster_run))
-        return dg.SkipReason(f"{new} alert(s) raised") if not new else None
+        with scope(council):  # its profile: thresholds, providers, mailboxes
+            if not for_this_council(context.dagster_run):
+                return dg.SkipReason("another council's run")
+            new = raise_alerts(AlertStore(mine(settings).get().alerts_path),
+                               alerts_for_run(context.instance, context.dagster_run))
+            return dg.SkipReason(f"{new} alert(s) raised") if not new else None
 
     @dg.run_failure_sensor(name=located("alert_on_failed_run", council), default_status=dg.DefaultSensorStatus.RUNNING,
                            description="After a failed run: an alert for the run and each check that failed.")
     def alert_on_failed_run(context: dg.RunFailureSensorContext, settings: SettingsResource):
-        if for_this_council(context.dagster_run):
-            raise_alerts(AlertStore(mine(settings).get().alerts_path),
-                         alerts_for_run(context.instance, context.dagster_run))
+        with scope(council):  # its profile: thresholds, providers, mailboxes
+            if for_this_council(context.dagster_run):
+                raise_alerts(AlertStore(mine(settings).get().alerts_path),
+                             alerts_for_run(context.instance, context.dagster_run))
 
     @dg.sensor(name=located("warn_digest", council), minimum_interval_seconds=600,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Once a day from BDC_DIGEST_HOUR (default 07:00): one email per person with the WARN "
                            "checks since the last digest.")
     def warn_digest(context: dg.SensorEvaluationContext, settings: SettingsResource):
-        now = clock.timestamp()
-        store = AlertStore(mine(settings).get().alerts_path)
-        last = store.last_digest()
-        if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
-            return dg.SkipReason("not digest time yet")
-        pending = store.pending_digest()
-        if not pending:
-            return dg.SkipReason("no warnings since the last digest")
-        for alert in digests(pending, now.date()):
-            deliver(alert)
-        store.mark_digested([row[0] for row in pending])
-        return dg.SkipReason(f"digest sent: {len(pending)} warning(s)")
+        with scope(council):  # its profile: thresholds, providers, mailboxes
+            now = clock.timestamp()
+            store = AlertStore(mine(settings).get().alerts_path)
+            last = store.last_digest()
+            if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
+                return dg.SkipReason("not digest time yet")
+            pending = store.pending_digest()
+            if not pending:
+                return dg.SkipReason("no warnings since the last digest")
+            for alert in digests(pending, now.date()):
+                deliver(alert)
+            store.mark_digested([row[0] for row in pending])
+            return dg.SkipReason(f"digest sent: {len(pending)} warning(s)")
 
     @dg.sensor(name=located("overdue_sources", council), minimum_interval_seconds=3600,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Hourly: an alert naming the partner and the owner when a monthly file is past its due "
                            "day.")
     def overdue_sources(context: dg.SensorEvaluationContext, settings: SettingsResource):
-        night = mine(settings).get()
-        new = raise_alerts(AlertStore(night.alerts_path), overdue_alerts(night))
-        return dg.SkipReason(f"{new} new overdue alert(s)")
+        with scope(council):  # its profile: thresholds, providers, mailboxes
+            night = mine(settings).get()
+            new = raise_alerts(AlertStore(night.alerts_path), overdue_alerts(night))
+            return dg.SkipReason(f"{new} new overdue alert(s)")
 
     @dg.sensor(name=located("nightly_missed", council), minimum_interval_seconds=900,
                default_status=dg.DefaultSensorStatus.RUNNING,
@@ -207,16 +211,17 @@ def alert_sensors(council: str | None = None) -> list[dg.SensorDefinition]:
                            "for the night (its last materialisation of published/warehouse is from an earlier day). "
                            "deploy/systemd's bromsgrove-published-check timer does the same without the daemon.")
     def nightly_missed(context: dg.SensorEvaluationContext, settings: SettingsResource):
-        if clock.timestamp().hour < deadline_hour():  # every 15 minutes: nothing to read before the deadline
-            return dg.SkipReason("not yet the deadline hour")
-        night = mine(settings).get()
-        record = context.instance.get_latest_materialization_event(council_key(PUBLISHED, night.asset_prefix))
-        alert, _ = tonights_missed_alert("the nightly_missed sensor", night,
-                                         dt.datetime.fromtimestamp(record.timestamp) if record else None)
-        if alert is None:
-            return dg.SkipReason("the night's load is published, or it is not yet the deadline")
-        raised = raise_alerts(AlertStore(night.alerts_path), [alert])
-        return dg.SkipReason(f"{raised} alert(s) raised: nothing published tonight")
+        with scope(council):  # its profile: thresholds, providers, mailboxes
+            if clock.timestamp().hour < deadline_hour():  # every 15 minutes: nothing to read before the deadline
+                return dg.SkipReason("not yet the deadline hour")
+            night = mine(settings).get()
+            record = context.instance.get_latest_materialization_event(council_key(PUBLISHED, night.asset_prefix))
+            alert, _ = tonights_missed_alert("the nightly_missed sensor", night,
+                                             dt.datetime.fromtimestamp(record.timestamp) if record else None)
+            if alert is None:
+                return dg.SkipReason("the night's load is published, or it is not yet the deadline")
+            raised = raise_alerts(AlertStore(night.alerts_path), [alert])
+            return dg.SkipReason(f"{raised} alert(s) raised: nothing published tonight")
 
     return [alert_on_checks, alert_on_failed_run, warn_digest, overdue_sources, nightly_missed]
 

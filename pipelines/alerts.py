@@ -54,7 +54,10 @@ class Alert:
 
 
 def policy_team() -> str:
-    return os.environ.get("BDC_POLICY_TEAM_EMAIL") or load_council().mailbox(POLICY_TEAM)
+    """The run's council's Policy Team: BDC_POLICY_TEAM_EMAIL_<COUNCIL>, BDC_POLICY_TEAM_EMAIL, else its mailbox."""
+    council = load_council()
+    return (os.environ.get(f"BDC_POLICY_TEAM_EMAIL_{council.id.upper()}") or os.environ.get("BDC_POLICY_TEAM_EMAIL")
+            or council.mailbox(POLICY_TEAM))
 
 
 def run_url(run_id: str) -> str:
@@ -150,9 +153,10 @@ def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Ale
                  for e in failures[:10]]
         alerts.append(Alert(
             kind="run_failed", severity="ERROR", title=f"[ERROR] Run of {run.job_name} failed",
-            body="\n".join([f"The {run.job_name} run failed; " + (
+            body="\n".join([f"The {run.job_name} run failed; " + (  # <council>__outputs in the shared location
                 "the published warehouse is current, but the reports, public site or partner packs were not "
-                "rebuilt." if run.job_name == "outputs" else "the published warehouse was not replaced."),
+                "rebuilt." if run.job_name.split("__")[-1] == "outputs" else
+                "the published warehouse was not replaced."),
                             f"{len(failures)} step(s) failed:", *steps, f"Run: {run_url(run.run_id)}"]),
             recipients=recipients(), run_id=run.run_id, key_parts=(run.run_id,)))
     return alerts

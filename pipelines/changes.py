@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from assets.common import NIGHT_MONTH, council_key, table_key
+from outputs.partner_packs import disclosure_thresholds
 from quality import completeness
 from sources import CONTRACTS
 from sources.reader import discover_files, file_sha256
@@ -34,8 +35,10 @@ def built_in_month(instance: dg.DagsterInstance, key: dg.AssetKey) -> str | None
 
 # A period in progress turns provisional once its sources' grace has passed: a change by date alone, like timeliness.
 COMPLETENESS = table_key("marts.period_completeness")
+# The suppression patterns: worked out again when a threshold the council's profile or agreements name has none yet.
+DISCLOSED = table_key("marts.disclosed_values")
 # What `look` reads: per source, its new or changed landing files; the assets whose verdict changes by tonight's date
-# alone (timeliness; COMPLETENESS when a period turns provisional tonight).
+# alone (timeliness; COMPLETENESS when a period turns provisional tonight), or that lack a threshold (DISCLOSED).
 Looked = tuple[dict[str, list[str]], set[dg.AssetKey]]
 
 
@@ -51,11 +54,20 @@ def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
             dated = timeliness_changes(con, settings.as_of, settings.asset_prefix)
             if completeness.due_to_change(con, settings.as_of):
                 dated.add(council_key(COMPLETENESS, settings.asset_prefix))
+            if missing_thresholds(con, settings):
+                dated.add(council_key(DISCLOSED, settings.asset_prefix))
             return changed_landing(con, settings), dated
     except WarehouseBusy:  # connect_waiting turns a lock into WarehouseBusy
         return None
     except (duckdb.CatalogException, duckdb.BinderException):  # a warehouse from before a table or column it
         return None  # reads was added: a planned night runs the migrations (warehouse/sql/audit.sql)
+
+
+def missing_thresholds(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[int]:
+    """The thresholds the council's outputs need (its public one, its agreements') that marts.disclosed_values
+    has no pattern for yet: a profile's threshold raised since it was built."""
+    built = {b for (b,) in con.execute("SELECT DISTINCT suppress_below FROM marts.disclosed_values").fetchall()}
+    return [b for b in disclosure_thresholds(settings.council)[0] if b not in built]
 
 
 def timeliness_changes(con: duckdb.DuckDBPyConnection, as_of: dt.date,

@@ -1,7 +1,7 @@
-"""The shared code location: one Dagster deployment serving every council (`workspace-councils.yaml`). Each council
+"""The shared code location: one Dagster deployment serving every council (deploy/councils/workspace.yaml). Each council
 has its own copy of every asset (keys beginning with its id), its own nightly, outputs and retention jobs, schedule,
 landing and alert sensors, alerts and owners; runs are tagged with it, and the instance's queue allows one writer
-per council at a time (deploy/dagster.yaml). See README "Running several councils"."""
+per council at a time (deploy/councils/dagster.yaml). See README "Running several councils"."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import dagster as dg
 
 from pipelines.code_references import with_code_references
-from pipelines.definitions import council_definitions, shared_location
+from pipelines.locations import council_definitions, shared_location
 from warehouse.council import UnknownCouncil, council_ids, load_council
-from warehouse.resource import WarehouseResource
-from warehouse.settings import SettingsResource
+from warehouse.resource import SharedWarehouseResource
+from warehouse.settings import SharedSettingsResource
 
 LOG = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def build_shared_definitions(councils: Sequence[str] | None = None, data_dir: st
     (warehouse/settings.py `council_of_run`); its data is under <data_dir>/councils/<id>/ (default BDC_DATA_DIR, else
     data/). A council whose profile does not load is left out, with an error in the code location's log, and the
     others are served."""
-    chosen = list(councils) if councils else _councils_from_env()
+    chosen = list(dict.fromkeys(councils if councils else _councils_from_env()))  # a council named twice: once
     parts = []
     for council in chosen:
         try:
@@ -38,8 +38,8 @@ def build_shared_definitions(councils: Sequence[str] | None = None, data_dir: st
         location = shared_location(council)
         parts.append(council_definitions(location))
         parts.append(dg.Definitions(assets=with_code_references(location.assets), asset_checks=location.checks))
-    resources = {"settings": SettingsResource(shared=True, data_dir=data_dir),
-                 "warehouse": WarehouseResource.for_every_council(data_dir)}
+    resources = {"settings": SharedSettingsResource(data_dir=data_dir),
+                 "warehouse": SharedWarehouseResource(data_root=data_dir)}
     return dg.Definitions.merge(*parts, dg.Definitions(resources=resources))
 
 

@@ -39,7 +39,7 @@ import dagster as dg
 import duckdb
 
 from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint, council_key
-from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, MONTHLY, Looked, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, DISCLOSED, MONTHLY, Looked, built_in_month, look
 from pipelines.retention import retention_job
 from pipelines.sensors import ACTIVE, council_runs
 from warehouse import clock
@@ -109,6 +109,8 @@ def _decide(instance: dg.DagsterInstance, settings: Settings, fingerprint: str) 
     landing, timely = looked
     if landing:
         return Verdict(False, f"new or changed files for {', '.join(sorted(landing))}", looked=looked)
+    if council_key(DISCLOSED, settings.asset_prefix) in timely:
+        return Verdict(False, "a suppression threshold has no pattern yet", looked=looked)
     if council_key(COMPLETENESS, settings.asset_prefix) in timely:
         return Verdict(False, "a period in progress turns provisional tonight", looked=looked)
     if timely:

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
 
+from pipelines.sensors import council_runs
 from warehouse.settings import COUNCIL_TAG, Settings, SettingsResource
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,13 @@ class Pruned:
 
 
 def prune_history(instance: dg.DagsterInstance, quality_dir: Path, cutoff: dt.datetime,
-                  logs_dir: Path | None = None) -> Pruned:
+                  logs_dir: Path | None = None, settings: Settings | None = None) -> Pruned:
     """Delete finished runs created before `cutoff` (UTC, naive) with their event logs and step logs (except a
     run that still holds an asset's latest build), GX validation results and Data Docs pages from before it
-    (the next GX run rebuilds the index), and the nightly command's log files (`logs_dir`) of nights before it."""
-    records = instance.get_run_records(dg.RunsFilter(created_before=cutoff.replace(tzinfo=dt.UTC)))
+    (the next GX run rebuilds the index), and the nightly command's log files (`logs_dir`) of nights before it.
+    With `settings`, the runs are those `council_runs` counts as the council's (in the shared location, its own)."""
+    records = (council_runs(instance, settings, dg.RunsFilter(created_before=cutoff.replace(tzinfo=dt.UTC)))
+               if settings else instance.get_run_records(dg.RunsFilter(created_before=cutoff.replace(tzinfo=dt.UTC))))
     # The run that last built an asset is kept whatever its age: the night planner reads that build's code version
     # and night (pipelines/selection.py), and without it would rebuild everything.
     keep = {entry.asset_entry.last_materialization_record.run_id
@@ -100,7 +103,8 @@ def cutoff_for(settings: Settings, days: int | None = None) -> dt.datetime:
                    "BDC_RETENTION_DAYS (default 365).")
 def prune_old_history(context: dg.OpExecutionContext, settings: SettingsResource) -> None:
     resolved = settings.get()
-    pruned = prune_history(context.instance, resolved.quality_dir, cutoff_for(resolved), resolved.logs_dir)
+    pruned = prune_history(context.instance, resolved.quality_dir, cutoff_for(resolved), resolved.logs_dir,
+                           resolved)  # in the shared location, the council's own runs only
     context.log.info(pruned.summary())
 
 

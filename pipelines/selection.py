@@ -25,7 +25,7 @@ import dagster as dg
 
 from assets.common import PUBLISHED, council_key, table_key
 from assets.timeliness import CHECK_KEYS as TIMELINESS_CHECKS
-from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, MONTHLY, Looked, built_in_month, look
+from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, DISCLOSED, MONTHLY, Looked, built_in_month, look
 from warehouse.settings import Settings
 
 SCORECARD = table_key("marts.quality_scorecard")
@@ -68,7 +68,8 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
                          everything=True)
     landing, timely = looked
     prefix = settings.asset_prefix  # the council's, in the shared code location
-    completeness, published, scorecard = (council_key(k, prefix) for k in (COMPLETENESS, PUBLISHED, SCORECARD))
+    completeness, published, scorecard, disclosed = (council_key(k, prefix)
+                                                     for k in (COMPLETENESS, PUBLISHED, SCORECARD, DISCLOSED))
     reasons = {".".join([*prefix, "raw", source]): f"{len(files)} new or changed file(s): {', '.join(files[:3])}"
                + (" ..." if len(files) > 3 else "") for source, files in landing.items()}
     reasons |= _stale(instance, assets, job_keys)
@@ -78,6 +79,9 @@ def plan_night(instance: dg.DagsterInstance, assets: Sequence[dg.AssetsDefinitio
     if completeness in timely:
         reasons[".".join(completeness.path)] = "a period in progress turns provisional tonight (its grace is over)"
         timely = timely - {completeness}
+    if disclosed in timely:
+        reasons[".".join(disclosed.path)] = "a suppression threshold (its own or an agreement's) has no pattern yet"
+        timely = timely - {disclosed}
     roots = [dg.AssetKey(name.split(".")) if "." in name else dg.AssetKey(name) for name in reasons]
     reached = set(dg.AssetSelection.assets(*roots).downstream().resolve(assets)) if roots else set()
     timeliness = {dg.AssetCheckKey(council_key(c.asset_key, prefix), c.name) for c in TIMELINESS_CHECKS}

@@ -5,7 +5,10 @@ single-council location."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -17,15 +20,15 @@ from dagster._utils.tags import TagConcurrencyLimitsCounter
 
 from assets.common import code_fingerprint
 from pipelines.councils_definitions import build_shared_definitions
-from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_definitions
+from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_definitions, tonight
 from pipelines.nightly import run_nightly
 from pipelines.quiet import CODE_TAG, quiet_night
-from tests.conftest import FIXTURE_LANDING, resource_for
+from tests.conftest import FIXTURE_LANDING, resource_for, with_profile
 from warehouse.council import load_council
-from warehouse.resource import WarehouseResource
+from warehouse.resource import SharedWarehouseResource
 from warehouse.settings import (
     MissingPseudonymKey,
-    SettingsResource,
+    SharedSettingsResource,
     council_of_run,
     require_pseudonym_key,
 )
@@ -112,7 +115,7 @@ def test_the_queue_runs_councils_side_by_side_but_one_writer_each(shared):
 
 
 def test_each_council_needs_its_own_pseudonym_key_in_the_shared_location(tmp_path, monkeypatch):
-    settings = SettingsResource(shared=True, data_dir=str(tmp_path)).for_council("redditch").get()
+    settings = SharedSettingsResource(data_dir=str(tmp_path)).for_council("redditch").get()
     (settings.landing_dir / "crm_contacts").mkdir(parents=True)
     (settings.landing_dir / "crm_contacts" / "contacts.csv").write_text("a real extract\n")
     monkeypatch.setenv("BDC_PSEUDONYM_KEY", "a-key-every-council-would-share-0123456789")
@@ -121,7 +124,7 @@ def test_each_council_needs_its_own_pseudonym_key_in_the_shared_location(tmp_pat
         require_pseudonym_key(settings)
     monkeypatch.setenv("BDC_PSEUDONYM_KEY_REDDITCH", KEYS["BDC_PSEUDONYM_KEY_REDDITCH"])
     require_pseudonym_key(settings)
-    assert SettingsResource(shared=True, data_dir=str(tmp_path)).for_council("redditch").get().pseudonym_key == \
+    assert SharedSettingsResource(data_dir=str(tmp_path)).for_council("redditch").get().pseudonym_key == \
         KEYS["BDC_PSEUDONYM_KEY_REDDITCH"]
 
 
@@ -133,7 +136,7 @@ def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatc
         shutil.copytree(FIXTURE_LANDING, root / "councils" / council / "landing")
     definitions = build_shared_definitions(COUNCILS, data_dir=str(root))
     instance = dg.DagsterInstance.ephemeral()
-    settings = {c: SettingsResource(shared=True, data_dir=str(root)).for_council(c).get() for c in COUNCILS}
+    settings = {c: SharedSettingsResource(data_dir=str(root)).for_council(c).get() for c in COUNCILS}
     tags = {CODE_TAG: code_fingerprint(settings["bromsgrove"])}
     bromsgrove = run_nightly(definitions, instance=instance, log_level="ERROR", job_name="bromsgrove__nightly",
                              tags=tags)
@@ -162,12 +165,25 @@ def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatc
         with dg.build_run_status_sensor_context(
                 sensor_name=sensor.name, dagster_event=failure.event_log_entry.dagster_event, dagster_instance=instance,
                 dagster_run=instance.get_run_by_id(redditch.run_id),
-                resources={"settings": SettingsResource(shared=True, data_dir=str(root))}) as context:
+                resources={"settings": SharedSettingsResource(data_dir=str(root))}) as context:
             sensor(context.for_run_failure())
     assert not settings["bromsgrove"].alerts_path.exists()
     with duckdb.connect(str(settings["redditch"].alerts_path), read_only=True) as con:
-        kinds = {k for (k,) in con.execute("SELECT DISTINCT kind FROM audit.alerts").fetchall()}
-    assert "run_failed" in kinds
+        sent = con.execute("SELECT kind, recipients FROM audit.alerts").fetchall()
+    assert "run_failed" in {kind for kind, _ in sent}
+    # ...at Redditch's mail domain: the sensor judges and addresses as its council, not the default one.
+    addresses = {a for _, recipients in sent for a in recipients.split(",")}
+    assert addresses and all(a.endswith("@redditch.example") for a in addresses), addresses
+
+    # A threshold raised in Bromsgrove's profile has no suppression pattern yet: tonight is not quiet, and the plan
+    # works the patterns out again (else its outputs would fail for want of one until the month turned).
+    with_profile(tmp_path / "councils", monkeypatch, thresholds={"public_suppress_below": 20})
+    raised = SharedSettingsResource(data_dir=str(root)).for_council("bromsgrove").get()
+    assert quiet_night(instance, raised, tags[CODE_TAG]).reason == "a suppression threshold has no pattern yet"
+    plan = tonight(instance, raised)
+    assert dg.AssetKey(["bromsgrove", "marts", "disclosed_values"]) in plan.assets
+    assert "bromsgrove.marts.disclosed_values" in plan.reasons
+    monkeypatch.delenv("BDC_COUNCILS_DIR")
 
     # Bromsgrove's figures are those of its own single-council location on the same files.
     shutil.copytree(FIXTURE_LANDING, warehouse_env.landing_dir, dirs_exist_ok=True)
@@ -195,11 +211,11 @@ def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatc
 
 def test_the_warehouse_resource_opens_the_run_s_council_s_warehouse_scoped_to_it(tmp_path):
     @dg.op
-    def opened(warehouse: WarehouseResource) -> tuple[str, str]:
+    def opened(warehouse: SharedWarehouseResource) -> tuple[str, str]:
         with warehouse.connect() as con:
             return warehouse.path, con.execute("SELECT getvariable('district_code')").fetchone()[0]
 
-    @dg.job(resource_defs={"warehouse": WarehouseResource.for_every_council(str(tmp_path))},
+    @dg.job(resource_defs={"warehouse": SharedWarehouseResource(data_root=str(tmp_path))},
             tags={"bdc/council": "redditch"})
     def one_op() -> None:
         opened()
@@ -208,3 +224,62 @@ def test_the_warehouse_resource_opens_the_run_s_council_s_warehouse_scoped_to_it
     assert result.output_for_node("opened") == (
         str(tmp_path.resolve() / "councils" / "redditch" / "warehouse" / "working.duckdb"), "E07000236")
     assert load_council().id == "bromsgrove"  # the run's scope ends with it
+
+
+def test_a_run_s_settings_stay_its_council_s_whatever_its_run_config(tmp_path, monkeypatch):
+    """The outputs run the sensor starts carries the night as a tag; a night from the launchpad is run config, which
+    replaces the resource's own fields: either way the run is its council's, in the shared layout."""
+    monkeypatch.setenv("BDC_PSEUDONYM_KEY_REDDITCH", KEYS["BDC_PSEUDONYM_KEY_REDDITCH"])
+
+    @dg.op
+    def resolved(settings: SharedSettingsResource) -> tuple:
+        night = settings.get()
+        return night.council.id, night.asset_prefix, night.as_of.isoformat(), str(night.data_dir)
+
+    @dg.job(resource_defs={"settings": SharedSettingsResource(data_dir=str(tmp_path))},
+            tags={"bdc/council": "redditch"})
+    def one_op() -> None:
+        resolved()
+
+    tagged = one_op.execute_in_process(tags={"bdc/as_of": "2026-11-29"})
+    assert tagged.output_for_node("resolved") == ("redditch", ("redditch",), "2026-11-29",
+                                                  str(tmp_path.resolve() / "councils" / "redditch"))
+    configured = one_op.execute_in_process(run_config={"resources": {"settings": {"config": {"as_of": "2026-10-31"}}}})
+    council, prefix, night, _ = configured.output_for_node("resolved")
+    assert (council, prefix, night) == ("redditch", ("redditch",), "2026-10-31")
+    with pytest.raises(dg.DagsterResourceFunctionError) as refused:
+        one_op.execute_in_process(run_config={"resources": {"settings": {"config": {"council": "bromsgrove"}}}})
+    assert "This run is for redditch, but its settings name bromsgrove" in str(refused.value.__cause__)
+
+
+def test_the_published_outputs_sensor_hands_the_night_as_a_tag(tmp_path):
+    repository = build_shared_definitions(COUNCILS, data_dir=str(tmp_path)).get_repository_def()
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(dg.AssetMaterialization(["redditch", "published", "warehouse"],
+                                                                metadata={"as_of": "2026-11-29"}))
+    sensor = repository.get_sensor_def("redditch__published_outputs")
+    (request,) = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, repository_def=repository)
+                                      ).run_requests
+    assert request.tags["bdc/as_of"] == "2026-11-29" and not request.run_config
+    assert sensor.job_name == "redditch__outputs"
+
+
+def test_the_shared_location_loads_without_the_default_council_s_profile(tmp_path):
+    (tmp_path / "councils").mkdir()
+    shutil.copy(DEPLOY.parent.parent / "councils" / "redditch.yaml", tmp_path / "councils")
+    shutil.copytree(DEPLOY.parent.parent / "councils" / "agreements", tmp_path / "councils" / "agreements")
+    script = "from pipelines.councils_definitions import defs; print(sorted(j.name for j in " \
+             "defs.get_repository_def().get_all_jobs()))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=DEPLOY.parent.parent, env={**os.environ, "BDC_COUNCILS_DIR": str(tmp_path / "councils")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "'redditch__nightly'" in done.stdout and "bromsgrove" not in done.stdout
+
+
+def test_a_council_s_analyst_copy_needs_its_own_group_in_the_shared_location(tmp_path, monkeypatch):
+    monkeypatch.delenv("BDC_ANALYST_GROUP_REDDITCH", raising=False)
+    shared = SharedSettingsResource(data_dir=str(tmp_path)).for_council("redditch")
+    assert shared.get().analyst_path is None  # one group for every council's record-level copy: none made
+    monkeypatch.setenv("BDC_ANALYST_GROUP_REDDITCH", "redditch-analysts")
+    assert (shared.get().analyst_path, shared.get().analyst_group) == (
+        tmp_path.resolve() / "councils" / "redditch" / "analyst" / "redditch.duckdb", "redditch-analysts")

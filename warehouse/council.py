@@ -11,7 +11,7 @@ import functools
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import yaml
@@ -121,6 +121,12 @@ def serving(council_id: str) -> Iterator[None]:
         yield
     finally:
         _RUN_COUNCIL.pop()
+
+
+def scope(council_id: str | None) -> AbstractContextManager[None]:
+    """`serving(council_id)`, or nothing when None: a shared location's sensor or schedule, which has no run,
+    judges and alerts as its council (its profile, thresholds, mailboxes)."""
+    return serving(council_id) if council_id else nullcontext()
 
 
 class UnknownCouncil(ValueError):

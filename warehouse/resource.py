@@ -28,34 +28,14 @@ class WarehouseResource(DuckDBResource):
     step of a run shares one connection, opened when the run starts and closed when it ends."""
 
     lock_wait_seconds: float = 600.0  # another writer (a run started by hand) holds the file: wait, then fail
-    # The shared code location: `database` is unused; each run opens its council's working warehouse, under
-    # <shared_data_root>/councils/<id>/ (warehouse/settings.py `shared_data_dir`; "" for BDC_DATA_DIR or data/).
-    shared_data_root: str | None = None
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
-    _run_database: str | None = PrivateAttr(default=None)
-    _scope: AbstractContextManager | None = PrivateAttr(default=None)
-
-    @classmethod
-    def for_every_council(cls, data_root: str | None = None) -> WarehouseResource:
-        """The shared code location's warehouse resource: each run's council's own working warehouse."""
-        return cls(database="(the run's council's working warehouse)", shared_data_root=data_root or "")
 
     @property
     def path(self) -> str:
-        """The file this resource opens: `database`, or in the shared location the run's council's."""
-        if self.shared_data_root is None:
-            return self.database
-        if self._run_database is None:
-            raise RuntimeError("The shared location's warehouse resource opens a council's warehouse in a run only.")
-        return self._run_database
+        """The file this resource opens."""
+        return self.database
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if self.shared_data_root is not None and context.dagster_run is not None:
-            council = council_of_run(context.dagster_run)
-            self._run_database = str(load_settings(council=council, data_dir=shared_data_dir(
-                council, self.shared_data_root or None)).warehouse_path)
-            self._scope = serving(council)  # the connection's district variables are the run's council's
-            self._scope.__enter__()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._run_connection = self._open(context.run_id, context.log)
 
@@ -63,9 +43,6 @@ class WarehouseResource(DuckDBResource):
         if self._run_connection is not None:
             self._run_connection.close()
             self._run_connection = None
-        if self._scope is not None:
-            self._scope.__exit__(None, None, None)
-            self._scope = None
 
     def _open(self, run_id: str | None = None, log: logging.Logger | None = None) -> duckdb.DuckDBPyConnection:
         # DuckDB would otherwise take up to 80% of the machine's memory for its buffers; a council server runs
@@ -98,3 +75,36 @@ class WarehouseResource(DuckDBResource):
             yield con
         finally:
             con.close()
+
+
+class SharedWarehouseResource(WarehouseResource):
+    """The shared code location's working warehouse: each run opens its council's (`council_of_run`), under
+    <data_root>/councils/<id>/warehouse/ (warehouse/settings.py `shared_data_dir`; data_root unset: BDC_DATA_DIR,
+    else data/), with its council's district variables. `database` is not used."""
+
+    database: str = "(the run's council's working warehouse)"
+    data_root: str | None = None
+    _run_database: str | None = PrivateAttr(default=None)
+    _scope: AbstractContextManager | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> str:
+        if self._run_database is None:
+            raise RuntimeError("The shared location's warehouse resource opens a council's warehouse in a run only.")
+        return self._run_database
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.dagster_run is None:
+            raise RuntimeError("The shared location's warehouse resource opens a council's warehouse in a run only.")
+        council = council_of_run(context.dagster_run)
+        self._run_database = str(load_settings(council=council, data_dir=shared_data_dir(
+            council, self.data_root)).warehouse_path)
+        self._scope = serving(council)  # the connection's district variables are the run's council's
+        self._scope.__enter__()
+        super().setup_for_execution(context)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        super().teardown_after_execution(context)
+        if self._scope is not None:
+            self._scope.__exit__(None, None, None)
+            self._scope = None

@@ -9,6 +9,7 @@ import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 from pydantic import PrivateAttr
@@ -19,6 +20,7 @@ from warehouse.council import DEFAULT_COUNCIL, Council, load_council, serving
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 COUNCIL_TAG = "bdc/council"  # every run of a council's jobs carries the council's id
+NIGHT_TAG = "bdc/as_of"  # a run's night (YYYY-MM-DD) when its run config sets none: the shared outputs runs'
 DEV_PSEUDONYM_KEY = "development-only-key-not-secret"  # public: only the bundled sample may run with it
 SAMPLE_MARKER = ".bundled-sample.json"  # in a landing folder that holds the generated bundled sample
 DEFAULT_MEMORY_LIMIT = "1GB"  # with Python, Dagster and GX the whole run stays under 2 GiB (see bench/speed.py)
@@ -150,6 +152,7 @@ def load_settings(**overrides: object) -> Settings:
     def _path(name: str, default: Path) -> Path:
         return default if given else _env_path(name, default)
 
+    own_group = os.environ.get(f"BDC_ANALYST_GROUP_{council.id.upper()}")
     settings = Settings(
         data_dir=data_dir,
         landing_dir=_path("BDC_LANDING_DIR", data_dir / "landing"),
@@ -166,12 +169,15 @@ def load_settings(**overrides: object) -> Settings:
         reports_pdf=_flag("BDC_REPORTS_PDF", True),
         analyst_path=_path("BDC_ANALYST_PATH", data_dir / "analyst" / f"{council.id}.duckdb")
         if _flag("BDC_ANALYST_COPY", True) else None,
-        analyst_group=os.environ.get("BDC_ANALYST_GROUP") or None,
+        analyst_group=own_group or os.environ.get("BDC_ANALYST_GROUP") or None,
         analyst_special_category=_flag("BDC_ANALYST_SPECIAL_CATEGORY", False),
     )
     fields = {k: v for k, v in overrides.items() if v is not None and k not in ("data_dir", "council")}
     paths = {k: Path(str(v)).expanduser().resolve() for k, v in fields.items() if k.endswith(("_dir", "_path"))}
-    return dataclasses.replace(settings, **{**fields, **paths})
+    settings = dataclasses.replace(settings, **{**fields, **paths})
+    if settings.asset_prefix and not own_group:  # the shared location: with one group for every council's analyst
+        settings = dataclasses.replace(settings, analyst_path=None)  # copy, each council's could read the others'
+    return settings
 
 
 def shared_data_dir(council_id: str, root: str | None = None) -> Path:
@@ -216,19 +222,18 @@ class SettingsResource(dg.ConfigurableResource):
     as_of: str | None = None  # YYYY-MM-DD: the night the run processes (default: BDC_AS_OF, else today)
     reports_pdf: bool | None = None
     council: str | None = None  # whose warehouse (default: BDC_COUNCIL, else bromsgrove)
-    # The shared code location (every council in one): each run's council is the one it is for (`council_of_run`),
-    # its data under <data_dir>/councils/<id>/, and its asset keys begin with its id.
-    shared: bool = False
+    shared: ClassVar[bool] = False  # SharedSettingsResource: the shared code location's
     _night: ExitStack | None = PrivateAttr(default=None)
     _run_council: str | None = PrivateAttr(default=None)
+    _run_night: str | None = PrivateAttr(default=None)  # the run's NIGHT_TAG, when `as_of` is not configured
 
     def get(self) -> Settings:
         """The settings now: this resource's fields over the environment's."""
         fields = {name: getattr(self, name) for name in ("data_dir", "landing_dir", "published_path", "outputs_dir",
                                                          "quality_dir", "alerts_path", "reports_pdf", "council")}
         fields["council"] = self.council or self._run_council
-        if self.as_of:
-            fields["as_of"] = dt.date.fromisoformat(self.as_of)
+        if self.as_of or self._run_night:
+            fields["as_of"] = dt.date.fromisoformat(self.as_of or self._run_night)
         if self.shared:
             fields |= self._shared_fields(str(fields["council"] or ""))
         return load_settings(**fields)
@@ -249,15 +254,22 @@ class SettingsResource(dg.ConfigurableResource):
         return self.model_copy(update={"council": council_id})
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        if self.shared and not self.council and context.dagster_run is not None:
-            self._run_council = council_of_run(context.dagster_run)
-        if context.dagster_run is not None:  # a run (not a sensor's tick) on real extracts needs its own key
+        run = context.dagster_run
+        if run is not None:
+            self._run_night = run.tags.get(NIGHT_TAG)
+        if self.shared and run is not None:
+            council = council_of_run(run)
+            if self.council and self.council != council:
+                raise dg.Failure(f"This run is for {council}, but its settings name {self.council}: nothing was "
+                                 "loaded or published.")
+            self._run_council = council
+        if run is not None:  # a run (not a sensor's tick) on real extracts needs its own key
             require_pseudonym_key(self.get())
         # One clock and one council for the whole run: everything that asks `clock.as_of()` gets this run's night,
         # and everything that asks `load_council()` this run's council.
         self._night = ExitStack()
-        if self.as_of:
-            self._night.enter_context(clock.night_of(dt.date.fromisoformat(self.as_of)))
+        if self.as_of or self._run_night:
+            self._night.enter_context(clock.night_of(dt.date.fromisoformat(self.as_of or self._run_night)))
         if self.council or self._run_council:
             self._night.enter_context(serving(self.council or self._run_council))
 
@@ -265,3 +277,11 @@ class SettingsResource(dg.ConfigurableResource):
         if self._night is not None:
             self._night.close()
             self._night = None
+
+
+class SharedSettingsResource(SettingsResource):
+    """The shared code location's settings (every council in one): each run's council is the one it is for
+    (`council_of_run`), its data under <data_dir>/councils/<id>/, its asset keys beginning with its id. A class of
+    its own, not a field, so that a run configuring some fields (a night from the launchpad) stays shared."""
+
+    shared: ClassVar[bool] = True
