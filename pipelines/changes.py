@@ -15,7 +15,7 @@ from quality import completeness
 from sources import CONTRACTS
 from sources.reader import discover_files, file_sha256
 from warehouse.catalogue import catalogue
-from warehouse.db import WarehouseBusy, connect_waiting
+from warehouse.db import WarehouseBusy, connect_waiting, table_exists
 from warehouse.settings import Settings
 
 CODE_VERSION_TAG = "dagster/code_version"  # the tag Dagster gives a materialisation: its asset's code version
@@ -65,7 +65,10 @@ def look(settings: Settings, wait_seconds: float = 0) -> Looked | None:
 
 def missing_thresholds(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[int]:
     """The thresholds the council's outputs need (its public one, its agreements') that marts.disclosed_values
-    has no pattern for yet: a profile's threshold raised since it was built."""
+    has no pattern for yet: a profile's threshold raised since it was built. None before the table is first built
+    (the night's plan builds it then, as never built)."""
+    if not table_exists(con, "marts.disclosed_values"):
+        return []
     built = {b for (b,) in con.execute("SELECT DISTINCT suppress_below FROM marts.disclosed_values").fetchall()}
     return [b for b in disclosure_thresholds(settings.council)[0] if b not in built]
 

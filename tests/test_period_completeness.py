@@ -193,7 +193,7 @@ def test_the_nightly_look_reports_a_period_due_to_turn_provisional(tmp_path, mon
         con.execute("""CREATE TABLE marts.period_completeness AS SELECT 'asb_incidents' AS measure_id,
                        DATE '2026-12-13' AS turns_provisional_on""")
     monkeypatch.setattr(changes, "changed_landing", lambda con, settings: {})
-    monkeypatch.setattr(changes, "timeliness_changes", lambda con, as_of: set())
+    monkeypatch.setattr(changes, "timeliness_changes", lambda con, as_of, prefix=(): set())
     assert changes.look(settings) == ({}, {COMPLETENESS})
     assert changes.look(dataclasses.replace(settings, as_of=dt.date(2026, 12, 12))) == ({}, set())
 
