@@ -26,13 +26,8 @@ import dagster as dg
 
 from assets.common import PUBLISHED, code_fingerprint
 from pipelines.alert_sensors import ALERT_SENSORS, check_published
-from pipelines.definitions import (
-    LANDING_SENSORS,
-    build_definitions,
-    nightly_schedule,
-    planned_request,
-    published_outputs,
-)
+from pipelines.definitions import LANDING_SENSORS, build_definitions, nightly_schedule, published_outputs
+from pipelines.locations import planned_request
 from pipelines.nightly import run_nightly
 from pipelines.selection import NightPlan
 from pipelines.simulation.calendar import RUN_FAULTS
