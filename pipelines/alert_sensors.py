@@ -15,6 +15,7 @@ from assets.common import PUBLISHED, council_key
 from pipelines.alert_channels import deliver
 from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests, recipients, run_url
 from pipelines.quiet import recorded_night
+from pipelines.sensors import located
 from quality.source_checks import timely
 from sources import CONTRACTS
 from warehouse import clock
@@ -138,12 +139,6 @@ def check_published(noticed_by: str, settings: Settings) -> tuple[int, str]:
                    if night and night >= settings.as_of else "Not yet the deadline hour: nothing to check")
     raise_alerts(AlertStore(settings.alerts_path), [alert])
     return 1, alert.title
-
-
-def located(name: str, council: str | None) -> str:
-    """A schedule's, sensor's or job's name in a location: as is in a council's own, `<council>__<name>` in the
-    shared one."""
-    return f"{council}__{name}" if council else name
 
 
 def alert_sensors(council: str | None = None) -> list[dg.SensorDefinition]:

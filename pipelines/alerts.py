@@ -24,6 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.sensors import job_kind
 from warehouse import clock
 from warehouse.alerts_table import alerts_ddl
 from warehouse.catalogue import catalogue
@@ -155,7 +156,7 @@ def alerts_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Ale
             kind="run_failed", severity="ERROR", title=f"[ERROR] Run of {run.job_name} failed",
             body="\n".join([f"The {run.job_name} run failed; " + (  # <council>__outputs in the shared location
                 "the published warehouse is current, but the reports, public site or partner packs were not "
-                "rebuilt." if run.job_name.split("__")[-1] == "outputs" else
+                "rebuilt." if job_kind(run.job_name) == "outputs" else
                 "the published warehouse was not replaced."),
                             f"{len(failures)} step(s) failed:", *steps, f"Run: {run_url(run.run_id)}"]),
             recipients=recipients(), run_id=run.run_id, key_parts=(run.run_id,)))

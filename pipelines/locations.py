@@ -32,12 +32,12 @@ from assets.raw import RAW_ASSETS
 from assets.staging import STAGING_ASSETS
 from assets.systems import SYSTEMS_ASSETS, return_templates, systems_marts_accurate
 from assets.timeliness import timeliness
-from pipelines.alert_sensors import alert_sensors, located
+from pipelines.alert_sensors import alert_sensors
 from pipelines.changes import Looked
 from pipelines.quiet import CODE_TAG, UNCHANGED_SINCE, inherited_code_tag, quiet_night, record_quiet_night
 from pipelines.retention import retention
 from pipelines.selection import NightPlan, plan_night
-from pipelines.sensors import WRITER_TAG, landing_sensor
+from pipelines.sensors import WRITER_TAG, landing_sensor, located
 from sources import CONTRACTS
 from warehouse.council import DEFAULT_COUNCIL, load_council, scope
 from warehouse.settings import COUNCIL_TAG, NIGHT_TAG, Settings, SettingsResource

@@ -41,7 +41,7 @@ import duckdb
 from assets.common import CODE_FINGERPRINT, PUBLISHED, code_fingerprint, council_key
 from pipelines.changes import CODE_VERSION_TAG, COMPLETENESS, DISCLOSED, MONTHLY, Looked, built_in_month, look
 from pipelines.retention import retention_job
-from pipelines.sensors import ACTIVE, council_runs
+from pipelines.sensors import ACTIVE, council_runs, job_kind
 from warehouse import clock
 from warehouse.settings import Settings
 
@@ -143,7 +143,7 @@ def _written_since(instance: dg.DagsterInstance, settings: Settings, run: dg.Run
     or retention run started after it), or None."""
     for record in council_runs(instance, settings, dg.RunsFilter(created_after=run.create_timestamp)):
         other = record.dagster_run
-        read_only = other.job_name.split("__")[-1] in READ_ONLY_JOBS  # <council>__outputs in the shared location
+        read_only = job_kind(other.job_name) in READ_ONLY_JOBS  # <council>__outputs in the shared location
         if other.run_id == run.dagster_run.run_id or read_only and other.status == dg.DagsterRunStatus.SUCCESS:
             continue
         if read_only:

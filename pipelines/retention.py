@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.local_compute_log_manager import LocalComputeLogManager
 
-from pipelines.sensors import council_runs
+from pipelines.sensors import council_runs, located
 from warehouse.settings import COUNCIL_TAG, Settings, SettingsResource
 
 log = logging.getLogger(__name__)
@@ -113,13 +113,13 @@ def retention(council: str | None = None) -> tuple[dg.JobDefinition, dg.Schedule
     shared location (`<council>__retention_job`, its runs tagged with it: its GX results and log files)."""
     tags = {COUNCIL_TAG: council} if council else None
 
-    @dg.job(name=f"{council}__retention_job" if council else "retention_job", tags=tags,
+    @dg.job(name=located("retention_job", council), tags=tags,
             description="Retention: old Dagster run history and GX results are deleted (pipelines/retention.py).")
     def retention_job() -> None:
         prune_old_history()
 
     schedule = dg.ScheduleDefinition(
-        name=f"{council}__retention_0500" if council else "retention_0500", job=retention_job,
+        name=located("retention_0500", council), job=retention_job,
         cron_schedule="0 5 * * *", execution_timezone="Europe/London", default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Deletes Dagster run history and GX results older than BDC_RETENTION_DAYS, daily at 05:00.")
     return retention_job, schedule

@@ -57,6 +57,17 @@ def loaded_hashes(warehouse: Path, source: str) -> set[str] | None:
         raise
 
 
+def located(name: str, council: str | None) -> str:
+    """A job's, schedule's or sensor's name in a location: as is in a council's own, `<council>__<name>` in the
+    shared one."""
+    return f"{council}__{name}" if council else name
+
+
+def job_kind(job_name: str) -> str:
+    """What a job is, whichever location: 'redditch__outputs' and 'outputs' are both 'outputs'."""
+    return job_name.split("__")[-1]
+
+
 def council_runs(instance: dg.DagsterInstance, settings: Settings, runs_filter: dg.RunsFilter | None = None,
                  limit: int | None = None) -> list[dg.RunRecord]:
     """The runs matching `runs_filter` that may touch this council's warehouse: every run in a council's own
@@ -64,7 +75,7 @@ def council_runs(instance: dg.DagsterInstance, settings: Settings, runs_filter: 
     if not settings.asset_prefix:
         return list(instance.get_run_records(runs_filter, limit=limit))
     records = [r for r in instance.get_run_records(runs_filter)
-               if settings.council.id in councils_of_run(r.dagster_run) or not councils_of_run(r.dagster_run)]
+               if not (named := councils_of_run(r.dagster_run)) or settings.council.id in named]
     return records[:limit] if limit else records
 
 
@@ -76,7 +87,7 @@ def landing_sensor(contract: SourceContract, job: dg.UnresolvedAssetJobDefinitio
     everything downstream of it), tagged also with `run_tags(instance, settings)` (the code tag it inherits).
     `council`: the one council it watches for in the shared code location (named `<council>__<source>_landing`)."""
 
-    @dg.sensor(name=f"{council}__{contract.name}_landing" if council else f"{contract.name}_landing", job=job,
+    @dg.sensor(name=located(f"{contract.name}_landing", council), job=job,
                minimum_interval_seconds=TICK_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING,
                description=f"Loads new or corrected {contract.title} files from its landing folder during the day "
                            f"and rebuilds what depends on them.")
