@@ -12,12 +12,13 @@ import pytest
 
 from tests.conftest import every_period_complete
 from tests.disclosure_attack import recovered
+from warehouse.council import Thresholds
 from warehouse.disclosure import build_disclosed_values
 
 OCTOBER = dt.date(2026, 10, 1)
 NIGHT = dt.date(2026, 11, 5)
 PARENTS = {"N": "D", "S": "D", "N1": "N", "N2": "N", "N3": "N", "N4": "N", "S1": "S", "S2": "S"}
-UNITS = {"contacts": "count", "lettings": "count", "resolved_pct": "percent"}
+UNITS = {"contacts": "count", "lettings": "count", "resolved_pct": "percent", "wait_days": "days"}
 TYPES = {"D": "district", "N": "locality", "S": "locality"}
 
 
@@ -26,7 +27,8 @@ def _type(code: str) -> str:
 
 
 def _warehouse(values: dict[str, dict[str, tuple]]) -> duckdb.DuckDBPyConnection:
-    """values: measure -> area code -> (value, numerator, denominator); an area left out had no records."""
+    """values: measure -> area code -> (value, numerator, denominator[, observations]); an area left out had no
+    records. Observations default to the denominator, or the value of a count."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA core; CREATE SCHEMA marts")
     con.execute("CREATE TABLE core.dim_area (area_type VARCHAR, area_code VARCHAR, area_name VARCHAR, "
@@ -40,10 +42,11 @@ def _warehouse(values: dict[str, dict[str, tuple]]) -> duckdb.DuckDBPyConnection
                 "area_type VARCHAR, area_code VARCHAR, value DOUBLE, numerator DOUBLE, denominator DOUBLE, "
                 "observations BIGINT)")
     for measure, areas in values.items():
-        for code, (value, numerator, denominator) in areas.items():
+        for code, (value, numerator, denominator, *observed) in areas.items():
+            observations = observed[0] if observed else denominator if denominator is not None else value
             con.execute("INSERT INTO marts.measure_values VALUES (?, ?, last_day(?::DATE), ?, ?, ?, ?, ?, ?)",
                         [measure, OCTOBER, OCTOBER, _type(code), code, value, numerator, denominator,
-                         denominator if denominator is not None else value])
+                         observations])
     every_period_complete(con)
     return con
 
@@ -88,6 +91,23 @@ def test_a_lone_small_count_gets_the_smallest_non_zero_partner_never_a_zero():
     assert con.execute("SELECT value, suppressed, no_records FROM marts.disclosed_values WHERE area_code = 'N2'"
                        ).fetchall() == [(0.0, False, True)]
     assert recovered([(_truth({"contacts": CONTACTS}), [_release(con)])], UNITS, PARENTS) == []
+
+
+def test_the_small_count_boundary_is_1_to_4_and_a_median_on_1_to_4_records_is_withheld():
+    # Contacts: N1 1 and N2 4 are the two ends of 1 to 4 (withheld, and a pair, so no partner); N3's 5 and N4's 0
+    # are shown. S1 6, S2 30. At a partner's threshold of 10, N3's 5 is withheld too.
+    contacts = {"D": (46, 46, None), "N": (10, 10, None), "S": (36, 36, None), "N1": (1, 1, None),
+                "N2": (4, 4, None), "N3": (5, 5, None), "S1": (6, 6, None), "S2": (30, 30, None)}
+    # Waiting days (a median): S1's 40 days rests on 3 records, S2's 12 on 5; N1's on 4, N2's on 6.
+    waits = {"D": (15, None, None, 18), "N": (14, None, None, 10), "S": (16, None, None, 8),
+             "N1": (9, None, None, 4), "N2": (20, None, None, 6), "S1": (40, None, None, 3), "S2": (12, None, None, 5)}
+    con = _warehouse({"contacts": contacts, "wait_days": waits})
+    public = Thresholds().public_suppress_below  # what the site and open data use unless a council sets more
+    build_disclosed_values(con, [public, 10], NIGHT)
+    assert public == 5
+    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4", "N2": "a count of 1 to 4"}
+    assert _withheld(con, "contacts", 10)["N3"] == "a count of 1 to 9"
+    assert _withheld(con, "wait_days") == {"N1": "rests on 1 to 4 records", "S1": "rests on 1 to 4 records"}
 
 
 def test_a_small_count_with_only_zeros_beside_it_withholds_its_locality_and_a_partner_locality():
