@@ -1,5 +1,5 @@
-"""The hand-made fixture: measure values worked out by hand (see the comments), row conservation,
-idempotent re-runs, duplicate deliveries and personal data."""
+"""The hand-made fixture: row conservation, idempotent re-runs, duplicate deliveries and personal data. Its
+measure values, worked out by hand, are in tests/test_worked_values.py."""
 
 from __future__ import annotations
 
@@ -15,38 +15,6 @@ from sources import CONTRACTS
 from sources.contract import snake
 from tests.conftest import copy_fixture, query
 from warehouse.settings import SettingsResource
-
-ALPHA, BETA, GAMMA = "E05015400", "E05015401", "E05015402"
-DISTRICT = "E07000234"
-
-# Fixture contacts, January 2026 (C5 has UPRN 9999, not in the gazetteer, so it is quarantined):
-#   C1 Alpha failure not-resolved, C2 Alpha value resolved, C3 Beta failure resolved, C4 (no UPRN) value resolved
-# February: C6 Gamma value resolved, C7 Gamma failure not-resolved.
-# Residents: Alpha 1,000, Beta 2,000, Gamma 3,000; localities North = Alpha + Beta, South = Gamma.
-# Police January, in district: Alpha burglary + violence, Beta ASB, Gamma shoplifting; Redditch and
-# "No location" rows are out of scope.
-EXPECTED = [
-    # measure, month, area type, area code, value
-    ("failure_demand_pct", "2026-01-01", "district", DISTRICT, 50.0),       # C1, C3 of C1..C4
-    ("failure_demand_pct", "2026-01-01", "ward", ALPHA, 50.0),              # C1 of C1, C2
-    ("failure_demand_pct", "2026-01-01", "ward", BETA, 100.0),              # C3
-    ("failure_demand_pct", "2026-01-01", "locality", "north", 200 / 3),     # C1, C3 of C1..C3
-    ("failure_demand_pct", "2026-02-01", "district", DISTRICT, 50.0),       # C7 of C6, C7
-    ("failure_demand_pct", "2026-02-01", "locality", "south", 50.0),
-    ("resolved_first_contact_pct", "2026-01-01", "district", DISTRICT, 75.0),  # C2, C3, C4 of four
-    ("contacts_received", "2026-01-01", "district", DISTRICT, 4.0),
-    ("contacts_received", "2026-01-01", "locality", "north", 3.0),
-    ("contacts_received", "2026-01-01", "ward", GAMMA, 0.0),                  # counts are zero-filled
-    ("contacts_received", "2026-02-01", "ward", GAMMA, 2.0),
-    ("online_contact_pct", "2026-01-01", "district", DISTRICT, 50.0),       # C2 web form, C3 email
-    ("crimes_per_1000", "2026-01-01", "district", DISTRICT, 0.5),             # 3 crimes / 6,000 x 1,000
-    ("crimes_per_1000", "2026-01-01", "ward", ALPHA, 2.0),                    # 2 / 1,000 x 1,000
-    ("crimes_per_1000", "2026-01-01", "ward", BETA, 0.0),                     # ASB is not a crime here
-    ("crimes_per_1000", "2026-01-01", "ward", GAMMA, 1000 / 3000),
-    ("crimes_per_1000", "2026-01-01", "locality", "north", 2000 / 3000),
-    ("asb_incidents", "2026-01-01", "district", DISTRICT, 1.0),
-    ("asb_incidents", "2026-01-01", "ward", BETA, 1.0),
-]
 
 
 @pytest.fixture(scope="module")
@@ -75,19 +43,6 @@ def fresh_run(warehouse_env, run_pipeline):
     outcome = run_pipeline()
     assert outcome.success, outcome.checks_failed
     return warehouse_env, outcome
-
-
-def test_hand_computed_measure_values(fixture_run):
-    settings, _ = fixture_run
-    for measure, month, area_type, area_code, expected in EXPECTED:
-        rows = query(settings.published_path, """SELECT value FROM marts.measure_values WHERE measure_id = ?
-                     AND period_start = ?::DATE AND area_type = ? AND area_code = ?""",
-                     [measure, month, area_type, area_code])
-        assert len(rows) == 1, (measure, month, area_type, area_code, rows)
-        assert rows[0][0] == pytest.approx(expected), (measure, month, area_type, area_code)
-    # A ratio with no observations is absent, not zero: nobody in South contacted us in January.
-    assert not query(settings.published_path, """SELECT 1 FROM marts.measure_values WHERE measure_id =
-                     'failure_demand_pct' AND period_start = DATE '2026-01-01' AND area_code = 'south'""")
 
 
 def test_row_conservation_for_every_fixture_file(fixture_run):

@@ -70,9 +70,11 @@ ROWS: list[tuple[str, str, str, str, float]] = [
     ("lettings_count", FEB, "locality", "south", 0.0),  # zero-filled
     ("lettings_count", FEB, "ward", ALPHA, 0.0),  # zero-filled
     ("lettings_count", FEB, "ward", BETA, 1.0),  # L6
-    # --- relet_mean_days: days empty between tenancies / homes let; district, locality. (January's district
-    # and south values turn on L5, the first let with no void: see DISPUTED.)
+    # --- relet_mean_days: days empty between tenancies / homes re-let; district, locality. L5, a first let with no
+    # void start date, did not stand empty between tenancies: it is not counted (nor averaged in as 0 days).
+    ("relet_mean_days", JAN, "district", DISTRICT, (10 + 21 + 30 + 3) / 4),  # L1, L2, L3, L4
     ("relet_mean_days", JAN, "locality", "north", (10 + 21 + 3) / 3),  # L1, L2, L4
+    ("relet_mean_days", JAN, "locality", "south", 30 / 1),  # L3 (L5 is a first let)
     ("relet_mean_days", FEB, "district", DISTRICT, 5.0),  # L6: 28 Jan -> 2 Feb
     ("relet_mean_days", FEB, "locality", "north", 5.0),  # L6 Beta
     # --- sickness_days_per_fte: days lost / FTE employed, January; district (council-wide) and team.
@@ -95,18 +97,6 @@ ABSENT: list[tuple[str, str, str, str]] = [
     ("homelessness_prevented_relieved_pct", FEB, "ward", ALPHA),  # no Alpha case closed in February
     ("housing_options_end_to_end_days", FEB, "locality", "south"),
     ("sickness_days_per_fte", JAN, "team", "policy"),  # no Policy staff in the file
-]
-
-# Hand values by the catalogue's definition that the code does not give (reported, not "fixed" to match): the
-# value by the definition, the value the code gives, and why. relet_mean_days: "Average number of days housing
-# association homes let in the month stood empty between tenancies". L5 has no Void Start Date (a first let of a
-# new home; the contract allows the date to be blank): it did not stand empty between tenancies, and its days
-# empty are unknown, not 0. The code's void_days is NULL for it, so it adds nothing to the numerator (sum skips
-# NULL) but 1 to the denominator (`1 AS denominator`): it is averaged in as 0 days.
-DISPUTED: list[tuple[str, str, str, str, float, float, str]] = [
-    ("relet_mean_days", JAN, "district", DISTRICT, (10 + 21 + 30 + 3) / 4, (10 + 21 + 30 + 3) / 5,
-     "L5 (no void: first let) is averaged in as 0 days"),
-    ("relet_mean_days", JAN, "locality", "south", 30 / 1, 30 / 2, "L5 (no void: first let) is averaged in as 0 days"),
 ]
 
 # The rows of these files that must be quarantined (source, file, file row, reason): XLSX data start on row 5.
