@@ -36,6 +36,30 @@ def raise_alerts(store: AlertStore, alerts: list[Alert]) -> int:
     return new
 
 
+def send_digest(store: AlertStore, now: dt.datetime, hour: int) -> str:
+    """Once a day from `hour`: one digest per person of the WARN alerts not yet carried by one. A digest that
+    every configured channel failed to send is not marked: its warnings stay pending and are tried again at the
+    next evaluation, the same day (a digest with no channel configured is marked: there is nowhere to send it).
+    Returns what was done, for the sensor's tick."""
+    last = store.last_digest()
+    if now.hour < hour:
+        return "not digest time yet"
+    # After today's digest only what it failed to send is tried again; newer warnings wait for tomorrow's.
+    pending = store.pending_digest(raised_by=last if last and last.date() >= now.date() else None)
+    if not pending:
+        return "no warnings since the last digest" if not last or last.date() < now.date() else "digest sent today"
+    failed = set()
+    for alert in digests(pending, now.date()):
+        outcome = deliver(alert)
+        if outcome and all(result.startswith("failed") for result in outcome.values()):
+            failed.update(alert.recipients)
+    carried = [key for key, _, _, people in pending if not failed & set(people.split(", "))]
+    store.mark_digested(carried, at=now)
+    kept = len(pending) - len(carried)
+    return f"digest sent: {len(carried)} warning(s)" + (
+        f"; {kept} kept for the next try (every channel failed for {len(failed)} person(s))" if kept else "")
+
+
 def overdue_alerts(settings: Settings) -> list[Alert]:
     """An alert for each monthly source whose next file is past its due day on the night `settings.as_of`:
     WARN, then ERROR after the grace period (the council's, else the contract's). Judged on the published warehouse's
@@ -177,18 +201,8 @@ def alert_sensors(council: str | None = None) -> list[dg.SensorDefinition]:
                            "checks since the last digest.")
     def warn_digest(context: dg.SensorEvaluationContext, settings: SettingsResource):
         with scope(council):  # its profile: thresholds, providers, mailboxes
-            now = clock.timestamp()
             store = AlertStore(mine(settings).get().alerts_path)
-            last = store.last_digest()
-            if now.hour < int(os.environ.get("BDC_DIGEST_HOUR", "7")) or (last and last.date() >= now.date()):
-                return dg.SkipReason("not digest time yet")
-            pending = store.pending_digest()
-            if not pending:
-                return dg.SkipReason("no warnings since the last digest")
-            for alert in digests(pending, now.date()):
-                deliver(alert)
-            store.mark_digested([row[0] for row in pending])
-            return dg.SkipReason(f"digest sent: {len(pending)} warning(s)")
+            return dg.SkipReason(send_digest(store, clock.timestamp(), int(os.environ.get("BDC_DIGEST_HOUR", "7"))))
 
     @dg.sensor(name=located("overdue_sources", council), minimum_interval_seconds=3600,
                default_status=dg.DefaultSensorStatus.RUNNING,

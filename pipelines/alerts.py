@@ -191,15 +191,18 @@ class AlertStore:
             con.execute("UPDATE audit.alerts SET delivered = ? WHERE alert_key = ?",
                         ["; ".join(f"{k}: {v}" for k, v in delivered.items()) or "no channel configured", alert.key])
 
-    def pending_digest(self) -> list[tuple]:
+    def pending_digest(self, raised_by: dt.datetime | None = None) -> list[tuple]:
+        """The WARN alerts no digest has carried yet (those raised by `raised_by`, when given)."""
         with self._connect() as con:
             return con.execute("""SELECT alert_key, title, body, recipients FROM audit.alerts
-                                  WHERE kind = 'check_warn' AND digest_sent_at IS NULL ORDER BY raised_at""").fetchall()
+                                  WHERE kind = 'check_warn' AND digest_sent_at IS NULL
+                                  AND (?::TIMESTAMP IS NULL OR raised_at <= ?::TIMESTAMP)
+                                  ORDER BY raised_at""", [raised_by, raised_by]).fetchall()
 
-    def mark_digested(self, keys: list[str]) -> None:
+    def mark_digested(self, keys: list[str], at: dt.datetime | None = None) -> None:
         with self._connect() as con:
             con.execute("UPDATE audit.alerts SET digest_sent_at = ? WHERE alert_key IN (SELECT unnest(?))",
-                        [clock.timestamp(), keys])
+                        [at or clock.timestamp(), keys])
 
     def last_digest(self) -> dt.datetime | None:
         with self._connect() as con:

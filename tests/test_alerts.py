@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import socket
 import threading
 from email import message_from_bytes
@@ -19,7 +20,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from pipelines.alert_sensors import overdue_alerts, raise_alerts
+from pipelines.alert_sensors import overdue_alerts, raise_alerts, send_digest
 from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests
 from pipelines.definitions import build_definitions
 from pipelines.nightly import run_nightly
@@ -182,6 +183,43 @@ def test_warnings_are_collected_into_one_digest_per_person(tmp_path):
     assert sent[0].title == "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)"
     assert "Recorded crime per 1,000 residents: reliable" in sent[0].body
     store.mark_digested([row[0] for row in pending])
+    assert store.pending_digest() == []
+
+
+def test_the_digest_waits_for_its_hour_keeps_warnings_while_email_is_down_and_sends_once_a_day(
+        tmp_path, smtp_server, monkeypatch):
+    store = AlertStore(tmp_path / "alerts.duckdb")
+    owner, policy = "community.safety@bromsgrove.example", "policy.team@bromsgrove.example"
+    at = {"now": dt.datetime(2026, 3, 2, 6, 0)}
+    monkeypatch.setattr("pipelines.alerts.clock.timestamp", lambda: at["now"])  # when each alert is raised
+
+    def warn(key: str) -> None:
+        store.add(Alert(kind="check_warn", severity="WARN", title=f"[WARN] Measure {key}: reliable",
+                        body="volume low", recipients=[owner, policy], key_parts=(key,)))
+
+    def digest(hour: int, minute: int, day: int = 2) -> str:
+        at["now"] = dt.datetime(2026, 3, day, hour, minute)
+        return send_digest(store, at["now"], hour=7)
+
+    warn("A")
+    warn("B")
+    assert digest(6, 59) == "not digest time yet"
+    port = os.environ["BDC_SMTP_PORT"]  # the fixture's mail server, up
+    monkeypatch.setenv("BDC_SMTP_PORT", str(_free_port()))  # the mail server is down: nothing listens there
+    assert digest(7, 0) == "digest sent: 0 warning(s); 2 kept for the next try (every channel failed for 2 person(s))"
+    assert smtp_server.messages == [] and len(store.pending_digest()) == 2  # not lost
+    monkeypatch.setenv("BDC_SMTP_PORT", port)  # back up: the next evaluation sends both, one email each
+    assert digest(7, 10) == "digest sent: 2 warning(s)"
+    assert sorted((to, m["Subject"]) for to, m, _ in smtp_server.messages) == [
+        ([owner], "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)"),
+        ([policy], "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)")]
+    at["now"] = dt.datetime(2026, 3, 2, 7, 15)
+    warn("C")  # raised after today's digest: waits for tomorrow's, once a day
+    assert digest(7, 20) == "digest sent today" and len(smtp_server.messages) == 2
+    assert digest(6, 59, day=3) == "not digest time yet"
+    assert digest(7, 0, day=3) == "digest sent: 1 warning(s)"
+    assert [m["Subject"] for _, m, _ in smtp_server.messages[2:]] == [
+        "[WARN] Data-quality digest for 03 March 2026: 1 warning(s)"] * 2
     assert store.pending_digest() == []
 
 
