@@ -67,6 +67,16 @@ def test_seven_points_on_one_side_is_a_shift_and_a_point_on_the_mean_breaks_it()
     assert flagged(xmr(unbroken), "shift") == list(range(13))
 
 
+def test_a_shift_is_exactly_seven_points_on_one_side_and_six_are_not_enough():
+    # Both series sum to 140 over 14 points: mean exactly 10.
+    # Seven above (11 13 12 11 13 12 11 = 83), then seven below (9 7 8 9 7 8 9 = 57): two shifts.
+    seven = [11, 13, 12, 11, 13, 12, 11, 9, 7, 8, 9, 7, 8, 9]
+    assert xmr(seven)[0].mean == 10 and flagged(xmr(seven), "shift") == list(range(14))
+    # Six above (72), six below (48), then 12 and 8: no run reaches seven.
+    six = [11, 13, 12, 11, 13, 12, 9, 7, 8, 9, 7, 8, 12, 8]
+    assert xmr(six)[0].mean == 10 and flagged(xmr(six), "shift") == []
+
+
 def test_seven_falling_points_are_a_trend_whose_direction_decides_improvement_or_concern():
     values = [9, 13, 9, 13, 9, 13, 12.5, 12, 11.5, 11, 10.5, 10, 13, 9]
     # 13 -> 10 at indexes 5..11 falls six times in a row: seven points. Mean 155.5/14 = 11.107, mR̄ 30/13,
@@ -79,8 +89,10 @@ def test_seven_falling_points_are_a_trend_whose_direction_decides_improvement_or
     up = xmr(values, improvement="up")
     assert {up[i].point_type for i in range(5, 12)} == {"special_cause_concern"}
     assert up[5].variation_icon == "concern_low"
-    # A repeated value breaks a trend: 12, 12 instead of 12.5, 12 leaves only five falling steps.
+    # A repeated value breaks a trend: 12, 12 instead of 12.5, 12 leaves four falling steps after it.
     assert flagged(xmr([*values[:6], 12, *values[7:]]), "trend") == []
+    # Six falling points (13 12 11.5 11 10.5 10: five steps) are not a trend; seven are.
+    assert flagged(xmr([*values[:6], *values[7:]]), "trend") == []
 
 
 def test_two_of_three_beyond_the_near_limit_against_a_fixed_baseline():
