@@ -5,6 +5,11 @@
 - `native_crash`: SIGSEGV, a real signal, a moment after a step opens the warehouse;
 - `disk_full`: the copy of the published file fails with ENOSPC half-way.
 
+And at exact points, for tests/test_kill_points.py (SIGKILL from inside the process, so the point is certain):
+- `kill_between_raw_files`: after the first raw file of the run is loaded, before the second;
+- `kill_before_swap` / `kill_after_swap`: just before / just after the new published copy is renamed into place;
+- `kill_in_outputs`: once every output is written, before the first is swapped in.
+
     python -m pipelines.simulation.worker RUN.json     (RUN.json: job, run_id, tags, fault, assets, checks)
 
 The daemon (pipelines/simulation/daemon.py) starts it under `faketime` at the simulated time.
@@ -70,8 +75,54 @@ def _arm(fault: str, rng: random.Random, steps: int) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
         publish.shutil = SimpleNamespace(copyfile=copy_half)  # only publish's copy of the last published file
+    elif fault in KILL_POINTS:
+        KILL_POINTS[fault]()
     elif fault:
         raise ValueError(f"unknown fault {fault!r}")
+
+
+def _die(*_args: object, **_kwargs: object) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _kill_between_raw_files() -> None:
+    from sources import reader
+
+    load_file, loaded = reader.load_file, [0]
+
+    def load_then_die_before_the_next(*args, **kwargs):
+        if loaded[0] == 1:
+            _die()
+        loaded[0] += 1
+        return load_file(*args, **kwargs)
+
+    reader.load_file = load_then_die_before_the_next
+
+
+def _kill_at_the_swap(after: bool) -> None:
+    from warehouse import publish
+
+    def replace(source, target):
+        if str(target).endswith(".tmp"):  # compaction's rename inside the temporary copy
+            return os.replace(source, target)
+        if not after:
+            _die()
+        os.replace(source, target)
+        _die()
+
+    publish.os = SimpleNamespace(**{**vars(os), "replace": replace})
+
+
+def _kill_in_outputs() -> None:
+    from outputs import folders
+
+    folders._exchange = _die
+
+
+KILL_POINTS = {"kill_between_raw_files": _kill_between_raw_files,
+               "kill_before_swap": lambda: _kill_at_the_swap(after=False),
+               "kill_after_swap": lambda: _kill_at_the_swap(after=True),
+               "kill_in_outputs": _kill_in_outputs}
 
 
 def main(spec_path: str) -> int:
