@@ -118,10 +118,20 @@ def build_outputs_fixture(path: Path, thresholds: tuple[int, ...] = (5, 10, 13))
 LONGEST_FIRST = ("test_simulation", "test_awkward_days", "test_canaries")
 
 
+# The fixtures that load whole nights: a test using one (directly or through another fixture) is in the `night`
+# tier, as is a test or module marked `pytest.mark.night` (one that runs a night in its own body).
+NIGHT_FIXTURES = frozenset({"run_pipeline", "fresh_run", "built", "bad_night", "scanned", "night", "clean_night",
+                            "rules_night", "report", "systems", "worked_night"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Hand the longest modules out first under `pytest -n 2 --dist loadfile --no-loadscope-reorder` (make
-    test; xdist would otherwise start with the files holding the most tests), so the two workers finish
-    together. Whole files go to one worker, so a module-scoped fixture is built once (pytest 9 broke xdist's
-    `loadgroup`, which renames node ids)."""
+    """Mark the tests that load whole nights `night` (make test-fast leaves them out). Then hand the longest
+    modules out first under `pytest -n 2 --dist loadfile --no-loadscope-reorder` (make test; xdist would
+    otherwise start with the files holding the most tests), so the two workers finish together. Whole files go
+    to one worker, so a module-scoped fixture is built once (pytest 9 broke xdist's `loadgroup`, which renames
+    node ids)."""
+    for item in items:
+        if NIGHT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.night)
     rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))

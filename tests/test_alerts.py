@@ -139,6 +139,7 @@ def test_a_channel_that_is_down_does_not_lose_the_alert_or_leak_its_webhook(tmp_
         assert canary not in delivered and canary not in caplog.text, canary
 
 
+@pytest.mark.night
 def test_a_run_with_a_failed_check_alerts_its_owner_and_the_policy_team(warehouse_env, smtp_server, webhooks,
                                                                         ):
     copy_fixture(warehouse_env)

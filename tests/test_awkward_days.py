@@ -28,7 +28,8 @@ from warehouse.catalogue import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKETIME = shutil.which("faketime")
-pytestmark = pytest.mark.skipif(FAKETIME is None, reason="Debian's faketime is not installed (make test installs it)")
+pytestmark = [pytest.mark.night,  # the bundled sample on faked nights
+              pytest.mark.skipif(FAKETIME is None, reason="Debian's faketime is not installed (make test installs it)")]
 
 
 def _next_day_of_month(today: dt.date, day: int) -> dt.date:

@@ -3,7 +3,11 @@ last good data."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import copy_fixture, query
+
+pytestmark = pytest.mark.night  # each test runs a night
 
 
 def test_missing_column_is_reported_and_holds_its_source_back(warehouse_env, run_pipeline):

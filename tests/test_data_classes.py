@@ -28,6 +28,7 @@ def _tables(path) -> dict[str, list[str]]:
     return dict(rows)
 
 
+@pytest.mark.night
 def test_each_copy_holds_only_what_its_readers_may_see(warehouse_env, run_pipeline, monkeypatch):
     monkeypatch.setenv("BDC_ANALYST_SPECIAL_CATEGORY", "false")  # the default (the other tests set it)
     copy_fixture(warehouse_env)

@@ -19,6 +19,8 @@ from sources.reader import file_sha256
 from tests.conftest import query
 from warehouse.settings import SettingsResource
 
+pytestmark = pytest.mark.night  # each test runs several nights
+
 WASTE = "Report Ref,Report Type,Reported At,Completed At,UPRN,Reporter Name,Reporter Phone,Description"
 PLANNING = ("Application Number,Application Type,Date Received,Date Valid,Decision Date,Decision,Extension Agreed,"
             "UPRN,Applicant Name,Agent Name,Proposal")

@@ -18,6 +18,8 @@ from pipelines.nightly import carried_forward, run_nightly, summary
 from tests.test_holds import _planning, _waste
 from warehouse.settings import SettingsResource, load_settings
 
+pytestmark = pytest.mark.night  # nights and a rebuild
+
 
 def _night(instance: dg.DagsterInstance, data_dir, as_of: str, planned: bool = True):
     resource = SettingsResource(data_dir=str(data_dir), as_of=as_of)

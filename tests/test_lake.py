@@ -32,6 +32,8 @@ from warehouse.lake import (
 )
 from warehouse.secrets import redact
 
+pytestmark = pytest.mark.night  # nights committed to a lake
+
 NIGHT = dt.date(2026, 11, 26)
 
 

@@ -40,6 +40,7 @@ def _as_before_the_rename(path) -> int:
     return touched
 
 
+@pytest.mark.night
 def test_an_upgraded_warehouse_keeps_the_renamed_measures_history(warehouse_env, run_pipeline):
     copy_fixture(warehouse_env)
     assert run_pipeline().success

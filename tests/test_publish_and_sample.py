@@ -9,9 +9,13 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from sources.bundled import generate_sample
 from sources.sample import parse_month
 from tests.conftest import copy_fixture, query
+
+pytestmark = pytest.mark.night  # the bundled sample's nights
 
 READER = textwrap.dedent("""
     import json, sys, time, duckdb

@@ -7,6 +7,8 @@ import pytest
 
 from tests.conftest import copy_fixture, query
 
+pytestmark = pytest.mark.night  # each test runs nights
+
 DISTRICT, ALPHA, BETA, GAMMA = "E07000234", "E05015400", "E05015401", "E05015402"
 CORRECTED = "crm_contacts_2026-01-corrected.csv"
 

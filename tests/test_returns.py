@@ -9,11 +9,14 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pytest
 
 from pipelines.cli import main as cli
 from pipelines.nightly import summary
 from sources.performance_returns.template import TITLE_ROWS
 from tests.conftest import copy_fixture, query
+
+pytestmark = pytest.mark.night  # each test runs nights
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER_ROW = TITLE_ROWS + 1  # 1-based row of the header in the sheet

@@ -23,6 +23,8 @@ from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import Queued
 
 from pipelines.definitions import NIGHTLY_MAX_RUNTIME_SECONDS, nightly_job, nightly_schedule
 
+pytestmark = pytest.mark.night  # runs in processes of their own
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOYED = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
 

@@ -20,6 +20,8 @@ from warehouse.settings import (
     require_pseudonym_key,
 )
 
+pytestmark = pytest.mark.night  # runs whole nights
+
 
 def test_a_night_set_on_the_settings_resource_is_the_whole_runs_clock(tmp_path, monkeypatch):
     monkeypatch.delenv("BDC_AS_OF", raising=False)

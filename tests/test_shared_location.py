@@ -50,6 +50,7 @@ def _own_keys() -> set[tuple[str, ...]]:
     return {tuple(k.path) for d in [*ALL_ASSETS, *ALL_CHECKS] for k in d.keys}
 
 
+@pytest.mark.night
 def test_each_council_has_its_own_assets_jobs_schedules_and_sensors(shared):
     graph = shared.asset_graph
     keys = graph.get_all_asset_keys()
@@ -128,6 +129,7 @@ def test_each_council_needs_its_own_pseudonym_key_in_the_shared_location(tmp_pat
         KEYS["BDC_PSEUDONYM_KEY_REDDITCH"]
 
 
+@pytest.mark.night
 def test_one_council_s_failed_night_holds_back_only_its_own(tmp_path, monkeypatch, warehouse_env):
     for name, key in KEYS.items():
         monkeypatch.setenv(name, key)
@@ -264,6 +266,7 @@ def test_the_published_outputs_sensor_hands_the_night_as_a_tag(tmp_path):
     assert sensor.job_name == "redditch__outputs"
 
 
+@pytest.mark.night
 def test_the_shared_location_loads_without_the_default_council_s_profile(tmp_path):
     (tmp_path / "councils").mkdir()
     shutil.copy(DEPLOY.parent.parent / "councils" / "redditch.yaml", tmp_path / "councils")
