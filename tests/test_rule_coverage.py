@@ -127,6 +127,7 @@ EXPECTED = [
     ("waste_reports", "street_scene_reports_2026-03.csv", 12, "Completed at 2026-04-11 00:00:00" + FUTURE),
     ("waste_reports", "street_scene_reports_2026-03.csv", 13,
      "Report Type =Fly-tipping is not known; Report type" + FORMULA),
+    ("waste_reports", "street_scene_reports_2026-03.csv", 14, "Completed At is not a date and time"),  # 25:00
     ("waste_reports", "street_scene_reports_2026-04.csv", 3, "Reported at 2026-04-11 00:00:00" + FUTURE),
 
     # Housing options. Good: HR1 approached and closed 31 Mar, HR2 closed 1 Mar, HF1 both on 10 Apr.
@@ -225,6 +226,7 @@ EXPECTED = [
     ("lettings", "lettings_return_2026-03.csv", 11,
      "Tenancy start date 2026-03-09 is before Void start date 2026-03-10"),
     ("lettings", "lettings_return_2026-03.csv", 12, "Property type" + FORMULA),
+    ("lettings", "lettings_return_2026-03.csv", 13, "Void Start Date is not a date"),  # 31 February
     ("lettings", "lettings_return_2026-04.csv", 3, "Tenancy start date 2026-04-11" + FUTURE),
     ("lettings", "lettings_return_2026-04.csv", 4,
      "Void start date 2026-04-11" + FUTURE + "; Tenancy start date 2026-04-11" + FUTURE),

@@ -11,6 +11,9 @@ SELECT
     reasons([
         CASE WHEN clean(r."Letting Ref") IS NULL THEN 'Letting Ref is blank' END,
         CASE WHEN uk_date(r."Tenancy Start Date") IS NULL THEN 'Tenancy Start Date is not a date' END,
+        -- a void start that is there but no date must not pass for a first let (no void: not a re-let)
+        CASE WHEN clean(r."Void Start Date") IS NOT NULL AND uk_date(r."Void Start Date") IS NULL
+             THEN 'Void Start Date is not a date' END,
         CASE WHEN a.uprn IS NULL THEN 'UPRN is blank or not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason

@@ -13,6 +13,9 @@ SELECT
         CASE WHEN coalesce(clean(r."Report Type"), '') NOT IN ('Missed bin - residual', 'Missed bin - recycling',
              'Missed bin - garden', 'Fly-tipping') THEN 'Report Type ' || coalesce(r."Report Type", '(blank)') || ' is not known' END,
         CASE WHEN uk_timestamp(r."Reported At") IS NULL THEN 'Reported At is not a date and time' END,
+        -- a completion time that is there but no time must not pass for a report still open
+        CASE WHEN clean(r."Completed At") IS NOT NULL AND uk_timestamp(r."Completed At") IS NULL
+             THEN 'Completed At is not a date and time' END,
         CASE WHEN clean(r."UPRN") IS NOT NULL AND a.uprn IS NULL THEN 'UPRN is not in the gazetteer' END
     ]) AS _reject_reason,
     NULL::VARCHAR AS _scope_reason
