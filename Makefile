@@ -13,7 +13,8 @@ export PYTHONFAULTHANDLER := 1
 # System packages (Pango for PDFs; Chromium for the tests) are installed as root, or with sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps browser-test-deps clock-test-deps lake-deps run run-lake dev dev-councils test test-slow simulate lint sample clean \
+.PHONY: install system-deps browser-test-deps clock-test-deps lake-deps run run-lake dev dev-councils test test-fast test-slow \
+	mutants simulate lint sample clean \
 	vendor-govuk bench bench-lake profile
 
 $(UV):
@@ -86,6 +87,19 @@ TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/bdc-pytest-$(shell id -u),$(CUR
 test: install browser-test-deps clock-test-deps lake-deps
 	$(VENV)/bin/python -m pytest -m "not slow" -n 2 --dist loadfile --no-loadscope-reorder --basetemp=$(TEST_TMP) \
 		--durations=20
+
+## test-fast: the fast tier, every test that loads no whole night (the `night` marker: tests/conftest.py); under 5
+## minutes on 2 cores. `make test` runs it too, with the nights.
+test-fast: install browser-test-deps
+	$(VENV)/bin/python -m pytest -m "not slow and not night" -n 2 --dist loadfile --basetemp=$(TEST_TMP) --durations=10
+
+## mutants: mutation testing (tests/mutation/run.py): mutmut over the Python that judges, withholds and alerts, and
+## one-change mutants of the SQL (macros, staging, core, measures); scores in data/mutants/report.json. Hours in
+## full; MUTANTS_SAMPLE=40 make mutants runs 40 drawn at random (MUTANTS_SEED to draw others).
+MUTANTS_SAMPLE ?=
+MUTANTS_SEED ?= 2016
+mutants: install browser-test-deps clock-test-deps
+	$(VENV)/bin/python -m tests.mutation.run --seed $(MUTANTS_SEED) $(if $(MUTANTS_SAMPLE),--sample $(MUTANTS_SAMPLE))
 
 ## test-slow: the tests too long for CI (the benchmark's smoke test)
 test-slow: install browser-test-deps clock-test-deps

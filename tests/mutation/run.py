@@ -1,0 +1,183 @@
+"""`make mutants`: mutation testing of the Python (mutmut) and the SQL (tests/mutation/sql_mutants.py), against
+the fast tier of the suite, with a score per file in the terminal and in data/mutants/report.json.
+
+    python -m tests.mutation.run                 every mutant (hours: the SQL mutants each load a night)
+    python -m tests.mutation.run --sample 40     40 mutants drawn at random (--seed), half Python, half SQL
+
+A surviving mutant is a change no test noticed. Each one is either killed by a new test or listed, with why it
+cannot change any output, in tests/mutants_equivalent.txt (`file:line: mutation  # why`), which the score leaves
+out of both the killed and the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from tests.mutation.sql_mutants import ROOT, SqlMutant, mutants, sql_files
+
+REPORT = ROOT / "data" / "mutants" / "report.json"
+EQUIVALENT = ROOT / "tests" / "mutants_equivalent.txt"
+SCRATCH = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp") / "bdc-mutants"
+# The tests each kind of SQL is held to: the hand-worked values of every measure (one night with every source),
+# the quarantine rules, and (for the macros) the date parsers.
+SQL_TESTS = {
+    "macros": ["tests/test_date_parsing.py", "tests/test_worked_values.py", "tests/test_rule_coverage.py"],
+    "staging": ["tests/test_worked_values.py", "tests/test_rule_coverage.py"],
+    "core": ["tests/test_worked_values.py"],
+    "measures": ["tests/test_worked_values.py", "tests/test_measure_sql.py"],
+}
+MUTMUT_KILLED, MUTMUT_SURVIVED, MUTMUT_NO_TESTS = {1, 3, 37}, {0}, {33}
+MUTMUT_TIMEOUT = {-24, 24, 36, 152}
+
+
+def _sql_kind(file: str) -> str:
+    if file.endswith("macros.sql"):
+        return "macros"
+    if file.startswith("sources/"):
+        return "staging"
+    return "measures" if file.endswith(".yaml") else "core"
+
+
+def equivalent() -> set[tuple[str, str]]:
+    """(file:line, mutation) of the mutants recorded as unable to change any output."""
+    listed = set()
+    for line in EQUIVALENT.read_text(encoding="utf-8").splitlines() if EQUIVALENT.exists() else []:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            where, _, mutation = line.partition(": ")
+            listed.add((where.strip(), mutation.strip()))
+    return listed
+
+
+def _scratch_copy() -> Path:
+    """The repository's tracked files (and the uncommitted changes to them), copied once, for the SQL mutants."""
+    target = SCRATCH / "src"
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    for name in files:
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
+
+
+def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
+    """Each mutant in the scratch copy, against its tests; killed, survived or timed out."""
+    copy = _scratch_copy()
+    results = []
+    for n, mutant in enumerate(chosen, 1):
+        target = copy / mutant.file
+        original = target.read_text(encoding="utf-8")
+        target.write_text(mutant.text, encoding="utf-8")
+        started = time.monotonic()
+        try:
+            done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                   f"--basetemp={SCRATCH / 'tmp'}",
+                                   *SQL_TESTS[_sql_kind(mutant.file)]], cwd=copy, capture_output=True, text=True,
+                                  timeout=timeout)
+            status = "survived" if done.returncode == 0 else "killed"
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+        finally:
+            target.write_text(original, encoding="utf-8")
+        results.append({"file": mutant.file, "line": mutant.line, "mutation": mutant.mutation, "status": status})
+        print(f"[sql {n}/{len(chosen)}] {status:8} {mutant.file}:{mutant.line} {mutant.mutation} "
+              f"({time.monotonic() - started:.0f} s)", flush=True)
+    return results
+
+
+def run_python(names: list[str] | None, timeout: int) -> list[dict]:
+    """mutmut over [tool.mutmut]'s paths: every mutant (`names` None), or the named ones."""
+    log = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {log}", flush=True)
+    with log.open("a") as out:
+        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])], cwd=ROOT,
+                       stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50)
+    return _mutmut_results(set(names) if names else None)
+
+
+def python_mutant_names() -> list[str]:
+    """Every Python mutant mutmut made (after a generation pass), from its metadata in mutants/."""
+    names = []
+    for meta in (ROOT / "mutants").rglob("*.meta"):
+        names += list(json.loads(meta.read_text())["exit_code_by_key"])
+    return sorted(names)
+
+
+def _mutmut_results(only: set[str] | None) -> list[dict]:
+    results = []
+    for meta in (ROOT / "mutants").rglob("*.meta"):
+        file = str(meta.relative_to(ROOT / "mutants")).removesuffix(".meta")
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if only is not None and name not in only:
+                continue
+            status = ("killed" if code in MUTMUT_KILLED else "timeout" if code in MUTMUT_TIMEOUT else
+                      "no tests" if code in MUTMUT_NO_TESTS else "survived" if code in MUTMUT_SURVIVED else
+                      "not run")
+            results.append({"file": file, "line": None, "mutation": name, "status": status})
+    return results
+
+
+def score(results: list[dict], listed: set[tuple[str, str]]) -> tuple[int, int, list[dict]]:
+    """(killed, total, survivors) leaving out the mutants listed as equivalent and those not run."""
+    counted = [r for r in results if r["status"] != "not run"
+               and (f"{r['file']}:{r['line']}" if r["line"] else r["file"], r["mutation"]) not in listed]
+    survivors = [r for r in counted if r["status"] != "killed"]
+    return len(counted) - len(survivors), len(counted), survivors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample", type=int, help="run this many mutants drawn at random (half Python, half SQL)")
+    parser.add_argument("--seed", type=int, default=2016)
+    parser.add_argument("--timeout", type=int, default=900, help="seconds one mutant's tests may take")
+    parser.add_argument("--only", choices=("python", "sql"), help="one kind of mutant only")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    all_sql = [m for path in sql_files() for m in mutants(path)]
+    python_results, sql_results = [], []
+    if args.only != "sql":
+        if args.sample:
+            run_python(["generate.only*"], args.timeout)  # makes the mutants (and the tests' map) without running
+            names = python_mutant_names()
+            python_results = run_python(rng.sample(names, min(len(names), args.sample - args.sample // 2)),
+                                        args.timeout)
+        else:
+            python_results = run_python(None, args.timeout)
+    if args.only != "python":
+        chosen = rng.sample(all_sql, min(len(all_sql), args.sample // 2 if args.sample else len(all_sql))) \
+            if args.sample else all_sql
+        sql_results = run_sql(chosen, args.timeout)
+    listed = equivalent()
+    python_killed, python_total, python_survivors = score(python_results, listed)
+    sql_killed, sql_total, sql_survivors = score(sql_results, listed)
+    by_file: dict[str, Counter] = defaultdict(Counter)
+    for r in python_results + sql_results:
+        by_file[r["file"]][r["status"]] += 1
+    for file, counts in sorted(by_file.items()):
+        print(f"{file:60} " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    report = {"python_killed": python_killed, "python_total": python_total, "sql_killed": sql_killed,
+              "sql_total": sql_total, "sql_mutants_made": len(all_sql), "sample": args.sample, "seed": args.seed,
+              "equivalent_listed": len(listed), "by_file": {f: dict(c) for f, c in sorted(by_file.items())},
+              "survivors": [{"file": r["file"], "line": r["line"], "mutation": r["mutation"], "status": r["status"]}
+                            for r in python_survivors + sql_survivors]}
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    for kind, killed, total in (("Python", python_killed, python_total), ("SQL", sql_killed, sql_total)):
+        print(f"{kind}: {killed} of {total} killed" + (f" ({100 * killed / total:.0f} %)" if total else ""))
+    print(f"Report: {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
