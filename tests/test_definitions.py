@@ -26,7 +26,10 @@ def test_definitions_load_with_an_asset_per_measure_and_source():
             "marts/dashboard_demographics", "published/warehouse"} <= keys
     schedule = defs.resolve_schedule_def("nightly_0200")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Europe/London"
-    assert defs.resolve_job_def("nightly") is not None
+    # The nightly job selects every source's raw table and every measure (what a run's plan is cut from).
+    selected = {key.to_user_string() for key in defs.resolve_job_def("nightly").asset_layer.executable_asset_keys}
+    assert {f"measures/{m}" for m in catalogue().measures} <= selected
+    assert {f"raw/{s}" for s in CONTRACTS} <= selected
 
 
 def test_catalogue_covers_every_purpose_with_two_measures():
@@ -85,7 +88,9 @@ def test_instance_configs_are_valid_and_allow_one_writer(monkeypatch, tmp_path):
     import dagster_postgres  # noqa: F401  (the storage the server config names is installed)
 
     venv_bin = Path(sys.executable).parent
-    for unit in (root / "deploy" / "systemd").glob("*.service"):
+    units = sorted((root / "deploy" / "systemd").glob("*.service"))
+    assert len(units) == 4  # the Dagster daemon and web server, the published-copy check, the lake maintenance
+    for unit in units:
         command = next(line for line in unit.read_text().splitlines() if line.startswith("ExecStart="))
         assert (venv_bin / Path(command.split("=", 1)[1].split()[0]).name).exists(), unit.name
 
