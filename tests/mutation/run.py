@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -70,9 +71,24 @@ def _scratch_copy() -> Path:
     return target
 
 
+def _environment() -> dict[str, str]:
+    """This process's environment without the warehouse's settings: the tests set their own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("BDC_")}
+
+
+def _pytest(copy: Path, tests: list[str], timeout: int) -> int:
+    return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                           f"--basetemp={SCRATCH / 'tmp'}", *tests], cwd=copy, capture_output=True, text=True,
+                          timeout=timeout, env=_environment()).returncode
+
+
 def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
-    """Each mutant in the scratch copy, against its tests; killed, survived or timed out."""
+    """Each mutant in the scratch copy, against its tests: killed (a test failed), survived, timed out, or an
+    error (pytest could not run them: not counted as killed). The tests must pass on the unmutated copy first."""
     copy = _scratch_copy()
+    for tests in {tuple(SQL_TESTS[_sql_kind(m.file)]) for m in chosen}:
+        if (code := _pytest(copy, list(tests), timeout)) != 0:
+            raise SystemExit(f"the tests {' '.join(tests)} fail (exit {code}) before any mutation: fix them first")
     results = []
     for n, mutant in enumerate(chosen, 1):
         target = copy / mutant.file
@@ -80,11 +96,8 @@ def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
         target.write_text(mutant.text, encoding="utf-8")
         started = time.monotonic()
         try:
-            done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                                   f"--basetemp={SCRATCH / 'tmp'}",
-                                   *SQL_TESTS[_sql_kind(mutant.file)]], cwd=copy, capture_output=True, text=True,
-                                  timeout=timeout)
-            status = "survived" if done.returncode == 0 else "killed"
+            code = _pytest(copy, SQL_TESTS[_sql_kind(mutant.file)], timeout)
+            status = {0: "survived", 1: "killed"}.get(code, f"error (pytest exit {code})")
         except subprocess.TimeoutExpired:
             status = "timeout"
         finally:
@@ -102,7 +115,7 @@ def run_python(names: list[str] | None, timeout: int) -> list[dict]:
     print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {log}", flush=True)
     with log.open("a") as out:
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])], cwd=ROOT,
-                       stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50)
+                       stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50, env=_environment())
     return _mutmut_results(set(names) if names else None)
 
 
@@ -130,7 +143,7 @@ def _mutmut_results(only: set[str] | None) -> list[dict]:
 
 def score(results: list[dict], listed: set[tuple[str, str]]) -> tuple[int, int, list[dict]]:
     """(killed, total, survivors) leaving out the mutants listed as equivalent and those not run."""
-    counted = [r for r in results if r["status"] != "not run"
+    counted = [r for r in results if r["status"] != "not run" and not r["status"].startswith("error")
                and (f"{r['file']}:{r['line']}" if r["line"] else r["file"], r["mutation"]) not in listed]
     survivors = [r for r in counted if r["status"] != "killed"]
     return len(counted) - len(survivors), len(counted), survivors
