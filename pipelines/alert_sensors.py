@@ -37,27 +37,26 @@ def raise_alerts(store: AlertStore, alerts: list[Alert]) -> int:
 
 
 def send_digest(store: AlertStore, now: dt.datetime, hour: int) -> str:
-    """Once a day from `hour`: one digest per person of the WARN alerts not yet carried by one. A digest that
-    every configured channel failed to send is not marked: its warnings stay pending and are tried again at the
-    next evaluation, the same day (a digest with no channel configured is marked: there is nowhere to send it).
-    Returns what was done, for the sensor's tick."""
-    last = store.last_digest()
+    """From `hour`, once a day per person: one digest of the WARN alerts no digest has carried to them yet.
+    A person whose digest every configured channel failed to send has not had today's: their warnings stay
+    waiting and are tried again at the next evaluation (nobody else gets them twice); with no channel configured
+    there is nowhere to send, and the digest is recorded as carried. Returns what was done, for the tick."""
     if now.hour < hour:
         return "not digest time yet"
-    # After today's digest only what it failed to send is tried again; newer warnings wait for tomorrow's.
-    pending = store.pending_digest(raised_by=last if last and last.date() >= now.date() else None)
-    if not pending:
-        return "no warnings since the last digest" if not last or last.date() < now.date() else "digest sent today"
-    failed = set()
-    for alert in digests(pending, now.date()):
+    waiting = store.waiting_for(now.date())
+    if not waiting:
+        return "no warnings waiting"
+    sent, failed = [], []
+    for alert in digests(waiting, now.date()):
+        (person,) = alert.recipients
         outcome = deliver(alert)
         if outcome and all(result.startswith("failed") for result in outcome.values()):
-            failed.update(alert.recipients)
-    carried = [key for key, _, _, people in pending if not failed & set(people.split(", "))]
-    store.mark_digested(carried, at=now)
-    kept = len(pending) - len(carried)
-    return f"digest sent: {len(carried)} warning(s)" + (
-        f"; {kept} kept for the next try (every channel failed for {len(failed)} person(s))" if kept else "")
+            failed.append(person)
+            continue
+        store.mark_digested([key for key, _, _, to in waiting if to == person], at=now, recipient=person)
+        sent.append(person)
+    return f"digest sent to {len(sent)} person(s)" + (
+        f"; every channel failed for {len(failed)}, tried again at the next evaluation" if failed else "")
 
 
 def overdue_alerts(settings: Settings) -> list[Alert]:

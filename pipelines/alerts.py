@@ -173,6 +173,7 @@ class AlertStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect_waiting(str(self.path), wait_seconds=60)
         con.execute(alerts_ddl())
+        con.execute(DIGESTS_DDL)
         return con
 
     def add(self, alert: Alert) -> bool:
@@ -191,22 +192,54 @@ class AlertStore:
             con.execute("UPDATE audit.alerts SET delivered = ? WHERE alert_key = ?",
                         ["; ".join(f"{k}: {v}" for k, v in delivered.items()) or "no channel configured", alert.key])
 
-    def pending_digest(self, raised_by: dt.datetime | None = None) -> list[tuple]:
-        """The WARN alerts no digest has carried yet (those raised by `raised_by`, when given)."""
+    def pending_digest(self) -> list[tuple]:
+        """The WARN alerts a digest has not yet carried to every recipient: (alert_key, title, body, recipients)."""
         with self._connect() as con:
             return con.execute("""SELECT alert_key, title, body, recipients FROM audit.alerts
                                   WHERE kind = 'check_warn' AND digest_sent_at IS NULL
-                                  AND (?::TIMESTAMP IS NULL OR raised_at <= ?::TIMESTAMP)
-                                  ORDER BY raised_at""", [raised_by, raised_by]).fetchall()
+                                  ORDER BY raised_at""").fetchall()
 
-    def mark_digested(self, keys: list[str], at: dt.datetime | None = None) -> None:
+    def waiting_for(self, day: dt.date) -> list[tuple]:
+        """Per person, the WARN alerts no digest has carried to them, for each person who has not had a digest
+        on `day`: (alert_key, title, body, person), the shape `digests` takes."""
         with self._connect() as con:
-            con.execute("UPDATE audit.alerts SET digest_sent_at = ? WHERE alert_key IN (SELECT unnest(?))",
-                        [at or clock.timestamp(), keys])
+            return con.execute("""
+                WITH pending AS (
+                    SELECT a.alert_key, a.title, a.body, trim(person) AS person, a.raised_at FROM audit.alerts a,
+                           unnest(string_split(a.recipients, ',')) AS r(person)
+                    WHERE a.kind = 'check_warn' AND a.digest_sent_at IS NULL)
+                SELECT p.alert_key, p.title, p.body, p.person FROM pending p
+                WHERE NOT EXISTS (SELECT 1 FROM audit.digests d WHERE d.alert_key = p.alert_key
+                                  AND d.recipient = p.person)
+                  AND p.person NOT IN (SELECT recipient FROM audit.digests WHERE sent_at::DATE = ?)
+                ORDER BY p.raised_at, p.alert_key""", [day]).fetchall()
+
+    def mark_digested(self, keys: list[str], at: dt.datetime | None = None, recipient: str | None = None) -> None:
+        """Record that a digest carried `keys` to `recipient` (default: to every recipient); an alert carried to
+        all its recipients is marked done (digest_sent_at)."""
+        at = at or clock.timestamp()
+        with self._connect() as con:
+            con.execute("""INSERT OR IGNORE INTO audit.digests
+                           SELECT a.alert_key, trim(person), ? FROM audit.alerts a,
+                                  unnest(string_split(a.recipients, ',')) AS r(person)
+                           WHERE a.alert_key IN (SELECT unnest(?)) AND (? IS NULL OR trim(person) = ?)""",
+                        [at, keys, recipient, recipient])
+            con.execute("""UPDATE audit.alerts a SET digest_sent_at = ? WHERE alert_key IN (SELECT unnest(?))
+                           AND NOT EXISTS (SELECT 1 FROM unnest(string_split(a.recipients, ',')) AS r(person)
+                                           WHERE trim(person) NOT IN (SELECT recipient FROM audit.digests d
+                                                                      WHERE d.alert_key = a.alert_key))""",
+                        [at, keys])
 
     def last_digest(self) -> dt.datetime | None:
         with self._connect() as con:
             return con.execute("SELECT max(digest_sent_at) FROM audit.alerts").fetchone()[0]
+
+
+# Which WARN alert a daily digest has carried to whom (the alerts database only: not copied into the published
+# copies). An alert is done when every recipient has had it.
+DIGESTS_DDL = """CREATE TABLE IF NOT EXISTS audit.digests (
+    alert_key VARCHAR NOT NULL, recipient VARCHAR NOT NULL, sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (alert_key, recipient));"""
 
 
 def digests(pending: list[tuple], today: dt.date) -> list[Alert]:

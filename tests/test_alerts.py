@@ -43,6 +43,13 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list = []
         self.logins: list[str] = []
+        self.refused: set[str] = set()  # mailboxes the server refuses (a mailbox gone, a typo in the catalogue)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
+        if address in self.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content), session.ssl is not None))
@@ -202,26 +209,30 @@ def test_the_digest_waits_for_its_hour_keeps_warnings_while_email_is_down_and_se
         at["now"] = dt.datetime(2026, 3, day, hour, minute)
         return send_digest(store, at["now"], hour=7)
 
+    def subjects(since: int = 0) -> list[tuple]:
+        return sorted((to[0], m["Subject"]) for to, m, _ in smtp_server.messages[since:])
+
     warn("A")
     warn("B")
     assert digest(6, 59) == "not digest time yet"
     port = os.environ["BDC_SMTP_PORT"]  # the fixture's mail server, up
     monkeypatch.setenv("BDC_SMTP_PORT", str(_free_port()))  # the mail server is down: nothing listens there
-    assert digest(7, 0) == "digest sent: 0 warning(s); 2 kept for the next try (every channel failed for 2 person(s))"
+    assert digest(7, 0) == "digest sent to 0 person(s); every channel failed for 2, tried again at the next evaluation"
     assert smtp_server.messages == [] and len(store.pending_digest()) == 2  # not lost
-    monkeypatch.setenv("BDC_SMTP_PORT", port)  # back up: the next evaluation sends both, one email each
-    assert digest(7, 10) == "digest sent: 2 warning(s)"
-    assert sorted((to, m["Subject"]) for to, m, _ in smtp_server.messages) == [
-        ([owner], "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)"),
-        ([policy], "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)")]
+    monkeypatch.setenv("BDC_SMTP_PORT", port)  # back up, but the owner's mailbox is refused
+    smtp_server.refused.add(owner)
+    assert digest(7, 10) == "digest sent to 1 person(s); every channel failed for 1, tried again at the next evaluation"
+    assert subjects() == [(policy, "[WARN] Data-quality digest for 02 March 2026: 2 warning(s)")]
+    smtp_server.refused.clear()
     at["now"] = dt.datetime(2026, 3, 2, 7, 15)
-    warn("C")  # raised after today's digest: waits for tomorrow's, once a day
-    assert digest(7, 20) == "digest sent today" and len(smtp_server.messages) == 2
+    warn("C")  # raised after the Policy Team's digest: it waits for theirs tomorrow, once a day
+    assert digest(7, 20) == "digest sent to 1 person(s)"  # the owner's, retried: A, B and C; the team not again
+    assert subjects(1) == [(owner, "[WARN] Data-quality digest for 02 March 2026: 3 warning(s)")]
+    assert digest(7, 30) == "no warnings waiting" and len(smtp_server.messages) == 2
     assert digest(6, 59, day=3) == "not digest time yet"
-    assert digest(7, 0, day=3) == "digest sent: 1 warning(s)"
-    assert [m["Subject"] for _, m, _ in smtp_server.messages[2:]] == [
-        "[WARN] Data-quality digest for 03 March 2026: 1 warning(s)"] * 2
-    assert store.pending_digest() == []
+    assert digest(7, 0, day=3) == "digest sent to 1 person(s)"
+    assert subjects(2) == [(policy, "[WARN] Data-quality digest for 03 March 2026: 1 warning(s)")]
+    assert store.pending_digest() == []  # every warning carried to everyone it was for
 
 
 def test_an_overdue_partner_file_warns_then_errors_naming_partner_and_owner(tmp_path):
