@@ -18,7 +18,11 @@ def building(folder: Path) -> Iterator[Path]:
     atomic exchange, so a web server or a partner sees the old folder or the new one, never neither (a process
     killed at any point leaves one of the two in place). When the block fails, `folder` is untouched."""
     temporary = folder.with_name(f".{folder.name}.building")
-    shutil.rmtree(temporary, ignore_errors=True)  # a killed run's half-built or exchanged-out folder
+    old = folder.with_name(f".{folder.name}.old")
+    if old.exists() and not folder.exists():  # killed between two renames: the last whole folder comes back
+        old.rename(folder)
+    for leftover in (temporary, old):  # a killed run's half-built or exchanged-out folder
+        shutil.rmtree(leftover, ignore_errors=True)
     temporary.mkdir(parents=True)
     try:
         yield temporary
@@ -28,9 +32,7 @@ def building(folder: Path) -> Iterator[Path]:
     if folder.exists() and _exchange(temporary, folder):
         shutil.rmtree(temporary, ignore_errors=True)  # now the old folder
         return
-    old = folder.with_name(f".{folder.name}.old")  # no atomic exchange here: two renames, a moment apart
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
+    if folder.exists():  # no atomic exchange here: two renames, a moment apart
         folder.rename(old)
     temporary.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
@@ -52,6 +54,6 @@ def _exchange(first: Path, second: Path) -> bool:
     done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), RENAME_EXCHANGE)
     if done == 0:
         return True
-    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):  # EPERM: a sandbox
         return False
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(second))

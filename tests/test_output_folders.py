@@ -23,6 +23,17 @@ def _version(folder: Path) -> set[str]:
     return {p.read_text().split()[0] for p in folder.iterdir()}
 
 
+def test_a_folder_left_renamed_away_by_a_killed_run_comes_back_before_the_next_build(tmp_path: Path):
+    # The two-rename way (no atomic exchange) killed between its renames leaves only .site.old.
+    site, old = tmp_path / "site", tmp_path / ".site.old"
+    old.mkdir()
+    _write(old, "v1")
+    with building(site) as temporary:
+        assert _version(site) == {"v1"}  # served again while the new one is written
+        _write(temporary, "v2")
+    assert _version(site) == {"v2"} and sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_a_folder_is_built_beside_and_replaces_the_old_one(tmp_path: Path):
     site = tmp_path / "site"
     with building(site) as temporary:

@@ -8,7 +8,7 @@
 And at exact points, for tests/test_kill_points.py (SIGKILL from inside the process, so the point is certain):
 - `kill_between_raw_files`: after the first raw file of the run is loaded, before the second;
 - `kill_before_swap` / `kill_after_swap`: just before / just after the new published copy is renamed into place;
-- `kill_in_outputs`: once every output is written, before the first is swapped in.
+- `kill_in_outputs`: once the public site is written, before it is swapped in.
 
     python -m pipelines.simulation.worker RUN.json     (RUN.json: job, run_id, tags, fault, assets, checks)
 
@@ -116,7 +116,14 @@ def _kill_at_the_swap(after: bool) -> None:
 def _kill_in_outputs() -> None:
     from outputs import folders
 
-    folders._exchange = _die
+    exchange = folders._exchange
+
+    def die_before_the_site(first, second):
+        if second.name == "site":
+            _die()
+        return exchange(first, second)
+
+    folders._exchange = die_before_the_site
 
 
 KILL_POINTS = {"kill_between_raw_files": _kill_between_raw_files,
