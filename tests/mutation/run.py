@@ -35,8 +35,10 @@ SQL_TESTS = {
     "core": ["tests/test_worked_values.py"],
     "measures": ["tests/test_worked_values.py", "tests/test_measure_sql.py"],
 }
-MUTMUT_KILLED, MUTMUT_SURVIVED, MUTMUT_NO_TESTS = {1, 3, 37}, {0}, {33}
-MUTMUT_TIMEOUT = {-24, 24, 36, 152}
+# mutmut's exit codes per mutant: a test failed (or crashed the process: a negative signal), none failed, no test
+# covers it, or the tests ran out of time. Anything else is an error, not a kill.
+MUTMUT_KILLED, MUTMUT_SURVIVED, MUTMUT_NO_TESTS = {1, 3, 37}, {0}, {5, 33}
+MUTMUT_TIMEOUT = {-24, 24, 36, 152, 255}
 
 
 def _sql_kind(file: str) -> str:
@@ -113,9 +115,13 @@ def run_python(names: list[str] | None, timeout: int) -> list[dict]:
     log = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
     log.parent.mkdir(parents=True, exist_ok=True)
     print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {log}", flush=True)
+    if not names:  # a full run from scratch: mutmut would keep verdicts reached before the tests changed
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     with log.open("a") as out:
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])], cwd=ROOT,
-                       stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50, env=_environment())
+        done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])],
+                              cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50, env=_environment())
+    if done.returncode != 0:
+        raise SystemExit(f"mutmut stopped (exit {done.returncode}): see {log}")
     return _mutmut_results(set(names) if names else None)
 
 
@@ -134,16 +140,17 @@ def _mutmut_results(only: set[str] | None) -> list[dict]:
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             if only is not None and name not in only:
                 continue
-            status = ("killed" if code in MUTMUT_KILLED else "timeout" if code in MUTMUT_TIMEOUT else
-                      "no tests" if code in MUTMUT_NO_TESTS else "survived" if code in MUTMUT_SURVIVED else
-                      "not run")
+            status = ("not run" if code is None else
+                      "killed" if code in MUTMUT_KILLED or code < 0 and code != -24 else
+                      "timeout" if code in MUTMUT_TIMEOUT else "no tests" if code in MUTMUT_NO_TESTS else
+                      "survived" if code in MUTMUT_SURVIVED else f"error (mutmut exit {code})")
             results.append({"file": file, "line": None, "mutation": name, "status": status})
     return results
 
 
 def score(results: list[dict], listed: set[tuple[str, str]]) -> tuple[int, int, list[dict]]:
     """(killed, total, survivors) leaving out the mutants listed as equivalent and those not run."""
-    counted = [r for r in results if r["status"] != "not run" and not r["status"].startswith("error")
+    counted = [r for r in results if r["status"] != "not run"
                and (f"{r['file']}:{r['line']}" if r["line"] else r["file"], r["mutation"]) not in listed]
     survivors = [r for r in counted if r["status"] != "killed"]
     return len(counted) - len(survivors), len(counted), survivors
