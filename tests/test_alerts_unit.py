@@ -1,0 +1,107 @@
+"""What a finished run alerts (pipelines/alerts.py `alerts_for_run`), from a two-asset Dagster job with hand-set
+check results, no night: ERROR at once and WARN for the digest (lateness always WARN), a failure alerted once
+while it stands, again when the period or severity changes, and a failed run. tests/test_alerts.py raises the
+alerts of a whole night."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from pipelines.alerts import alerts_for_run
+
+ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+STAGED = dg.AssetKey(["staging", "crm_contacts"])
+OWNER = "customer.services@bromsgrove.example"
+RESULTS: dict[str, tuple[bool, dg.AssetCheckSeverity, dict]] = {}  # check name -> tonight's (passed, severity, ...)
+BREAK = "break"  # in RESULTS: the second step raises
+
+
+CHECKS = ("accurate", "reliable", "timely", "verifiable")
+
+
+@dg.asset(key=STAGED, check_specs=[dg.AssetCheckSpec(name, asset=STAGED) for name in CHECKS])
+def staged_contacts():
+    yield dg.Output(1)
+    for name, (passed, severity, metadata) in ((n, r) for n, r in RESULTS.items() if n != BREAK):
+        yield dg.AssetCheckResult(check_name=name, passed=passed, severity=severity, metadata=metadata,
+                                  description=f"{name} said so")
+
+
+@dg.asset(deps=[STAGED])
+def breaks(context) -> None:
+    if BREAK in RESULTS:
+        raise RuntimeError("could not open /data/landing/crm_contacts.csv")
+
+
+def _night(instance: dg.DagsterInstance, results: dict) -> list:
+    """A run with tonight's check `results`; a check not named passes."""
+    RESULTS.clear()
+    RESULTS.update({name: (True, WARN, {}) for name in CHECKS} | results)
+    done = dg.materialize([staged_contacts, breaks], instance=instance, raise_on_error=False)
+    return alerts_for_run(instance, instance.get_run_by_id(done.run_id))
+
+
+def _failed(period: str, **more: str) -> dict:
+    return {"owner": OWNER, "source": "crm_contacts", "period": period, "rows_failed": 2, **more}
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def test_each_failed_check_alerts_once_while_it_stands(instance, monkeypatch) -> None:
+    monkeypatch.delenv("BDC_POLICY_TEAM_EMAIL", raising=False)
+    first = _night(instance, {
+        "accurate": (False, ERROR, _failed("2026-10", held_back="True", sample="[row 3: UPRN is not a number]")),
+        "reliable": (False, WARN, _failed("2026-10", held_back="True")),  # the source is held (by accurate)
+        "timely": (False, ERROR, _failed("2026-10")),   # late: a digest item, never an ERROR alert
+        "verifiable": (True, ERROR, _failed("2026-10"))})
+    assert [(a.kind, a.severity, a.title, a.criterion) for a in first] == [
+        ("check_error", "ERROR", "[ERROR] crm_contacts: accurate", "accurate"),
+        ("check_warn", "WARN", "[WARN] crm_contacts: reliable", "reliable"),
+        ("check_warn", "WARN", "[WARN] crm_contacts: timely", "timely")]
+    error = first[0]
+    assert error.recipients == [OWNER, "policy.team@bromsgrove.example"]
+    assert error.subject == "staging/crm_contacts"
+    lines = error.body.splitlines()
+    assert lines[:5] == ["ERROR: the 'accurate' check on staging/crm_contacts did not pass.",
+                         "Which: crm_contacts (staging/crm_contacts), criterion accurate", "Period: 2026-10",
+                         "What failed: accurate said so", "Rows failing: 2"]
+    assert "Sample: [row 3: UPRN is not a number]" in lines and f"Owner: {OWNER}" in lines
+    assert lines[-1].startswith("HELD BACK: crm_contacts keeps its last good data")
+    assert "HELD BACK" not in first[1].body  # a WARN says nothing of the hold: the ERROR does
+
+    # The next night, the same failures for the same period: nothing new to tell anyone.
+    assert _night(instance, {"accurate": (False, ERROR, _failed("2026-10", held_back="True")),
+                             "reliable": (False, WARN, _failed("2026-10")),
+                             "timely": (False, ERROR, _failed("2026-10"))}) == []
+    # Then another period fails, and a WARN turns into an ERROR: each alerted again.
+    again = _night(instance, {"accurate": (False, ERROR, _failed("2026-11")),
+                              "reliable": (False, ERROR, _failed("2026-10"))})
+    assert [(a.title, a.body.splitlines()[-1]) for a in again] == [
+        ("[ERROR] crm_contacts: accurate",
+         "Nothing built from this data was published; readers keep the last good warehouse."),
+        ("[ERROR] crm_contacts: reliable",
+         "Nothing built from this data was published; readers keep the last good warehouse.")]
+    # A pass in between: the same failure afterwards is news again.
+    assert _night(instance, {"reliable": (True, ERROR, _failed("2026-10"))}) == []
+    assert [a.title for a in _night(instance, {"reliable": (False, ERROR, _failed("2026-10"))})] == [
+        "[ERROR] crm_contacts: reliable"]
+
+
+def test_a_failed_run_alerts_the_policy_team_with_its_failed_step(instance, monkeypatch) -> None:
+    monkeypatch.delenv("BDC_POLICY_TEAM_EMAIL", raising=False)
+    monkeypatch.setenv("BDC_DAGSTER_URL", "https://dagster.example/")
+    [alert] = _night(instance, {BREAK: ()})
+    assert (alert.kind, alert.severity, alert.recipients) == ("run_failed", "ERROR", ["policy.team@bromsgrove.example"])
+    assert alert.title.startswith("[ERROR] Run of ") and alert.title.endswith(" failed")
+    lines = alert.body.splitlines()
+    assert lines[0].endswith("failed; the published warehouse was not replaced.")
+    assert lines[1] == "1 step(s) failed:" and lines[2].startswith("- breaks: ")
+    # The step's own error, not its cause: a cause (a DuckDB conversion error, say) may quote a value from a file.
+    # The cause is in the run, behind the link.
+    assert "could not open" not in alert.body
+    assert lines[3] == f"Run: https://dagster.example/runs/{alert.run_id}"
