@@ -110,19 +110,38 @@ def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
     return results
 
 
-def run_python(names: list[str] | None, timeout: int) -> list[dict]:
-    """mutmut over [tool.mutmut]'s paths: every mutant (`names` None), or the named ones."""
+def _mutmut(names: list[str] | None, timeout: int) -> int:
+    """`mutmut run` over every mutant (`names` None) or the named ones; its exit status."""
     log = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
     log.parent.mkdir(parents=True, exist_ok=True)
-    print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {log}", flush=True)
+    with log.open("a") as out:
+        return subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])],
+                              cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50,
+                              env=_environment()).returncode
+
+
+def run_python(names: list[str] | None, timeout: int) -> list[dict]:
+    """mutmut over [tool.mutmut]'s paths: every mutant (`names` None), or the named ones."""
+    print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {REPORT.parent / 'mutmut.log'}",
+          flush=True)
     if not names:  # a full run from scratch: mutmut would keep verdicts reached before the tests changed
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
-    with log.open("a") as out:
-        done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])],
-                              cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50, env=_environment())
-    if done.returncode != 0:
-        raise SystemExit(f"mutmut stopped (exit {done.returncode}): see {log}")
+    if (code := _mutmut(names, timeout)) != 0:
+        raise SystemExit(f"mutmut stopped (exit {code}): see {REPORT.parent / 'mutmut.log'}")
     return _mutmut_results(set(names) if names else None)
+
+
+def generate_python(timeout: int) -> list[str]:
+    """Make mutmut's mutants and its map of which tests reach each function, running none of them (a filter that
+    no mutant matches: mutmut stops with exit 1 once both are made). Every mutant's name."""
+    print("mutmut: making the mutants and running the tests once (which tests reach which function)", flush=True)
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    code = _mutmut(["generate.only.no.such.mutant"], timeout)
+    names = python_mutant_names()
+    if not names or not (ROOT / "mutants" / "mutmut-stats.json").is_file():
+        raise SystemExit(f"mutmut made no mutants or no map of the tests (exit {code}): see "
+                         f"{REPORT.parent / 'mutmut.log'}")
+    return names
 
 
 def python_mutant_names() -> list[str]:
@@ -168,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     python_results, sql_results = [], []
     if args.only != "sql":
         if args.sample:
-            run_python(["generate.only*"], args.timeout)  # makes the mutants (and the tests' map) without running
-            names = python_mutant_names()
+            names = generate_python(args.timeout)
             python_results = run_python(rng.sample(names, min(len(names), args.sample - args.sample // 2)),
                                         args.timeout)
         else:
