@@ -397,6 +397,8 @@ def _example(item: object, key: list[str]) -> str:
     if not isinstance(item, dict):
         return str(item)
     def plain(v: object) -> str:
+        if v is None or v is pd.NaT or (isinstance(v, float) and v != v):  # a blank (NaT, NaN) may be what failed
+            return "blank"
         if hasattr(v, "strftime"):
             return v.strftime("%Y-%m-%d")
         return f"{float(v):.4g}" if isinstance(v, float) or type(v).__name__.startswith("float") else str(v)

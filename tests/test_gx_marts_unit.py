@@ -1,0 +1,134 @@
+"""Every Great Expectations rule on the marts (quality/gx_marts.py) triggered by a hand-made warehouse, no night:
+a year of one count measure and one percentage with one fault planted per month, and dashboards and census totals
+with one fault each. Which rule breaks, for which measure, on how many rows, was worked out from the plants below
+(tests/test_quality_criteria.py runs the suites on a whole night's marts: Data Docs, reuse of unchanged verdicts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from quality.gx_marts import DASHBOARDS, validate_marts
+from tests.conftest import every_period_complete
+from warehouse.catalogue import catalogue
+from warehouse.db import ensure_schemas
+
+DISTRICT = "E07000234"
+# contacts_received (a count, by district, locality and ward; 0 or more; volume within 50 % of the median of up to
+# 12 earlier months with at least 3 of them; at most 25 % not placed in a ward), month by month. A normal month:
+# district 100 (100 records), wards W1 60 + W2 40, locality L1 100.
+NORMAL = {"district": 100, "W1": 60, "W2": 40, "L1": 100}
+PLANTS = {
+    1: {"W2": -1},            # a negative count (value only; its numerator stays 40): accurate, value
+    2: {},
+    3: {},
+    4: {"records": 151},      # 151 records against a median of 100 (Jan-Mar): reliable warn, volume_ratio
+    # May missing: June is 2 months after April: timely warn, periods_since_previous
+    6: {},
+    7: {"W1": 70, "L1": 110},  # wards 110 > district 100: accurate, district >= ward; unplaced -10 %: warn
+    8: {"L1": 90},            # locality 90 != wards 100: accurate, ward = locality
+    9: {"W2": 10, "L1": 70},  # 30 % not placed in a ward (> 25 %): accurate warn, unplaced_share
+    # One ward missing (the other has all 100): well_defined, areas_ward (1 of 2), on each of the month's 3 rows.
+    10: {"W1": 100, "W2": None},
+    # The district row twice: reliable, the key (2 rows); well_defined, areas_district (2), on the month's 5 rows.
+    11: {"district twice": True},
+    12: {"W2 code": None, "team": True},  # a ward without a code: well_defined, area_code; a team row: pairs
+}
+
+
+def _contacts_rows() -> list[tuple]:
+    rows = []
+    for month, plant in PLANTS.items():
+        start = f"2026-{month:02d}-01"
+        values = {**NORMAL, **{k: v for k, v in plant.items() if k in NORMAL}}
+        records = plant.get("records", 100)
+        rows.append(("district", DISTRICT, values["district"], values["district"], records))
+        if plant.get("district twice"):
+            rows.append(("district", DISTRICT, 100, 100, records))
+        for ward in ("W1", "W2"):
+            if values[ward] is None:
+                continue
+            code = None if ward == "W2" and "W2 code" in plant else ward
+            numerator = 40 if (month, ward) == (1, "W2") else values[ward]
+            rows.append(("ward", code, values[ward], numerator, None))
+        rows.append(("locality", "L1", values["L1"], values["L1"], None))
+        if plant.get("team"):
+            rows.append(("team", "T1", 5, 5, None))
+        rows = [r if len(r) == 6 else (start, *r) for r in rows]
+    return [("contacts_received", start, area_type, code, value, numerator, records)
+            for start, area_type, code, value, numerator, records in rows]
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    ensure_schemas(con)
+    con.execute("""CREATE TABLE core.dim_area AS SELECT * FROM (VALUES ('district', 'E07000234'), ('ward', 'W1'),
+                   ('ward', 'W2'), ('locality', 'L1')) t(area_type, area_code)""")
+    con.execute("CREATE TABLE core.dim_team AS SELECT 'T1' AS team_code")
+    con.execute("""CREATE TABLE marts.measure_values (measure_id VARCHAR, period_start DATE, period_end DATE,
+                   area_type VARCHAR, area_code VARCHAR, value DOUBLE, numerator DOUBLE, observations BIGINT)""")
+    con.executemany("INSERT INTO marts.measure_values VALUES (?, ?, last_day(?::DATE), ?, ?, ?, ?, ?)",
+                    [(m, start, start, *rest) for m, start, *rest in _contacts_rows()])
+    # failure_demand_pct (a percentage, 0 to 100), district only, every month: 150 % in March, and one row
+    # with no period.
+    con.execute("""INSERT INTO marts.measure_values SELECT 'failure_demand_pct', m, last_day(m), 'district',
+                   'E07000234', CASE WHEN month(m) = 3 THEN 150 ELSE 30 END, 30, 100
+                   FROM (SELECT unnest(range(DATE '2026-01-01', DATE '2027-01-01', INTERVAL 1 MONTH))::DATE AS m)""")
+    con.execute("""INSERT INTO marts.measure_values VALUES ('failure_demand_pct', NULL, NULL, 'district', 'E07000234',
+                   30, 30, 100)""")
+    every_period_complete(con)
+    # Dashboards: the strategic one has a row without an owner and a repeated row; demographics a negative count
+    # and a percentage over 100. Census: LSOAs and wards 6,000 residents, the district 5,999.
+    con.execute("""CREATE TABLE marts.dashboard_strategic AS SELECT * FROM (VALUES
+                   ('contacts_received', DATE '2026-12-01', 'A Owner'), ('failure_demand_pct', DATE '2026-12-01', NULL),
+                   ('contacts_received', DATE '2026-12-01', 'A Owner')) t(measure_id, period_start, owner_name)""")
+    con.execute("""CREATE TABLE marts.dashboard_operational AS SELECT 'contacts_received' AS measure_id,
+                   'ward' AS area_type, 'W1' AS area_code, DATE '2026-12-01' AS period_start,
+                   'A Owner' AS owner_name""")
+    con.execute("""CREATE TABLE marts.dashboard_demographics AS SELECT * FROM (VALUES
+                   ('ward', 'W1', 'Usual residents', 3000.0, 'count'), ('ward', 'W2', 'Usual residents', -5.0, 'count'),
+                   ('ward', 'W1', 'Aged 65 and over', 101.0, 'percent'), ('ward', 'W2', 'Aged 65 and over', 20.0,
+                   'percent')) t(area_type, area_code, indicator, value, unit)""")
+    con.execute("""CREATE TABLE core.population AS SELECT * FROM (VALUES ('lsoa', 'A', 2500), ('lsoa', 'B', 3500),
+                   ('ward', 'W1', 3000), ('ward', 'W2', 3000), ('district', 'E07000234', 5999))
+                   t(area_type, area_code, usual_residents)""")
+    return con
+
+
+def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tmp_path: Path) -> None:
+    measures = [catalogue().measures[m] for m in ("contacts_received", "failure_demand_pct")]
+    report = validate_marts(con, measures, tmp_path, DASHBOARDS, run_id="night-one-0000")
+    found = sorted((f.mart.removeprefix("marts."), f.measure_id or "", f.criterion, f.severity, f.column,
+                    f.unexpected) for f in report.failures)
+    key = "['measure_id', 'period_start', 'area_type', 'area_code']"
+    assert found == sorted([
+        ("measure_values", "contacts_received", "accurate", "fail", "value", 1),                      # January
+        ("measure_values", "contacts_received", "reliable", "warn", "volume_ratio", 1),               # April
+        ("measure_values", "contacts_received", "timely", "warn", "periods_since_previous", 1),       # June
+        ("measure_values", "contacts_received", "accurate", "fail", "district_numerator / ward_numerator", 1),  # July
+        ("measure_values", "contacts_received", "accurate", "warn", "unplaced_share", 2),             # July, Sept.
+        ("measure_values", "contacts_received", "accurate", "fail", "ward_numerator / locality_numerator", 1),  # Aug.
+        ("measure_values", "contacts_received", "well_defined", "fail", "areas_ward", 3),             # October
+        ("measure_values", "contacts_received", "reliable", "fail", key, 2),                          # November
+        ("measure_values", "contacts_received", "well_defined", "fail", "areas_district", 5),         # November
+        ("measure_values", "contacts_received", "well_defined", "fail", "area_code", 1),              # December
+        ("measure_values", "contacts_received", "well_defined", "fail", "measure_id / area_type", 1),  # December
+        ("measure_values", "failure_demand_pct", "accurate", "fail", "value", 1),                     # March
+        ("measure_values", "failure_demand_pct", "well_defined", "fail", "period_start", 1),
+        ("dashboard_strategic", "", "well_defined", "fail", "owner_name", 1),
+        ("dashboard_strategic", "", "reliable", "fail", "['measure_id', 'period_start']", 2),
+        ("dashboard_demographics", "", "accurate", "fail", "value", 1),
+        ("dashboard_demographics", "", "accurate", "fail", "percent_value", 1),
+        ("dashboard_demographics", "", "accurate", "fail", "ward_residents / district_residents", 1),
+    ])
+    examples = {(f.measure_id, f.column): f.examples for f in report.failures}
+    assert examples["contacts_received", "periods_since_previous"] == ["2026-06-01: periods_since_previous 2"]
+    assert examples["contacts_received", "volume_ratio"] == ["2026-04-01: volume_ratio 1.51"]
+    # A blank is named as one (a missing date used to stop the whole validation).
+    assert examples["failure_demand_pct", "period_start"] == ["blank district E07000234"]
+    assert examples["contacts_received", "area_code"] == ["2026-12-01 ward blank"]
+    assert examples[None, "owner_name"] == ["2026-12-01: owner_name blank"]
