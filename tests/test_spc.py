@@ -86,6 +86,7 @@ def test_seven_falling_points_are_a_trend_whose_direction_decides_improvement_or
     assert flagged(down, "shift") == flagged(down, "outside_limits") == flagged(down, "two_in_three") == []
     # Indexes 5..8 lie above the mean, but a trend's points are judged by the trend's direction: falling.
     assert {down[i].point_type for i in range(5, 12)} == {"special_cause_improvement"}
+    assert down[5].rules == ["part of 7 or more points falling in a row"]
     up = xmr(values, improvement="up")
     assert {up[i].point_type for i in range(5, 12)} == {"special_cause_concern"}
     assert up[5].variation_icon == "concern_low"
@@ -101,6 +102,9 @@ def test_two_of_three_beyond_the_near_limit_against_a_fixed_baseline():
     assert points[-1].mean == 10 and points[-1].upper_limit == pytest.approx(20.64)
     assert flagged(points, "two_in_three") == [12, 14]
     assert points[13].point_type == "common_cause" and points[14].point_type == "special_cause_improvement"
+    assert describe(points) == ("Special cause improvement: 2 of the last 3 points beyond the near limit on the same "
+                                "side.")
+    assert points[14].rules == ["2 of 3 points beyond the near limit"]
     # Unfixed, the mean is 165/15 = 11 and mR̄ 68/14 = 4.857: the near limit moves out to 19.61, no signal.
     assert flagged(xmr([*ALTERNATING, 18, 9, 18]), "two_in_three") == []
 
@@ -233,3 +237,13 @@ def test_float_noise_is_not_a_step():
     noisy = [x, x + 1e-15, x, x - 1e-15] * 3
     assert segment_limits_basis(noisy)[1] == NOT_ENOUGH_VARIATION
     assert not any(p.special_cause for p in xmr(noisy))
+
+
+def test_a_point_on_a_process_limit_is_inside_and_one_just_beyond_is_outside():
+    # Limits fixed by the first 12 points: -0.64 .. 20.64 (as computed, to the last bit of the float).
+    limits = xmr(ALTERNATING)[0]
+    low, high = limits.lower_limit, limits.upper_limit
+    on = xmr([*ALTERNATING, low, high], baseline_points=12)
+    assert flagged(on, "outside_limits") == []
+    beyond = xmr([*ALTERNATING, low - 0.01, high + 0.01], baseline_points=12)
+    assert flagged(beyond, "outside_limits") == [12, 13]
