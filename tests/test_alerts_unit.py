@@ -17,7 +17,7 @@ RESULTS: dict[str, tuple[bool, dg.AssetCheckSeverity, dict]] = {}  # check name 
 BREAK = "break"  # in RESULTS: the second step raises
 
 
-CHECKS = ("accurate", "reliable", "timely", "verifiable")
+CHECKS = ("accurate", "reliable", "timely", "verifiable", "files_readable")
 
 
 @dg.asset(key=STAGED, check_specs=[dg.AssetCheckSpec(name, asset=STAGED) for name in CHECKS])
@@ -58,11 +58,17 @@ def test_each_failed_check_alerts_once_while_it_stands(instance, monkeypatch) ->
         "accurate": (False, ERROR, _failed("2026-10", held_back="True", sample="[row 3: UPRN is not a number]")),
         "reliable": (False, WARN, _failed("2026-10", held_back="True")),  # the source is held (by accurate)
         "timely": (False, ERROR, _failed("2026-10")),   # late: a digest item, never an ERROR alert
-        "verifiable": (True, ERROR, _failed("2026-10"))})
+        "verifiable": (True, ERROR, _failed("2026-10")),
+        "files_readable": (False, ERROR, _failed("2026-11", errors="crm_contacts_2026-11.csv: not UTF-8"))})
     assert [(a.kind, a.severity, a.title, a.criterion) for a in first] == [
         ("check_error", "ERROR", "[ERROR] crm_contacts: accurate", "accurate"),
         ("check_warn", "WARN", "[WARN] crm_contacts: reliable", "reliable"),
-        ("check_warn", "WARN", "[WARN] crm_contacts: timely", "timely")]
+        ("check_warn", "WARN", "[WARN] crm_contacts: timely", "timely"),
+        ("check_error", "ERROR", "[ERROR] crm_contacts: files_readable", "files_readable")]
+    refused = first[3].body.splitlines()
+    assert "Files: crm_contacts_2026-11.csv: not UTF-8" in refused
+    assert refused[-1] == ("The refused file was not loaded; its source is held back at its last good data until a "
+                           "corrected delivery for the same period replaces it. Everything else was published.")
     error = first[0]
     assert error.recipients == [OWNER, "policy.team@bromsgrove.example"]
     assert error.subject == "staging/crm_contacts"
@@ -105,3 +111,9 @@ def test_a_failed_run_alerts_the_policy_team_with_its_failed_step(instance, monk
     # The cause is in the run, behind the link.
     assert "could not open" not in alert.body
     assert lines[3] == f"Run: https://dagster.example/runs/{alert.run_id}"
+
+
+def test_a_measure_s_check_is_named_by_the_measure(instance) -> None:
+    [alert] = _night(instance, {"verifiable": (False, ERROR, _failed("2026-10", measure="missed_bins"))})
+    assert alert.title == "[ERROR] missed_bins: verifiable"
+    assert "Which: missed_bins (staging/crm_contacts), criterion verifiable" in alert.body.splitlines()
