@@ -95,11 +95,14 @@ test-fast: install browser-test-deps
 
 ## mutants: mutation testing (tests/mutation/run.py): mutmut over the Python that judges, withholds and alerts, and
 ## one-change mutants of the SQL (macros, staging, core, measures); scores in data/mutants/report.json. Hours in
-## full; MUTANTS_SAMPLE=40 make mutants runs 40 drawn at random (MUTANTS_SEED to draw others).
+## full; MUTANTS_SAMPLE=40 make mutants runs 40 drawn at random (MUTANTS_SEED to draw others), half of each kind;
+## MUTANTS_ONLY=python (or sql) one kind only (a Python mutant takes seconds, a SQL one a night's tests).
 MUTANTS_SAMPLE ?=
 MUTANTS_SEED ?= 2016
+MUTANTS_ONLY ?=
 mutants: install browser-test-deps clock-test-deps
-	$(VENV)/bin/python -m tests.mutation.run --seed $(MUTANTS_SEED) $(if $(MUTANTS_SAMPLE),--sample $(MUTANTS_SAMPLE))
+	$(VENV)/bin/python -m tests.mutation.run --seed $(MUTANTS_SEED) $(if $(MUTANTS_SAMPLE),--sample $(MUTANTS_SAMPLE)) \
+		$(if $(MUTANTS_ONLY),--only $(MUTANTS_ONLY))
 
 ## test-slow: the tests too long for CI (the benchmark's smoke test)
 test-slow: install browser-test-deps clock-test-deps

@@ -177,7 +177,8 @@ def score(results: list[dict], listed: set[tuple[str, str]]) -> tuple[int, int, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sample", type=int, help="run this many mutants drawn at random (half Python, half SQL)")
+    parser.add_argument("--sample", type=int,
+                        help="run this many mutants drawn at random (half Python, half SQL, unless --only)")
     parser.add_argument("--seed", type=int, default=2016)
     parser.add_argument("--timeout", type=int, default=900, help="seconds one mutant's tests may take")
     parser.add_argument("--only", choices=("python", "sql"), help="one kind of mutant only")
@@ -185,15 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     all_sql = [m for path in sql_files() for m in mutants(path)]
     python_results, sql_results = [], []
+    sql_share = {"python": 0, "sql": args.sample}.get(args.only, (args.sample or 0) // 2)  # of a sample
     if args.only != "sql":
         if args.sample:
             names = generate_python(args.timeout)
-            python_results = run_python(rng.sample(names, min(len(names), args.sample - args.sample // 2)),
+            python_results = run_python(rng.sample(names, min(len(names), args.sample - sql_share)),
                                         args.timeout)
         else:
             python_results = run_python(None, args.timeout)
     if args.only != "python":
-        chosen = rng.sample(all_sql, min(len(all_sql), args.sample // 2 if args.sample else len(all_sql))) \
+        chosen = rng.sample(all_sql, min(len(all_sql), sql_share if args.sample else len(all_sql))) \
             if args.sample else all_sql
         sql_results = run_sql(chosen, args.timeout)
     listed = equivalent()
