@@ -168,10 +168,11 @@ def _mutmut_results(only: set[str] | None) -> list[dict]:
 
 
 def score(results: list[dict], listed: set[tuple[str, str]]) -> tuple[int, int, list[dict]]:
-    """(killed, total, survivors) leaving out the mutants listed as equivalent and those not run."""
+    """(killed, total, survivors) leaving out the mutants listed as equivalent and those not run. A mutant whose
+    tests ran past their time (an endless loop, say) counts as killed, as mutmut counts it: CI would stop on it."""
     counted = [r for r in results if r["status"] != "not run"
                and (f"{r['file']}:{r['line']}" if r["line"] else r["file"], r["mutation"]) not in listed]
-    survivors = [r for r in counted if r["status"] != "killed"]
+    survivors = [r for r in counted if r["status"] not in ("killed", "timeout")]
     return len(counted) - len(survivors), len(counted), survivors
 
 
