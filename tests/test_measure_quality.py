@@ -24,9 +24,13 @@ def test_the_status_is_the_worst_latest_verdict_of_the_measures_own_checks():
         ('measure', 'missed_bins', 'accurate', 'gx:marts.measure_values', 'fail', 'gx', 3, '2026-11-03'),
         -- lettings: everything passed; another measure's failure is not lettings'
         ('measure', 'lettings_count', 'verifiable', 'verifiable', 'pass', 'ok', 2, '2026-11-02'),
-        ('source', 'lettings', 'accurate', 'accurate', 'fail', 'a source', 2, '2026-11-02')""")
-    build_measure_quality(con, ["missed_bins", "lettings_count", "relet_mean_days"])
+        ('source', 'lettings', 'accurate', 'accurate', 'fail', 'a source', 2, '2026-11-02'),
+        -- relet time: two problems, both named, in criterion order
+        ('measure', 'relet_mean_days', 'reliable', 'reliable', 'warn', 'few lets', 2, '2026-11-02'),
+        ('measure', 'relet_mean_days', 'accurate', 'accurate', 'fail', 'negative days', 2, '2026-11-02')""")
+    build_measure_quality(con, ["missed_bins", "lettings_count", "relet_mean_days", "fly_tipping_reports"])
     assert con.execute("SELECT * FROM marts.measure_quality ORDER BY measure_id").fetchall() == [
+        ("fly_tipping_reports", "not checked", None),
         ("lettings_count", "pass", None),
         ("missed_bins", "warn", "reliable: November rests on 3 records"),
-        ("relet_mean_days", "not checked", None)]
+        ("relet_mean_days", "fail", "accurate: negative days | reliable: few lets")]
