@@ -93,6 +93,15 @@ def test_a_lone_small_count_gets_the_smallest_non_zero_partner_never_a_zero():
     assert recovered([(_truth({"contacts": CONTACTS}), [_release(con)])], UNITS, PARENTS) == []
 
 
+def test_a_count_published_as_its_value_alone_is_protected_the_same_way():
+    # The same contacts with no numerator (a count's value is its count): N1 withheld and N3 its partner, as above.
+    values_only = {code: (value, None, None) for code, (value, _, _) in CONTACTS.items()}
+    con = _warehouse({"contacts": values_only})
+    build_disclosed_values(con, [5], NIGHT)
+    assert _withheld(con, "contacts") == {"N1": "a count of 1 to 4",
+                                          "N3": "secondary: another area of the same total is withheld"}
+
+
 def test_the_small_count_boundary_is_1_to_4_and_a_median_on_1_to_4_records_is_withheld():
     # Contacts: N1 1 and N2 4 are the two ends of 1 to 4 (withheld, and a pair, so no partner); N3's 5 and N4's 0
     # are shown. S1 6, S2 30. At a partner's threshold of 10, N3's 5 is withheld too.
