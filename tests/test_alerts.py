@@ -254,7 +254,15 @@ def test_an_overdue_partner_file_warns_then_errors_naming_partner_and_owner(tmp_
     assert warn.severity == "WARN"
     assert warn.title == ("[WARN] Housing association lettings from Bromsgrove District Housing Trust (sample "
                           "partner) is overdue")
-    assert "The March 2026 file" in warn.body and "5 day(s) late" in warn.body
+    partner = "Bromsgrove District Housing Trust (sample partner)"
+    lines = warn.body.splitlines()
+    assert lines[0] == "WARN: Housing association lettings is overdue."
+    assert lines[1].startswith(f"Which: source lettings (criterion timely), from {partner} (")
+    assert lines[2:5] == [
+        f"What: The March 2026 file from {partner} was due on 15 April 2026 and is 5 day(s) late.",
+        "Due: day 15 of the following month; ERROR after 14 days' grace. Latest file received: February 2026",
+        "Owner: housing.strategy@bromsgrove.example"]
+    assert lines[5].startswith("Landing folder: ") and lines[5].endswith("lettings") and len(lines) == 6
     assert warn.recipients == ["housing.strategy@bromsgrove.example", "policy.team@bromsgrove.example"]
     [error] = lettings_overdue(dt.date(2026, 5, 1))
     assert error.severity == "ERROR" and error.key != warn.key  # alerted again when it becomes an error
