@@ -1,0 +1,73 @@
+"""A measure's timeliness (quality/measure_checks.py `timely`) at its edges, and one verdict over many
+(quality/outcome.py `combine`), on hand-made values, no night."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import duckdb
+import pytest
+
+from quality.measure_checks import timely
+from quality.outcome import Outcome, combine
+from warehouse.catalogue import catalogue
+
+CONTACTS = catalogue().measures["contacts_received"]  # monthly; 45 days after a period ends, then 30 days' grace
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA measures")
+    con.execute("""CREATE TABLE measures.contacts_received AS SELECT m AS period_start, last_day(m) AS period_end,
+                   'district' AS area_type, 10.0 AS value, 10 AS observations
+                   FROM (SELECT unnest([DATE '2026-06-01', DATE '2026-07-01', DATE '2026-08-01',
+                                        DATE '2026-09-01']) AS m)""")
+    return con
+
+
+def test_a_measure_is_late_45_days_after_its_period_and_fails_30_days_later(con) -> None:
+    # September ends on 30 September: due by 14 November (45 days); a fail after 14 December (30 days more).
+    late = ("The latest value is for the period ending 30 September 2026; a newer one was due by 14 November 2026 "
+            "(allowed: 45 days after a period ends).")
+    on_time = timely(con, CONTACTS, dt.date(2026, 11, 14))
+    assert (on_time.status, on_time.summary) == ("pass", "Latest value is for September 2026; the next is due by "
+                                                         "14 November 2026.")
+    assert (timely(con, CONTACTS, dt.date(2026, 11, 15)).status, timely(con, CONTACTS, dt.date(2026, 11, 15)).problems
+            ) == ("warn", [late])
+    assert timely(con, CONTACTS, dt.date(2026, 12, 14)).status == "warn"
+    assert (timely(con, CONTACTS, dt.date(2026, 12, 15)).status, timely(con, CONTACTS, dt.date(2026, 12, 15)).problems
+            ) == ("fail", [late])
+    assert timely(con, CONTACTS, dt.date(2026, 12, 15)).period == dt.date(2026, 9, 1)
+
+
+def test_a_missing_period_is_named_and_no_values_at_all_fail(con) -> None:
+    con.execute("DELETE FROM measures.contacts_received WHERE period_start IN ('2026-07-01', '2026-08-01')")
+    outcome = timely(con, CONTACTS, dt.date(2026, 11, 1))
+    assert (outcome.status, outcome.problems, outcome.rows_failed) == (
+        "warn", ["2 period(s) between June 2026 and September 2026 have no value."], 2)
+    gappy = dataclasses.replace(CONTACTS, quality=dataclasses.replace(CONTACTS.quality, allow_gaps=True))
+    assert timely(con, gappy, dt.date(2026, 11, 1)).status == "pass"  # a measure whose periods may be empty
+    con.execute("DROP TABLE measures.contacts_received")
+    assert timely(con, CONTACTS, dt.date(2026, 11, 1)).problems == [
+        "There are no values yet: its sources delivered nothing usable."]
+
+
+def _outcome(subject: str, status: str, problems: list[str], owner: str, rows: int = 0) -> Outcome:
+    return Outcome("measure", subject, "accurate", status, " ".join(problems) or "ok", owner, problems=problems,
+                   rows_failed=rows, sample=[{"subject": subject}])
+
+
+def test_one_verdict_over_many_is_the_worst_with_each_failing_subject_named() -> None:
+    outcomes = [_outcome("a", "pass", [], "a@x", 9), _outcome("b", "warn", ["b1", "b2"], "b@x", 2),
+                _outcome("c", "fail", ["c1"], "c@x", 3), _outcome("d", "warn", ["d1"], "b@x", 4)]
+    merged = combine(outcomes, "mart", "marts.measure_values", "accurate", "policy@x", "gx:marts.measure_values")
+    assert (merged.status, merged.owner, merged.rows_failed, merged.check_name) == (
+        "fail", "b@x, c@x", 9, "gx:marts.measure_values")
+    assert merged.problems == ["b: b1", "b: b2", "c: c1", "d: d1"]
+    assert merged.summary == "3 of 4 failed. b: b1 b: b2 c: c1"
+    assert [s["subject"] for s in merged.sample] == ["b", "c", "d"]
+    clean = combine(outcomes[:1], "mart", "m", "accurate", "policy@x", "gx")
+    assert (clean.status, clean.summary, clean.owner, clean.rows_failed) == ("pass", "All 1 passed.", "policy@x", 0)
+    assert combine([], "mart", "m", "accurate", "policy@x", "gx").status == "pass"
