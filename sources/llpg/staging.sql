@@ -14,7 +14,8 @@ SELECT
     -- Each delivery is a full snapshot: rows of older snapshots are superseded, not lost.
     CASE WHEN r._file_sha256 <> latest.sha THEN 'superseded by a later gazetteer snapshot' END AS _scope_reason
 FROM raw.llpg r
-CROSS JOIN (SELECT arg_max(file_sha256, coalesce(load_seq, 0)) AS sha  -- the last loaded, in load order
-            FROM audit.loaded_files WHERE source = 'llpg') latest
+-- The last loaded, in load order; a file loaded before load_seq was recorded (an upgraded warehouse) counts as older.
+CROSS JOIN (SELECT file_sha256 AS sha FROM audit.loaded_files WHERE source = 'llpg'
+            ORDER BY load_seq DESC NULLS LAST LIMIT 1) latest
 LEFT JOIN core.dim_ward w ON w.ward_code = upper(clean(r."Ward Code"))
 LEFT JOIN core.dim_lsoa l ON l.lsoa_code = upper(clean(r."LSOA Code"))
