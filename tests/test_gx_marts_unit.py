@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from quality.gx_marts import DASHBOARDS, validate_marts
+from quality.gx_marts import DASHBOARDS, outcomes, validate_marts
 from tests.conftest import every_period_complete
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
@@ -132,3 +132,28 @@ def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tm
     assert examples["failure_demand_pct", "period_start"] == ["blank district E07000234"]
     assert examples["contacts_received", "area_code"] == ["2026-12-01 ward blank"]
     assert examples[None, "owner_name"] == ["2026-12-01: owner_name blank"]
+    # What each rule says it checks (the Policy Team reads it in the check's summary and the alert).
+    said = {f.column: f.expectation for f in report.failures}
+    assert said["percent_value"] == "percentages are 0 to 100"
+    assert said["unplaced_share"] == "most of the district total is placed in a ward"
+    assert said["ward_numerator / locality_numerator"] == "locality counts add up to the same as their wards"
+    assert said["areas_ward"] == "every period has all 2 ward areas"
+    assert said["volume_ratio"] == "records per period in line with the previous periods' median"
+    assert said["ward_residents / district_residents"] == ("census totals match: ward residents add up to the "
+                                                           "district's")
+    assert report.docs_index == tmp_path / "data_docs" / "index.html" and report.docs_index.is_file()
+
+    # One verdict per measure for a criterion (and one for a dashboard mart), owned by the measure's owner.
+    owners = {"contacts_received": "contacts@x", "failure_demand_pct": "demand@x"}
+    accurate = outcomes(report, "marts.measure_values", "accurate", owners, "policy@x")
+    assert [(o.subject, o.status, o.owner, o.rows_failed, len(o.problems)) for o in accurate] == [
+        ("contacts_received", "fail", "contacts@x", 5, 4), ("failure_demand_pct", "fail", "demand@x", 1, 1)]
+    assert accurate[1].problems == ["marts.measure_values: expect column values to be between (value) fails for 1 "
+                                    "row(s), e.g. 2026-03-01 district E07000234: value 150."]
+    contacts_warnings = [p for p in accurate[0].problems if "unplaced_share" in p]
+    assert contacts_warnings == accurate[0].problems[3:]  # errors first, then the warning
+    timely = outcomes(report, "marts.measure_values", "timely", owners, "policy@x")
+    assert [(o.subject, o.status) for o in timely] == [("contacts_received", "warn"), ("failure_demand_pct", "pass")]
+    [demographics] = outcomes(report, "marts.dashboard_demographics", "accurate", owners, "policy@x")
+    assert (demographics.subject_type, demographics.subject, demographics.status, demographics.owner,
+            demographics.rows_failed) == ("mart", "marts.dashboard_demographics", "fail", "policy@x", 3)
