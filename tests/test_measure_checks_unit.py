@@ -1,4 +1,4 @@
-"""A measure's timeliness (quality/measure_checks.py `timely`) at its edges, and one verdict over many
+"""A measure's timeliness and reliability (quality/measure_checks.py) at their edges, and one verdict over many
 (quality/outcome.py `combine`), on hand-made values, no night."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import datetime as dt
 import duckdb
 import pytest
 
-from quality.measure_checks import timely
+from quality.measure_checks import definition_hash, reliable, timely
 from quality.outcome import Outcome, combine
 from warehouse.catalogue import catalogue
+from warehouse.db import ensure_schemas
 
 CONTACTS = catalogue().measures["contacts_received"]  # monthly; 45 days after a period ends, then 30 days' grace
 
@@ -19,7 +20,7 @@ CONTACTS = catalogue().measures["contacts_received"]  # monthly; 45 days after a
 @pytest.fixture
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute("CREATE SCHEMA measures")
+    ensure_schemas(con)  # the audit tables: no source staged, so every period counts as delivered
     con.execute("""CREATE TABLE measures.contacts_received AS SELECT m AS period_start, last_day(m) AS period_end,
                    'district' AS area_type, 10.0 AS value, 10 AS observations
                    FROM (SELECT unnest([DATE '2026-06-01', DATE '2026-07-01', DATE '2026-08-01',
@@ -71,3 +72,28 @@ def test_one_verdict_over_many_is_the_worst_with_each_failing_subject_named() ->
     clean = combine(outcomes[:1], "mart", "m", "accurate", "policy@x", "gx")
     assert (clean.status, clean.summary, clean.owner, clean.rows_failed) == ("pass", "All 1 passed.", "policy@x", 0)
     assert combine([], "mart", "m", "accurate", "policy@x", "gx").status == "pass"
+
+
+@pytest.mark.parametrize(("latest", "status"), [(15, "pass"), (16, "warn"), (5, "pass"), (4, "warn")])
+def test_reliable_at_half_the_usual_volume_either_way(con, latest, status) -> None:
+    # June to August rest on 10 records each (the usual: median 10); September on `latest`. contacts_received
+    # judges volumes from a usual of 20 (min_volume), so the test's usual is made 10 x 2 = 20 and latest x 2.
+    con.execute("UPDATE measures.contacts_received SET observations = CASE WHEN period_start = '2026-09-01' "
+                "THEN ? ELSE 10 END * 2", [latest])
+    outcome = reliable(con, CONTACTS, "run-1")
+    assert (outcome.status, outcome.period) == (status, dt.date(2026, 9, 1))
+    if status == "pass":
+        assert outcome.summary == "Volumes in line with history; definition unchanged."
+    else:
+        assert outcome.problems == [f"September 2026 rests on {latest * 2} records; usually about 20 (more than 50% "
+                                    "different)."]
+
+
+def test_reliable_records_a_definition_and_doubts_a_change_without_a_rebase(con) -> None:
+    assert reliable(con, CONTACTS, "run-1").status == "pass"  # its definition, recorded the first time
+    assert con.execute("SELECT definition FROM audit.measure_definitions WHERE measure_id = 'contacts_received'"
+                       ).fetchall() == [(definition_hash(CONTACTS),)]
+    changed = dataclasses.replace(CONTACTS, sql=CONTACTS.sql + " -- and something else")
+    [problem] = reliable(con, changed, "run-2").problems
+    assert problem.startswith(f"The measure's SQL changed (definition {definition_hash(changed)}) without a "
+                              "recorded rebase")
