@@ -112,7 +112,7 @@ def mismatches_sql(measure: Measure, observations_sql: str) -> str:
                    CASE WHEN p.observations = 0 THEN coalesce(r.value, {missing}) ELSE r.value END AS recomputed
             FROM measures.{measure.id} p
             FULL JOIN recomputed r USING (period_start, area_type, area_code))
-        SELECT * FROM compared
-        WHERE NOT ((published IS NULL AND recomputed IS NULL)
-                   OR abs(published - recomputed) <= {TOLERANCE} * greatest(1, abs(published)))
+        SELECT * FROM compared  -- one side NULL is a mismatch (a bare NOT would read NULL as no mismatch)
+        WHERE NOT coalesce((published IS NULL AND recomputed IS NULL)
+                           OR abs(published - recomputed) <= {TOLERANCE} * greatest(1, abs(published)), false)
         ORDER BY period_start DESC, area_type, area_code"""

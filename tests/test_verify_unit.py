@@ -1,0 +1,99 @@
+"""The `verifiable` recomputation (quality/verify.py) on hand-made observations, no night: each aggregation (a
+count, a ratio, a median, a rate per 1,000 residents) recomputed by area type and compared with the built values;
+a wrong, a missing and an unpublished value found; and rows that no longer trace to raw left out and counted."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import pytest
+
+from quality.verify import mismatches_sql, traced_sql
+from warehouse.catalogue import catalogue
+from warehouse.db import ensure_schemas
+
+MEASURES = catalogue().measures
+# October: W1 (locality L1) two rows, W2 (L1) one on the 31st, one row with no ward, one with no date (left out);
+# November: one row in W2. (event date, ward, numerator, denominator, observation)
+OBSERVATIONS = """SELECT * FROM (VALUES
+    (DATE '2026-10-03', 'W1', 1, 1, 4.0), (DATE '2026-10-20', 'W1', 0, 1, 10.0), (DATE '2026-10-31', 'W2', 1, 1, 6.0),
+    (DATE '2026-10-15', NULL, 1, 1, 2.0), (NULL, 'W1', 1, 1, 99.0), (DATE '2026-11-01', 'W2', 1, 1, 8.0))
+    t(event_date, ward_code, numerator, denominator, observation)"""
+# Worked by hand. October: district 3 of 4 (observations 4, 10, 6, 2: median 5); W1 1 of 2 (median 7); W2 1 of 1
+# (6); L1 = W1 + W2: 2 of 3 (median of 4, 10, 6: 6). November: 1 of 1 (8) in the district, W2 and L1.
+# Residents: district 2,000, W1 1,000, W2 500, L1 1,500.
+EXPECTED = {
+    "contacts_received": {("2026-10-01", "district"): 3, ("2026-10-01", "W1"): 1, ("2026-10-01", "W2"): 1,
+                          ("2026-10-01", "L1"): 2, ("2026-11-01", "district"): 1, ("2026-11-01", "W2"): 1,
+                          ("2026-11-01", "L1"): 1},
+    "failure_demand_pct": {("2026-10-01", "district"): 75.0, ("2026-10-01", "W1"): 50.0, ("2026-10-01", "W2"): 100.0,
+                           ("2026-10-01", "L1"): 200 / 3, ("2026-11-01", "district"): 100.0,
+                           ("2026-11-01", "W2"): 100.0, ("2026-11-01", "L1"): 100.0},
+    "fly_tipping_clearance_days": {("2026-10-01", "district"): 5.0, ("2026-10-01", "L1"): 6.0,
+                                   ("2026-11-01", "district"): 8.0, ("2026-11-01", "L1"): 8.0},
+    "crimes_per_1000": {("2026-10-01", "district"): 1.5, ("2026-10-01", "W1"): 1.0, ("2026-10-01", "W2"): 2.0,
+                        ("2026-10-01", "L1"): 2000 / 1500, ("2026-11-01", "district"): 0.5,
+                        ("2026-11-01", "W2"): 2.0, ("2026-11-01", "L1"): 1000 / 1500},
+}
+AREA_TYPES = {"district": "district", "W1": "ward", "W2": "ward", "L1": "locality"}
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    ensure_schemas(con)
+    con.execute("SET VARIABLE district_code = 'district'")
+    con.execute("CREATE TABLE core.dim_ward AS SELECT * FROM (VALUES ('W1', 'L1'), ('W2', 'L1')) t(ward_code, "
+                "locality_code)")
+    con.execute("""CREATE TABLE core.population AS SELECT * FROM (VALUES ('district', 'district', 2000),
+                   ('ward', 'W1', 1000), ('ward', 'W2', 500), ('locality', 'L1', 1500))
+                   t(area_type, area_code, usual_residents)""")
+    for measure_id, values in EXPECTED.items():
+        con.execute(f"""CREATE TABLE measures.{measure_id} (period_start DATE, area_type VARCHAR, area_code VARCHAR,
+                        value DOUBLE, observations BIGINT)""")
+        con.executemany(f"INSERT INTO measures.{measure_id} VALUES (?, ?, ?, ?, 1)",
+                        [(start, AREA_TYPES[code], code, value) for (start, code), value in values.items()])
+    return con
+
+
+def _mismatches(con: duckdb.DuckDBPyConnection, measure_id: str) -> list[tuple]:
+    return con.execute(mismatches_sql(MEASURES[measure_id], OBSERVATIONS)).fetchall()
+
+
+@pytest.mark.parametrize("measure_id", sorted(EXPECTED))
+def test_each_aggregation_recomputes_the_built_values(con, measure_id) -> None:
+    assert _mismatches(con, measure_id) == []
+
+
+def test_a_wrong_a_missing_and_an_unpublished_value_are_each_a_mismatch(con) -> None:
+    con.execute("UPDATE measures.failure_demand_pct SET value = 74.9 WHERE area_type = 'district' AND "
+                "period_start = '2026-10-01'")
+    con.execute("DELETE FROM measures.failure_demand_pct WHERE area_code = 'W1'")
+    con.execute("INSERT INTO measures.failure_demand_pct VALUES ('2026-11-01', 'ward', 'W1', 100, 1)")
+    found = [(str(start), area, code, published, recomputed)
+             for start, area, code, published, recomputed in _mismatches(con, "failure_demand_pct")]
+    assert found == [("2026-11-01", "ward", "W1", 100.0, None),     # published, nothing behind it
+                     ("2026-10-01", "district", "district", 74.9, 75.0),
+                     ("2026-10-01", "ward", "W1", None, 50.0)]      # recomputed, not published
+
+
+def test_a_zero_filled_count_is_not_a_mismatch_but_a_zero_filled_ratio_is_not_made_up(con) -> None:
+    # November in W1: no records. A count publishes 0 there (zero-filled); a ratio publishes nothing.
+    con.execute("INSERT INTO measures.contacts_received VALUES ('2026-11-01', 'ward', 'W1', 0, 0)")
+    assert _mismatches(con, "contacts_received") == []
+    con.execute("INSERT INTO measures.failure_demand_pct VALUES ('2026-11-01', 'ward', 'W1', 0, 0)")
+    assert [r[2:] for r in _mismatches(con, "failure_demand_pct")] == [("W1", 0.0, None)]
+
+
+def test_rows_that_no_longer_trace_to_raw_are_left_out_and_counted(con) -> None:
+    con.execute("CREATE TABLE raw.crm_contacts (_file_sha256 VARCHAR, _row_number BIGINT)")
+    con.execute("INSERT INTO raw.crm_contacts VALUES ('f1', 1), ('f1', 2)")
+    con.execute("""INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, blank_rows,
+                   loaded_at) VALUES ('crm_contacts', 'f1.csv', 'f1.csv', 'f1', 2, 0, '2026-11-01')""")
+    con.execute("""CREATE TABLE core.fact_contacts AS SELECT * FROM (VALUES ('f1', 1, 'a'), ('f1', 2, 'b'),
+                   ('f1', 3, 'c')) t(_file_sha256, _row_number, contact)""")
+    measure = dataclasses.replace(MEASURES["contacts_received"], sql="SELECT contact FROM core.fact_contacts")
+    sql, untraced = traced_sql(con, measure)
+    assert untraced == 1  # row 3 of f1 is not in raw
+    assert sorted(r[0] for r in con.execute(sql).fetchall()) == ["a", "b"]
