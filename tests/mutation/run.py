@@ -28,10 +28,10 @@ REPORT = ROOT / "data" / "mutants" / "report.json"
 EQUIVALENT = ROOT / "tests" / "mutants_equivalent.txt"
 SCRATCH = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp") / "bdc-mutants"
 # The tests each kind of SQL is held to: the hand-worked values of every measure (one night with every source),
-# the quarantine rules, and (for the macros) the date parsers.
+# the quarantine rules, (for the macros) the date parsers, and the fast tests that run a staging model on its own.
 SQL_TESTS = {
     "macros": ["tests/test_date_parsing.py", "tests/test_worked_values.py", "tests/test_rule_coverage.py"],
-    "staging": ["tests/test_worked_values.py", "tests/test_rule_coverage.py"],
+    "staging": ["tests/test_ledger_months.py", "tests/test_worked_values.py", "tests/test_rule_coverage.py"],
     "core": ["tests/test_worked_values.py"],
     "measures": ["tests/test_worked_values.py", "tests/test_measure_sql.py"],
 }
