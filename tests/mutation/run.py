@@ -28,11 +28,12 @@ REPORT = ROOT / "data" / "mutants" / "report.json"
 EQUIVALENT = ROOT / "tests" / "mutants_equivalent.txt"
 SCRATCH = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp") / "bdc-mutants"
 # The tests each kind of SQL is held to: the hand-worked values of every measure (one night with every source),
-# the quarantine rules, (for the macros) the date parsers, and the fast tests that run a staging model on its own.
+# the quarantine rules, (for the macros) the date parsers, the fast tests that run a staging model on its own, and
+# (for the core models) the systems-thinking marts' night.
 SQL_TESTS = {
     "macros": ["tests/test_date_parsing.py", "tests/test_worked_values.py", "tests/test_rule_coverage.py"],
     "staging": ["tests/test_ledger_months.py", "tests/test_worked_values.py", "tests/test_rule_coverage.py"],
-    "core": ["tests/test_worked_values.py"],
+    "core": ["tests/test_worked_values.py", "tests/test_systems_marts.py"],  # the latter: focus lists, cost, trials
     "measures": ["tests/test_worked_values.py", "tests/test_measure_sql.py"],
 }
 # mutmut's exit codes per mutant: a test failed (or crashed the process: a negative signal), none failed, no test
