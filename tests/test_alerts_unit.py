@@ -69,6 +69,7 @@ def test_each_failed_check_alerts_once_while_it_stands(instance, monkeypatch) ->
     assert "Files: crm_contacts_2026-11.csv: not UTF-8" in refused
     assert refused[-1] == ("The refused file was not loaded; its source is held back at its last good data until a "
                            "corrected delivery for the same period replaces it. Everything else was published.")
+    assert len({a.key for a in first}) == 4  # the store keeps one alert per key: each its own
     error = first[0]
     assert error.recipients == [OWNER, "policy.team@bromsgrove.example"]
     assert error.subject == "staging/crm_contacts"

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from quality.gx_marts import DASHBOARDS, outcomes, validate_marts
+from quality.gx_marts import DASHBOARDS, Failure, MartReport, outcomes, validate_marts
 from tests.conftest import every_period_complete
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
@@ -157,3 +157,12 @@ def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tm
     [demographics] = outcomes(report, "marts.dashboard_demographics", "accurate", owners, "policy@x")
     assert (demographics.subject_type, demographics.subject, demographics.status, demographics.owner,
             demographics.rows_failed) == ("mart", "marts.dashboard_demographics", "fail", "policy@x", 3)
+
+
+def test_a_verdict_samples_five_failures_and_counts_them_all() -> None:
+    failures = [Failure("marts.measure_values", "missed_bins", "accurate", "fail", f"rule {n}", "value", 2, [])
+                for n in range(6)]
+    [verdict] = outcomes(MartReport(docs_index=Path("index.html"), failures=failures), "marts.measure_values",
+                         "accurate", {"missed_bins": "waste@x"}, "policy@x")
+    assert (verdict.status, verdict.rows_failed, len(verdict.problems)) == ("fail", 12, 6)
+    assert [s["expectation"] for s in verdict.sample] == [f"rule {n}" for n in range(5)]

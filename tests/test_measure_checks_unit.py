@@ -11,6 +11,7 @@ import pytest
 
 from quality.measure_checks import definition_hash, reliable, timely
 from quality.outcome import Outcome, combine
+from quality.ownership import judge_ownership
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
 
@@ -97,3 +98,24 @@ def test_reliable_records_a_definition_and_doubts_a_change_without_a_rebase(con)
     [problem] = reliable(con, changed, "run-2").problems
     assert problem.startswith(f"The measure's SQL changed (definition {definition_hash(changed)}) without a "
                               "recorded rebase")
+
+
+def test_ownership_doubts_a_missing_commentary_and_sign_off_of_the_latest_period() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    con.execute("""CREATE TABLE marts.commentary_status AS SELECT * FROM (VALUES
+                   ('missed_bins', DATE '2026-10-01', true, true, 'A Writer', 'A Manager', NULL),
+                   ('lettings_count', DATE '2026-10-01', false, false, NULL, NULL, 'not signed off'),
+                   ('relet_mean_days', NULL, false, false, NULL, NULL, NULL))
+                   t(measure_id, latest_period, has_commentary, has_sign_off, commentary_by, signed_off_by, flag)""")
+    found = {(o.subject, o.criterion): (o.status, o.summary) for o in judge_ownership(con, catalogue())}
+    owner = catalogue().measures["lettings_count"].owner_name
+    assert found == {
+        ("missed_bins", "commentary"): ("pass", "October 2026: commented by A Writer."),
+        ("missed_bins", "sign_off"): ("pass", "October 2026: signed off by A Manager."),
+        ("lettings_count", "commentary"): (
+            "warn", f"No commentary for October 2026: {owner} to add it in the team's return."),
+        ("lettings_count", "sign_off"): (
+            "warn", "October 2026: not signed off; a manager to sign off data and commentary."),
+        ("relet_mean_days", "commentary"): ("pass", "No value yet."),
+        ("relet_mean_days", "sign_off"): ("pass", "No value yet.")}

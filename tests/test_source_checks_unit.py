@@ -191,3 +191,11 @@ def test_well_defined_doubts_the_night_s_odd_files_and_formulas(con) -> None:
         "crm_contacts_2026-03.csv: no rows.",
         "2 row(s) held a spreadsheet formula in a text field and were quarantined."])
     assert outcome.rows_failed == 2
+
+
+def test_relevant_names_the_measures_a_source_feeds() -> None:
+    outcome = source_checks.relevant(CRM)  # the CRM log feeds core.fact_contacts, which four measures read
+    assert outcome.status == "pass"
+    assert {"contacts_received", "failure_demand_pct", "online_contact_pct", "resolved_first_contact_pct"} <= set(
+        outcome.details["measures"])
+    assert "marts.measure_values" in outcome.details["marts"]

@@ -9,6 +9,7 @@ import dataclasses
 import duckdb
 import pytest
 
+from quality.measure_checks import verifiable
 from quality.verify import mismatches_sql, traced_sql
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
@@ -97,3 +98,23 @@ def test_rows_that_no_longer_trace_to_raw_are_left_out_and_counted(con) -> None:
     sql, untraced = traced_sql(con, measure)
     assert untraced == 1  # row 3 of f1 is not in raw
     assert sorted(r[0] for r in con.execute(sql).fetchall()) == ["a", "b"]
+
+
+def test_the_verifiable_check_passes_matching_values_and_fails_an_untraced_row(con) -> None:
+    # The observations as a fact table with lineage: six rows of file f1, each in raw.
+    con.execute(f"CREATE TABLE core.fact_obs AS SELECT *, 'f1' AS _file_sha256, row_number() OVER () AS _row_number "
+                f"FROM ({OBSERVATIONS})")
+    con.execute("CREATE TABLE raw.crm_contacts AS SELECT _file_sha256, _row_number FROM core.fact_obs")
+    con.execute("""INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, blank_rows,
+                   loaded_at) VALUES ('crm_contacts', 'f1.csv', 'f1.csv', 'f1', 6, 0, '2026-11-01')""")
+    measure = dataclasses.replace(MEASURES["failure_demand_pct"], sql="SELECT * FROM core.fact_obs")
+    outcome = verifiable(con, measure)
+    assert (outcome.status, outcome.summary) == ("pass", "All 7 values recomputed from raw rows and matched.")
+    # A fact row with no raw row behind it (left out of the recomputation), and one value built wrong.
+    con.execute("INSERT INTO core.fact_obs VALUES ('2026-11-02', 'W2', 1, 1, 9.0, 'f1', 7)")
+    con.execute("UPDATE measures.failure_demand_pct SET value = 74.9 WHERE area_type = 'district' AND "
+                "period_start = '2026-10-01'")
+    outcome = verifiable(con, measure)
+    assert outcome.status == "fail" and outcome.rows_failed == 1 and outcome.problems == [
+        "1 of 7 value(s) differ from a recomputation from raw rows.",
+        "1 source row(s) do not trace back to a delivered raw row."]
