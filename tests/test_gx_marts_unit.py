@@ -6,6 +6,7 @@ with one fault each. Which rule breaks, for which measure, on how many rows, was
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -166,3 +167,32 @@ def test_a_verdict_samples_five_failures_and_counts_them_all() -> None:
                          "accurate", {"missed_bins": "waste@x"}, "policy@x")
     assert (verdict.status, verdict.rows_failed, len(verdict.problems)) == ("fail", 12, 6)
     assert [s["expectation"] for s in verdict.sample] == [f"rule {n}" for n in range(5)]
+
+
+def test_a_night_that_changed_nothing_reuses_each_verdict_and_names_the_run_that_found_it(con, tmp_path) -> None:
+    measures = [catalogue().measures[m] for m in ("contacts_received", "failure_demand_pct")]
+    first = validate_marts(con, measures, tmp_path, DASHBOARDS, run_id="night-one-0000")
+    # 2 measures x (values, series) + 3 dashboards + the census totals: 8 parts, all validated.
+    assert (first.validated, first.unchanged, len(first.failures)) == (8, 0, 18)
+    known = json.loads((tmp_path / "gx" / "validated_suites.json").read_text())
+    assert sorted(known) == ["census_totals", "dashboard_demographics", "dashboard_operational",
+                             "dashboard_strategic", "measure_series.contacts_received",
+                             "measure_series.failure_demand_pct", "measure_values.contacts_received",
+                             "measure_values.failure_demand_pct"]
+    assert known["measure_values.contacts_received"]["result"].startswith("measure_values/")
+    again = validate_marts(con, measures, tmp_path, DASHBOARDS, run_id="night-two-0000")
+    assert (again.validated, again.unchanged) == (0, 8)
+    assert sorted(_key(f) for f in again.failures) == sorted(_key(f) for f in first.failures)
+    assert {f.since_run for f in again.failures} == {"night-one-0000"}
+    assert again.unchanged_since["dashboard_strategic"] == "night-one-0000"
+    # The strategic dashboard's owner filled in: that suite alone is validated again, and passes.
+    con.execute("UPDATE marts.dashboard_strategic SET owner_name = 'An Owner' WHERE owner_name IS NULL")
+    third = validate_marts(con, measures, tmp_path, DASHBOARDS, run_id="night-three-00")
+    assert (third.validated, third.unchanged) == (1, 7)
+    assert [f.column for f in third.failures if f.mart == "marts.dashboard_strategic"] == [
+        "['measure_id', 'period_start']"]  # the repeated row still fails, found tonight
+    assert [f.since_run for f in third.failures if f.mart == "marts.dashboard_strategic"] == [None]
+
+
+def _key(failure) -> tuple:
+    return failure.mart, failure.measure_id or "", failure.column, failure.unexpected
