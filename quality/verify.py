@@ -104,14 +104,21 @@ def recompute_sql(measure: Measure, observations_sql: str) -> str:
 def mismatches_sql(measure: Measure, observations_sql: str) -> str:
     """Rows where measures.<id> and the recomputation disagree: a different value, a published value with
     nothing behind it, or a recomputed value that was not published."""
-    missing = "0" if measure.aggregation in ("sum", "per_population") else "NULL"  # zero-filled counts
+    # A zero-filled row (no records) is 0: a count always, a rate only where the area's population is known
+    # (0 per 1,000 of nobody knows how many is no figure); anything else has no value without records.
+    missing, population = {
+        "sum": ("0", ""),
+        "per_population": ("CASE WHEN nullif(pop.usual_residents, 0) IS NOT NULL THEN 0 END",
+                           "LEFT JOIN core.population pop USING (area_type, area_code)"),
+    }.get(measure.aggregation, ("NULL", ""))
     return f"""
         WITH recomputed AS ({recompute_sql(measure, observations_sql)}),
         compared AS (
             SELECT period_start, area_type, area_code, p.value AS published,
                    CASE WHEN p.observations = 0 THEN coalesce(r.value, {missing}) ELSE r.value END AS recomputed
             FROM measures.{measure.id} p
-            FULL JOIN recomputed r USING (period_start, area_type, area_code))
+            FULL JOIN recomputed r USING (period_start, area_type, area_code)
+            {population})
         SELECT * FROM compared  -- one side NULL is a mismatch (a bare NOT would read NULL as no mismatch)
         WHERE NOT coalesce((published IS NULL AND recomputed IS NULL)
                            OR abs(published - recomputed) <= {TOLERANCE} * greatest(1, abs(published)), false)

@@ -87,6 +87,18 @@ def test_a_zero_filled_count_is_not_a_mismatch_but_a_zero_filled_ratio_is_not_ma
     assert [r[2:] for r in _mismatches(con, "failure_demand_pct")] == [("W1", 0.0, None)]
 
 
+def test_a_zero_filled_rate_is_0_where_the_population_is_known_and_no_figure_where_it_is_not(con) -> None:
+    # November in W1: no crimes. W1's residents are known (1,000): the rate is 0, and a blank is a mismatch.
+    con.execute("INSERT INTO measures.crimes_per_1000 VALUES ('2026-11-01', 'ward', 'W1', NULL, 0)")
+    assert [r[2:] for r in _mismatches(con, "crimes_per_1000")] == [("W1", None, 0.0)]
+    con.execute("UPDATE measures.crimes_per_1000 SET value = 0 WHERE area_code = 'W1' AND observations = 0")
+    assert _mismatches(con, "crimes_per_1000") == []
+    # Census held back (W1's residents unknown): no figure is right, and 0 would be made up.
+    con.execute("DELETE FROM core.population WHERE area_code = 'W1'")
+    con.execute("UPDATE measures.crimes_per_1000 SET value = NULL WHERE area_code = 'W1'")
+    assert _mismatches(con, "crimes_per_1000") == []
+
+
 def test_rows_that_no_longer_trace_to_raw_are_left_out_and_counted(con) -> None:
     con.execute("CREATE TABLE raw.crm_contacts (_file_sha256 VARCHAR, _row_number BIGINT)")
     con.execute("INSERT INTO raw.crm_contacts VALUES ('f1', 1), ('f1', 2)")
