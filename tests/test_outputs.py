@@ -385,3 +385,13 @@ def test_the_data_quality_page_gives_the_reason_for_each_warning(outputs):
     assert ("<strong>Reliable: needs a look.</strong> October 2026 rests on 9 records; usually about 20."
             in reasons)
     assert 'class="bdc-table-scroll" tabindex="0" role="region"' in page  # the wide table scrolls in its box
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (63.25, "percent", "63.2%"), (1234.0, "count", "1,234"), (12.44, "days", "12.4 days"),
+    (3.05, "per 1,000 residents", "3.0 per 1,000 residents"), (7.0, "days per FTE", "7.0 days per FTE"),
+    (1.5, "visits", "1.5 (visits)"), (None, "percent", "[c]")])
+def test_a_value_is_shown_in_its_unit(value, unit, shown):
+    from outputs.publication import format_value
+
+    assert format_value(value, unit) == shown  # withheld ([c]) when there is no value to show
