@@ -15,7 +15,7 @@ TS007A = CONTRACTS["census_ts007a"]
 def test_each_band_is_its_ages_and_its_residents() -> None:
     con = duckdb.connect()
     ensure_schemas(con)
-    prepare(con, pseudonym_key="tests-only-pseudonym-key-not-secret-0123456789")
+    prepare(con)  # the key tests/conftest.py sets
     con.execute("CREATE TABLE core.dim_lsoa AS SELECT 'E01000001' AS lsoa_code")
     con.execute("CREATE TABLE core.dim_ward AS SELECT 'E05000001' AS ward_code")
     columns = ", ".join(f'"{c}" VARCHAR' for c in ["date", "geography", "geography code",

@@ -19,7 +19,7 @@ LEDGER = CONTRACTS["finance_ledger"]
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     ensure_schemas(con)
-    prepare(con, pseudonym_key="tests-only-pseudonym-key-not-secret-0123456789")
+    prepare(con)  # the key tests/conftest.py sets
     con.execute("""CREATE TABLE raw.finance_ledger ("Cost Centre" VARCHAR, "Cost Centre Name" VARCHAR,
                    "Account" VARCHAR, "Account Name" VARCHAR, "Financial Year" VARCHAR, "Period" VARCHAR,
                    "Actual" VARCHAR, _source_file VARCHAR, _file_sha256 VARCHAR, _row_number BIGINT)""")
