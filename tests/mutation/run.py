@@ -25,6 +25,7 @@ from pathlib import Path
 from tests.mutation.sql_mutants import ROOT, SqlMutant, mutants, sql_files
 
 REPORT = ROOT / "data" / "mutants" / "report.json"
+MUTMUT_LOG = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
 EQUIVALENT = ROOT / "tests" / "mutants_equivalent.txt"
 SCRATCH = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp") / "bdc-mutants"
 # The tests each kind of SQL is held to: the hand-worked values of every measure (one night with every source),
@@ -115,9 +116,8 @@ def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
 
 def _mutmut(names: list[str] | None, timeout: int) -> int:
     """`mutmut run` over every mutant (`names` None) or the named ones; its exit status."""
-    log = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a") as out:
+    MUTMUT_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with MUTMUT_LOG.open("a") as out:
         return subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])],
                               cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50,
                               env=_environment()).returncode
@@ -125,12 +125,11 @@ def _mutmut(names: list[str] | None, timeout: int) -> int:
 
 def run_python(names: list[str] | None, timeout: int) -> list[dict]:
     """mutmut over [tool.mutmut]'s paths: every mutant (`names` None), or the named ones."""
-    print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {REPORT.parent / 'mutmut.log'}",
-          flush=True)
+    print(f"mutmut run ({len(names) if names else 'every'} mutant(s)); its output: {MUTMUT_LOG}", flush=True)
     if not names:  # a full run from scratch: mutmut would keep verdicts reached before the tests changed
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     if (code := _mutmut(names, timeout)) != 0:
-        raise SystemExit(f"mutmut stopped (exit {code}): see {REPORT.parent / 'mutmut.log'}")
+        raise SystemExit(f"mutmut stopped (exit {code}): see {MUTMUT_LOG}")
     return _mutmut_results(set(names) if names else None)
 
 
@@ -142,8 +141,7 @@ def generate_python(timeout: int) -> list[str]:
     code = _mutmut(["generate.only.no.such.mutant"], timeout)
     names = python_mutant_names()
     if not names or not (ROOT / "mutants" / "mutmut-stats.json").is_file():
-        raise SystemExit(f"mutmut made no mutants or no map of the tests (exit {code}): see "
-                         f"{REPORT.parent / 'mutmut.log'}")
+        raise SystemExit(f"mutmut made no mutants or no map of the tests (exit {code}): see {MUTMUT_LOG}")
     return names
 
 
@@ -199,8 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             python_results = run_python(None, args.timeout)
     if args.only != "python":
-        chosen = rng.sample(all_sql, min(len(all_sql), sql_share if args.sample else len(all_sql))) \
-            if args.sample else all_sql
+        chosen = rng.sample(all_sql, min(len(all_sql), sql_share)) if args.sample else all_sql
         sql_results = run_sql(chosen, args.timeout)
     listed = equivalent()
     python_killed, python_total, python_survivors = score(python_results, listed)
