@@ -4,6 +4,8 @@ the fast tier of the suite, with a score per file in the terminal and in data/mu
     python -m tests.mutation.run                 every mutant (hours: the SQL mutants each load a night)
     python -m tests.mutation.run --sample 40     40 mutants drawn at random (--seed), half Python, half SQL
 
+mutmut runs a Python mutant only against the tests that called its function; its survivors are then held to the
+whole test files (tests/mutation/confirm.py), since mutmut credits code run in a module-scoped fixture to one test.
 A surviving mutant is a change no test noticed. Each one is either killed by a new test or listed, with why it
 cannot change any output, in tests/mutants_equivalent.txt (`file:line: mutation  # why`), which the score leaves
 out of both the killed and the total.
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -22,11 +23,13 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from tests.mutation.confirm import clean_environment, confirm
 from tests.mutation.sql_mutants import ROOT, SqlMutant, mutants, sql_files
 
 REPORT = ROOT / "data" / "mutants" / "report.json"
 MUTMUT_LOG = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
 EQUIVALENT = ROOT / "tests" / "mutants_equivalent.txt"
+INSTALLED_FOR_TESTS = ["tests/accessibility/node_modules"]  # axe-core, for the public site's browser tests
 SCRATCH = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp") / "bdc-mutants"
 # The tests each kind of SQL is held to: the hand-worked values of every measure (one night with every source),
 # the quarantine rules, (for the macros) the date parsers, the fast tests that run a staging model on its own, and
@@ -65,7 +68,7 @@ def equivalent() -> set[tuple[str, str]]:
 
 
 def _scratch_copy() -> Path:
-    """The repository's tracked files (and the uncommitted changes to them), copied once, for the SQL mutants."""
+    """The repository's tracked files (and the uncommitted changes to them), copied once, for the mutants."""
     target = SCRATCH / "src"
     shutil.rmtree(SCRATCH, ignore_errors=True)
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
@@ -74,18 +77,16 @@ def _scratch_copy() -> Path:
         if (ROOT / name).is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
+    for installed in INSTALLED_FOR_TESTS:  # not tracked, installed by `make test`: shared, not copied
+        if (ROOT / installed).exists():
+            (target / installed).symlink_to(ROOT / installed)
     return target
-
-
-def _environment() -> dict[str, str]:
-    """This process's environment without the warehouse's settings: the tests set their own."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("BDC_")}
 
 
 def _pytest(copy: Path, tests: list[str], timeout: int) -> int:
     return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                            f"--basetemp={SCRATCH / 'tmp'}", *tests], cwd=copy, capture_output=True, text=True,
-                          timeout=timeout, env=_environment()).returncode
+                          timeout=timeout, env=clean_environment()).returncode
 
 
 def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
@@ -120,7 +121,7 @@ def _mutmut(names: list[str] | None, timeout: int) -> int:
     with MUTMUT_LOG.open("a") as out:
         return subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "2", *(names or [])],
                               cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=timeout * 50,
-                              env=_environment()).returncode
+                              env=clean_environment()).returncode
 
 
 def run_python(names: list[str] | None, timeout: int) -> list[dict]:
@@ -130,7 +131,10 @@ def run_python(names: list[str] | None, timeout: int) -> list[dict]:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     if (code := _mutmut(names, timeout)) != 0:
         raise SystemExit(f"mutmut stopped (exit {code}): see {MUTMUT_LOG}")
-    return _mutmut_results(set(names) if names else None)
+    results = _mutmut_results(set(names) if names else None)
+    print("mutmut's survivors, each held to the whole test files (tests/mutation/confirm.py)", flush=True)
+    confirm(results, _scratch_copy(), SCRATCH / "tmp", timeout)
+    return results
 
 
 def generate_python(timeout: int) -> list[str]:
@@ -210,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     report = {"python_killed": python_killed, "python_total": python_total, "sql_killed": sql_killed,
               "sql_total": sql_total, "sql_mutants_made": len(all_sql), "sample": args.sample, "seed": args.seed,
               "equivalent_listed": len(listed), "by_file": {f: dict(c) for f, c in sorted(by_file.items())},
-              "survivors": [{"file": r["file"], "line": r["line"], "mutation": r["mutation"], "status": r["status"]}
+              "killed_by_whole_test_files": sum("confirmed_by" in r for r in python_results),
+              "survivors": [{"file": r["file"], "line": r["line"], "mutation": r["mutation"], "status": r["status"],
+                             **({"why": r["confirmation"]} if "confirmation" in r else {})}
                             for r in python_survivors + sql_survivors]}
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=1), encoding="utf-8")
