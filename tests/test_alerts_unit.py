@@ -6,9 +6,12 @@ alerts of a whole night."""
 from __future__ import annotations
 
 import dagster as dg
+import duckdb
 import pytest
 
+from pipelines.alert_sensors import alert_sensors
 from pipelines.alerts import alerts_for_run
+from warehouse.settings import COUNCIL_TAG, SettingsResource, SharedSettingsResource
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 STAGED = dg.AssetKey(["staging", "crm_contacts"])
@@ -118,3 +121,38 @@ def test_a_measure_s_check_is_named_by_the_measure(instance) -> None:
     [alert] = _night(instance, {"verifiable": (False, ERROR, _failed("2026-10", measure="missed_bins"))})
     assert alert.title == "[ERROR] missed_bins: verifiable"
     assert "Which: missed_bins (staging/crm_contacts), criterion verifiable" in alert.body.splitlines()
+
+
+def _sensor_says(sensor, instance: dg.DagsterInstance, run_id: str, settings: SettingsResource):
+    """What an alert_on_checks sensor returns for one finished run (None: it raised alerts)."""
+    success = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS).records[-1]
+    with dg.build_run_status_sensor_context(
+            sensor_name=sensor.name, dagster_event=success.event_log_entry.dagster_event, dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(run_id), resources={"settings": settings}) as context:
+        return sensor(context)
+
+
+def _alert_titles(path) -> list[str]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return [title for (title,) in con.execute("SELECT title FROM audit.alerts ORDER BY title").fetchall()]
+
+
+def test_an_alert_sensor_alerts_on_its_own_council_s_runs_only(instance, tmp_path) -> None:
+    runs = {}
+    for council, accurate in (("bromsgrove", (True, ERROR, {})), ("redditch", (False, ERROR, _failed("2026-10")))):
+        RESULTS.clear()
+        RESULTS.update({name: (True, WARN, {}) for name in CHECKS} | {"accurate": accurate})
+        runs[council] = dg.materialize([staged_contacts, breaks], instance=instance,
+                                       tags={COUNCIL_TAG: council}).run_id
+    shared = SharedSettingsResource(data_dir=str(tmp_path / "shared"))
+    [redditch_sensor] = [s for s in alert_sensors("redditch") if s.name == "redditch__alert_on_checks"]
+    # The shared location's Redditch sensor: Bromsgrove's run is not its business; Redditch's run is.
+    assert _sensor_says(redditch_sensor, instance, runs["bromsgrove"], shared).skip_message == "another council's run"
+    assert _sensor_says(redditch_sensor, instance, runs["redditch"], shared) is None
+    assert _alert_titles(shared.for_council("redditch").get().alerts_path) == ["[ERROR] crm_contacts: accurate"]
+    assert not shared.for_council("bromsgrove").get().alerts_path.exists()
+    # A council's own location (its sensors named for no council) alerts on every run it sees.
+    own = SettingsResource(data_dir=str(tmp_path / "own"))
+    [own_sensor] = [s for s in alert_sensors() if s.name == "alert_on_checks"]
+    assert _sensor_says(own_sensor, instance, runs["redditch"], own) is None
+    assert _alert_titles(own.get().alerts_path) == ["[ERROR] crm_contacts: accurate"]
