@@ -20,6 +20,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from pipelines.alert_channels import deliver
 from pipelines.alert_sensors import overdue_alerts, raise_alerts, send_digest
 from pipelines.alerts import Alert, AlertStore, alerts_for_run, digests
 from pipelines.definitions import build_definitions
@@ -128,6 +129,31 @@ def test_an_alert_reaches_email_teams_and_slack(smtp_server, webhooks, tmp_path,
     assert "2 of 20 rows failed" in webhooks["/slack"][0]["text"]
     stored = query(tmp_path / "alerts.duckdb", "SELECT kind, delivered FROM audit.alerts")
     assert stored == [("check_error", "email: sent to 2; teams: posted; slack: posted")]
+
+
+@pytest.fixture
+def plain_smtp_server(monkeypatch):
+    """aiosmtpd on 127.0.0.1 with no TLS at all (a relay inside the council's network)."""
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    monkeypatch.setenv("BDC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("BDC_SMTP_PORT", str(controller.port))
+    yield inbox
+    controller.stop()
+
+
+@pytest.mark.parametrize("setting", ["false", "FALSE"])
+def test_starttls_is_turned_off_only_by_saying_so(plain_smtp_server, tmp_path, monkeypatch, setting):
+    alert = Alert(kind="run_failed", severity="ERROR", title="[ERROR] Run of nightly failed", body="x",
+                  recipients=["policy.team@bromsgrove.example"], key_parts=("run-3",))
+    # By default the channel insists on STARTTLS: a server without it is a failed channel, never plain text.
+    assert deliver(alert) == {"email": "failed: STARTTLS extension not supported by server."}
+    assert plain_smtp_server.messages == []
+    monkeypatch.setenv("BDC_SMTP_STARTTLS", setting)
+    assert deliver(alert) == {"email": "sent to 1"}
+    [(to, message, tls)] = plain_smtp_server.messages
+    assert to == ["policy.team@bromsgrove.example"] and not tls and message["Subject"] == alert.title
 
 
 def test_a_channel_that_is_down_does_not_lose_the_alert_or_leak_its_webhook(tmp_path, monkeypatch, caplog):

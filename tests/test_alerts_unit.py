@@ -5,12 +5,14 @@ alerts of a whole night."""
 
 from __future__ import annotations
 
+import logging
+
 import dagster as dg
 import duckdb
 import pytest
 
 from pipelines.alert_sensors import alert_sensors
-from pipelines.alerts import alerts_for_run
+from pipelines.alerts import Alert, AlertStore, alerts_for_run
 from warehouse.settings import COUNCIL_TAG, SettingsResource, SharedSettingsResource
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -115,6 +117,41 @@ def test_a_failed_run_alerts_the_policy_team_with_its_failed_step(instance, monk
     # The cause is in the run, behind the link.
     assert "could not open" not in alert.body
     assert lines[3] == f"Run: https://dagster.example/runs/{alert.run_id}"
+
+
+def test_a_failure_judging_no_period_is_alerted_once_and_says_what_it_lacks(instance) -> None:
+    # A check of a whole mart judges no period and counts no rows: "all periods", "n/a", no owner recorded.
+    [alert] = _night(instance, {"verifiable": (False, ERROR, {"mart": "dashboard"})})
+    assert alert.body.splitlines()[1:5] == ["Which: dashboard (staging/crm_contacts), criterion verifiable",
+                                            "Period: all periods", "What failed: verifiable said so",
+                                            "Rows failing: n/a"]
+    assert "Owner: not recorded" in alert.body.splitlines()
+    assert _night(instance, {"verifiable": (False, ERROR, {"mart": "dashboard"})}) == []  # it still stands
+
+
+def test_a_stored_alert_is_logged_at_its_severity_with_its_title_and_body(tmp_path, caplog) -> None:
+    store = AlertStore(tmp_path / "alerts.duckdb")
+    caplog.set_level(logging.DEBUG, logger="pipelines.alerts")
+    for severity in ("ERROR", "WARN"):
+        assert store.add(Alert(kind="check_error", severity=severity, title=f"[{severity}] title", body="body",
+                               recipients=[OWNER], key_parts=(severity,)))
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "[ERROR] title\nbody"), ("WARNING", "[WARN] title\nbody")]
+
+
+def test_a_failed_step_s_error_is_cut_to_300_characters(instance, monkeypatch) -> None:
+    long_name = "breaks_" + "x" * 320  # Dagster's error names the step: longer than the cut
+
+    @dg.asset(name=long_name, deps=[STAGED])
+    def breaks_long() -> None:
+        raise RuntimeError("could not open the file")
+
+    RESULTS.clear()
+    RESULTS.update({name: (True, WARN, {}) for name in CHECKS})
+    done = dg.materialize([staged_contacts, breaks_long], instance=instance, raise_on_error=False)
+    [alert] = alerts_for_run(instance, instance.get_run_by_id(done.run_id))
+    [step] = [line for line in alert.body.splitlines() if line.startswith("- ")]
+    assert step.startswith(f"- {long_name}: ") and len(step.removeprefix(f"- {long_name}: ")) == 300
 
 
 def test_a_measure_s_check_is_named_by_the_measure(instance) -> None:
