@@ -277,7 +277,7 @@ def test_an_overdue_partner_file_warns_then_errors_naming_partner_and_owner(tmp_
     on_time = lettings_overdue(dt.date(2026, 4, 15))
     assert on_time == []  # March's return is due on 15 April
     [warn] = lettings_overdue(dt.date(2026, 4, 20))
-    assert warn.severity == "WARN"
+    assert (warn.severity, warn.kind, warn.criterion) == ("WARN", "source_overdue", "timely")
     assert warn.title == ("[WARN] Housing association lettings from Bromsgrove District Housing Trust (sample "
                           "partner) is overdue")
     partner = "Bromsgrove District Housing Trust (sample partner)"

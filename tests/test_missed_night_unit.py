@@ -87,7 +87,28 @@ def test_the_systemd_watch_exits_1_and_stores_the_alert_once(settings, monkeypat
     assert check_published("the systemd timer", settings)[0] == 1  # still missed: said again, stored once
     store = AlertStore(settings.alerts_path)
     with store._connect() as con:
-        assert con.execute("SELECT kind, count(*) FROM audit.alerts GROUP BY ALL").fetchall() == [("nightly_missed", 1)]
+        [(kind, count, body)] = con.execute("SELECT kind, count(*), any_value(body) FROM audit.alerts GROUP BY ALL"
+                                            ).fetchall()
+    assert (kind, count) == ("nightly_missed", 1) and "Noticed by: the systemd timer." in body.splitlines()
     _published(settings, NIGHT, dt.datetime(2026, 11, 12, 6, 45))
     assert check_published("the systemd timer", settings) == (
         0, f"Published for the night of {NIGHT}: {settings.published_path}")
+
+
+def test_a_copy_published_after_midnight_counts_for_its_own_night_not_the_calendar_day(settings, monkeypatch) -> None:
+    # The night of the 11th, published at 00:40 on the 12th (a run that started late): by 06:00 on the 12th that
+    # copy is the 11th's, so the 12th's is missed.
+    _published(settings, dt.date(2026, 11, 11), dt.datetime(2026, 11, 12, 0, 40))
+    _at(monkeypatch, 6)
+    alert, night = tonights_missed_alert("t", settings)
+    assert night == dt.date(2026, 11, 11) and alert.title == "[ERROR] No nightly load published for 12 November 2026"
+
+
+def test_a_copy_from_before_as_of_was_recorded_is_judged_by_its_publish_date(settings, monkeypatch) -> None:
+    settings.published_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.published_path)) as con:  # publish_info without its as_of column
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.publish_info AS SELECT TIMESTAMP '2026-11-12 02:30' AS published_at, "
+                    "'run-1' AS run_id")
+    _at(monkeypatch, 6)
+    assert tonights_missed_alert("t", settings) == (None, NIGHT)
