@@ -59,6 +59,18 @@ def test_a_missing_source_turns_the_period_provisional_the_day_after_its_grace_e
     # on 12 December), so the later one decides.
     both = judge_period(OCTOBER_END, BOTH, {}, dt.date(2026, 11, 20))
     assert (both.status, both.turns_provisional_on) == (IN_PROGRESS, dt.date(2026, 12, 13))
+    assert both.awaiting == ("Customer contact demand log (CRM) for October 2026 (due 5 November 2026); "
+                             "Street-level crime and anti-social behaviour (police.uk) for October 2026 "
+                             "(due 28 November 2026)")
+
+
+def test_only_monthly_service_and_partner_extracts_deliver_periods():
+    # The gazetteer arrives monthly but is reference data (addresses, not a month's activity); the census ad hoc.
+    assert [completeness.period_sources(CONTRACTS[name]) for name in
+            ("crm_contacts", "police_street", "llpg", "census_ts001")] == [True, True, False, False]
+    contacts = CONTRACTS["crm_contacts"]
+    quarterly = dataclasses.replace(contacts, cadence=dataclasses.replace(contacts.cadence, frequency="quarterly"))
+    assert not completeness.period_sources(quarterly)
 
 
 def test_a_quarter_waits_for_its_last_month():
