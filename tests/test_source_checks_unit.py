@@ -143,7 +143,17 @@ def test_verifiable_fails_an_unbalanced_file_and_an_untraced_row_of_the_night_on
     assert outcome.rows_failed == 2 and outcome.sample[0]["source_file"] == "landing/crm_contacts/lost.csv"
     con.execute("DELETE FROM staging.crm_contacts WHERE _row_number > 1 OR _file_sha256 = 'sha-old.csv'")
     con.execute("DELETE FROM audit.row_conservation WHERE NOT balanced")
-    assert source_checks.verifiable(con, CRM).status == "pass"
+    assert _problems(passed := source_checks.verifiable(con, CRM)) == ("pass", [])
+    assert passed.summary == "Every delivered row is accounted for and traceable to its file."
+
+
+def test_verifiable_counts_every_unbalanced_file_not_only_the_examples(con) -> None:
+    _lineage_tables(con)
+    for n in range(7):  # more files than an outcome shows as examples (5)
+        _conserve(con, f"lost-{n}.csv", 4, 0, balanced=False)
+    outcome = source_checks.verifiable(con, CRM, "run-1")
+    assert _problems(outcome) == ("fail", ["7 file(s) lost or gained rows between raw and staging."])
+    assert outcome.rows_failed == 7 and len(outcome.sample) == 5
 
 
 STAGED = """CREATE TABLE staging.crm_contacts (contact_key VARCHAR, received_at TIMESTAMP, closed_at TIMESTAMP,
@@ -171,6 +181,7 @@ def test_well_defined_counts_failing_values_of_the_night_s_files_without_quoting
     ward = next(p for p in outcome.problems if p.startswith("Column ward_code fails str_matches("))
     assert channel.endswith(": 1 value(s); query staging.crm_contacts for them.")  # k4 only: k1 is last night's
     assert ward.endswith(": 1 value(s); query staging.crm_contacts for them.")
+    assert sorted(failure["column"] for failure in outcome.sample) == ["channel", "ward_code"]  # where to look
     assert "FAXSECRET" not in repr(outcome) and "NOT-A-WARD" not in repr(outcome)
     con.execute("UPDATE staging.crm_contacts SET channel = 'phone', ward_code = 'E05007836'")
     assert source_checks.well_defined(con, CRM, "run-1").status == "pass"
@@ -199,3 +210,23 @@ def test_relevant_names_the_measures_a_source_feeds() -> None:
     assert {"contacts_received", "failure_demand_pct", "online_contact_pct", "resolved_first_contact_pct"} <= set(
         outcome.details["measures"])
     assert "marts.measure_values" in outcome.details["marts"]
+
+
+def test_a_delivery_is_judged_on_five_criteria_in_order_each_on_the_night_s_files(con) -> None:
+    # Last night's file left a bad channel and an untraced row behind; tonight's file is clean. Judged for tonight
+    # (the run's files), well_defined and verifiable pass; reliable passes (one delivery); accurate has nothing
+    # quarantined; relevant: the CRM log feeds measures.
+    con.execute(STAGED)
+    con.execute("CREATE TABLE raw.crm_contacts (_file_sha256 VARCHAR, _row_number BIGINT)")
+    _deliver(con, ("old.csv", 1), run_id="run-0")
+    _deliver(con, ("new.csv", 1), run_id="run-1")
+    _conserve(con, "old.csv", 1, 0, run_id="run-0")
+    _conserve(con, "new.csv", 1, 0, run_id="run-1")
+    con.executemany("INSERT INTO staging.crm_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [_staged_row("k1", "old.csv", channel="FAXSECRET"), _staged_row("k2", "new.csv")])
+    con.execute("INSERT INTO raw.crm_contacts VALUES ('sha-new.csv', 1)")
+    judged = source_checks.judge_source(con, CRM, "run-1")
+    assert [(o.criterion, o.status) for o in judged] == [
+        ("relevant", "pass"), ("well_defined", "pass"), ("reliable", "pass"), ("verifiable", "pass"),
+        ("accurate", "pass")]
+    assert all(o.subject == "crm_contacts" for o in judged)
