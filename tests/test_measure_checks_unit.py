@@ -9,7 +9,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from quality.measure_checks import definition_hash, reliable, timely
+from quality.measure_checks import definition_hash, reliable, timely, well_defined
 from quality.outcome import Outcome, combine
 from quality.ownership import judge_ownership
 from warehouse.catalogue import catalogue
@@ -119,3 +119,23 @@ def test_ownership_doubts_a_missing_commentary_and_sign_off_of_the_latest_period
             "warn", "October 2026: not signed off; a manager to sign off data and commentary."),
         ("relet_mean_days", "commentary"): ("pass", "No value yet."),
         ("relet_mean_days", "sign_off"): ("pass", "No value yet.")}
+
+
+def test_well_defined_names_an_unknown_area_and_an_incomplete_entry(con) -> None:
+    con.execute("CREATE TABLE core.dim_area AS SELECT 'district' AS area_type, 'E07000234' AS area_code")
+    con.execute("CREATE TABLE core.dim_team (team_id VARCHAR)")
+    con.execute("ALTER TABLE measures.contacts_received ADD COLUMN area_code VARCHAR DEFAULT 'E07000234'")
+    outcome = well_defined(con, CONTACTS)
+    assert (outcome.subject, outcome.criterion, outcome.status) == ("contacts_received", "well_defined", "pass")
+    con.execute("INSERT INTO measures.contacts_received VALUES ('2026-10-01', '2026-10-31', 'ward', 3, 3, 'W99')")
+    eight_words = dataclasses.replace(CONTACTS, definition="Contacts received by the council in the month.")
+    assert well_defined(con, eight_words).problems[:1] == [  # 8 words are enough: only the unknown area is named
+        "Values for areas the warehouse does not know: [{'area_type': 'ward', 'area_code': 'W99'}]."]
+    vague = dataclasses.replace(CONTACTS, definition="Contacts received by the council each month.",
+                                owner_email="customer services")  # 7 words
+    outcome = well_defined(con, vague)
+    assert outcome.status == "fail" and outcome.problems == [
+        "The definition has fewer than 8 words: say what is counted.",
+        "Owner email 'customer services' is not an address.",
+        "Values for areas the warehouse does not know: [{'area_type': 'ward', 'area_code': 'W99'}]."]
+    assert outcome.sample == [{"area_type": "ward", "area_code": "W99"}]

@@ -130,3 +130,5 @@ def test_the_verifiable_check_passes_matching_values_and_fails_an_untraced_row(c
     assert outcome.status == "fail" and outcome.rows_failed == 1 and outcome.problems == [
         "1 of 7 value(s) differ from a recomputation from raw rows.",
         "1 source row(s) do not trace back to a delivered raw row."]
+    assert outcome.sample == [{"period_start": "2026-10-01", "area_type": "district", "area_code": "district",
+                               "published": 74.9, "recomputed": 75.0}]  # the value built wrong, beside its own
