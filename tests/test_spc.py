@@ -94,6 +94,18 @@ def test_seven_falling_points_are_a_trend_whose_direction_decides_improvement_or
     assert flagged(xmr([*values[:6], 12, *values[7:]]), "trend") == []
     # Six falling points (13 12 11.5 11 10.5 10: five steps) are not a trend; seven are.
     assert flagged(xmr([*values[:6], *values[7:]]), "trend") == []
+    # The mirror image (20 - each value) rises at indexes 5..11 with the same limits about its mean: a rising trend
+    # alone, judged high.
+    rising = xmr([20 - v for v in values], improvement="up")
+    assert flagged(rising, "trend") == list(range(5, 12))
+    assert {(rising[i].direction, rising[i].point_type) for i in range(5, 12)} == {
+        ("high", "special_cause_improvement")}
+    assert rising[5].rules == ["part of 7 or more points rising in a row"]
+
+
+def test_an_unknown_improvement_direction_is_refused_by_name():
+    with pytest.raises(ValueError, match="^improvement must be up, down or neutral, not 'sideways'$"):
+        xmr([1, 2, 3], improvement="sideways")
 
 
 def test_two_of_three_beyond_the_near_limit_against_a_fixed_baseline():
@@ -144,7 +156,10 @@ def test_describe_counts_the_run_that_makes_the_latest_point_special():
     assert describe(xmr(values, "down"), "months") == "Special cause concern: 9 months in a row above the mean."
     # A steady rise: 9 10 11 ... 17 after seven points around 10 is 9 points rising (and the last is outside).
     rising = [10, 11, 9, 10, 11, 9, 10, 11, 12, 13, 14, 15, 16, 17]
-    assert "9 months in a row rising" in describe(xmr(rising, "up"), "months")
+    # Mean 168 / 14 = 12, mR̄ 15 / 13 = 1.154: upper limit 15.07, upper near limit 14.05 (15, 16, 17 beyond it).
+    assert describe(xmr(rising, "up"), "months") == (
+        "Special cause improvement: the latest value is above the upper process limit; 9 months in a row rising; "
+        "2 of the last 3 points beyond the near limit on the same side.")
 
 
 # The bundled sample's fly-tipping clearance (council-wide median days, 37 months to November 2026): whole or half
