@@ -10,8 +10,9 @@ import duckdb
 import pytest
 
 from quality.measure_checks import definition_hash, reliable, timely, well_defined
-from quality.outcome import Outcome, combine
+from quality.outcome import Outcome, combine, record
 from quality.ownership import judge_ownership
+from warehouse import clock
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
 
@@ -119,6 +120,23 @@ def test_ownership_doubts_a_missing_commentary_and_sign_off_of_the_latest_period
             "warn", "October 2026: not signed off; a manager to sign off data and commentary."),
         ("relet_mean_days", "commentary"): ("pass", "No value yet."),
         ("relet_mean_days", "sign_off"): ("pass", "No value yet.")}
+    assert {o.title for o in judge_ownership(con, catalogue()) if o.subject == "lettings_count"} == {
+        catalogue().measures["lettings_count"].title}  # the scorecard names the measure, not only its id
+
+
+def test_a_recorded_outcome_keeps_its_examples_as_json_and_none_as_null(con, monkeypatch) -> None:
+    monkeypatch.setattr(clock, "timestamp", lambda: dt.datetime(2026, 11, 12, 2, 30))
+    record(con, [_outcome("a", "fail", ["a failed"], "x@bromsgrove.example", rows=1),
+                 dataclasses.replace(_outcome("b", "pass", [], "y@bromsgrove.example"), sample=[])], "run-7")
+    assert con.execute("SELECT run_id, checked_at, subject, status, rows_failed, reason, sample FROM "
+                       "audit.check_results ORDER BY subject").fetchall() == [
+        ("run-7", dt.datetime(2026, 11, 12, 2, 30), "a", "fail", 1, "a failed", '[{"subject": "a"}]'),
+        ("run-7", dt.datetime(2026, 11, 12, 2, 30), "b", "pass", 0, "ok", None)]
+
+
+def test_an_outcome_of_an_unknown_criterion_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="^unknown criterion 'timeliness'$"):
+        Outcome("measure", "a", "timeliness", "pass", "ok", "x@bromsgrove.example")
 
 
 def test_well_defined_names_an_unknown_area_and_an_incomplete_entry(con) -> None:

@@ -395,3 +395,16 @@ def test_a_value_is_shown_in_its_unit(value, unit, shown):
     from outputs.publication import format_value
 
     assert format_value(value, unit) == shown  # withheld ([c]) when there is no value to show
+
+
+def test_last_updated_is_the_copy_s_publish_time_or_else_the_night_s_clock(monkeypatch):
+    from outputs.publication import published_at
+    from warehouse import clock
+
+    monkeypatch.setattr(clock, "timestamp", lambda: dt.datetime(2026, 11, 12, 2, 30))
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.publish_info (published_at TIMESTAMP)")
+        assert published_at(con) == dt.datetime(2026, 11, 12, 2, 30)  # a copy being built: not yet published
+        con.execute("INSERT INTO marts.publish_info VALUES ('2026-11-11 02:41'), ('2026-11-10 02:35')")
+        assert published_at(con) == dt.datetime(2026, 11, 11, 2, 41)
