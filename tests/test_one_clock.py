@@ -52,3 +52,13 @@ def test_the_clock_and_elapsed_time_are_allowed(line: str):
 
 def test_the_scan_covers_the_packages():
     assert len(_files()) > 50 and all(p.suffix in (".py", ".sql", ".j2") for p in _files())
+
+
+def test_the_night_comes_from_bdc_as_of_and_a_wrong_date_is_refused_by_name(monkeypatch):
+    from warehouse import clock
+
+    monkeypatch.setenv("BDC_AS_OF", "2028-02-29")
+    assert clock.as_of().isoformat() == "2028-02-29"
+    monkeypatch.setenv("BDC_AS_OF", "29/02/2028")  # the way people write dates, not the way the setting takes them
+    with pytest.raises(ValueError, match=r"^BDC_AS_OF must be a date like 2026-11-26, not '29/02/2028'$"):
+        clock.as_of()

@@ -125,12 +125,19 @@ def test_a_rebase_starts_new_limits_at_a_system_change():
     values = [*ALTERNATING, *([18, 22] * 6)]
     one = xmr(values)  # mean 15: twelve points below it, then twelve above
     assert flagged(one, "shift") == list(range(24))
+    assert "part of a run of 7 or more points below the mean" in one[0].rules
+    assert "part of a run of 7 or more points above the mean" in one[12].rules
     rebased = xmr(values, segment_starts=[12])
     assert [p.segment for p in rebased] == [1] * 12 + [2] * 12
     assert rebased[0].mean == 10 and rebased[12].mean == 20
     assert rebased[12].moving_range is None  # a moving range never crosses a rebase
     assert rebased[12].upper_limit == pytest.approx(30.64)
     assert not any(p.special_cause for p in rebased)
+    assert describe(rebased) == ("Common cause variation: the latest value is within what this process "
+                                 "predictably produces.")
+    # The icon reads the latest segment's limits (9.36 to 30.64), not the first's (-0.64 to 20.64): a target of 5
+    # lies below them, so a measure where up is better consistently passes it.
+    assert assurance_icon(rebased, 5, "up") == "consistently_pass"
 
 
 def test_assurance_icon_from_the_latest_limits():
