@@ -102,6 +102,19 @@ def test_a_count_published_as_its_value_alone_is_protected_the_same_way():
                                           "N3": "secondary: another area of the same total is withheld"}
 
 
+def test_a_rate_s_partner_has_every_count_non_zero_even_when_a_smaller_one_has_a_zero():
+    # N1's 3 of 9 is withheld (a numerator of 1 to 4). Its partner in N: not N3 (0 of 12: the smallest total, but
+    # its zero numerator would still be known), N4's 10 of 20, every count non-zero. No other cell is small: no
+    # complement of 1 to 4, no 0 % or 100 % of fewer than 10. N 13 of 41; S 13 of 26 (6 of 12, 7 of 14); D 26 of 67.
+    rates = {"D": (38.8, 26, 67), "N": (31.7, 13, 41), "S": (50.0, 13, 26), "N1": (33.3, 3, 9),
+             "N3": (0.0, 0, 12), "N4": (50.0, 10, 20), "S1": (50.0, 6, 12), "S2": (50.0, 7, 14)}
+    con = _warehouse({"resolved_pct": rates})
+    build_disclosed_values(con, [5], NIGHT)
+    assert _withheld(con, "resolved_pct") == {"N1": "a numerator of 1 to 4",
+                                              "N4": "secondary: another area of the same total is withheld"}
+    assert recovered([(_truth({"resolved_pct": rates}), [_release(con)])], UNITS, PARENTS) == []
+
+
 def test_the_small_count_boundary_is_1_to_4_and_a_median_on_1_to_4_records_is_withheld():
     # Contacts: N1 1 and N2 4 are the two ends of 1 to 4 (withheld, and a pair, so no partner); N3's 5 and N4's 0
     # are shown. S1 6, S2 30. At a partner's threshold of 10, N3's 5 is withheld too.
