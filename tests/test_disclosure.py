@@ -26,15 +26,15 @@ def _type(code: str) -> str:
     return TYPES.get(code, "ward")
 
 
-def _warehouse(values: dict[str, dict[str, tuple]]) -> duckdb.DuckDBPyConnection:
+def _warehouse(values: dict[str, dict[str, tuple]], parents: dict[str, str] = PARENTS) -> duckdb.DuckDBPyConnection:
     """values: measure -> area code -> (value, numerator, denominator[, observations]); an area left out had no
-    records. Observations default to the denominator, or the value of a count."""
+    records. Observations default to the denominator, or the value of a count. `parents`: the areas below D."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA core; CREATE SCHEMA marts")
     con.execute("CREATE TABLE core.dim_area (area_type VARCHAR, area_code VARCHAR, area_name VARCHAR, "
                 "parent_code VARCHAR)")
     con.execute("INSERT INTO core.dim_area VALUES ('district', 'D', 'D', NULL)")
-    for code, parent in PARENTS.items():
+    for code, parent in parents.items():
         con.execute("INSERT INTO core.dim_area VALUES (?, ?, ?, ?)", [_type(code), code, code, parent])
     con.execute("CREATE TABLE core.dim_measure (measure_id VARCHAR, title VARCHAR, unit VARCHAR, is_public BOOLEAN)")
     con.executemany("INSERT INTO core.dim_measure VALUES (?, ?, ?, true)", [[m, m, u] for m, u in UNITS.items()])
@@ -113,6 +113,15 @@ def test_a_rate_s_partner_has_every_count_non_zero_even_when_a_smaller_one_has_a
     assert _withheld(con, "resolved_pct") == {"N1": "a numerator of 1 to 4",
                                               "N4": "secondary: another area of the same total is withheld"}
     assert recovered([(_truth({"resolved_pct": rates}), [_release(con)])], UNITS, PARENTS) == []
+
+
+def test_a_district_s_only_area_is_withheld_alone_the_district_always_shown():
+    # One locality N (one ward N1) makes up the whole district: N's 3 is withheld, and nothing can hide it by
+    # subtraction from D's 3, but the district is never withheld.
+    con = _warehouse({"contacts": {"D": (3, 3, None), "N": (3, 3, None), "N1": (3, 3, None)}},
+                     parents={"N": "D", "N1": "N"})
+    build_disclosed_values(con, [5], NIGHT)
+    assert _withheld(con, "contacts") == {"N": "a count of 1 to 4", "N1": "a count of 1 to 4"}
 
 
 def test_the_small_count_boundary_is_1_to_4_and_a_median_on_1_to_4_records_is_withheld():
