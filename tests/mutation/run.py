@@ -14,6 +14,7 @@ out of both the killed and the total.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import shutil
@@ -30,7 +31,9 @@ REPORT = ROOT / "data" / "mutants" / "report.json"
 MUTMUT_LOG = REPORT.parent / "mutmut.log"  # its progress line redraws itself thousands of times
 EQUIVALENT = ROOT / "tests" / "mutants_equivalent.txt"
 INSTALLED_FOR_TESTS = ["tests/accessibility/node_modules"]  # axe-core, for the public site's browser tests
-SCRATCH = Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp") / "bdc-mutants"
+# One scratch folder per checkout, so two checkouts on one machine can each run their mutants.
+SCRATCH = (Path("/dev/shm" if Path("/dev/shm").is_dir() else "/tmp")
+           / f"bdc-mutants-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}")
 # The tests each kind of SQL is held to: the hand-worked values of every measure (one night with every source),
 # the quarantine rules, (for the macros) the date parsers, the fast tests that run a staging model on its own, and
 # (for the core models) the systems-thinking marts' night.
