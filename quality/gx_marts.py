@@ -292,7 +292,7 @@ class SuiteRunner:
         if self._still_stands(name, current):
             return
         result = self._validate(name, frame, expectations, key)
-        self._remember(name, current, list(_failures(result, mart, key)))
+        self._remember(name, current, list(_failures(result, mart, key, set(frame.columns))))
 
     def run_measures(self, suite: str, frames: dict[str, pd.DataFrame], measures: list[Measure],
                      expectations: Callable[[list[Measure]], list], mart: str, key: list[str]) -> None:
@@ -310,7 +310,7 @@ class SuiteRunner:
             return
         frame = pd.concat([frames[m.id] for m in changed], ignore_index=True)
         result = self._validate(suite, frame, expectations(changed), key)
-        failures = list(_failures(result, mart, key, by_measure=True))
+        failures = list(_failures(result, mart, key, set(frame.columns), by_measure=True))
         unplaced = [f for f in failures if f.measure_id not in fingerprints]  # no row to name a measure by
         self.report.failures += unplaced  # (reported against the mart)
         for measure in changed:
@@ -362,18 +362,23 @@ class SuiteRunner:
         self.context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=fresh)
 
 
-def _failures(result, mart: str, key: list[str], by_measure: bool = False) -> Iterator[Failure]:
+def _failures(result, mart: str, key: list[str], columns: set[str], by_measure: bool = False) -> Iterator[Failure]:
     """A Failure per failed expectation of a GX result, against the mart; with `by_measure` (a measure suite,
     `measure_id` in `key`), one per measure whose rows broke it (its count and examples are its own rows), or
-    one against the mart when GX named no row (an expectation that raised, say)."""
+    one against the mart when GX named no row (an expectation that raised, say). An expectation naming a column
+    the frame (`columns`) lacks fails whatever GX said: GX 1.x may pass it without checking anything."""
     for item in result.results:
-        if item.success:
-            continue
         config = item.expectation_config
-        meta = config.meta or {}
-        detail = item.result or {}
         column = str(config.kwargs.get("column") or config.kwargs.get("column_list")
                      or f"{config.kwargs.get('column_A')} / {config.kwargs.get('column_B')}")
+        if absent := sorted(set(_named_columns(config.kwargs)) - columns):
+            yield Failure(mart, None, "well_defined", "fail", f"{', '.join(absent)} not in the mart: nothing was "
+                          "checked (a column renamed, or the expectation is wrong)", column, 0, [])
+            continue
+        if item.success:
+            continue
+        meta = config.meta or {}
+        detail = item.result or {}
         rows = detail.get("unexpected_index_list") or []
         if by_measure and rows and all(isinstance(r, dict) and "measure_id" in r for r in rows):
             groups: dict[str, list[dict]] = {}
@@ -390,6 +395,12 @@ def _failures(result, mart: str, key: list[str], by_measure: bool = False) -> It
             yield Failure(mart, measure, meta.get("criterion", "accurate"), meta.get("severity", "fail"),
                           meta.get("detail") or config.type.replace("_", " "), column, count,
                           [_example(e, bare_key) for e in plain])
+
+
+def _named_columns(kwargs: dict) -> list[str]:
+    """The columns an expectation's arguments name (column, column_list, column_A and column_B)."""
+    return [c for c in (kwargs.get("column"), *(kwargs.get("column_list") or ()), kwargs.get("column_A"),
+                        kwargs.get("column_B")) if c]
 
 
 def _example(item: object, key: list[str]) -> str:

@@ -196,3 +196,17 @@ def test_a_night_that_changed_nothing_reuses_each_verdict_and_names_the_run_that
 
 def _key(failure) -> tuple:
     return failure.mart, failure.measure_id or "", failure.column, failure.unexpected
+
+
+def test_an_expectation_on_a_column_the_mart_lacks_fails_rather_than_passing_unchecked(con, tmp_path) -> None:
+    # The operational dashboard's area_type renamed: its uniqueness and not-null rules can check nothing (GX 1.x
+    # passed such an expectation on a one-row frame), so each fails, named, with no row counted.
+    con.execute("ALTER TABLE marts.dashboard_operational RENAME COLUMN area_type TO breakdown")
+    report = validate_marts(con, [], tmp_path, ("dashboard_operational",), run_id="night-one-0000")
+    assert sorted((f.mart, f.criterion, f.severity, f.column, f.unexpected, f.expectation) for f in report.failures
+                  ) == [
+        ("marts.dashboard_operational", "well_defined", "fail", "['measure_id', 'area_type', 'area_code', "
+         "'period_start']", 0, "area_type not in the mart: nothing was checked (a column renamed, or the "
+         "expectation is wrong)"),
+        ("marts.dashboard_operational", "well_defined", "fail", "area_type", 0, "area_type not in the mart: nothing "
+         "was checked (a column renamed, or the expectation is wrong)")]
