@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from quality.gx_marts import DASHBOARDS, Failure, MartReport, outcomes, validate_marts
+from quality.gx_marts import DASHBOARDS, Failure, MartReport, _named_columns, outcomes, validate_marts
 from tests.conftest import every_period_complete
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
@@ -210,3 +210,12 @@ def test_an_expectation_on_a_column_the_mart_lacks_fails_rather_than_passing_unc
          "expectation is wrong)"),
         ("marts.dashboard_operational", "well_defined", "fail", "area_type", 0, "area_type not in the mart: nothing "
          "was checked (a column renamed, or the expectation is wrong)")]
+
+
+
+@pytest.mark.parametrize(("kwargs", "named"), [
+    ({"column": "value", "min_value": 0}, ["value"]), ({"column_list": ["measure_id", "period_start"]},
+                                                       ["measure_id", "period_start"]),
+    ({"column_A": "ward_residents", "column_B": "district_residents"}, ["ward_residents", "district_residents"])])
+def test_each_kind_of_expectation_names_its_columns(kwargs, named) -> None:
+    assert _named_columns(kwargs) == named
