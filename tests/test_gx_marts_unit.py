@@ -7,6 +7,7 @@ with one fault each. Which rule breaks, for which measure, on how many rows, was
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import duckdb
@@ -82,8 +83,9 @@ def con() -> duckdb.DuckDBPyConnection:
     con.execute("""INSERT INTO marts.measure_values VALUES ('failure_demand_pct', NULL, NULL, 'district', 'E07000234',
                    30, 30, 100)""")
     every_period_complete(con)
-    # Dashboards: the strategic one has a row without an owner and a repeated row; demographics a negative count
-    # and a percentage over 100. Census: LSOAs and wards 6,000 residents, the district 5,999.
+    # Dashboards: the strategic one has a row without an owner and a repeated row; demographics a negative count,
+    # a percentage over 100 and one below 0 (a value below 0 too), and a count of 0 (allowed). Census: LSOAs 5,999
+    # residents, wards 6,000, the district 5,999.
     con.execute("""CREATE TABLE marts.dashboard_strategic AS SELECT * FROM (VALUES
                    ('contacts_received', DATE '2026-12-01', 'A Owner'), ('failure_demand_pct', DATE '2026-12-01', NULL),
                    ('contacts_received', DATE '2026-12-01', 'A Owner')) t(measure_id, period_start, owner_name)""")
@@ -93,8 +95,10 @@ def con() -> duckdb.DuckDBPyConnection:
     con.execute("""CREATE TABLE marts.dashboard_demographics AS SELECT * FROM (VALUES
                    ('ward', 'W1', 'Usual residents', 3000.0, 'count'), ('ward', 'W2', 'Usual residents', -5.0, 'count'),
                    ('ward', 'W1', 'Aged 65 and over', 101.0, 'percent'), ('ward', 'W2', 'Aged 65 and over', 20.0,
-                   'percent')) t(area_type, area_code, indicator, value, unit)""")
-    con.execute("""CREATE TABLE core.population AS SELECT * FROM (VALUES ('lsoa', 'A', 2500), ('lsoa', 'B', 3500),
+                   'percent'), ('ward', 'W3', 'Usual residents', 0.0, 'count'),
+                   ('ward', 'W3', 'Aged 65 and over', -1.0, 'percent'))
+                   t(area_type, area_code, indicator, value, unit)""")
+    con.execute("""CREATE TABLE core.population AS SELECT * FROM (VALUES ('lsoa', 'A', 2500), ('lsoa', 'B', 3499),
                    ('ward', 'W1', 3000), ('ward', 'W2', 3000), ('district', 'E07000234', 5999))
                    t(area_type, area_code, usual_residents)""")
     return con
@@ -122,10 +126,14 @@ def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tm
         ("measure_values", "failure_demand_pct", "well_defined", "fail", "period_start", 1),
         ("dashboard_strategic", "", "well_defined", "fail", "owner_name", 1),
         ("dashboard_strategic", "", "reliable", "fail", "['measure_id', 'period_start']", 2),
-        ("dashboard_demographics", "", "accurate", "fail", "value", 1),
-        ("dashboard_demographics", "", "accurate", "fail", "percent_value", 1),
+        ("dashboard_demographics", "", "accurate", "fail", "value", 2),
+        ("dashboard_demographics", "", "accurate", "fail", "percent_value", 2),
+        ("dashboard_demographics", "", "accurate", "fail", "lsoa_residents / ward_residents", 1),
         ("dashboard_demographics", "", "accurate", "fail", "ward_residents / district_residents", 1),
     ])
+    assert {f.column: f.expectation for f in report.failures if f.column.endswith("_residents")} == {
+        "lsoa_residents / ward_residents": "census totals match: LSOA residents add up to the ward residents",
+        "ward_residents / district_residents": "census totals match: ward residents add up to the district's"}
     examples = {(f.measure_id, f.column): f.examples for f in report.failures}
     assert examples["contacts_received", "periods_since_previous"] == ["2026-06-01: periods_since_previous 2"]
     assert examples["contacts_received", "volume_ratio"] == ["2026-04-01: volume_ratio 1.51"]
@@ -157,7 +165,7 @@ def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tm
     assert [(o.subject, o.status) for o in timely] == [("contacts_received", "warn"), ("failure_demand_pct", "pass")]
     [demographics] = outcomes(report, "marts.dashboard_demographics", "accurate", owners, "policy@x")
     assert (demographics.subject_type, demographics.subject, demographics.status, demographics.owner,
-            demographics.rows_failed) == ("mart", "marts.dashboard_demographics", "fail", "policy@x", 3)
+            demographics.rows_failed) == ("mart", "marts.dashboard_demographics", "fail", "policy@x", 6)
 
 
 def test_a_verdict_samples_five_failures_and_counts_them_all() -> None:
@@ -173,7 +181,7 @@ def test_a_night_that_changed_nothing_reuses_each_verdict_and_names_the_run_that
     measures = [catalogue().measures[m] for m in ("contacts_received", "failure_demand_pct")]
     first = validate_marts(con, measures, tmp_path, DASHBOARDS, run_id="night-one-0000")
     # 2 measures x (values, series) + 3 dashboards + the census totals: 8 parts, all validated.
-    assert (first.validated, first.unchanged, len(first.failures)) == (8, 0, 18)
+    assert (first.validated, first.unchanged, len(first.failures)) == (8, 0, 19)
     known = json.loads((tmp_path / "gx" / "validated_suites.json").read_text())
     assert sorted(known) == ["census_totals", "dashboard_demographics", "dashboard_operational",
                              "dashboard_strategic", "measure_series.contacts_received",
@@ -219,3 +227,25 @@ def test_an_expectation_on_a_column_the_mart_lacks_fails_rather_than_passing_unc
     ({"column_A": "ward_residents", "column_B": "district_residents"}, ["ward_residents", "district_residents"])])
 def test_each_kind_of_expectation_names_its_columns(kwargs, named) -> None:
     assert _named_columns(kwargs) == named
+
+
+def test_a_failure_no_measure_owns_is_the_mart_s_verdict_beside_each_measure_s() -> None:
+    broken = Failure("marts.measure_values", None, "well_defined", "fail", "areas_ward not in the mart", "areas_ward",
+                     0, [])
+    found = outcomes(MartReport(docs_index=Path("index.html"), failures=[broken]), "marts.measure_values",
+                     "well_defined", {"missed_bins": "waste@x"}, "policy@x")
+    assert [(o.subject_type, o.subject, o.status, o.owner) for o in found] == [
+        ("mart", "marts.measure_values", "fail", "policy@x"), ("measure", "missed_bins", "pass", "waste@x")]
+
+
+def test_a_renamed_column_is_validated_again_not_reused_and_the_night_is_logged(con, tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="quality.gx_marts")
+    first = validate_marts(con, [], tmp_path, ("dashboard_operational",), run_id="night-one-0000")
+    assert (first.validated, first.failures) == (1, [])
+    # The same values under another column name: the suite's verdict cannot be reused.
+    con.execute("ALTER TABLE marts.dashboard_operational RENAME COLUMN area_type TO breakdown")
+    second = validate_marts(con, [], tmp_path, ("dashboard_operational",), run_id="night-two-0000")
+    assert (second.validated, second.unchanged, len(second.failures)) == (1, 0, 2)
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("GX:")] == [
+        f"GX: 6 expectations, {n} failed; 1 suite(s) validated, 0 unchanged since last validated; Data Docs at "
+        f"{tmp_path / 'data_docs' / 'index.html'}" for n in (0, 2)]
