@@ -337,8 +337,8 @@ EXPECTED = [
 OUT_OF_SCOPE = {"gl_actuals_2026-03.csv": 1}  # of GOOD's rows: period 16, a year-end adjustment
 GOOD = {
     "crm_contacts_2026-03.csv": 4, "crm_contacts_2026-04.csv": 1,
-    "hb_ctr_decisions_2026-03.csv": 2, "hb_ctr_decisions_2026-04.csv": 1,
-    "planning_decisions_2026-03.csv": 2, "planning_decisions_2026-04.csv": 1,
+    "hb_ctr_decisions_2026-03.csv": 3, "hb_ctr_decisions_2026-04.csv": 1,  # 3: BR15 (last), no UPRN: allowed
+    "planning_decisions_2026-03.csv": 3, "planning_decisions_2026-04.csv": 1,  # 3: 26/0314 (last), no UPRN
     "street_scene_reports_2026-03.csv": 2, "street_scene_reports_2026-04.csv": 1,
     "housing_options_closed_2026-03.xlsx": 2, "housing_options_closed_2026-04.xlsx": 1,
     "dfg_completions_2026-03.xlsx": 2, "dfg_completions_2026-04.xlsx": 1,
