@@ -1,0 +1,37 @@
+"""core.population_by_age (warehouse/sql/core/population_by_age.sql) run alone on hand-made census rows, no night:
+wards as published, localities and the district as sums of their wards (the census's own LSOA and district rows
+are not added in again)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.models import CORE_DIR, sql_models
+
+
+def test_localities_and_the_district_are_sums_of_their_wards() -> None:
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA staging; CREATE SCHEMA core")
+        con.execute("SET VARIABLE district_code = 'E07000234'")
+        con.execute("""CREATE TABLE staging.census_ts007a AS SELECT * FROM (VALUES
+                       ('ward', 'W1', 'Aged 0 to 4 years', 0, 4, 100), ('ward', 'W1', 'Aged 85 years and over', 85,
+                        NULL, 7),
+                       ('ward', 'W2', 'Aged 0 to 4 years', 0, 4, 50), ('ward', 'W2', 'Aged 85 years and over', 85,
+                        NULL, 3),
+                       ('ward', 'W3', 'Aged 0 to 4 years', 0, 4, 20), ('ward', 'W3', 'Aged 85 years and over', 85,
+                        NULL, 1),
+                       ('lsoa', 'E01000001', 'Aged 0 to 4 years', 0, 4, 999),
+                       ('district', 'E07000234', 'Aged 0 to 4 years', 0, 4, 9999))
+                       t(area_type, area_code, age_band, age_from, age_to, residents)""")
+        con.execute("""CREATE TABLE core.dim_ward AS SELECT * FROM (VALUES ('W1', 'L1'), ('W2', 'L1'), ('W3', 'L2'))
+                       t(ward_code, locality_code)""")
+        rows = con.execute(f"""SELECT area_type, area_code, age_band, age_from, age_to, residents
+                               FROM ({sql_models(CORE_DIR)["population_by_age"]})""").fetchall()
+    assert len(rows) == 12 and set(rows) == {
+        ("ward", "W1", "Aged 0 to 4 years", 0, 4, 100), ("ward", "W1", "Aged 85 years and over", 85, None, 7),
+        ("ward", "W2", "Aged 0 to 4 years", 0, 4, 50), ("ward", "W2", "Aged 85 years and over", 85, None, 3),
+        ("ward", "W3", "Aged 0 to 4 years", 0, 4, 20), ("ward", "W3", "Aged 85 years and over", 85, None, 1),
+        ("locality", "L1", "Aged 0 to 4 years", 0, 4, 150), ("locality", "L1", "Aged 85 years and over", 85, None, 10),
+        ("locality", "L2", "Aged 0 to 4 years", 0, 4, 20), ("locality", "L2", "Aged 85 years and over", 85, None, 1),
+        ("district", "E07000234", "Aged 0 to 4 years", 0, 4, 170),  # 100 + 50 + 20, not the census's 9,999
+        ("district", "E07000234", "Aged 85 years and over", 85, None, 11)}
