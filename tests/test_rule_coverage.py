@@ -350,7 +350,7 @@ GOOD = {
     "trials_rules.csv": 1, "focus_rules_2026-04.csv": 2, "performance_return_policy_2026-03.xlsx": 2,
     "llpg_2026-02.csv": 3, "LSOA21_WD24_LAD24_EW_LU_v2.csv": 2,
     "localities_rules.csv": 1, "census2021-ts001-rules.csv": 0, "census2021-ts007a-rules.csv": 1,
-    "File_7_IoD2019_rules.csv": 1,
+    "File_7_IoD2019_rules.csv": 3,  # 3: deciles 1 and 10 (the last two lines), the edges
 }
 
 
