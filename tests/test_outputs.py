@@ -408,3 +408,22 @@ def test_last_updated_is_the_copy_s_publish_time_or_else_the_night_s_clock(monke
         assert published_at(con) == dt.datetime(2026, 11, 12, 2, 30)  # a copy being built: not yet published
         con.execute("INSERT INTO marts.publish_info VALUES ('2026-11-11 02:41'), ('2026-11-10 02:35')")
         assert published_at(con) == dt.datetime(2026, 11, 11, 2, 41)
+
+
+def test_a_dataset_s_metadata_describes_each_column_with_its_type_and_says_how_figures_are_kept(tmp_path):
+    from outputs.open_data import Dataset, write_dataset
+
+    dataset = Dataset("tiny", "Tiny", "Two wards", "SELECT * FROM (VALUES ('E05015400', 3), ('E05015401', 12)) "
+                      "t(area_code, value)", {"area_code": "Ward code", "value": "Contacts"})
+    with duckdb.connect() as con:
+        paths = write_dataset(con, dataset, tmp_path, dt.datetime(2026, 11, 20, 3, 15))
+    assert [p.name for p in paths] == ["tiny.csv", "tiny.json", "tiny.parquet", "tiny.metadata.json"]
+    text = (tmp_path / "tiny.metadata.json").read_text()
+    assert text.startswith('{\n  "title": "Tiny",\n')  # indented for a person reading it
+    meta = json.loads(text)
+    assert meta["columns"] == [{"name": "area_code", "type": "VARCHAR", "description": "Ward code"},
+                               {"name": "value", "type": "INTEGER", "description": "Contacts"}]
+    assert (meta["rows"], meta["last_updated"]) == (2, "2026-11-20T03:15:00")
+    assert meta["files"] == {"csv": "tiny.csv", "json": "tiny.json", "parquet": "tiny.parquet"}
+    assert "Below district level a month keeps the figures it was first published with" in meta["notes"]
+    assert meta["notes"].endswith("In the CSV, text beginning with =, +, - or @ is prefixed with an apostrophe.")
