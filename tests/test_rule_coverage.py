@@ -313,8 +313,10 @@ EXPECTED = [
     ("localities", "localities_rules.csv", 6, "Ward name" + FORMULA),
     ("localities", "localities_rules.csv", 7, "Locality name" + FORMULA),
     # Census residents: E01032113, E01032114 and Delta are the district's (the ONS lookup above), not yet
-    # delivered; E01032110 is, in census2021-ts001-lsoa.csv.
-    ("census_ts001", "census2021-ts001-rules.csv", 2, "usual residents total is not a whole number"),  # n/a
+    # delivered; E01032110 and E01032111 are, in census2021-ts001-lsoa.csv. Good: E01032113 with no residents
+    # (0 is not negative; the file is held back for its bad rows, so it is counted, not staged).
+    ("census_ts001", "census2021-ts001-rules.csv", 2, "usual residents total is not a whole number; duplicate key "
+     "(area_code, area_type): first delivered in census2021-ts001-lsoa.csv row 3"),  # n/a, and E01032111 again
     ("census_ts001", "census2021-ts001-rules.csv", 3, "negative count"),
     ("census_ts001", "census2021-ts001-rules.csv", 4, "household + communal does not equal the total"),
     ("census_ts001", "census2021-ts001-rules.csv", 5,
@@ -349,7 +351,7 @@ GOOD = {
     "2026-03-west-mercia-street.csv": 2, "2026-04-west-mercia-street.csv": 1, "2026-05-west-mercia-street.csv": 0,
     "trials_rules.csv": 1, "focus_rules_2026-04.csv": 2, "performance_return_policy_2026-03.xlsx": 2,
     "llpg_2026-02.csv": 3, "LSOA21_WD24_LAD24_EW_LU_v2.csv": 2,
-    "localities_rules.csv": 1, "census2021-ts001-rules.csv": 0, "census2021-ts007a-rules.csv": 1,
+    "localities_rules.csv": 1, "census2021-ts001-rules.csv": 1, "census2021-ts007a-rules.csv": 1,
     "File_7_IoD2019_rules.csv": 3,  # 3: deciles 1 and 10 (the last two lines), the edges
 }
 
