@@ -22,12 +22,18 @@ def test_each_band_is_its_ages_and_its_residents() -> None:
                                                     "Age: Total; measures: Value", *AGE_COLUMNS])
     con.execute(f"CREATE TABLE raw.census_ts007a ({columns}, _source_file VARCHAR, _file_sha256 VARCHAR, "
                 "_row_number BIGINT)")
-    # 18 bands holding 1, 2, ..., 18 residents: 171 in all.
+    # 18 bands holding 1, 2, ..., 18 residents: 171 in all. An LSOA with no one in its youngest band (0, 1, ..., 17:
+    # 153 in all): a band of 0 is a count, not a missing or negative one.
     con.execute(f"INSERT INTO raw.census_ts007a VALUES ('2021', 'A ward', 'E05000001', '171', "
                 f"{', '.join(repr(str(n)) for n in range(1, 19))}, 'f.csv', 'f', 1)")
-    rows = {band: rest for band, *rest in con.execute(
-        f"SELECT age_band, area_type, age_from, age_to, residents, _reject_reason FROM ({TS007A.staging_sql()})"
-    ).fetchall()}
+    con.execute(f"INSERT INTO raw.census_ts007a VALUES ('2021', 'An LSOA', 'E01000001', '153', "
+                f"{', '.join(repr(str(n)) for n in range(18))}, 'f.csv', 'f', 2)")
+    staged = con.execute(f"SELECT area_code, age_band, area_type, age_from, age_to, residents, _reject_reason "
+                         f"FROM ({TS007A.staging_sql()})").fetchall()
+    lsoa = {band: rest for code, band, *rest in staged if code == "E01000001"}
+    assert lsoa["Aged 4 years and under"] == ["lsoa", 0, 4, 0, None]
+    assert {reason for *_, reason in lsoa.values()} == {None} and sum(r[3] for r in lsoa.values()) == 153
+    rows = {band: rest for code, band, *rest in staged if code == "E05000001"}
     assert len(rows) == len(BANDS) == 18
     assert rows["Aged 4 years and under"] == ["ward", 0, 4, 1, None]
     assert rows["Aged 5 to 9 years"] == ["ward", 5, 9, 2, None]
