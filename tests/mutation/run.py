@@ -41,7 +41,7 @@ SQL_TESTS = {
     "macros": ["tests/test_date_parsing.py", "tests/test_worked_values.py", "tests/test_rule_coverage.py"],
     "staging": ["tests/test_ledger_months.py", "tests/test_census_age_bands.py", "tests/test_worked_values.py",
                 "tests/test_rule_coverage.py"],
-    "core": ["tests/test_dim_date.py", "tests/test_population_by_age.py", "tests/test_worked_values.py",
+    "core": ["tests/test_dim_date.py", "tests/test_population.py", "tests/test_worked_values.py",
              "tests/test_systems_marts.py", "tests/test_returns.py"],
     # (core: the calendar; ages; the measures; focus lists, cost, trials; commentary)
     "measures": ["tests/test_worked_values.py", "tests/test_measure_sql.py"],

@@ -1,4 +1,4 @@
-"""core.population_by_age (warehouse/sql/core/population_by_age.sql) run alone on hand-made census rows, no night:
+"""core.population_by_age and core.population (warehouse/sql/core/) run alone on hand-made census rows, no night:
 wards as published, localities and the district as sums of their wards (the census's own LSOA and district rows
 are not added in again)."""
 
@@ -35,3 +35,22 @@ def test_localities_and_the_district_are_sums_of_their_wards() -> None:
         ("locality", "L2", "Aged 0 to 4 years", 0, 4, 20), ("locality", "L2", "Aged 85 years and over", 85, None, 1),
         ("district", "E07000234", "Aged 0 to 4 years", 0, 4, 170),  # 100 + 50 + 20, not the census's 9,999
         ("district", "E07000234", "Aged 85 years and over", 85, None, 11)}
+
+
+def test_residents_lsoas_and_wards_as_published_localities_and_the_district_as_sums_of_wards() -> None:
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA staging; CREATE SCHEMA core")
+        con.execute("SET VARIABLE district_code = 'E07000234'")
+        con.execute("""CREATE TABLE staging.census_ts001 AS SELECT * FROM (VALUES
+                       ('lsoa', 'E01000001', 1500), ('lsoa', 'E01000002', 1700), ('lsoa', 'E01000003', 900),
+                       ('ward', 'W1', 1500), ('ward', 'W2', 1700), ('ward', 'W3', 900))
+                       t(area_type, area_code, usual_residents)""")
+        con.execute("""CREATE TABLE core.dim_ward AS SELECT * FROM (VALUES ('W1', 'L1'), ('W2', 'L1'), ('W3', 'L2'))
+                       t(ward_code, locality_code)""")
+        rows = con.execute(f"""SELECT area_type, area_code, usual_residents, census_year
+                               FROM ({sql_models(CORE_DIR)["population"]})""").fetchall()
+    assert len(rows) == 9 and set(rows) == {
+        ("lsoa", "E01000001", 1500, 2021), ("lsoa", "E01000002", 1700, 2021), ("lsoa", "E01000003", 900, 2021),
+        ("ward", "W1", 1500, 2021), ("ward", "W2", 1700, 2021), ("ward", "W3", 900, 2021),
+        ("locality", "L1", 3200, 2021), ("locality", "L2", 900, 2021),  # 1,500 + 1,700; 900
+        ("district", "E07000234", 4100, 2021)}
