@@ -6,6 +6,7 @@ from tests.conftest import every_period_complete
 from warehouse.spc import (
     NOT_ENOUGH_VARIATION,
     SCREENED,
+    _side,
     assurance_icon,
     describe,
     screened_mean_moving_range,
@@ -161,6 +162,7 @@ def test_describe_counts_the_run_that_makes_the_latest_point_special():
     # (14 and 9 are each alone beyond them in any 3), no 7-point trend. Lower is better, so above is a concern.
     values = [10, 11, 9, 10, 11, 9, 10, 12, 13, 12, 14, 13, 12, 13, 14, 13]
     assert describe(xmr(values, "down"), "months") == "Special cause concern: 9 months in a row above the mean."
+    assert describe(xmr(values, "down")) == "Special cause concern: 9 points in a row above the mean."  # unnamed
     # A steady rise: 9 10 11 ... 17 after seven points around 10 is 9 points rising (and the last is outside).
     rising = [10, 11, 9, 10, 11, 9, 10, 11, 12, 13, 14, 15, 16, 17]
     # Mean 168 / 14 = 12, mR̄ 15 / 13 = 1.154: upper limit 15.07, upper near limit 14.05 (15, 16, 17 beyond it).
@@ -269,3 +271,10 @@ def test_a_point_on_a_process_limit_is_inside_and_one_just_beyond_is_outside():
     assert flagged(on, "outside_limits") == []
     beyond = xmr([*ALTERNATING, low - 0.01, high + 0.01], baseline_points=12)
     assert flagged(beyond, "outside_limits") == [12, 13]
+
+
+def test_a_value_within_a_billionth_of_the_mean_is_on_it_relative_to_the_mean_s_size():
+    # 1e-9 of a mean of 1,000,000 is 0.001: 0.0001 away is on the mean (float noise, not a side); 0.01 is above.
+    assert _side(1_000_000.0001, 1_000_000.0) == 0 and _side(1_000_000.01, 1_000_000.0) == 1
+    # Below a mean of 1, the tolerance is 1e-9 itself.
+    assert _side(0.5 + 5e-10, 0.5) == 0 and _side(0.5 - 5e-9, 0.5) == -1
