@@ -308,3 +308,18 @@ def test_thresholds_below_five_are_refused():
     con = _warehouse({"contacts": CONTACTS})
     with pytest.raises(ValueError, match="at least 5"):
         build_disclosed_values(con, [3], NIGHT)
+
+
+def test_an_earlier_build_s_per_threshold_releases_table_is_replaced() -> None:
+    # An earlier build kept audit.disclosure_releases per threshold (a suppress_below column): it is dropped
+    # and made again in today's form, and this month's figures are recorded as released.
+    con = _warehouse({"contacts": CONTACTS})
+    con.execute("CREATE SCHEMA audit")
+    con.execute("CREATE TABLE audit.disclosure_releases (suppress_below INTEGER, measure_id VARCHAR)")
+    con.execute("INSERT INTO audit.disclosure_releases VALUES (5, 'contacts')")
+    build_disclosed_values(con, [5], NIGHT)
+    columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                         "'audit' AND table_name = 'disclosure_releases'").fetchall()]
+    assert "suppress_below" not in columns and "first_released_as_of" in columns
+    assert con.execute("SELECT count(*), min(first_released_as_of) FROM audit.disclosure_releases").fetchone() == (
+        8, NIGHT)  # every area below the district: N, S and their six wards (N2's shown zero too)
