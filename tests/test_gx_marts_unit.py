@@ -84,8 +84,8 @@ def con() -> duckdb.DuckDBPyConnection:
                    30, 30, 100)""")
     every_period_complete(con)
     # Dashboards: the strategic one has a row without an owner and a repeated row; demographics a negative count,
-    # a percentage over 100 and one below 0 (a value below 0 too), and a count of 0 (allowed). Census: LSOAs 5,999
-    # residents, wards 6,000, the district 5,999.
+    # a percentage over 100 and one below 0 (a value below 0 too), and a count and a percentage of 0 (allowed).
+    # Census: LSOAs 5,999 residents, wards 6,000, the district 5,999.
     con.execute("""CREATE TABLE marts.dashboard_strategic AS SELECT * FROM (VALUES
                    ('contacts_received', DATE '2026-12-01', 'A Owner'), ('failure_demand_pct', DATE '2026-12-01', NULL),
                    ('contacts_received', DATE '2026-12-01', 'A Owner')) t(measure_id, period_start, owner_name)""")
@@ -96,7 +96,8 @@ def con() -> duckdb.DuckDBPyConnection:
                    ('ward', 'W1', 'Usual residents', 3000.0, 'count'), ('ward', 'W2', 'Usual residents', -5.0, 'count'),
                    ('ward', 'W1', 'Aged 65 and over', 101.0, 'percent'), ('ward', 'W2', 'Aged 65 and over', 20.0,
                    'percent'), ('ward', 'W3', 'Usual residents', 0.0, 'count'),
-                   ('ward', 'W3', 'Aged 65 and over', -1.0, 'percent'))
+                   ('ward', 'W3', 'Aged 65 and over', -1.0, 'percent'), ('ward', 'W4', 'Aged 65 and over', 0.0,
+                   'percent'))
                    t(area_type, area_code, indicator, value, unit)""")
     con.execute("""CREATE TABLE core.population AS SELECT * FROM (VALUES ('lsoa', 'A', 2500), ('lsoa', 'B', 3499),
                    ('ward', 'W1', 3000), ('ward', 'W2', 3000), ('district', 'E07000234', 5999))
@@ -134,6 +135,8 @@ def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tm
     assert {f.column: f.expectation for f in report.failures if f.column.endswith("_residents")} == {
         "lsoa_residents / ward_residents": "census totals match: LSOA residents add up to the ward residents",
         "ward_residents / district_residents": "census totals match: ward residents add up to the district's"}
+    assert {f.expectation for f in report.failures if f.column == "measure_id / area_type"} == {
+        "each measure's area types are those its catalogue entry breaks down by"}
     examples = {(f.measure_id, f.column): f.examples for f in report.failures}
     assert examples["contacts_received", "periods_since_previous"] == ["2026-06-01: periods_since_previous 2"]
     assert examples["contacts_received", "volume_ratio"] == ["2026-04-01: volume_ratio 1.51"]

@@ -120,8 +120,8 @@ def test_ownership_doubts_a_missing_commentary_and_sign_off_of_the_latest_period
             "warn", "October 2026: not signed off; a manager to sign off data and commentary."),
         ("relet_mean_days", "commentary"): ("pass", "No value yet."),
         ("relet_mean_days", "sign_off"): ("pass", "No value yet.")}
-    assert {o.title for o in judge_ownership(con, catalogue()) if o.subject == "lettings_count"} == {
-        catalogue().measures["lettings_count"].title}  # the scorecard names the measure, not only its id
+    assert {(o.title, o.period) for o in judge_ownership(con, catalogue()) if o.subject == "lettings_count"} == {
+        (catalogue().measures["lettings_count"].title, dt.date(2026, 10, 1))}  # the measure named; the month judged
 
 
 def test_a_recorded_outcome_keeps_its_examples_as_json_and_none_as_null(con, monkeypatch) -> None:
@@ -144,7 +144,8 @@ def test_well_defined_names_an_unknown_area_and_an_incomplete_entry(con) -> None
     con.execute("CREATE TABLE core.dim_team (team_id VARCHAR)")
     con.execute("ALTER TABLE measures.contacts_received ADD COLUMN area_code VARCHAR DEFAULT 'E07000234'")
     outcome = well_defined(con, CONTACTS)
-    assert (outcome.subject, outcome.criterion, outcome.status) == ("contacts_received", "well_defined", "pass")
+    assert (outcome.subject_type, outcome.subject, outcome.criterion, outcome.status) == (
+        "measure", "contacts_received", "well_defined", "pass")
     con.execute("INSERT INTO measures.contacts_received VALUES ('2026-10-01', '2026-10-31', 'ward', 3, 3, 'W99')")
     eight_words = dataclasses.replace(CONTACTS, definition="Contacts received by the council in the month.")
     assert well_defined(con, eight_words).problems[:1] == [  # 8 words are enough: only the unknown area is named

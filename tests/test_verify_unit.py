@@ -33,6 +33,8 @@ EXPECTED = {
                            ("2026-11-01", "W2"): 100.0, ("2026-11-01", "L1"): 100.0},
     "fly_tipping_clearance_days": {("2026-10-01", "district"): 5.0, ("2026-10-01", "L1"): 6.0,
                                    ("2026-11-01", "district"): 8.0, ("2026-11-01", "L1"): 8.0},
+    # A ratio shown for the district only (no ward or locality join): 3 / 4 in October, 1 / 1 in November, scale 1.
+    "benefits_new_claims_evidence_days": {("2026-10-01", "district"): 0.75, ("2026-11-01", "district"): 1.0},
     "crimes_per_1000": {("2026-10-01", "district"): 1.5, ("2026-10-01", "W1"): 1.0, ("2026-10-01", "W2"): 2.0,
                         ("2026-10-01", "L1"): 2000 / 1500, ("2026-11-01", "district"): 0.5,
                         ("2026-11-01", "W2"): 2.0, ("2026-11-01", "L1"): 1000 / 1500},
