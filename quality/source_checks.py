@@ -46,8 +46,9 @@ def well_defined(con: duckdb.DuckDBPyConnection, contract: SourceContract, run_i
     report = validate_staged(con, contract, run_id)
     # The reason goes to the scorecard, alerts and the BI copy: it counts the failing values and says where to look,
     # but never quotes them (a staged value may be a UPRN or a pseudonymised key).
-    errors = [f"Column {f['column'] or '(table)'} fails {f['check']}: {_at_least(f['failing'])} value(s); query "
-              f"staging.{contract.name} for them." for f in report.failures]
+    errors = [f"Column {f['column']} is missing from staging.{contract.name}." if f["check"] == "column_in_dataframe"
+              else f"Column {f['column'] or '(table)'} fails {f['check']}: {_at_least(f['failing'])} value(s); query "
+                   f"staging.{contract.name} for them." for f in report.failures]
     notes = con.execute("""SELECT file_name, notes FROM audit.loaded_files
                            WHERE source = ? AND notes IS NOT NULL AND run_id IS NOT DISTINCT FROM ?
                            ORDER BY loaded_at DESC LIMIT 5""", [contract.name, run_id]).fetchall()

@@ -301,7 +301,12 @@ def validate_staged(con: duckdb.DuckDBPyConnection, contract: SourceContract,
         report = SchemaReport()
         counts: dict[tuple[str | None, str], int] = {}
         for column, check, case in errors.failure_cases[["column", "check", "failure_case"]].itertuples(index=False):
-            named = _failing_column(column, case)
+            if str(check) == "column_in_dataframe":
+                named = str(case)  # the missing column's name (a name, never a value)
+            elif column == f"staging.{contract.name}":
+                named = None  # a rule of the whole table (its key unique): pandera names the schema
+            else:
+                named = _failing_column(column, case)
             counts[named, str(check)] = counts.get((named, str(check)), 0) + 1
         # A count, never the values: a staged value may be a UPRN or a key.
         report.failures = [{"column": c, "check": k, "failing": n} for (c, k), n in counts.items()]

@@ -11,9 +11,19 @@ import logging
 from pathlib import Path
 
 import duckdb
+import great_expectations.expectations as gxe
 import pytest
 
-from quality.gx_marts import DASHBOARDS, Failure, MartReport, _named_columns, outcomes, validate_marts
+from quality import gx_marts
+from quality.gx_marts import (
+    DASHBOARDS,
+    Failure,
+    MartReport,
+    _named_columns,
+    _prune_results,
+    outcomes,
+    validate_marts,
+)
 from tests.conftest import every_period_complete
 from warehouse.catalogue import catalogue
 from warehouse.db import ensure_schemas
@@ -167,17 +177,19 @@ def test_every_mart_expectation_is_triggered_by_the_fault_planted_for_it(con, tm
     timely = outcomes(report, "marts.measure_values", "timely", owners, "policy@x")
     assert [(o.subject, o.status) for o in timely] == [("contacts_received", "warn"), ("failure_demand_pct", "pass")]
     [demographics] = outcomes(report, "marts.dashboard_demographics", "accurate", owners, "policy@x")
+    assert demographics.title == ""  # a mart's verdict has no measure title: the scorecard names the mart
     assert (demographics.subject_type, demographics.subject, demographics.status, demographics.owner,
             demographics.rows_failed) == ("mart", "marts.dashboard_demographics", "fail", "policy@x", 6)
 
 
 def test_a_verdict_samples_five_failures_and_counts_them_all() -> None:
-    failures = [Failure("marts.measure_values", "missed_bins", "accurate", "fail", f"rule {n}", "value", 2, [])
-                for n in range(6)]
+    failures = [Failure("marts.measure_values", "missed_bins", "accurate", "fail", f"rule {n}", "value", 2,
+                        [f"2026-0{n + 1}-01: value -1"]) for n in range(6)]
     [verdict] = outcomes(MartReport(docs_index=Path("index.html"), failures=failures), "marts.measure_values",
                          "accurate", {"missed_bins": "waste@x"}, "policy@x")
     assert (verdict.status, verdict.rows_failed, len(verdict.problems)) == ("fail", 12, 6)
-    assert [s["expectation"] for s in verdict.sample] == [f"rule {n}" for n in range(5)]
+    assert verdict.sample == [{"expectation": f"rule {n}", "column": "value",
+                               "examples": [f"2026-0{n + 1}-01: value -1"]} for n in range(5)]
 
 
 def test_a_night_that_changed_nothing_reuses_each_verdict_and_names_the_run_that_found_it(con, tmp_path) -> None:
@@ -252,3 +264,35 @@ def test_a_renamed_column_is_validated_again_not_reused_and_the_night_is_logged(
     assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("GX:")] == [
         f"GX: 6 expectations, {n} failed; 1 suite(s) validated, 0 unchanged since last validated; Data Docs at "
         f"{tmp_path / 'data_docs' / 'index.html'}" for n in (0, 2)]
+
+
+def test_each_suite_keeps_its_newest_seven_results_and_pinned_ones_with_their_pages(tmp_path) -> None:
+    results, pages = tmp_path / "validations", tmp_path / "docs" / "validations"
+    runs = [f"suite/__none__/2026110{n}T020000.000000Z" for n in range(1, 10)]  # nine nights, oldest first
+    for run in runs:
+        (results / run).mkdir(parents=True)
+        (pages / run).mkdir(parents=True)
+    _prune_results(results, pages, pinned={runs[0]})  # the first night's result still backs a standing verdict
+    kept = [run for run in runs if (results / run).is_dir()]
+    assert kept == [runs[0], *runs[2:]]  # the second night's dropped: seven newest and the pinned one remain
+    assert [run for run in runs if (pages / run).is_dir()] == kept
+
+
+def test_a_rule_no_row_can_be_named_for_is_reported_beside_every_measure_s_own_failures(con, tmp_path,
+                                                                                         monkeypatch) -> None:
+    # An expectation on a column the frame lacks names no measure: it goes against the mart, and each measure's
+    # own failures are all still reported (none remembered: the next night validates them again).
+    plain = gx_marts.measure_value_expectations
+
+    def with_a_broken_rule(measures, expected_areas):
+        yield from plain(measures, expected_areas)
+        yield gxe.ExpectColumnValuesToNotBeNull(column="no_such_column")
+
+    monkeypatch.setattr(gx_marts, "measure_value_expectations", with_a_broken_rule)
+    measures = [catalogue().measures[m] for m in ("contacts_received", "failure_demand_pct")]
+    report = validate_marts(con, measures, tmp_path, (), run_id="night-one-0000")
+    values = [f for f in report.failures if f.mart == "marts.measure_values" and f.column != "no_such_column"]
+    assert sorted((f.measure_id, f.column) for f in report.failures if f.column == "no_such_column") == [
+        (None, "no_such_column")]
+    assert len([f for f in values if f.measure_id == "contacts_received"]) == 11
+    assert len([f for f in values if f.measure_id == "failure_demand_pct"]) == 2

@@ -229,4 +229,16 @@ def test_a_delivery_is_judged_on_five_criteria_in_order_each_on_the_night_s_file
     assert [(o.criterion, o.status) for o in judged] == [
         ("relevant", "pass"), ("well_defined", "pass"), ("reliable", "pass"), ("verifiable", "pass"),
         ("accurate", "pass")]
-    assert all(o.subject == "crm_contacts" for o in judged)
+    assert all((o.subject, o.owner) == ("crm_contacts", CRM.owner.email) for o in judged)
+
+
+def test_well_defined_names_a_repeated_key_as_the_table_s_and_a_missing_column_by_name(con) -> None:
+    con.execute(STAGED)
+    con.executemany("INSERT INTO staging.crm_contacts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [_staged_row("k1", "new.csv"), _staged_row("k1", "new.csv")])  # one key twice tonight
+    _conserve(con, "new.csv", 2, 0)
+    repeated = "Column (table) fails multiple_fields_uniqueness: 1 value(s); query staging.crm_contacts for them."
+    assert _problems(source_checks.well_defined(con, CRM, "run-1")) == ("fail", [repeated])
+    con.execute("ALTER TABLE staging.crm_contacts DROP COLUMN channel")  # a staging model that lost a column
+    assert _problems(source_checks.well_defined(con, CRM, "run-1")) == (
+        "fail", ["Column channel is missing from staging.crm_contacts.", repeated])
