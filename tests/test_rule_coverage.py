@@ -212,6 +212,7 @@ EXPECTED = [
     ("finance_ledger", "gl_actuals_2026-03.csv", 12, "Cost centre name" + FORMULA),
     ("finance_ledger", "gl_actuals_2026-03.csv", 13, "Account name" + FORMULA),
     ("finance_ledger", "gl_actuals_2026-03.csv", 14, "Month start 2026-04-01" + MARCH),
+    ("finance_ledger", "gl_actuals_2026-03.csv", 16, "Period P12 is not a financial period (1 to 12)"),  # not a number
     ("finance_ledger", "gl_actuals_2026-05.csv", 2, "Month start 2026-05-01" + FUTURE),
 
     # Lettings. Good: L1 void and let on 31 Mar, L2 a first let (no void) on 1 Mar, L20 both on 10 Apr.
