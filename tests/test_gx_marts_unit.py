@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 import duckdb
+import great_expectations as gx
 import great_expectations.expectations as gxe
 import pytest
 
@@ -296,3 +297,15 @@ def test_a_rule_no_row_can_be_named_for_is_reported_beside_every_measure_s_own_f
         (None, "no_such_column")]
     assert len([f for f in values if f.measure_id == "contacts_received"]) == 11
     assert len([f for f in values if f.measure_id == "failure_demand_pct"]) == 2
+
+
+def test_a_project_from_an_earlier_version_loses_its_old_datasource_and_validates(con, tmp_path) -> None:
+    # Earlier versions kept a datasource "marts" with an asset per suite, and validation definitions on it.
+    context, _ = gx_marts._context(tmp_path)
+    old = context.data_sources.add_pandas(gx_marts.LEGACY_SOURCE)
+    batch = old.add_dataframe_asset("dashboard_operational").add_batch_definition_whole_dataframe("whole")
+    suite = context.suites.add(gx.ExpectationSuite(name="dashboard_operational"))
+    context.validation_definitions.add(gx.ValidationDefinition(name="dashboard_operational", data=batch, suite=suite))
+    report = validate_marts(con, [], tmp_path, ("dashboard_operational",), run_id="night-one-0000")
+    assert (report.validated, report.failures) == (1, [])
+    assert gx_marts.LEGACY_SOURCE not in gx_marts._context(tmp_path)[0].data_sources.all()

@@ -109,6 +109,8 @@ def test_accurate_fails_a_file_only_beyond_its_share(con, raw, quarantined, stat
     _conserve(con, "b.csv", raw, quarantined)
     outcome = source_checks.accurate(con, CRM)
     assert _problems(outcome) == (status, [problem] if problem else [])
+    if status == "pass":
+        assert outcome.summary == "No rows were quarantined."
     assert outcome.rows_failed == quarantined
 
 
@@ -242,3 +244,14 @@ def test_well_defined_names_a_repeated_key_as_the_table_s_and_a_missing_column_b
     con.execute("ALTER TABLE staging.crm_contacts DROP COLUMN channel")  # a staging model that lost a column
     assert _problems(source_checks.well_defined(con, CRM, "run-1")) == (
         "fail", ["Column channel is missing from staging.crm_contacts.", repeated])
+
+
+def test_reliable_compares_with_the_twelve_deliveries_before_the_latest_only(con) -> None:
+    # 14 monthly files. January 2025 (100 rows) is the 13th before the latest: outside the window. The twelve
+    # before the latest, six of 100 and six of 200, have a median of 150; the latest, 220, is 47 % above: in line.
+    # (With January counted the median would be 100, and 220 would be 120 % above.)
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02"]
+    sizes = [100, *[100, 200] * 6, 220]
+    _deliver(con, *[(f"crm_contacts_{m}.csv", n) for m, n in zip(months, sizes, strict=True)])
+    assert _problems(source_checks.reliable(con, CRM)) == ("pass", [])
+    assert source_checks.reliable(con, CRM).summary == "14 deliveries; volumes in line and keys unique."
