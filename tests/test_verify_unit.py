@@ -134,3 +134,15 @@ def test_the_verifiable_check_passes_matching_values_and_fails_an_untraced_row(c
         "1 source row(s) do not trace back to a delivered raw row."]
     assert outcome.sample == [{"period_start": "2026-10-01", "area_type": "district", "area_code": "district",
                                "published": 74.9, "recomputed": 75.0}]  # the value built wrong, beside its own
+
+
+def test_a_measure_reading_a_staging_table_is_traced_to_raw_too(con) -> None:
+    con.execute("CREATE TABLE raw.crm_contacts (_file_sha256 VARCHAR, _row_number BIGINT)")
+    con.execute("INSERT INTO raw.crm_contacts VALUES ('f1', 1)")
+    con.execute("""INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, blank_rows,
+                   loaded_at) VALUES ('crm_contacts', 'f1.csv', 'f1.csv', 'f1', 1, 0, '2026-11-01')""")
+    con.execute("""CREATE TABLE staging.crm_contacts AS SELECT * FROM (VALUES ('f1', 1, 'a'), ('f1', 2, 'b'))
+                   t(_file_sha256, _row_number, contact)""")
+    measure = dataclasses.replace(MEASURES["contacts_received"], sql="SELECT contact FROM staging.crm_contacts")
+    sql, untraced = traced_sql(con, measure)
+    assert untraced == 1 and [r[0] for r in con.execute(sql).fetchall()] == ["a"]  # row 2 of f1 is not in raw
