@@ -270,13 +270,15 @@ def test_a_renamed_column_is_validated_again_not_reused_and_the_night_is_logged(
 def test_each_suite_keeps_its_newest_seven_results_and_pinned_ones_with_their_pages(tmp_path) -> None:
     results, pages = tmp_path / "validations", tmp_path / "docs" / "validations"
     runs = [f"suite/__none__/2026110{n}T020000.000000Z" for n in range(1, 10)]  # nine nights, oldest first
-    for run in runs:
+    others = [f"suite_{n}/__none__/20261109T020000.000000Z" for n in range(8)]  # eight more suites, a night each
+    for run in runs + others:
         (results / run).mkdir(parents=True)
         (pages / run).mkdir(parents=True)
     _prune_results(results, pages, pinned={runs[0]})  # the first night's result still backs a standing verdict
     kept = [run for run in runs if (results / run).is_dir()]
     assert kept == [runs[0], *runs[2:]]  # the second night's dropped: seven newest and the pinned one remain
     assert [run for run in runs if (pages / run).is_dir()] == kept
+    assert all((results / run).is_dir() for run in others)  # seven runs a suite, not seven suites
 
 
 def test_a_rule_no_row_can_be_named_for_is_reported_beside_every_measure_s_own_failures(con, tmp_path,
