@@ -323,3 +323,13 @@ def test_an_earlier_build_s_per_threshold_releases_table_is_replaced() -> None:
     assert "suppress_below" not in columns and "first_released_as_of" in columns
     assert con.execute("SELECT count(*), min(first_released_as_of) FROM audit.disclosure_releases").fetchone() == (
         8, NIGHT)  # every area below the district: N, S and their six wards (N2's shown zero too)
+
+
+def test_the_threshold_column_keeps_its_type_for_the_tools_that_read_it() -> None:
+    con = _warehouse({"contacts": CONTACTS})
+    build_disclosed_values(con, [5, 10], NIGHT)
+    assert con.execute("SELECT data_type FROM information_schema.columns WHERE table_schema = 'marts' AND "
+                       "table_name = 'disclosed_values' AND column_name = 'suppress_below'").fetchall() == [
+        ("INTEGER",)]
+    assert con.execute("SELECT DISTINCT suppress_below FROM marts.disclosed_values ORDER BY 1").fetchall() == [
+        (5,), (10,)]
