@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from quality.measure_checks import definition_hash, reliable, timely, well_defined
-from quality.outcome import Outcome, combine, record
+from quality.outcome import Outcome, combine, record, verdict
 from quality.ownership import judge_ownership
 from warehouse import clock
 from warehouse.catalogue import catalogue
@@ -158,3 +158,9 @@ def test_well_defined_names_an_unknown_area_and_an_incomplete_entry(con) -> None
         "Owner email 'customer services' is not an address.",
         "Values for areas the warehouse does not know: [{'area_type': 'ward', 'area_code': 'W99'}]."]
     assert outcome.sample == [{"area_type": "ward", "area_code": "W99"}]
+
+
+def test_a_verdict_s_summary_is_its_first_three_problems_in_order() -> None:
+    outcome = verdict("measure", "a", "accurate", "x@bromsgrove.example", errors=["One.", "Two."], warnings=["Three."],
+                      ok="Fine.")
+    assert (outcome.status, outcome.summary) == ("fail", "One. Two. Three.")

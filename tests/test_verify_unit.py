@@ -146,3 +146,18 @@ def test_a_measure_reading_a_staging_table_is_traced_to_raw_too(con) -> None:
     measure = dataclasses.replace(MEASURES["contacts_received"], sql="SELECT contact FROM staging.crm_contacts")
     sql, untraced = traced_sql(con, measure)
     assert untraced == 1 and [r[0] for r in con.execute(sql).fetchall()] == ["a"]  # row 2 of f1 is not in raw
+
+
+def test_two_lineage_tables_in_one_measure_are_each_traced_through_their_own_view(con) -> None:
+    con.execute("CREATE TABLE raw.crm_contacts (_file_sha256 VARCHAR, _row_number BIGINT)")
+    con.execute("INSERT INTO raw.crm_contacts VALUES ('f1', 1), ('f2', 1)")
+    con.execute("""INSERT INTO audit.loaded_files (source, file_name, file_path, file_sha256, rows_loaded, blank_rows,
+                   loaded_at) VALUES ('crm_contacts', 'f1.csv', 'f1.csv', 'f1', 1, 0, '2026-11-01'),
+                   ('crm_contacts', 'f2.csv', 'f2.csv', 'f2', 1, 0, '2026-11-01')""")
+    con.execute("CREATE TABLE core.fact_a AS SELECT * FROM (VALUES ('f1', 1, 'a1'), ('f1', 9, 'a9')) t(_file_sha256, "
+                "_row_number, x)")
+    con.execute("CREATE TABLE core.fact_b AS SELECT * FROM (VALUES ('f2', 1, 'b1')) t(_file_sha256, _row_number, x)")
+    measure = dataclasses.replace(MEASURES["contacts_received"],
+                                  sql="SELECT x FROM core.fact_a UNION ALL SELECT x FROM core.fact_b")
+    sql, untraced = traced_sql(con, measure)
+    assert untraced == 1 and sorted(r[0] for r in con.execute(sql).fetchall()) == ["a1", "b1"]  # a9 is not in raw
