@@ -127,11 +127,14 @@ def test_ownership_doubts_a_missing_commentary_and_sign_off_of_the_latest_period
 def test_a_recorded_outcome_keeps_its_examples_as_json_and_none_as_null(con, monkeypatch) -> None:
     monkeypatch.setattr(clock, "timestamp", lambda: dt.datetime(2026, 11, 12, 2, 30))
     record(con, [_outcome("a", "fail", ["a failed"], "x@bromsgrove.example", rows=1),
-                 dataclasses.replace(_outcome("b", "pass", [], "y@bromsgrove.example"), sample=[])], "run-7")
+                 dataclasses.replace(_outcome("b", "pass", [], "y@bromsgrove.example"), sample=[]),
+                 dataclasses.replace(_outcome("c", "warn", ["c late"], "z@bromsgrove.example"),
+                                     sample=[{"period": dt.date(2026, 10, 1)}])], "run-7")
     assert con.execute("SELECT run_id, checked_at, subject, status, rows_failed, reason, sample FROM "
                        "audit.check_results ORDER BY subject").fetchall() == [
         ("run-7", dt.datetime(2026, 11, 12, 2, 30), "a", "fail", 1, "a failed", '[{"subject": "a"}]'),
-        ("run-7", dt.datetime(2026, 11, 12, 2, 30), "b", "pass", 0, "ok", None)]
+        ("run-7", dt.datetime(2026, 11, 12, 2, 30), "b", "pass", 0, "ok", None),
+        ("run-7", dt.datetime(2026, 11, 12, 2, 30), "c", "warn", 0, "c late", '[{"period": "2026-10-01"}]')]
 
 
 def test_an_outcome_of_an_unknown_criterion_is_refused_by_name() -> None:
@@ -164,3 +167,6 @@ def test_a_verdict_s_summary_is_its_first_three_problems_in_order() -> None:
     outcome = verdict("measure", "a", "accurate", "x@bromsgrove.example", errors=["One.", "Two."], warnings=["Three."],
                       ok="Fine.")
     assert (outcome.status, outcome.summary) == ("fail", "One. Two. Three.")
+    four = verdict("measure", "a", "accurate", "x@bromsgrove.example", errors=[], warnings=["1.", "2.", "3.", "4."],
+                   ok="Fine.")
+    assert (four.status, four.summary) == ("warn", "1. 2. 3. (and 1 more)")
