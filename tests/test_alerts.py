@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import os
+import smtplib
 import socket
 import threading
 from email import message_from_bytes
@@ -154,6 +155,25 @@ def test_starttls_is_turned_off_only_by_saying_so(plain_smtp_server, tmp_path, m
     assert deliver(alert) == {"email": "sent to 1"}
     [(to, message, tls)] = plain_smtp_server.messages
     assert to == ["policy.team@bromsgrove.example"] and not tls and message["Subject"] == alert.title
+
+
+def test_a_mail_server_that_never_answers_cannot_hold_the_sensor_for_ever(monkeypatch):
+    # smtplib waits for a server's greeting as long as its timeout allows: one that accepts and never answers must
+    # not hold the sensor for ever. The channel's SMTP class is replaced by one recording the timeout it is given.
+    waited: list = []
+
+    class Recording(smtplib.SMTP):
+        def __init__(self, host, port, timeout=socket._GLOBAL_DEFAULT_TIMEOUT):
+            waited.append(timeout)
+            raise TimeoutError("no greeting")  # what a bounded wait ends in
+
+    monkeypatch.setattr(smtplib, "SMTP", Recording)
+    monkeypatch.setenv("BDC_SMTP_HOST", "127.0.0.1")
+    alert = Alert(kind="run_failed", severity="ERROR", title="t", body="b", recipients=["p@bromsgrove.example"],
+                  key_parts=("run-4",))
+    assert deliver(alert) == {"email": "failed: no greeting"}
+    [timeout] = waited
+    assert isinstance(timeout, int | float) and 0 < timeout <= 60  # bounded: never the default of waiting for ever
 
 
 def test_a_channel_that_is_down_does_not_lose_the_alert_or_leak_its_webhook(tmp_path, monkeypatch, caplog):

@@ -123,13 +123,16 @@ def test_the_table_marks_each_period_and_says_when_it_changes_by_date_alone(ware
         ('contacts_received', DATE '2026-11-01', DATE '2026-11-30', 'district', 900))
         AS t(measure_id, period_start, period_end, area_type, value)""")
     build_period_completeness(warehouse, dt.date(2026, 12, 3))
-    rows = warehouse.execute("""SELECT measure_id, period_start, period_status, period_complete, provisional,
-                                       turns_provisional_on FROM marts.period_completeness ORDER BY ALL""").fetchall()
+    rows = warehouse.execute("""SELECT measure_id, period_start, period_end, period_status, period_complete,
+                                       provisional, turns_provisional_on
+                                FROM marts.period_completeness ORDER BY ALL""").fetchall()
     # November: the police's file is due 28 December (grace to 11 January), CRM's 5 December (grace to 19th).
     assert rows == [
-        ("contacts_received", dt.date(2026, 11, 1), IN_PROGRESS, False, True, dt.date(2026, 12, 20)),
-        ("crimes_per_1000", dt.date(2026, 10, 1), "complete", True, False, None),
-        ("crimes_per_1000", dt.date(2026, 11, 1), IN_PROGRESS, False, True, dt.date(2027, 1, 12))]
+        ("contacts_received", dt.date(2026, 11, 1), dt.date(2026, 11, 30), IN_PROGRESS, False, True,
+         dt.date(2026, 12, 20)),
+        ("crimes_per_1000", dt.date(2026, 10, 1), dt.date(2026, 10, 31), "complete", True, False, None),
+        ("crimes_per_1000", dt.date(2026, 11, 1), dt.date(2026, 11, 30), IN_PROGRESS, False, True,
+         dt.date(2027, 1, 12))]
     assert not completeness.due_to_change(warehouse, dt.date(2026, 12, 19))
     assert completeness.due_to_change(warehouse, dt.date(2026, 12, 20))
     build_period_completeness(warehouse, dt.date(2026, 12, 20))
