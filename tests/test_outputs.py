@@ -427,3 +427,13 @@ def test_a_dataset_s_metadata_describes_each_column_with_its_type_and_says_how_f
     assert meta["files"] == {"csv": "tiny.csv", "json": "tiny.json", "parquet": "tiny.parquet"}
     assert "Below district level a month keeps the figures it was first published with" in meta["notes"]
     assert meta["notes"].endswith("In the CSV, text beginning with =, +, - or @ is prefixed with an apostrophe.")
+
+
+def test_a_dataset_whose_columns_do_not_match_their_descriptions_is_refused_naming_both(tmp_path):
+    from outputs.open_data import Dataset, write_dataset
+
+    dataset = Dataset("odd", "Odd", "A mistake", "SELECT 1 AS value, 2 AS extra", {"value": "Contacts"})
+    with pytest.raises(ValueError, match=re.escape("odd: columns ['value', 'extra'] do not match their descriptions "
+                                                   "['value']")):
+        write_dataset(duckdb.connect(), dataset, tmp_path, dt.datetime(2026, 11, 20))
+    assert not list(tmp_path.iterdir())
