@@ -296,7 +296,8 @@ EXPECTED = [
     ("performance_returns", "performance_return_policy_2026-03.xlsx", 23,
      "Sign-off needs both Signed Off By and Sign-off Date"),  # a date alone is something entered
     # Another team's return, one thing entered per line. Good: a manual measure's value alone; a writer alone (no
-    # rule needs a commentary beside its writer: the commentary check asks the owner for it).
+    # rule needs a commentary beside its writer: the commentary check asks the owner for it); a commentary whose
+    # date cell holds only a space (blank, not a bad date).
     ("performance_returns", "performance_return_housing_2026-03.xlsx", 6,
      "Commentary has no Commentary By: say who wrote it"),
     ("performance_returns", "performance_return_housing_2026-03.xlsx", 7,
@@ -360,7 +361,7 @@ GOOD = {
     "leisure_return_2026-03.xlsx": 3, "leisure_return_2026-04.xlsx": 1, "leisure_return_2026-05.xlsx": 0,
     "2026-03-west-mercia-street.csv": 2, "2026-04-west-mercia-street.csv": 1, "2026-05-west-mercia-street.csv": 0,
     "trials_rules.csv": 1, "focus_rules_2026-04.csv": 2, "performance_return_policy_2026-03.xlsx": 2,
-    "performance_return_housing_2026-03.xlsx": 2,
+    "performance_return_housing_2026-03.xlsx": 3,
     "llpg_2026-02.csv": 3, "LSOA21_WD24_LAD24_EW_LU_v2.csv": 2,
     "localities_rules.csv": 1, "census2021-ts001-rules.csv": 1, "census2021-ts007a-rules.csv": 1,
     "File_7_IoD2019_rules.csv": 3,  # 3: deciles 1 and 10 (the last two lines), the edges
