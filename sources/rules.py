@@ -274,12 +274,15 @@ def staged_in_run(source: str, run_id: str | None) -> str:
             f"AND run_id = '{quoted}')")
 
 
-def _failing_column(column: object, case: object) -> str | None:
+def _failing_column(column: object, check: str, case: object, table: str) -> str | None:
     """The column a pandera failure case is about. The ibis backend reports a column check's failing row as
-    {column: value} under the column "failure_case"; a table-wide check has no column."""
+    {column: value} under the column "failure_case", a missing column by its name as the case, and a table-wide
+    check (the key unique) against the schema's name (`table`): that has no column."""
+    if check == "column_in_dataframe":
+        return str(case)  # the missing column's name (a name, never a value)
     if isinstance(case, dict) and len(case) == 1:
         return str(next(iter(case)))
-    return None if column is None or column != column or column == "failure_case" else str(column)
+    return None if column is None or column != column or column in ("failure_case", table) else str(column)
 
 
 def validate_staged(con: duckdb.DuckDBPyConnection, contract: SourceContract,
@@ -301,12 +304,7 @@ def validate_staged(con: duckdb.DuckDBPyConnection, contract: SourceContract,
         report = SchemaReport()
         counts: dict[tuple[str | None, str], int] = {}
         for column, check, case in errors.failure_cases[["column", "check", "failure_case"]].itertuples(index=False):
-            if str(check) == "column_in_dataframe":
-                named = str(case)  # the missing column's name (a name, never a value)
-            elif column == f"staging.{contract.name}":
-                named = None  # a rule of the whole table (its key unique): pandera names the schema
-            else:
-                named = _failing_column(column, case)
+            named = _failing_column(column, str(check), case, f"staging.{contract.name}")
             counts[named, str(check)] = counts.get((named, str(check)), 0) + 1
         # A count, never the values: a staged value may be a UPRN or a key.
         report.failures = [{"column": c, "check": k, "failing": n} for (c, k), n in counts.items()]

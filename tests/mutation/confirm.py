@@ -66,12 +66,14 @@ def tests_for(name: str, file: str) -> list[str]:
 TIMED_OUT = -1
 
 
-def _run_tests(copy: Path, tests: list[str], basetemp: Path, timeout: int) -> int:
-    """pytest's exit status over the fast tier of `tests` in `copy`, or TIMED_OUT."""
+def run_pytest(copy: Path, tests: list[str], basetemp: Path, timeout: int, fast_tier: bool = False) -> int:
+    """pytest's exit status over `tests` in the scratch `copy` (only their fast tier, in one process, when
+    `fast_tier`: as mutmut runs them), or TIMED_OUT."""
+    tier = ["-p", "no:xdist", "-m", FAST_TIER] if fast_tier else []
     try:
-        return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p",
-                               "no:xdist", "-m", FAST_TIER, f"--basetemp={basetemp}", *tests], cwd=copy,
-                              capture_output=True, text=True, timeout=timeout, env=clean_environment()).returncode
+        return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tier,
+                               f"--basetemp={basetemp}", *tests], cwd=copy, capture_output=True, text=True,
+                              timeout=timeout, env=clean_environment()).returncode
     except subprocess.TimeoutExpired:
         return TIMED_OUT
 
@@ -95,7 +97,7 @@ def confirm(results: list[dict], copy: Path, basetemp: Path, timeout: int) -> No
                 result["confirmation"] = "no test file imports the module"
                 continue
             if (baseline := passing.get(tuple(tests))) is None:  # the unmutated copy must pass them first
-                baseline = passing[tuple(tests)] = _run_tests(copy, tests, basetemp, timeout)
+                baseline = passing[tuple(tests)] = run_pytest(copy, tests, basetemp, timeout, fast_tier=True)
             if baseline != 0:
                 result["confirmation"] = f"the test files fail unmutated (pytest exit {baseline})"
                 continue
@@ -103,7 +105,7 @@ def confirm(results: list[dict], copy: Path, basetemp: Path, timeout: int) -> No
             original = target.read_text(encoding="utf-8")
             target.write_text(apply_change(original, before, after), encoding="utf-8")
             try:
-                code = _run_tests(copy, tests, basetemp, timeout)
+                code = run_pytest(copy, tests, basetemp, timeout, fast_tier=True)
             finally:
                 target.write_text(original, encoding="utf-8")
             if code in (1, TIMED_OUT):  # a timed-out mutant counts as killed, as in mutmut's own run

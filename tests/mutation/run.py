@@ -24,7 +24,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tests.mutation.confirm import clean_environment, confirm
+from tests.mutation.confirm import TIMED_OUT, clean_environment, confirm, run_pytest
 from tests.mutation.sql_mutants import ROOT, SqlMutant, mutants, sql_files
 
 REPORT = ROOT / "data" / "mutants" / "report.json"
@@ -87,18 +87,12 @@ def _scratch_copy() -> Path:
     return target
 
 
-def _pytest(copy: Path, tests: list[str], timeout: int) -> int:
-    return subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                           f"--basetemp={SCRATCH / 'tmp'}", *tests], cwd=copy, capture_output=True, text=True,
-                          timeout=timeout, env=clean_environment()).returncode
-
-
 def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
     """Each mutant in the scratch copy, against its tests: killed (a test failed), survived, timed out, or an
     error (pytest could not run them: not counted as killed). The tests must pass on the unmutated copy first."""
     copy = _scratch_copy()
     for tests in {tuple(SQL_TESTS[_sql_kind(m.file)]) for m in chosen}:
-        if (code := _pytest(copy, list(tests), timeout)) != 0:
+        if (code := run_pytest(copy, list(tests), SCRATCH / "tmp", timeout)) != 0:
             raise SystemExit(f"the tests {' '.join(tests)} fail (exit {code}) before any mutation: fix them first")
     results = []
     for n, mutant in enumerate(chosen, 1):
@@ -107,12 +101,10 @@ def run_sql(chosen: list[SqlMutant], timeout: int) -> list[dict]:
         target.write_text(mutant.text, encoding="utf-8")
         started = time.monotonic()
         try:
-            code = _pytest(copy, SQL_TESTS[_sql_kind(mutant.file)], timeout)
-            status = {0: "survived", 1: "killed"}.get(code, f"error (pytest exit {code})")
-        except subprocess.TimeoutExpired:
-            status = "timeout"
+            code = run_pytest(copy, SQL_TESTS[_sql_kind(mutant.file)], SCRATCH / "tmp", timeout)
         finally:
             target.write_text(original, encoding="utf-8")
+        status = {0: "survived", 1: "killed", TIMED_OUT: "timeout"}.get(code, f"error (pytest exit {code})")
         results.append({"file": mutant.file, "line": mutant.line, "mutation": mutant.mutation, "status": status})
         print(f"[sql {n}/{len(chosen)}] {status:8} {mutant.file}:{mutant.line} {mutant.mutation} "
               f"({time.monotonic() - started:.0f} s)", flush=True)
